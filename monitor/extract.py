@@ -1,0 +1,519 @@
+"""From a citation page's content to citations: title, publisher line, access stamps, link.
+
+Every input format is first reduced to the same thing, a list of visual *lines* with the
+links that sit on them (HTML block boundaries and `<br>`; Markdown rendered to HTML; plain
+text lines with bare URLs). One assembler then finds citation blocks the way a reader does:
+
+    Kazak Women Sold as Sex Slaves                      <- title (often the link text)
+    Gaziza Baituova, Institute for War & Peace ...      <- publisher/author/date line
+    At one time this article had been archived ... [here]   <- archive note (fallback link)
+    [accessed 16 February 2011]  [accessed 7 June 2017] <- access stamps
+    When teenagers Lyuda and Sveta were offered ...     <- prose: the excerpt, ends the block
+
+A block is anchored by access stamps or by a link; up to a few short lines before it are
+its header. Prose (long lines, sentences), decoration lines (`*** ARCHIVES ***`) and the
+next link end a block. Blocks with stamps but no link are kept as *unlinked citations*,
+so a plain-text page like the seed still yields its ~21 entries.
+
+Pure functions of the content: no I/O here (ingest.py reads files and fetches URLs).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.urls import ArchiveLink, UrlError, normalise, parse_archive_link
+
+FORMATS = ("html", "markdown", "text", "urls")
+
+
+class ExtractError(ValueError):
+    """Content that cannot be read as a citation page; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+
+
+@dataclass
+class Line:
+    text: str
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    """One cited work as it appears on the page."""
+
+    position: int
+    title: str | None
+    publisher: str | None = None
+    stamps: list[AccessStamp] = field(default_factory=list)
+    url: str | None = None  # normalised; None for an unlinked citation
+    raw_url: str | None = None  # as written on the page
+    archive_links: list[ArchiveLink] = field(default_factory=list)
+    note: str | None = None  # further header lines (ISBN, edition...)
+    excerpt: str | None = None
+
+
+@dataclass
+class Extraction:
+    format: str
+    title: str | None
+    citations: list[Citation]
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
+
+
+# ---------------------------------------------------------------- decoding and detection
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Bytes to text: declared charset, BOM/UTF-8, <meta charset>, then detection.
+
+    Central Asian sources are often windows-1251 or KOI8-R without a header; guessing UTF-8
+    would turn every title into mojibake and break matching later.
+    """
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractError("binary file, not a text or HTML page")
+    for enc in filter(None, [declared, _meta_charset(data)]):
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ExtractError("undecodable bytes: not a text or HTML page")
+    return str(best)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
+_URL_LINE = re.compile(r"^\s*https?://\S+(\s.*)?$", re.IGNORECASE)
+
+
+def detect_format(name: str | None, text: str) -> str:
+    """html | markdown | text | urls, from the file extension, else the content."""
+    suffix = PurePath(name).suffix.lower() if name else ""
+    if suffix in (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx"):
+        return "html"
+    if suffix in (".md", ".markdown", ".mdown"):
+        return "markdown"
+    head = text[:4096].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(
+        r"<(a\s+href|p|div|body|table|li)[\s>]", head
+    ):
+        return "html"
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and sum(bool(_URL_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines):
+        return "urls"
+    if re.search(r"\[[^\]]+\]\(https?://", text) or re.search(r"(?m)^#{1,6} \S", text):
+        return "markdown"
+    return "text"
+
+
+# ---------------------------------------------------------------- content -> lines
+
+_BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "center"]
+)
+_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"])
+_WS = re.compile(r"\s+")
+
+
+def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
+    """Visual lines of an HTML page, its <title>, and its <base href>."""
+    tree = LexborHTMLParser(html)
+    title_node = tree.css_first("title")
+    title = _WS.sub(" ", title_node.text()).strip() if title_node else None
+    base_node = tree.css_first("base[href]")
+    base = (base_node.attributes.get("href") or None) if base_node else None
+
+    lines: list[Line] = []
+    text_parts: list[str] = []
+    links: list[Link] = []
+    anchors: list[tuple[str, list[str]]] = []  # open <a>: href and the text seen inside it
+
+    def flush() -> None:
+        text = _WS.sub(" ", "".join(text_parts)).strip()
+        if text or links:
+            lines.append(Line(text, list(links)))
+        text_parts.clear()
+        links.clear()
+
+    def add_text(s: str) -> None:
+        text_parts.append(s)
+        for _, buf in anchors:
+            buf.append(s)
+
+    root = tree.body or tree.root
+    if root is None:
+        return [], title, base
+    # Iterative walk (enter/exit events) so absurdly deep markup cannot exhaust the stack.
+    stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag
+        if leaving:
+            if tag == "a":
+                href, buf = anchors.pop()
+                links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
+            if tag in _BLOCK_TAGS:
+                flush()
+            continue
+        if tag == "-text":
+            add_text(node.text_content or "")
+            continue
+        if tag in _SKIP_TAGS or (tag or "").startswith(("_", "!")):
+            continue
+        if tag == "br":
+            flush()
+            continue
+        if tag == "img":
+            alt = node.attributes.get("alt")
+            if alt and anchors:
+                add_text(f" {alt} ")
+            continue
+        if tag in _BLOCK_TAGS:
+            flush()
+            stack.append((node, True))
+        elif tag == "a":
+            href = node.attributes.get("href")
+            if href is not None:  # <a name=...> has nothing to close
+                anchors.append((href, []))
+                stack.append((node, True))
+        children = list(node.iter(include_text=True))
+        stack.extend((child, False) for child in reversed(children))
+    flush()
+    return lines, title, base
+
+
+_BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
+
+
+def text_lines(text: str) -> list[Line]:
+    """Plain text: one line a line, bare URLs as links."""
+    out = []
+    for raw in text.splitlines():
+        s = _WS.sub(" ", raw).strip()
+        if not s:
+            continue
+        found = [m.group(0).rstrip(".,;:!?)") for m in _BARE_URL.finditer(s)]
+        out.append(Line(s, [Link(u, u) for u in found]))
+    return out
+
+
+def markdown_to_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"linkify": True, "html": False}).enable("linkify")
+    return md.render(text)
+
+
+# ---------------------------------------------------------------- lines -> citations
+
+class Kind(enum.Enum):
+    STAMP = "stamp"  # only access stamps
+    NOTE = "note"  # an archive note ("... may possibly still be accessible [here]")
+    SEP = "sep"  # decoration that separates sections
+    PROSE = "prose"  # running text: an excerpt or an introduction
+    SHORT = "short"  # a header candidate: title, publisher line, link
+
+
+@dataclass
+class _Info:
+    line: Line
+    kind: Kind
+    rest: str  # text without stamps
+    stamps: list[AccessStamp]
+    primary: list[tuple[str, Link]]  # (normalised url, link)
+    archives: list[ArchiveLink]
+
+
+_NOTE = re.compile(
+    r"(been archived|may (possibly )?still be accessible|archived (copy|version)|"
+    r"archive copy|wayback machine|archived from the original|archived at)",
+    re.IGNORECASE,
+)
+_SEP = re.compile(r"^[^\w\s]{2,}.*[^\w\s]{2,}$|^[^\w]+$")
+
+
+def _is_prose(text: str) -> bool:
+    if len(text) > 200:
+        return True
+    words = text.split()
+    return len(words) >= 6 and text.rstrip().endswith((".", "!", "?", ":", ".”", '."'))
+
+
+class _Assembler:
+    def __init__(self, base: str | None, archive_hosts: tuple[str, ...]) -> None:
+        self.base = base
+        self.archive_hosts = archive_hosts
+        self.citations: list[Citation] = []
+        self.skipped: Counter[str] = Counter()
+        self.awaiting_excerpt: list[Citation] = []
+
+    def classify(self, line: Line) -> _Info:
+        stamps = find_stamps(line.text)
+        rest = strip_stamps(line.text, stamps) if stamps else line.text
+        primary: list[tuple[str, Link]] = []
+        archives: list[ArchiveLink] = []
+        for link in line.links:
+            try:
+                url = normalise(link.href, self.base)
+            except UrlError as exc:
+                self.skipped[str(exc)] += 1
+                continue
+            # Archive links are parsed from the link as written: normalising first would
+            # collapse the "//" of the embedded original URL.
+            absolute = urljoin(self.base, link.href.strip()) if self.base else link.href.strip()
+            arch = parse_archive_link(absolute.split("#", 1)[0], self.archive_hosts)
+            if arch:
+                archives.append(arch)
+            elif all(url != u for u, _ in primary):
+                primary.append((url, link))
+        if stamps:
+            rest = re.sub(r"[(\[]\s*[)\]]", "", rest).strip(" ,;")
+        for link in line.links:  # a bare URL on the line is not part of its title
+            if link.text.strip().lower().startswith(("http://", "https://")):
+                rest = rest.replace(link.text.strip(), " ")
+        rest = _WS.sub(" ", rest).strip(" ,;")
+        if stamps and not re.sub(r"[\W_]+", "", rest):
+            kind = Kind.STAMP
+        elif (archives and not primary and (
+            _NOTE.search(rest) or not any(_meaningful_anchor(ln.text) for ln in line.links)
+        )) or (_NOTE.search(rest) and not primary and len(rest) < 200):
+            kind = Kind.NOTE
+        elif _SEP.match(rest) and not primary:
+            kind = Kind.SEP
+        elif _is_prose(rest) and not stamps:
+            kind = Kind.PROSE
+        else:
+            kind = Kind.SHORT
+        return _Info(line, kind, rest, stamps, primary, archives)
+
+    # A block: header lines + tail lines (stamps, notes)
+    def emit(self, header: list[_Info], tail: list[_Info]) -> None:
+        infos = header + tail
+        stamps = [s for i in infos for s in i.stamps]
+        primary = [p for i in infos for p in i.primary]
+        archives = [a for i in infos for a in i.archives]
+        if not stamps and not primary and not archives:
+            return
+        self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
+        texts = [i.rest for i in header if i.rest]
+        if header and header[0].primary and texts and texts[0] == header[0].rest:
+            # "<a>Title</a>, Publisher, 2005" or a link inside a sentence: the anchor text
+            # is the title; text after a leading anchor is the publisher line.
+            anchor = header[0].primary[0][1].text.strip(" []")
+            line = texts[0]
+            if _meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
+                rest = line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if line.find(anchor) <= 2 else ""
+                texts = [anchor, *([rest] if rest else []), *texts[1:]]
+        title = texts[0] if texts else None
+        if title is None and primary:
+            title = primary[0][1].text or None
+        publisher = texts[1] if len(texts) > 1 else None
+        note = " | ".join(texts[2:]) or None
+        urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
+        for n, (url, link) in enumerate(primary):
+            t = title if n == 0 else f"{title} — {link.text}" if title else link.text
+            if any(u == url for u, _, _ in urls):
+                continue
+            urls.append((url, link.href, t))
+        if not urls:
+            if archives:
+                urls.append((archives[0].original_url, archives[0].original_url, title))
+            else:
+                urls.append((None, None, title))
+        for url, raw, t in urls:
+            mine = [a for a in archives if a.original_url == url or len(urls) == 1]
+            c = Citation(
+                position=len(self.citations) + 1,
+                title=t,
+                publisher=publisher,
+                stamps=list(stamps),
+                url=url,
+                raw_url=raw,
+                archive_links=mine,
+                note=note,
+            )
+            self.citations.append(c)
+            self.awaiting_excerpt.append(c)
+
+    def inline(self, info: _Info) -> None:
+        """Links inside running text: each is its own citation, titled by its anchor text."""
+        for url, link in info.primary:
+            c = Citation(
+                position=len(self.citations) + 1,
+                title=link.text or None,
+                url=url,
+                raw_url=link.href,
+                archive_links=[a for a in info.archives if a.original_url == url],
+                excerpt=info.rest[:500],
+            )
+            self.citations.append(c)
+        known = {c.url for c in self.citations}
+        for a in info.archives:
+            if a.original_url not in known:
+                self.citations.append(
+                    Citation(position=len(self.citations) + 1, title=None,
+                             url=a.original_url, raw_url=a.original_url, archive_links=[a],
+                             excerpt=info.rest[:500])
+                )
+
+    def run(self, lines: list[Line]) -> list[Citation]:
+        pending: list[_Info] = []
+        header: list[_Info] | None = None
+        tail: list[_Info] = []
+
+        def close() -> None:
+            nonlocal header, tail
+            if header is not None:
+                self.emit(header, tail)
+            header, tail = None, []
+
+        def flush_pending() -> None:
+            nonlocal pending
+            if any(p.primary or p.archives for p in pending):
+                self.emit(_header_of(pending), [])
+            pending = []
+
+        for line in lines:
+            info = self.classify(line)
+            if info.kind in (Kind.STAMP, Kind.NOTE):
+                if header is None:
+                    header, pending = _header_of(pending), []
+                tail.append(info)
+                continue
+            close()
+            if info.kind is Kind.SEP:
+                flush_pending()
+                self.awaiting_excerpt = []
+                continue
+            if info.kind is Kind.PROSE:
+                flush_pending()
+                for c in self.awaiting_excerpt:
+                    c.excerpt = c.excerpt or info.rest[:500]
+                self.awaiting_excerpt = []
+                self.inline(info)
+                continue
+            if info.primary and any(p.primary for p in pending):
+                flush_pending()
+            pending.append(info)
+            if info.stamps:  # a header line carrying its own stamp ("..., Web. 9 Sept. 2009")
+                header, pending = _header_of(pending), []
+        close()
+        flush_pending()
+        return self.citations
+
+
+_GENERIC_ANCHORS = frozenset(
+    ["here", "link", "this", "pdf", "html", "full", "text", "source", "click", "more", "read", "more", "website", "web", "page", "url"]
+)
+
+
+def _meaningful_anchor(text: str) -> bool:
+    """Anchor text that can serve as a title ('here', 'PDF' or a bare URL cannot)."""
+    t = text.strip(" []().").lower()
+    return len(t) >= 4 and t not in _GENERIC_ANCHORS and not t.startswith(("http://", "https://"))
+
+
+def _bare_url_text(info: _Info) -> str | None:
+    """The line's original text if it was nothing but a URL (its `rest` is then empty)."""
+    return info.line.text if info.primary and not info.rest else None
+
+
+def _header_of(pending: list[_Info]) -> list[_Info]:
+    """The header lines of a block: from its link line (or the line before a bare URL)."""
+    idx = next(
+        (i for i in range(len(pending) - 1, -1, -1) if pending[i].primary or pending[i].archives),
+        None,
+    )
+    if idx is None:
+        return pending[-3:]
+    start = idx - 1 if idx > 0 and _bare_url_text(pending[idx]) else idx
+    return pending[start:][:4]
+
+
+# ---------------------------------------------------------------- entry point
+
+def extract(
+    text: str,
+    fmt: str | None = None,
+    name: str | None = None,
+    base_url: str | None = None,
+    archive_hosts: tuple[str, ...] = (),
+) -> Extraction:
+    """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links."""
+    fmt = fmt or detect_format(name, text)
+    if fmt not in FORMATS:
+        raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if not text.strip():
+        raise ExtractError("empty page")
+    title = None
+    if fmt == "urls":
+        return _extract_url_list(text, base_url, archive_hosts)
+    if fmt == "html":
+        lines, title, base = html_lines(text)
+        if base:
+            try:
+                base_url = normalise(base, base_url)
+            except UrlError:
+                pass
+    elif fmt == "markdown":
+        lines, _, _ = html_lines(markdown_to_html(text))
+        title = next((ln.text for ln in lines if ln.text), None)
+    else:
+        lines = text_lines(text)
+        title = next((ln.text for ln in lines if ln.text), None)
+    asm = _Assembler(base_url, archive_hosts)
+    citations = asm.run(lines)
+    return Extraction(fmt, title, citations, asm.skipped)
+
+
+def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:
+    ex = Extraction("urls", None, [])
+    for raw in text.splitlines():
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        href, _, rest = s.partition(" ")
+        href = href.split("\t")[0]
+        title = (rest or s.partition("\t")[2]).strip() or None
+        try:
+            url = normalise(href, base)
+        except UrlError as exc:
+            ex.skipped[str(exc)] += 1
+            continue
+        arch = parse_archive_link(url, archive_hosts)
+        ex.citations.append(
+            Citation(
+                position=len(ex.citations) + 1,
+                title=title,
+                url=arch.original_url if arch else url,
+                raw_url=href,
+                archive_links=[arch] if arch else [],
+            )
+        )
+    return ex

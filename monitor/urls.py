@@ -1,0 +1,134 @@
+"""URL hygiene: which links are checkable, their normalised key, and archive links.
+
+The same source cited twice (`HTTP://Example.com:80/a#top` and `http://example.com/a`)
+must be checked once, so every URL is reduced to one key with url-normalize (host case,
+default ports, dot segments, percent-encoding, IDNA) plus dropping the fragment, which
+never reaches the server. Query order is kept: servers may care.
+
+Archive links ("may possibly still be accessible [here]") are not independent sources:
+`parse_archive_link` recognises Wayback-style replay URLs (`/web/<timestamp>/<url>` and
+relatives used by Archive-It, national and institutional archives, archive.today) and
+returns the original URL and the capture time, so ingest can file the link as a fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from url_normalize import url_normalize
+
+
+class UrlError(ValueError):
+    """A link that cannot be checked; the message says why, in a few words."""
+
+
+_SKIP_SCHEMES = {"mailto", "javascript", "tel", "data", "ftp", "file", "news", "irc", "sms"}
+
+
+def normalise(url: str, base: str | None = None) -> str:
+    """The checkable, normalised form of `url` (resolved against `base`), or UrlError."""
+    raw = url.strip()
+    if not raw:
+        raise UrlError("empty link")
+    scheme = raw.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", raw) else ""
+    if scheme in _SKIP_SCHEMES:
+        raise UrlError(f"{scheme}: link")
+    if not scheme:
+        if raw.startswith("#"):
+            raise UrlError("in-page anchor")
+        if base is None:
+            raise UrlError("relative link with no base URL")
+        raw = urljoin(base, raw)
+        scheme = urlsplit(raw).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UrlError(f"{scheme}: link")
+    parts = urlsplit(raw)
+    if not parts.hostname:
+        raise UrlError("link without a host name")
+    if any(c in parts.netloc for c in " <>\"'{}|\\^`"):
+        raise UrlError("host name with invalid characters")
+    try:
+        norm = url_normalize(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")))
+    except (ValueError, UnicodeError) as exc:
+        raise UrlError(f"malformed URL ({exc})") from exc
+    if not norm:
+        raise UrlError("malformed URL")
+    return norm
+
+
+def host_of(url: str) -> str:
+    """Lower-cased host name: the key for per-host politeness."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+# Hosts whose replay URLs we recognise even if not configured as archive endpoints.
+_ARCHIVE_HOSTS = (
+    "web.archive.org",
+    "wayback.archive.org",
+    "archive.org",
+    "wayback.archive-it.org",
+    "webarchive.archive.unhcr.org",
+    "webarchive.nationalarchives.gov.uk",
+    "webarchive.loc.gov",
+    "arquivo.pt",
+    "archive.ph",
+    "archive.today",
+    "archive.is",
+    "archive.li",
+    "archive.vn",
+    "archive.md",
+    "webcitation.org",
+    "www.webcitation.org",
+)
+# /web/20110216000000/http://x  /web/20110216id_/x  /1234/20110216/x  /20221023223309mp_/x
+_REPLAY_PATH = re.compile(
+    r"^/(?:web/|wayback/|\d+/|[a-z\-]+/)?(?P<ts>\d{4,14})(?:[a-z]{2}_|\*)?/(?P<orig>.+)$"
+)
+
+
+@dataclass(frozen=True)
+class ArchiveLink:
+    """A link into a web archive: which original URL it replays, captured when."""
+
+    archive_url: str
+    original_url: str
+    captured_at: dt.datetime | None
+
+
+def _timestamp(ts: str) -> dt.datetime | None:
+    """Wayback's 14-digit timestamp; shorter ones are padded (2011 -> 20110101000000)."""
+    padded = (ts + "0101000000")[:14] if len(ts) < 8 else ts.ljust(14, "0")
+    try:
+        return dt.datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def is_archive_host(host: str, extra_hosts: tuple[str, ...] = ()) -> bool:
+    host = host.lower()
+    return host in _ARCHIVE_HOSTS or host in extra_hosts or host.endswith(".archive-it.org")
+
+
+def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveLink | None:
+    """The original URL and capture time of a Wayback-style replay link, else None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not is_archive_host(host, extra_hosts):
+        return None
+    # The original URL is everything after the timestamp, query included.
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    m = _REPLAY_PATH.match(rest)
+    if not m:
+        return None
+    orig = m.group("orig")
+    orig = re.sub(r"^(https?):/(?!/)", r"\1://", orig, flags=re.IGNORECASE)
+    if not re.match(r"^https?://", orig, re.IGNORECASE):
+        orig = "http://" + orig
+    try:
+        original = normalise(orig)
+    except UrlError:
+        return None
+    return ArchiveLink(archive_url=url, original_url=original, captured_at=_timestamp(m.group("ts")))

@@ -1,0 +1,247 @@
+"""The verdict vocabulary and the pure decision that turns one observation into a verdict.
+
+Everything that decides what a check *means* lives here, with no I/O, so every rule can be
+tested with a plain function call. `check.py` gathers an `Observation` (status codes,
+redirect chain, a decoded slice of the body, or the class of transport error) and hands it
+to `decide()`.
+
+Why these rules (see ../shared/research/anchors.md):
+- A 200 is not enough: "Page not found" pages served with 200 and deep links redirected to
+  a home page are `soft404`, not alive (IABot's "REDIRECT TO ROOT" rule, Google's soft-404).
+- Throttling (429), server errors and timeouts say nothing about the cited work: they are
+  `transient`, never `dead`. 401/403 and bot walls are `blocked`: we cannot judge.
+- A permanent redirect to a *different* live URL is `moved`; an http->https or `www.` hop
+  of the same address is not news to the maintainer and stays `alive`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+
+class Verdict(enum.StrEnum):
+    """What one check says about a cited URL. Values are the stable JSON strings."""
+
+    ALIVE = "alive"
+    """Answered 2xx with real content: the source is still there."""
+    MOVED = "moved"
+    """Permanently redirected (301/308) to another live URL: update the link."""
+    DEAD = "dead"
+    """404/410, name not found, connection refused, redirect loop: the source is gone."""
+    SOFT404 = "soft404"
+    """Answers 200 but with a not-found page, or a deep link redirected to a home page."""
+    DRIFTED = "drifted"
+    """Reachable, but the cited work is no longer there (e.g. a parked or sold domain)."""
+    TRANSIENT = "transient"
+    """Timeout, 5xx, 429, reset: not judged yet, check again later."""
+    BLOCKED = "blocked"
+    """401/403/451 or a bot wall: the server refuses us, so we cannot judge."""
+    TLS_ERROR = "tls_error"
+    """Certificate invalid, self-signed or expired: reachable only insecurely."""
+
+    @property
+    def is_failure(self) -> bool:
+        """Failures count towards death; transient/blocked are 'cannot tell', not failures."""
+        return self in FAILURES
+
+
+FAILURES = frozenset({Verdict.DEAD, Verdict.SOFT404, Verdict.DRIFTED, Verdict.TLS_ERROR})
+GOOD = frozenset({Verdict.ALIVE, Verdict.MOVED})
+
+
+class ErrorClass(enum.StrEnum):
+    """Transport failures, as classified by `check.classify_error`; data, not message text."""
+
+    DNS_NOT_FOUND = "dns_not_found"
+    DNS_TEMPORARY = "dns_temporary"
+    REFUSED = "refused"
+    RESET = "reset"
+    CONNECT_TIMEOUT = "connect_timeout"
+    READ_TIMEOUT = "read_timeout"
+    TLS_CERT = "tls_cert"
+    TLS_OTHER = "tls_other"
+    PROTOCOL = "protocol"
+    REDIRECT_LOOP = "redirect_loop"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    INVALID_URL = "invalid_url"
+    UNSUPPORTED_SCHEME = "unsupported_scheme"
+    INTERNAL = "internal"
+
+
+# Error class -> (verdict, human reason). One table, so the mapping is visible at once.
+ERROR_VERDICTS: dict[ErrorClass, tuple[Verdict, str]] = {
+    ErrorClass.DNS_NOT_FOUND: (Verdict.DEAD, "host name does not exist (DNS NXDOMAIN)"),
+    ErrorClass.DNS_TEMPORARY: (Verdict.TRANSIENT, "DNS lookup failed temporarily"),
+    ErrorClass.REFUSED: (Verdict.DEAD, "connection refused"),
+    ErrorClass.RESET: (Verdict.TRANSIENT, "connection reset by the server"),
+    ErrorClass.CONNECT_TIMEOUT: (Verdict.TRANSIENT, "timed out connecting"),
+    ErrorClass.READ_TIMEOUT: (Verdict.TRANSIENT, "timed out waiting for the response"),
+    ErrorClass.TLS_CERT: (Verdict.TLS_ERROR, "TLS certificate rejected"),
+    ErrorClass.TLS_OTHER: (Verdict.TLS_ERROR, "TLS handshake failed"),
+    ErrorClass.PROTOCOL: (Verdict.TRANSIENT, "server broke the HTTP protocol"),
+    ErrorClass.REDIRECT_LOOP: (Verdict.DEAD, "redirect loop"),
+    ErrorClass.TOO_MANY_REDIRECTS: (Verdict.DEAD, "too many redirects"),
+    ErrorClass.INVALID_URL: (Verdict.DEAD, "invalid URL"),
+    ErrorClass.UNSUPPORTED_SCHEME: (Verdict.DEAD, "unsupported URL scheme"),
+    ErrorClass.INTERNAL: (Verdict.TRANSIENT, "internal error in the monitor (not the site)"),
+}
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One response in a redirect chain."""
+
+    url: str
+    status: int
+
+
+@dataclass
+class Observation:
+    """What a check saw, with no judgement attached."""
+
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    chain: list[Hop] = field(default_factory=list)  # redirects before the final response
+    content_type: str | None = None
+    title: str | None = None
+    text: str = ""  # decoded, whitespace-collapsed text of the part of the body we read
+    error: ErrorClass | None = None
+    error_detail: str = ""
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str
+
+
+@cache
+def load_cues(name: str) -> tuple[str, ...]:
+    """Phrases from `monitor/cues/<name>.txt`, lower-cased; '#' starts a comment.
+
+    Cues live in data files so a maintainer can add a language without touching code.
+    """
+    text = resources.files("monitor.cues").joinpath(f"{name}.txt").read_text("utf-8")
+    cues = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line:
+            cues.append(line)
+    return tuple(cues)
+
+
+def find_cue(name: str, *texts: str | None) -> str | None:
+    """The first cue of list `name` found in any of `texts` (case-insensitive)."""
+    hay = [t.lower() for t in texts if t]
+    for cue in load_cues(name):
+        for h in hay:
+            if cue in h:
+                return cue
+    return None
+
+
+_NOT_FOUND_TITLE = re.compile(r"(^|\W)(404|410)(\W|$)")
+
+
+def _is_deep(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path not in ("", "/") or bool(parts.query)
+
+
+def _same_site(a: str, b: str) -> bool:
+    ha = (urlsplit(a).hostname or "").removeprefix("www.")
+    hb = (urlsplit(b).hostname or "").removeprefix("www.")
+    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)
+
+
+def same_resource(a: str, b: str) -> bool:
+    """True when two URLs differ only by scheme, `www.`, or a trailing slash."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    ha = (pa.hostname or "").removeprefix("www.")
+    hb = (pb.hostname or "").removeprefix("www.")
+    return ha == hb and pa.path.rstrip("/") == pb.path.rstrip("/") and pa.query == pb.query
+
+
+def _is_landing(final_url: str) -> bool:
+    path = urlsplit(final_url).path.lower().rstrip("/")
+    if path in ("", "/index.html", "/index.htm", "/index.php", "/default.aspx", "/home"):
+        return True
+    return any(cue in path for cue in load_cues("landing_paths"))
+
+
+def _judge_content(obs: Observation) -> Decision | None:
+    """Content cues that override a 2xx: not-found pages, parked domains."""
+    title = obs.title or ""
+    head = obs.text[:2000]
+    cue = find_cue("parked", title, head)
+    if cue:
+        return Decision(Verdict.DRIFTED, f"parked or for-sale domain page ({cue!r})")
+    if _NOT_FOUND_TITLE.search(title):
+        return Decision(Verdict.SOFT404, f"not-found page served with {obs.status} (title {title!r})")
+    cue = find_cue("soft404", title)
+    if cue is None:
+        # In body text only phrases of three or more words count: an article may well say
+        # "not found" in its first lines, it will rarely say "the page could not be found".
+        text_cue = find_cue("soft404", head[:600])
+        cue = text_cue if text_cue and len(text_cue.split()) >= 3 else None
+    if cue:
+        return Decision(Verdict.SOFT404, f"not-found page served with {obs.status} ({cue!r})")
+    return None
+
+
+def decide(obs: Observation) -> Decision:
+    """The verdict a careful human would give for one observation."""
+    if obs.error is not None:
+        verdict, reason = ERROR_VERDICTS[obs.error]
+        detail = f": {obs.error_detail}" if obs.error_detail else ""
+        return Decision(verdict, reason + detail)
+
+    status = obs.status or 0
+    final = obs.final_url or obs.url
+
+    if status in (401, 407):
+        return Decision(Verdict.BLOCKED, f"HTTP {status}: authentication required")
+    if status == 451:
+        return Decision(Verdict.BLOCKED, "HTTP 451: unavailable for legal reasons")
+    if status in (403, 503) or status == 429:
+        wall = find_cue("botwall", obs.title, obs.text[:2000])
+        if wall:
+            return Decision(Verdict.BLOCKED, f"HTTP {status}: bot wall ({wall!r})")
+    if status == 403:
+        return Decision(Verdict.BLOCKED, "HTTP 403: forbidden to the monitor")
+    if status == 429:
+        extra = f", Retry-After {obs.retry_after}" if obs.retry_after else ""
+        return Decision(Verdict.TRANSIENT, f"HTTP 429: throttled{extra}")
+    if status >= 500:
+        return Decision(Verdict.TRANSIENT, f"HTTP {status}: server error")
+    if status in (404, 410):
+        return Decision(Verdict.DEAD, f"HTTP {status}: {'gone' if status == 410 else 'not found'}")
+    if 400 <= status < 500:
+        return Decision(Verdict.DEAD, f"HTTP {status}: client error")
+    if 300 <= status < 400:
+        return Decision(Verdict.DEAD, f"HTTP {status}: redirect without a usable Location")
+    if not 200 <= status < 300:
+        return Decision(Verdict.TRANSIENT, f"unexpected HTTP status {status}")
+
+    # 2xx from here on.
+    content = _judge_content(obs)
+    if content:
+        return content
+    if obs.chain:
+        if _is_deep(obs.url) and not _is_deep(final) and _same_site(obs.url, final):
+            return Decision(Verdict.SOFT404, f"deep link redirected to the site's home page {final}")
+        if _is_deep(obs.url) and _is_landing(final) and not same_resource(obs.url, final):
+            return Decision(Verdict.SOFT404, f"redirected to a generic landing page {final}")
+        permanent = all(h.status in (301, 308) for h in obs.chain)
+        if permanent and not same_resource(obs.url, final):
+            return Decision(Verdict.MOVED, f"permanently redirected to {final}")
+        if not same_resource(obs.url, final):
+            return Decision(Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}")
+    return Decision(Verdict.ALIVE, f"HTTP {status}")

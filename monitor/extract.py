@@ -20,6 +20,7 @@ Pure functions of the content: no I/O here (ingest.py reads files and fetches UR
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from collections import Counter
@@ -75,6 +76,7 @@ class Extraction:
 
 
 # ---------------------------------------------------------------- decoding and detection
+
 
 def decode(data: bytes, declared: str | None = None) -> str:
     """Bytes to text: declared charset, BOM/UTF-8, <meta charset>, then detection.
@@ -135,9 +137,54 @@ def detect_format(name: str | None, text: str) -> str:
 # ---------------------------------------------------------------- content -> lines
 
 _BLOCK_TAGS = frozenset(
-    ["address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "center"]
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "ul",
+        "caption",
+        "center",
+    ]
 )
-_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"])
+_SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"]
+)
 _WS = re.compile(r"\s+")
 
 
@@ -232,6 +279,7 @@ def markdown_to_html(text: str) -> str:
 
 # ---------------------------------------------------------------- lines -> citations
 
+
 class Kind(enum.Enum):
     STAMP = "stamp"  # only access stamps
     NOTE = "note"  # an archive note ("... may possibly still be accessible [here]")
@@ -300,9 +348,11 @@ class _Assembler:
         rest = _WS.sub(" ", rest).strip(" ,;")
         if stamps and not re.sub(r"[\W_]+", "", rest):
             kind = Kind.STAMP
-        elif (archives and not primary and (
-            _NOTE.search(rest) or not any(_meaningful_anchor(ln.text) for ln in line.links)
-        )) or (_NOTE.search(rest) and not primary and len(rest) < 200):
+        elif (
+            archives
+            and not primary
+            and (_NOTE.search(rest) or not any(_meaningful_anchor(ln.text) for ln in line.links))
+        ) or (_NOTE.search(rest) and not primary and len(rest) < 200):
             kind = Kind.NOTE
         elif _SEP.match(rest) and not primary:
             kind = Kind.SEP
@@ -328,7 +378,9 @@ class _Assembler:
             anchor = header[0].primary[0][1].text.strip(" []")
             line = texts[0]
             if _meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
-                rest = line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if line.find(anchor) <= 2 else ""
+                rest = (
+                    line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if line.find(anchor) <= 2 else ""
+                )
                 texts = [anchor, *([rest] if rest else []), *texts[1:]]
         title = texts[0] if texts else None
         if title is None and primary:
@@ -377,9 +429,14 @@ class _Assembler:
         for a in info.archives:
             if a.original_url not in known:
                 self.citations.append(
-                    Citation(position=len(self.citations) + 1, title=None,
-                             url=a.original_url, raw_url=a.original_url, archive_links=[a],
-                             excerpt=info.rest[:500])
+                    Citation(
+                        position=len(self.citations) + 1,
+                        title=None,
+                        url=a.original_url,
+                        raw_url=a.original_url,
+                        archive_links=[a],
+                        excerpt=info.rest[:500],
+                    )
                 )
 
     def run(self, lines: list[Line]) -> list[Citation]:
@@ -429,7 +486,24 @@ class _Assembler:
 
 
 _GENERIC_ANCHORS = frozenset(
-    ["here", "link", "this", "pdf", "html", "full", "text", "source", "click", "more", "read", "more", "website", "web", "page", "url"]
+    [
+        "here",
+        "link",
+        "this",
+        "pdf",
+        "html",
+        "full",
+        "text",
+        "source",
+        "click",
+        "more",
+        "read",
+        "more",
+        "website",
+        "web",
+        "page",
+        "url",
+    ]
 )
 
 
@@ -458,6 +532,7 @@ def _header_of(pending: list[_Info]) -> list[_Info]:
 
 # ---------------------------------------------------------------- entry point
 
+
 def extract(
     text: str,
     fmt: str | None = None,
@@ -477,10 +552,8 @@ def extract(
     if fmt == "html":
         lines, title, base = html_lines(text)
         if base:
-            try:
+            with contextlib.suppress(UrlError):
                 base_url = normalise(base, base_url)
-            except UrlError:
-                pass
     elif fmt == "markdown":
         lines, _, _ = html_lines(markdown_to_html(text))
         title = next((ln.text for ln in lines if ln.text), None)

@@ -25,6 +25,8 @@ class UrlError(ValueError):
     """A link that cannot be checked; the message says why, in a few words."""
 
 
+MAX_URL_LENGTH = 2000  # longer URLs are almost always junk, and overflow index rows
+
 _SKIP_SCHEMES = {"mailto", "javascript", "tel", "data", "ftp", "file", "news", "irc", "sms"}
 
 
@@ -33,6 +35,8 @@ def normalise(url: str, base: str | None = None) -> str:
     raw = url.strip()
     if not raw:
         raise UrlError("empty link")
+    if len(raw) > MAX_URL_LENGTH:
+        raise UrlError(f"URL longer than {MAX_URL_LENGTH:,} characters")
     scheme = raw.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", raw) else ""
     if scheme in _SKIP_SCHEMES:
         raise UrlError(f"{scheme}: link")
@@ -131,4 +135,6 @@ def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveLi
         original = normalise(orig)
     except UrlError:
         return None
-    return ArchiveLink(archive_url=url, original_url=original, captured_at=_timestamp(m.group("ts")))
+    return ArchiveLink(
+        archive_url=url, original_url=original, captured_at=_timestamp(m.group("ts"))
+    )

@@ -61,6 +61,7 @@ class ErrorClass(enum.StrEnum):
     DNS_TEMPORARY = "dns_temporary"
     REFUSED = "refused"
     RESET = "reset"
+    UNREACHABLE = "unreachable"
     CONNECT_TIMEOUT = "connect_timeout"
     READ_TIMEOUT = "read_timeout"
     TLS_CERT = "tls_cert"
@@ -79,6 +80,7 @@ ERROR_VERDICTS: dict[ErrorClass, tuple[Verdict, str]] = {
     ErrorClass.DNS_TEMPORARY: (Verdict.TRANSIENT, "DNS lookup failed temporarily"),
     ErrorClass.REFUSED: (Verdict.DEAD, "connection refused"),
     ErrorClass.RESET: (Verdict.TRANSIENT, "connection reset by the server"),
+    ErrorClass.UNREACHABLE: (Verdict.TRANSIENT, "network or host unreachable"),
     ErrorClass.CONNECT_TIMEOUT: (Verdict.TRANSIENT, "timed out connecting"),
     ErrorClass.READ_TIMEOUT: (Verdict.TRANSIENT, "timed out waiting for the response"),
     ErrorClass.TLS_CERT: (Verdict.TLS_ERROR, "TLS certificate rejected"),
@@ -184,7 +186,9 @@ def _judge_content(obs: Observation) -> Decision | None:
     if cue:
         return Decision(Verdict.DRIFTED, f"parked or for-sale domain page ({cue!r})")
     if _NOT_FOUND_TITLE.search(title):
-        return Decision(Verdict.SOFT404, f"not-found page served with {obs.status} (title {title!r})")
+        return Decision(
+            Verdict.SOFT404, f"not-found page served with {obs.status} (title {title!r})"
+        )
     cue = find_cue("soft404", title)
     if cue is None:
         # In body text only phrases of three or more words count: an article may well say
@@ -236,7 +240,9 @@ def decide(obs: Observation) -> Decision:
         return content
     if obs.chain:
         if _is_deep(obs.url) and not _is_deep(final) and _same_site(obs.url, final):
-            return Decision(Verdict.SOFT404, f"deep link redirected to the site's home page {final}")
+            return Decision(
+                Verdict.SOFT404, f"deep link redirected to the site's home page {final}"
+            )
         if _is_deep(obs.url) and _is_landing(final) and not same_resource(obs.url, final):
             return Decision(Verdict.SOFT404, f"redirected to a generic landing page {final}")
         permanent = all(h.status in (301, 308) for h in obs.chain)
@@ -245,3 +251,30 @@ def decide(obs: Observation) -> Decision:
         if not same_resource(obs.url, final):
             return Decision(Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}")
     return Decision(Verdict.ALIVE, f"HTTP {status}")
+
+
+# Failures that happen before any server is reached. If *every* host of a run fails this
+# way, the likelier explanation is our own network (or DNS) being down, not N sites dying
+# at once; those results are then `transient`, never `dead`.
+NETWORK_ERRORS = frozenset(
+    {
+        ErrorClass.DNS_NOT_FOUND,
+        ErrorClass.DNS_TEMPORARY,
+        ErrorClass.REFUSED,
+        ErrorClass.UNREACHABLE,
+        ErrorClass.CONNECT_TIMEOUT,
+    }
+)
+OFFLINE_MIN_HOSTS = 3
+
+
+def monitor_offline(reached_hosts: int, unreachable_hosts: int) -> bool:
+    """True when no host was reached and enough distinct hosts failed to blame ourselves."""
+    return reached_hosts == 0 and unreachable_hosts >= OFFLINE_MIN_HOSTS
+
+
+def offline_reason(unreachable_hosts: int, reason: str) -> str:
+    return (
+        f"not judged: none of the {unreachable_hosts} hosts could be reached, so the "
+        f"monitor's own network looks down ({reason})"
+    )

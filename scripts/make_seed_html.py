@@ -26,19 +26,22 @@ while i < len(lines):
     nav = NAV.match(ln)
     if nav:
         slug = nav.group(1).replace(" ", "")
-        out.append(f'<p class="nav">{e(nav.group(1))} in <a href="{slug}-Kazakhstan.htm">[Kazakhstan]</a>'
-                   f' <a href="{slug}.htm">[other countries]</a></p>')
+        out.append(
+            f'<p class="nav">{e(nav.group(1))} in <a href="{slug}-Kazakhstan.htm">[Kazakhstan]</a>'
+            f' <a href="{slug}.htm">[other countries]</a></p>'
+        )
         i += 1
         continue
     row = by_title.get(ln)
     if row and int(row["entry_number"]) >= 3:
-        title = f'<b>{e(ln)}</b>'
+        title = f"<b>{e(ln)}</b>"
         if row["url"]:
             title = f'<a href="{e(row["url"])}" target="_blank">{title}</a>'
         block = [title]
         i += 1
-        while i < len(lines) and ((len(lines[i]) < 200 and not lines[i].endswith("."))
-                                  or STAMP.match(lines[i])):
+        while i < len(lines) and (
+            (len(lines[i]) < 200 and not lines[i].endswith(".")) or STAMP.match(lines[i])
+        ):
             nxt = lines[i]
             if by_title.get(nxt) or nxt.startswith("[page"):
                 break
@@ -47,14 +50,16 @@ while i < len(lines):
             elif "may possibly still be accessible" in nxt:
                 block.append(f'<font size="2">{e(nxt)}</font>')
             else:
-                block.append(f'<i>{e(nxt)}</i>')
+                block.append(f"<i>{e(nxt)}</i>")
             i += 1
         out.append('<p class="cite">' + "<br>\n".join(block) + "</p>")
         continue
     if "[The World Factbook, U.S.C.I.A. 2009]" in ln:
         url = by_title["The World Factbook"]["url"]
-        ln = e(ln).replace("[The World Factbook, U.S.C.I.A. 2009]",
-                           f'[<a href="{e(url)}">The World Factbook, U.S.C.I.A. 2009</a>]')
+        ln = e(ln).replace(
+            "[The World Factbook, U.S.C.I.A. 2009]",
+            f'[<a href="{e(url)}">The World Factbook, U.S.C.I.A. 2009</a>]',
+        )
         out.append(f"<p>{ln}</p>")
     elif ln.endswith("[full country report]"):
         url = rows[1]["url"]

@@ -1,0 +1,438 @@
+"""The `monitor` command line: a thin layer over monitor.api.
+
+Exit codes (documented in the README):
+    0  every checked link is alive (or the command had nothing to judge)
+    1  some links are not alive
+    2  usage, configuration or input error (bad option, unreadable file, bad config)
+    3  internal error (a bug: please report it with the output of --verbose)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from monitor import __version__, api
+from monitor.check import CheckResult
+from monitor.config import ConfigError, Settings, load_settings
+from monitor.extract import FORMATS
+from monitor.ingest import SourceResult
+from monitor.stamps import AccessStamp
+from monitor.store import Store, StoreError, open_store
+from monitor.verdict import Verdict
+
+EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+log = logging.getLogger("monitor")
+
+
+class UserError(click.ClickException):
+    """An error the user can fix; printed as one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"monitor: error: {self.format_message()}", err=True)
+
+
+class App:
+    """Per-invocation state: options, lazily loaded settings and store."""
+
+    def __init__(self, config: str | None, verbose: int, quiet: bool) -> None:
+        self.config_path = config
+        self.verbose = verbose
+        self.quiet = quiet
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                raise UserError(str(exc)) from None
+            log.info("configuration from %s", self._settings.source)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = open_store(self.settings.database.url)
+            except StoreError as exc:
+                raise UserError(str(exc)) from None
+        return self._store
+
+    def note(self, message: str) -> None:
+        """A human message on stderr, silenced by --quiet."""
+        if not self.quiet:
+            self.err.print(message)
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[Callable[[int | None], Callable[..., None]]]:
+        """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
+        if self.quiet or not self.err.is_terminal:
+            yield lambda total: lambda *_: None
+            return
+        bar = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task(label, total=None)
+
+            def start(total: int | None) -> Callable[..., None]:
+                bar.update(task, total=total)
+                return lambda *_: bar.advance(task)
+
+            yield start
+
+
+def _problems(app: App, problems: list[SourceResult]) -> None:
+    for p in problems:
+        click.echo(f"monitor: {p.source}: {p.error}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $MONITOR_CONFIG, else ./config.toml if present).",
+)
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> None:
+    """Link-rot and access-date monitor for citation pages."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = App(config, verbose, quiet)
+
+
+# ---------------------------------------------------------------- check
+
+_CSV_FIELDS = [
+    "url", "verdict", "http_status", "final_url", "reason", "checked_at", "elapsed_ms",
+    "error_class", "archive_url", "citations",
+]  # fmt: skip
+
+
+def _emit_results(app: App, rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=_CSV_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            flat = dict(row)
+            flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
+            w.writerow(flat)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        colours = {"alive": "green", "moved": "cyan", "transient": "yellow", "blocked": "yellow"}
+        for row in rows:
+            v = row["verdict"]
+            status = row["http_status"] if row["http_status"] is not None else "-"
+            app.out.print(
+                f"[{colours.get(v, 'red')}]{v:9}[/] {status!s:>3}  {escape(row['url'])}  "
+                f"[dim]{escape(row['reason'])}[/]"
+            )
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format (json: one array; jsonl: one object per line).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(FORMATS),
+    help="Read FILE arguments as this format instead of detecting it.",
+)
+@click.pass_obj
+def check(app: App, targets: tuple[str, ...], fmt: str, input_format: str | None) -> None:
+    """Check URLs, or the cited URLs of page FILEs, now; no database.
+
+    TARGETS are URLs, page files or directories; `-` reads URLs/page text from stdin.
+    """
+    items = list(targets)
+    tmp: Path | None = None
+    if "-" in items:
+        data = sys.stdin.buffer.read()
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as fh:
+            fh.write(data)
+            tmp = Path(fh.name)
+        items = [str(tmp) if i == "-" else i for i in items]
+    try:
+        found = api.collect_targets(items, app.settings, input_format)
+    finally:
+        if tmp:
+            tmp.unlink(missing_ok=True)
+    _problems(app, found.problems)
+    for reason, n in sorted(found.skipped.items()):
+        app.note(f"skipped {n} link(s): {reason}")
+    if not found.urls:
+        if found.problems:
+            sys.exit(EXIT_USAGE)
+        app.note("no checkable URLs found")
+        sys.exit(EXIT_OK)
+    with app.progress("checking") as start:
+        advance = start(len(found.urls))
+        results = api.check(found.urls, app.settings, on_result=advance)
+    rows = [
+        r.as_json(found.citations.get(r.url), found.archive_urls.get(r.url)) for r in results
+    ]
+    _emit_results(app, rows, fmt)
+    _summary(app, Counter(r.verdict.value for r in results))
+    sys.exit(_exit_code(results, found.problems))
+
+
+def _exit_code(results: list[CheckResult], problems: list[SourceResult]) -> int:
+    if problems:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.verdict is Verdict.ALIVE for r in results) else EXIT_NOT_ALIVE
+
+
+def _summary(app: App, counts: Counter[str]) -> None:
+    if counts:
+        parts = ", ".join(f"{v} {n}" for v, n in counts.most_common())
+        app.note(f"{sum(counts.values())} checked: {parts}")
+
+
+# ---------------------------------------------------------------- ingest / run
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Read every source as this format."
+)
+@click.pass_obj
+def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
+    """Store the citations of pages: files, directories of pages, or page URLs."""
+    results = api.ingest(app.store, sources, app.settings, fmt)
+    failed = [r for r in results if not r.ok]
+    _problems(app, failed)
+    for r in results:
+        if r.stats is None:
+            continue
+        st = r.stats
+        click.echo(
+            f"{r.source}: {r.format}, {st.citations} citations "
+            f"({st.linked} linked, {st.unlinked} unlinked); "
+            f"{st.added} new, {st.updated} updated, {st.unchanged} unchanged, "
+            f"{st.removed} removed; {st.archive_links} new archive links"
+        )
+        for reason, n in sorted(st.skipped.items()):
+            app.note(f"  skipped {n} link(s): {reason}")
+    sys.exit(EXIT_USAGE if failed else EXIT_OK)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Check every cited URL, due or not.")
+@click.pass_obj
+def run(app: App, everything: bool) -> None:
+    """Check every cited URL that is due now and store the results."""
+    store, settings = app.store, app.settings
+    with app.progress("checking") as start:
+        holder: dict[str, Callable[..., None]] = {}
+
+        def on_start(n: int) -> None:
+            holder["advance"] = start(n)
+
+        try:
+            summary = api.run(
+                store,
+                settings,
+                everything=everything,
+                on_start=on_start,
+                on_result=lambda r: holder["advance"](),
+            )
+        except KeyboardInterrupt:
+            app.note("interrupted: results checked so far are stored")
+            sys.exit(130)
+    if summary.due == 0:
+        app.note("nothing due; `monitor run --all` checks everything now")
+    else:
+        _summary(app, summary.counts)
+    sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
+
+
+# ---------------------------------------------------------------- status / history / report
+
+def _stamps_text(stamps: list[dict[str, Any]]) -> str:
+    return ", ".join(AccessStamp.from_dict(s).display() for s in stamps) or "none"
+
+
+@cli.command()
+@click.option("--brief", is_flag=True, help="Only the counts, not every citation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def status(app: App, brief: bool, fmt: str) -> None:
+    """Counts by verdict per page, and every citation with its stamps and verdict."""
+    store = app.store
+    rows = store.citation_rows()
+    verified = store.verified_dates()
+    docs = {d.id: d for d in store.documents()}
+    if fmt == "json":
+        out = []
+        for c, u, d in rows:
+            out.append(
+                {
+                    "document": d.source,
+                    "position": c.position,
+                    "title": c.title,
+                    "publisher": c.publisher,
+                    "stamps": c.stamps,
+                    "url": u.url if u else None,
+                    "verdict": (u.last_verdict or "unchecked") if u else None,
+                    "reason": u.last_reason if u else None,
+                    "verified_access": (
+                        verified[c.id].isoformat() if c.id in verified else None
+                    ),
+                }
+            )
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    if not docs:
+        app.note("no pages yet: `monitor ingest PAGE...` adds some")
+        return
+    by_doc: dict[int, list[Any]] = {}
+    for row in rows:
+        by_doc.setdefault(row[2].id, []).append(row)
+    total: Counter[str] = Counter()
+    for doc_id, doc in docs.items():
+        items = by_doc.get(doc_id, [])
+        counts = Counter(
+            (u.last_verdict or "unchecked") if u else "unlinked" for _, u, _ in items
+        )
+        total.update(counts)
+        parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+        app.out.print(
+            f"[bold]{escape(doc.source)}[/]  ({doc.format}, {len(items)} citations: {parts})"
+        )
+        if brief:
+            continue
+        for c, u, _ in items:
+            app.out.print(f"  {c.position:3}. {escape(c.title or '(untitled)')}")
+            if c.publisher:
+                app.out.print(f"       [dim]{escape(c.publisher)}[/]")
+            ver = f"; verified {verified[c.id].isoformat()}" if c.id in verified else ""
+            app.out.print(f"       stamps: {_stamps_text(c.stamps)}{ver}")
+            if u is not None:
+                verdict = u.last_verdict or "unchecked"
+                reason = f" ({escape(u.last_reason)})" if u.last_reason else ""
+                app.out.print(f"       {escape(u.url)}  {escape(f'[{verdict}]')}{reason}")
+            else:
+                app.out.print("       (unlinked citation)")
+    parts = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
+    app.out.print(f"total: {sum(total.values())} citations on {len(docs)} page(s): {parts}")
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--limit", default=50, show_default=True, help="Most recent checks to show.")
+@click.pass_obj
+def history(app: App, url: str, limit: int) -> None:
+    """Every stored check of URL, newest first."""
+    from monitor.urls import UrlError, normalise
+
+    try:
+        norm = normalise(url)
+    except UrlError as exc:
+        raise UserError(f"{url}: {exc}") from None
+    rec = app.store.url(norm)
+    if rec is None:
+        raise UserError(f"{norm} is not cited by any ingested page")
+    app.out.print(
+        f"[bold]{escape(norm)}[/]: {rec.last_verdict or 'unchecked'}; "
+        f"failures in a row {rec.consecutive_failures}; next check "
+        f"{rec.next_due_at.isoformat(timespec='minutes') if rec.next_due_at else 'now'}"
+    )
+    for chk in app.store.history(norm, limit):
+        status = chk.http_status if chk.http_status is not None else "-"
+        app.out.print(
+            f"  {chk.checked_at.isoformat(timespec='seconds')}  {chk.verdict:9} {status!s:>3}  "
+            f"{chk.elapsed_ms:>6} ms  {escape(chk.reason)}"
+        )
+        for hop in chk.redirect_chain:
+            app.out.print(f"      via {hop['status']} {escape(hop['url'])}")
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@click.pass_obj
+def report(app: App, out: str | None) -> None:
+    """Markdown report: dead links, moved links, access dates to refresh."""
+    from monitor.report import build_report, render_markdown
+
+    text = render_markdown(build_report(app.store, app.settings.schedule.confirm_failures))
+    if out:
+        try:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(text, "utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+        app.note(f"report written to {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: turns every failure into a message and an exit code, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("monitor: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("monitor: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise
+        click.echo(
+            f"monitor: internal error: {type(exc).__name__}: {exc} "
+            "(run with --verbose for details, and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)

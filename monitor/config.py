@@ -1,0 +1,190 @@
+"""Configuration: `config.toml` validated by typed models, overridden by the environment.
+
+Which file: `--config PATH`, else `$MONITOR_CONFIG`, else `./config.toml` when present, else
+built-in defaults. Environment variables override the file: `MONITOR_DATABASE__URL`,
+`MONITOR_HTTP__PER_HOST_CONCURRENCY=1` (double underscore between section and key).
+
+Unknown keys are errors, not silently ignored: a typo such as `timout = 5` would otherwise
+leave the default in force and nobody would notice. `ConfigError` carries a message that
+names the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor import __version__
+
+DEFAULT_CONTACT = "https://example.org/monitor-contact"
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a message fit for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(
+        "sqlite:///monitor.sqlite",
+        description="SQLAlchemy URL; sqlite:///relative/path or postgresql+psycopg://...",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if "://" not in v:
+            raise ValueError("must be an SQLAlchemy URL such as sqlite:///monitor.sqlite")
+        return v
+
+
+class HttpSettings(_Section):
+    contact: str = Field(DEFAULT_CONTACT, description="URL or mailto: put in the User-Agent")
+    user_agent: str | None = Field(None, description="full User-Agent; default names the contact")
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(20.0, gt=0)
+    total_timeout: float = Field(45.0, gt=0, description="cap for one URL, redirects included")
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="read at most this much")
+    max_redirects: int = Field(10, ge=0, le=50)
+    concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
+    per_host_concurrency: int = Field(2, ge=1, le=100)
+    per_host_rate: float = Field(2.0, gt=0, description="requests per second to one host")
+    client_shards: int = Field(
+        4, ge=1, le=64, description="httpx clients, to relieve pool contention"
+    )
+    verify_tls: bool = True
+    trust_env: bool = Field(False, description="honour HTTP(S)_PROXY etc. from the environment")
+
+    def agent(self) -> str:
+        return self.user_agent or (
+            f"monitor/{__version__} (citation link-rot monitor; +{self.contact})"
+        )
+
+
+class ScheduleSettings(_Section):
+    alive_days: float = Field(7, gt=0, description="re-check alive links after this many days")
+    failing_days: float = Field(3, gt=0, description="re-check failing links (confirmation)")
+    dead_days: float = Field(30, gt=0, description="re-check dead links to catch recovery")
+    transient_hours: float = Field(12, gt=0)
+    blocked_days: float = Field(7, gt=0)
+    confirm_failures: int = Field(3, ge=1, description="failed checks before a link is dead")
+    jitter: float = Field(0.1, ge=0, le=0.5, description="fraction of the interval, randomised")
+    report_cron: str = "0 6 * * mon"
+
+
+class ReportSettings(_Section):
+    dir: str = "reports"
+
+
+class ArchiveEndpoint(_Section):
+    name: str
+    cdx: str
+    replay: str = Field(description="replay URL template with {timestamp} and {url}")
+
+
+class ArchiveSettings(_Section):
+    endpoints: list[ArchiveEndpoint] = Field(
+        default_factory=lambda: [
+            ArchiveEndpoint(
+                name="internet-archive",
+                cdx="https://web.archive.org/cdx/search/cdx",
+                replay="https://web.archive.org/web/{timestamp}/{url}",
+            )
+        ]
+    )
+
+    def hosts(self) -> tuple[str, ...]:
+        """Host names of the configured replay endpoints, so their links count as archives."""
+        from urllib.parse import urlsplit
+
+        return tuple(
+            (urlsplit(e.replay.replace("{timestamp}", "0").replace("{url}", "x")).hostname or "")
+            for e in self.endpoints
+        )
+
+
+class Settings(BaseSettings):
+    """All settings. Sections mirror the TOML tables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MONITOR_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+
+    _source: str = PrivateAttr("built-in defaults")
+
+    @property
+    def source(self) -> str:
+        """Where the settings came from, for messages."""
+        return self._source
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first: it overrides the TOML file passed in as init values.
+        return (env_settings, init_settings)
+
+
+def _format_error(exc: ValidationError, where: str) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        parts.append(f"{where}: {key}: {msg}")
+    return "; ".join(parts)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to read, by the precedence in the module docstring."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MONITOR_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings from the chosen file and the environment; ConfigError on any problem."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    where = "built-in defaults"
+    if file is not None:
+        where = str(file)
+        try:
+            data = tomllib.loads(file.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read config file ({exc})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, where + " (or MONITOR_* environment)")) from None
+    settings._source = where
+    return settings

@@ -1,0 +1,128 @@
+"""Database tables (SQLModel). The schema itself is owned by Alembic (monitor/migrations).
+
+Every datetime is timezone-aware UTC: SQLModel 0.0.50 maps `datetime` to a UTC type that
+refuses naive values, and mixing the two is how "checked 3 hours in the future" bugs start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Document(SQLModel, table=True):
+    """A monitored citation page: a file or a URL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(unique=True, index=True, description="absolute path or URL")
+    kind: str = Field(description="file | url")
+    format: str
+    title: str | None = None
+    content_hash: str | None = None
+    first_ingested_at: dt.datetime = Field(default_factory=utcnow)
+    last_ingested_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Url(SQLModel, table=True):
+    """A normalised cited URL, checked once however often it is cited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, index=True)
+    host: str = Field(index=True)
+    first_seen_at: dt.datetime = Field(default_factory=utcnow)
+    next_due_at: dt.datetime | None = Field(default=None, index=True)
+    last_checked_at: dt.datetime | None = None
+    last_verdict: str | None = Field(default=None, index=True)
+    last_status: int | None = None
+    last_reason: str | None = None
+    last_final_url: str | None = None
+    last_fingerprint: str | None = None
+    last_good_at: dt.datetime | None = None
+    first_failure_at: dt.datetime | None = None
+    consecutive_failures: int = 0
+
+
+class Citation(SQLModel, table=True):
+    """A cited work on a page: document x URL (or unlinked), with its stamps."""
+
+    __table_args__ = (UniqueConstraint("document_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    url_id: int | None = Field(default=None, foreign_key="url.id", index=True)
+    key: str = Field(description="identity across re-ingests: URL or title, plus occurrence")
+    position: int
+    title: str | None = None
+    publisher: str | None = None
+    note: str | None = None
+    excerpt: str | None = None
+    raw_url: str | None = None
+    stamps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    first_seen_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    removed_at: dt.datetime | None = None
+
+
+class Run(SQLModel, table=True):
+    """One checking run (`monitor run`), so reports can say what a run found."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    status: str = "running"
+    checked: int = 0
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class UrlCheck(SQLModel, table=True):
+    """One check of one URL: append-only history."""
+
+    __tablename__ = "url_check"
+    __table_args__ = (Index("ix_url_check_url_time", "url_id", "checked_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url_id: int = Field(foreign_key="url.id")
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    checked_at: dt.datetime
+    verdict: str
+    reason: str
+    http_status: int | None = None
+    final_url: str | None = None
+    redirect_chain: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    elapsed_ms: int
+    error_class: str | None = None
+    fingerprint: str | None = None
+    page_title: str | None = None
+
+
+class VerifiedAccess(SQLModel, table=True):
+    """A date on which our own check found the cited source still there."""
+
+    __tablename__ = "verified_access"
+    __table_args__ = (UniqueConstraint("citation_id", "accessed_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citation_id: int = Field(foreign_key="citation.id", index=True)
+    check_id: int = Field(foreign_key="url_check.id")
+    accessed_on: dt.date
+
+
+class ArchiveLink(SQLModel, table=True):
+    """A known archive copy of a URL (found on the page, or later by lookup)."""
+
+    __tablename__ = "archive_link"
+    __table_args__ = (UniqueConstraint("url_id", "archive_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url_id: int = Field(foreign_key="url.id", index=True)
+    archive_url: str
+    captured_at: dt.datetime | None = None
+    source: str = Field(default="page", description="page | lookup")
+    first_seen_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,171 @@
+"""The report of the current state: what is dead, what moved, which access dates to refresh.
+
+`build_report` gathers the facts from the store into plain data; `render_markdown` turns
+them into Markdown through a Jinja2 template (monitor/templates/report.md.j2), so the
+wording can change without touching the queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+
+from jinja2 import Environment, StrictUndefined
+
+from monitor.models import Citation, Document, Url
+from monitor.stamps import AccessStamp, format_stamp, newest
+from monitor.store import Store
+from monitor.verdict import Verdict
+
+UNCHECKED = "unchecked"
+
+
+@dataclass
+class Item:
+    """One cited link in a section of the report."""
+
+    title: str | None
+    document: str
+    url: str
+    verdict: str
+    reason: str | None
+    checked_at: dt.datetime | None
+    first_failure_at: dt.datetime | None
+    failures: int
+    final_url: str | None
+    archive_links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Refresh:
+    """A citation whose newest page stamp is older than our newest verified access."""
+
+    title: str | None
+    document: str
+    url: str
+    old_stamp: str
+    new_date: dt.date
+    new_stamp: str
+
+
+@dataclass
+class DocumentSummary:
+    source: str
+    title: str | None
+    citations: int
+    unlinked: int
+    counts: Counter[str]
+
+
+@dataclass
+class Report:
+    generated_at: dt.datetime
+    documents: list[DocumentSummary]
+    totals: Counter[str]
+    dead: list[Item]
+    soft: list[Item]
+    moved: list[Item]
+    unverifiable: list[Item]
+    refreshed: list[Refresh]
+    unlinked: int
+    confirm_failures: int
+
+
+def _item(c: Citation, u: Url, d: Document, archives: list[str]) -> Item:
+    return Item(
+        title=c.title,
+        document=d.source,
+        url=u.url,
+        verdict=u.last_verdict or UNCHECKED,
+        reason=u.last_reason,
+        checked_at=u.last_checked_at,
+        first_failure_at=u.first_failure_at,
+        failures=u.consecutive_failures,
+        final_url=u.last_final_url,
+        archive_links=archives,
+    )
+
+
+def build_report(store: Store, confirm_failures: int = 3) -> Report:
+    rows = store.citation_rows()
+    verified = store.verified_dates()
+    archives = store.archive_links({u.id for _, u, _ in rows if u is not None and u.id})
+    docs: dict[int, DocumentSummary] = {}
+    totals: Counter[str] = Counter()
+    dead, soft, moved, unverifiable, refreshed = [], [], [], [], []
+    unlinked = 0
+    for c, u, d in rows:
+        summary = docs.setdefault(
+            d.id,  # type: ignore[arg-type]
+            DocumentSummary(d.source, d.title, 0, 0, Counter()),
+        )
+        summary.citations += 1
+        if u is None:
+            summary.unlinked += 1
+            unlinked += 1
+            continue
+        verdict = u.last_verdict or UNCHECKED
+        summary.counts[verdict] += 1
+        totals[verdict] += 1
+        item = _item(c, u, d, [a.archive_url for a in archives.get(u.id, [])])  # type: ignore[arg-type]
+        if verdict == Verdict.DEAD:
+            dead.append(item)
+        elif verdict in (Verdict.SOFT404, Verdict.DRIFTED):
+            soft.append(item)
+        elif verdict == Verdict.MOVED:
+            moved.append(item)
+        elif verdict in (Verdict.TRANSIENT, Verdict.BLOCKED, Verdict.TLS_ERROR):
+            unverifiable.append(item)
+        day = verified.get(c.id)  # type: ignore[arg-type]
+        if day is not None:
+            stamps = [AccessStamp.from_dict(s) for s in c.stamps]
+            last = newest(stamps)
+            if last is None or last.date < day:  # type: ignore[operator]
+                refreshed.append(
+                    Refresh(
+                        c.title,
+                        d.source,
+                        u.url,
+                        last.raw if last else "(none)",
+                        day,
+                        format_stamp(day, last.raw if last else None),
+                    )
+                )
+    return Report(
+        generated_at=dt.datetime.now(dt.UTC),
+        documents=list(docs.values()),
+        totals=totals,
+        dead=dead,
+        soft=soft,
+        moved=moved,
+        unverifiable=unverifiable,
+        refreshed=refreshed,
+        unlinked=unlinked,
+        confirm_failures=confirm_failures,
+    )
+
+
+def _md_escape(text: str | None) -> str:
+    if not text:
+        return "(untitled)"
+    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def _env() -> Environment:
+    env = Environment(
+        autoescape=False,  # Markdown, not HTML; titles are escaped with the md filter
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md_escape
+    env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
+    return env
+
+
+def render_markdown(report: Report) -> str:
+    text = resources.files("monitor.templates").joinpath("report.md.j2").read_text("utf-8")
+    return _env().from_string(text).render(r=report)

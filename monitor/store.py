@@ -1,0 +1,433 @@
+"""The database: opening it (SQLite by default, any SQLAlchemy URL), migrating it, and
+every read and write the rest of the program needs.
+
+Writes happen in short transactions of one ingest or one batch of check results, so a
+crash or Ctrl-C leaves either all of a batch or none of it. SQLite runs in WAL mode with a
+busy timeout, so `monitor status` can read while `monitor run` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from monitor import extract as ex
+from monitor.check import CheckResult
+from monitor.config import ScheduleSettings
+from monitor.due import UrlState, next_state
+from monitor.models import (
+    ArchiveLink,
+    Citation,
+    Document,
+    Run,
+    Url,
+    UrlCheck,
+    VerifiedAccess,
+    utcnow,
+)
+from monitor.urls import host_of
+from monitor.verdict import Verdict
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message is for the user."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def open_store(url: str, migrate: bool = True) -> Store:
+    """Open (creating if needed) the database at SQLAlchemy `url` and bring it up to date."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            parent = Path(db).expanduser().resolve().parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create directory {parent} for the database: {exc}") from None
+        kwargs["connect_args"] = {"timeout": 10}
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        raise StoreError(f"cannot use database {_redact(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(engine)
+    if migrate:
+        store.migrate()
+    return store
+
+
+@dataclass
+class IngestStats:
+    citations: int = 0
+    linked: int = 0
+    unlinked: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    archive_links: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def citation_keys(citations: Sequence[ex.Citation]) -> list[str]:
+    """Stable identities of a page's citations: URL (or title) plus its occurrence number.
+
+    Re-ingesting a page must update, not duplicate, so identity cannot be the position
+    (adding one entry at the top would renumber every other one).
+    """
+    seen: Counter[str] = Counter()
+    keys = []
+    for c in citations:
+        if c.url:
+            base = c.url
+        elif c.title:
+            base = "title:" + re.sub(r"\W+", " ", c.title.lower()).strip()
+        else:
+            base = f"position:{c.position}"
+        seen[base] += 1
+        keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return keys
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StoreError(
+                f"cannot open database {_redact(str(self.engine.url))}: {reason}"
+            ) from None
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    # ------------------------------------------------------------ ingest
+
+    def ensure_urls(self, s: Session, urls: Iterable[str]) -> dict[str, int]:
+        urls = sorted(set(urls))
+        if not urls:
+            return {}
+        now = utcnow()
+        rows = [{"url": u, "host": host_of(u), "first_seen_at": now} for u in urls]
+        for i in range(0, len(rows), 1000):
+            stmt = self._insert(Url.__table__).on_conflict_do_nothing(index_elements=["url"])
+            s.execute(stmt, rows[i : i + 1000])
+        ids: dict[str, int] = {}
+        for i in range(0, len(urls), 1000):
+            chunk = urls[i : i + 1000]
+            for uid, u in s.exec(select(Url.id, Url.url).where(col(Url.url).in_(chunk))):
+                ids[u] = uid  # type: ignore[assignment]
+        return ids
+
+    def sync_document(
+        self,
+        source: str,
+        kind: str,
+        extraction: ex.Extraction,
+        content_hash: str,
+    ) -> IngestStats:
+        """Store a page's citations: add new ones, update changed ones, mark vanished ones."""
+        stats = IngestStats(skipped=Counter(extraction.skipped))
+        now = utcnow()
+        cits = extraction.citations
+        with self.session() as s, s.begin():
+            doc = s.exec(select(Document).where(Document.source == source)).first()
+            if doc is None:
+                doc = Document(source=source, kind=kind, format=extraction.format)
+                s.add(doc)
+            doc.format = extraction.format
+            doc.title = extraction.title
+            doc.content_hash = content_hash
+            doc.last_ingested_at = now
+            s.flush()
+            url_ids = self.ensure_urls(s, [c.url for c in cits if c.url])
+            existing = {
+                c.key: c for c in s.exec(select(Citation).where(Citation.document_id == doc.id))
+            }
+            keys = citation_keys(cits)
+            for key, c in zip(keys, cits, strict=True):
+                values = {
+                    "url_id": url_ids.get(c.url) if c.url else None,
+                    "position": c.position,
+                    "title": c.title,
+                    "publisher": c.publisher,
+                    "note": c.note,
+                    "excerpt": c.excerpt,
+                    "raw_url": c.raw_url,
+                    "stamps": [st.as_dict() for st in c.stamps],
+                }
+                row = existing.get(key)
+                if row is None:
+                    s.add(Citation(document_id=doc.id, key=key, **values))  # type: ignore[arg-type]
+                    stats.added += 1
+                else:
+                    changed = row.removed_at is not None or any(
+                        getattr(row, k) != v for k, v in values.items()
+                    )
+                    for k, v in values.items():
+                        setattr(row, k, v)
+                    row.last_seen_at = now
+                    row.removed_at = None
+                    stats.updated += changed
+                    stats.unchanged += not changed
+                stats.citations += 1
+                stats.linked += c.url is not None
+                stats.unlinked += c.url is None
+                for a in c.archive_links:
+                    if c.url is None:
+                        continue
+                    stmt = self._insert(ArchiveLink.__table__).on_conflict_do_nothing(
+                        index_elements=["url_id", "archive_url"]
+                    )
+                    res = s.execute(
+                        stmt,
+                        {
+                            "url_id": url_ids[c.url],
+                            "archive_url": a.archive_url,
+                            "captured_at": a.captured_at,
+                            "source": "page",
+                            "first_seen_at": now,
+                        },
+                    )
+                    stats.archive_links += res.rowcount or 0
+            seen = set(keys)
+            for key, row in existing.items():
+                if key not in seen and row.removed_at is None:
+                    row.removed_at = now
+                    stats.removed += 1
+        return stats
+
+    # ------------------------------------------------------------ checking
+
+    def due_urls(self, now: dt.datetime, everything: bool = False) -> list[str]:
+        """URLs cited by at least one live citation whose next check is due."""
+        cited = (
+            select(Citation.url_id)
+            .where(col(Citation.removed_at).is_(None), col(Citation.url_id).is_not(None))
+            .distinct()
+        )
+        q = select(Url.url).where(col(Url.id).in_(cited))
+        if not everything:
+            q = q.where(or_(col(Url.next_due_at).is_(None), col(Url.next_due_at) <= now))
+        with self.session() as s:
+            return list(s.exec(q.order_by(Url.host, Url.id)))
+
+    def start_run(self) -> int:
+        with self.session() as s, s.begin():
+            run = Run()
+            s.add(run)
+            s.flush()
+            assert run.id is not None
+            return run.id
+
+    def finish_run(self, run_id: int, counts: Counter[str], status: str = "done") -> None:
+        with self.session() as s, s.begin():
+            run = s.get(Run, run_id)
+            if run is None:
+                return
+            run.finished_at = utcnow()
+            run.status = status
+            run.checked = sum(counts.values())
+            run.counts = dict(counts)
+
+    def record_results(
+        self, results: Sequence[CheckResult], schedule: ScheduleSettings, run_id: int | None = None
+    ) -> None:
+        """Store a batch of checks atomically: history rows, URL state, verified access dates."""
+        if not results:
+            return
+        with self.session() as s, s.begin():
+            urls = {
+                u.url: u
+                for u in s.exec(select(Url).where(col(Url.url).in_([r.url for r in results])))
+            }
+            alive_ids = [
+                urls[r.url].id for r in results if r.url in urls and r.verdict is Verdict.ALIVE
+            ]
+            citations: dict[int, list[int]] = defaultdict(list)
+            if alive_ids:
+                for cid, uid in s.exec(
+                    select(Citation.id, Citation.url_id).where(
+                        col(Citation.url_id).in_(alive_ids), col(Citation.removed_at).is_(None)
+                    )
+                ):
+                    citations[uid].append(cid)  # type: ignore[index,arg-type]
+            for r in results:
+                u = urls.get(r.url)
+                if u is None:  # a URL forgotten since the run began: nothing to attach to
+                    continue
+                chk = UrlCheck(
+                    url_id=u.id,  # type: ignore[arg-type]
+                    run_id=run_id,
+                    checked_at=r.checked_at,
+                    verdict=r.verdict.value,
+                    reason=r.reason,
+                    http_status=r.http_status,
+                    final_url=r.final_url,
+                    redirect_chain=[{"url": h.url, "status": h.status} for h in r.redirect_chain],
+                    elapsed_ms=r.elapsed_ms,
+                    error_class=r.error_class,
+                    fingerprint=r.fingerprint,
+                    page_title=r.page_title,
+                )
+                s.add(chk)
+                prev = UrlState(
+                    u.consecutive_failures, u.first_failure_at, u.last_good_at, u.next_due_at
+                )
+                st = next_state(u.url, prev, r.verdict, r.checked_at, schedule)
+                u.consecutive_failures = st.consecutive_failures
+                u.first_failure_at = st.first_failure_at
+                u.last_good_at = st.last_good_at
+                u.next_due_at = st.next_due_at
+                u.last_checked_at = r.checked_at
+                u.last_verdict = r.verdict.value
+                u.last_status = r.http_status
+                u.last_reason = r.reason
+                u.last_final_url = r.final_url
+                u.last_fingerprint = r.fingerprint or u.last_fingerprint
+                if r.verdict is Verdict.ALIVE and citations.get(u.id):  # type: ignore[arg-type]
+                    s.flush()
+                    day = r.checked_at.astimezone(dt.UTC).date()
+                    stmt = self._insert(VerifiedAccess.__table__).on_conflict_do_nothing(
+                        index_elements=["citation_id", "accessed_on"]
+                    )
+                    s.execute(
+                        stmt,
+                        [
+                            {"citation_id": cid, "check_id": chk.id, "accessed_on": day}
+                            for cid in citations[u.id]  # type: ignore[index]
+                        ],
+                    )
+
+    # ------------------------------------------------------------ reading
+
+    def documents(self) -> list[Document]:
+        with self.session() as s:
+            return list(s.exec(select(Document).order_by(Document.id)))
+
+    def citation_rows(
+        self, document_id: int | None = None, include_removed: bool = False
+    ) -> list[tuple[Citation, Url | None, Document]]:
+        q = (
+            select(Citation, Url, Document)
+            .join(Document, col(Document.id) == Citation.document_id)
+            .outerjoin(Url, col(Url.id) == Citation.url_id)
+        )
+        if document_id is not None:
+            q = q.where(Citation.document_id == document_id)
+        if not include_removed:
+            q = q.where(col(Citation.removed_at).is_(None))
+        with self.session() as s:
+            return list(s.exec(q.order_by(Citation.document_id, Citation.position)))  # type: ignore[arg-type]
+
+    def citations_by_url(self, urls: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """For the JSON contract: the titles and documents citing each URL."""
+        urls = list(urls)
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        with self.session() as s:
+            q = (
+                select(Url.url, Citation.title, Document.source)
+                .join(Citation, col(Citation.url_id) == Url.id)
+                .join(Document, col(Document.id) == Citation.document_id)
+                .where(col(Url.url).in_(urls), col(Citation.removed_at).is_(None))
+            )
+            for url, title, source in s.exec(q):
+                out[url].append({"title": title, "document": source})
+        return out
+
+    def url(self, url: str) -> Url | None:
+        with self.session() as s:
+            return s.exec(select(Url).where(Url.url == url)).first()
+
+    def history(self, url: str, limit: int = 50) -> list[UrlCheck]:
+        with self.session() as s:
+            q = (
+                select(UrlCheck)
+                .join(Url, col(Url.id) == UrlCheck.url_id)
+                .where(Url.url == url)
+                .order_by(col(UrlCheck.checked_at).desc(), col(UrlCheck.id).desc())
+                .limit(limit)
+            )
+            return list(s.exec(q))
+
+    def verified_dates(self) -> dict[int, dt.date]:
+        """citation id -> newest date our checks verified it."""
+        with self.session() as s:
+            q = select(VerifiedAccess.citation_id, func.max(VerifiedAccess.accessed_on)).group_by(
+                VerifiedAccess.citation_id
+            )
+            return {cid: day for cid, day in s.exec(q)}  # type: ignore[misc]
+
+    def archive_links(self, url_ids: Iterable[int]) -> dict[int, list[ArchiveLink]]:
+        out: dict[int, list[ArchiveLink]] = defaultdict(list)
+        ids = list(url_ids)
+        if not ids:
+            return out
+        with self.session() as s:
+            for a in s.exec(select(ArchiveLink).where(col(ArchiveLink.url_id).in_(ids))):
+                out[a.url_id].append(a)
+        return out
+
+    def last_run(self) -> Run | None:
+        with self.session() as s:
+            return s.exec(
+                select(Run).where(Run.status == "done").order_by(col(Run.id).desc())
+            ).first()
+
+    def table_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            return {
+                m.__tablename__: s.exec(select(func.count()).select_from(m)).one()  # type: ignore[attr-defined]
+                for m in (Document, Citation, Url, UrlCheck, VerifiedAccess, ArchiveLink, Run)
+            }

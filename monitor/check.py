@@ -254,6 +254,9 @@ async def observe(client: httpx.AsyncClient, url: str, cfg: HttpSettings) -> Obs
             obs.error_detail = f"more than {cfg.max_redirects}"
     except Exception as exc:  # every transport failure becomes data, never a crash
         obs.error, obs.error_detail = classify_error(exc)
+        if obs.error in (ErrorClass.INVALID_URL, ErrorClass.UNSUPPORTED_SCHEME):
+            # Our own URL was valid, so httpx choked on a Location header (e.g. mailto:).
+            obs.error_detail = f"redirect from {current} to an unusable address ({exc})"
         if obs.error is ErrorClass.READ_TIMEOUT and not obs.error_detail:
             obs.error_detail = f"no complete answer within {cfg.total_timeout:g} s"
     return obs
@@ -299,7 +302,7 @@ def make_client(cfg: HttpSettings) -> httpx.AsyncClient:
             max_connections=cfg.concurrency, max_keepalive_connections=16, keepalive_expiry=5.0
         ),
         follow_redirects=False,
-        verify=cfg.verify_tls,
+        verify=cfg.tls_verify(),
         trust_env=cfg.trust_env,
     )
 

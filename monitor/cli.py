@@ -418,6 +418,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
+    except (ConfigError, StoreError) as exc:
+        click.echo(f"monitor: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("monitor: aborted", err=True)
         sys.exit(130)

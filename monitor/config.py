@@ -12,6 +12,7 @@ names the file and the key.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,17 @@ class HttpSettings(_Section):
         4, ge=1, le=64, description="httpx clients, to relieve pool contention"
     )
     verify_tls: bool = True
+    ca_bundle: str | None = Field(None, description="extra CA file (PEM), e.g. a corporate CA")
     trust_env: bool = Field(False, description="honour HTTP(S)_PROXY etc. from the environment")
+
+    def tls_verify(self) -> bool | ssl.SSLContext:
+        """What httpx's `verify=` gets: a context for a custom CA bundle, else the flag."""
+        if self.ca_bundle and self.verify_tls:
+            try:
+                return ssl.create_default_context(cafile=self.ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"http.ca_bundle: cannot load {self.ca_bundle}: {exc}") from None
+        return self.verify_tls
 
     def agent(self) -> str:
         return self.user_agent or (

@@ -107,7 +107,7 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
                 timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout),
                 follow_redirects=True,
                 max_redirects=cfg.max_redirects,
-                verify=cfg.verify_tls,
+                verify=cfg.tls_verify(),
                 trust_env=cfg.trust_env,
             ) as client,
             client.stream("GET", url) as resp,

@@ -1,0 +1,136 @@
+"""Integration: the checker against real HTTP(S) servers on 127.0.0.1, one verdict each."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from monitor import check
+from monitor.verdict import Verdict
+from tests.conftest import make_settings
+from tests.world import World, closed_port
+
+CASES = [
+    ("/article/kazak-women", Verdict.ALIVE, "HTTP 200"),
+    ("/plain.txt", Verdict.ALIVE, "HTTP 200"),
+    ("/big.pdf", Verdict.ALIVE, "HTTP 200"),
+    ("/missing", Verdict.DEAD, "404"),
+    ("/gone", Verdict.DEAD, "410"),
+    ("/error", Verdict.TRANSIENT, "500"),
+    ("/throttle", Verdict.TRANSIENT, "Retry-After 120"),
+    ("/private", Verdict.BLOCKED, "401"),
+    ("/forbidden", Verdict.BLOCKED, "403"),
+    ("/wall", Verdict.BLOCKED, "bot wall"),
+    ("/soft", Verdict.SOFT404, "not-found page"),
+    ("/ru-soft", Verdict.SOFT404, "страница не найдена"),
+    ("/parked", Verdict.DRIFTED, "for sale"),
+    ("/old", Verdict.MOVED, "/article/new-home"),
+    ("/https-same", Verdict.ALIVE, "HTTP 200"),
+    ("/temp", Verdict.ALIVE, "temporary redirect"),
+    ("/deep/2005/11/article.html", Verdict.SOFT404, "home page"),
+    ("/members-only/report", Verdict.SOFT404, "landing page"),
+    ("/loop-a", Verdict.DEAD, "redirect loop"),
+    ("/chain/0", Verdict.DEAD, "too many redirects"),
+    ("/to-mailto", Verdict.DEAD, "redirect from"),
+    ("/slow", Verdict.TRANSIENT, "timed out"),
+    ("/reset", Verdict.TRANSIENT, ""),
+]
+
+
+@pytest.fixture(scope="module")
+def results(world: World) -> dict[str, object]:
+    settings = make_settings(read_timeout=1.0, max_redirects=8)
+    urls = [world.url(p) for p, _, _ in CASES]
+    return {r.url: r for r in check(urls, settings)}
+
+
+@pytest.mark.parametrize(("path", "verdict", "reason"), CASES)
+def test_verdict(world: World, results: dict, path: str, verdict: Verdict, reason: str) -> None:
+    r = results[world.url(path)]
+    assert r.verdict is verdict, (r.verdict, r.reason)
+    assert reason.lower() in r.reason.lower()
+    assert r.elapsed_ms >= 0
+    assert r.checked_at.tzinfo is not None
+
+
+def test_redirect_chain_is_recorded(world: World, results: dict) -> None:
+    r = results[world.url("/old")]
+    assert [h.status for h in r.redirect_chain] == [301]
+    assert r.final_url == world.url("/article/new-home")
+    loop = results[world.url("/loop-a")]
+    assert [h.status for h in loop.redirect_chain] == [302, 302]
+
+
+def test_large_bodies_are_not_downloaded(world: World, results: dict) -> None:
+    # 50 MB each; the checker reads at most max_body_bytes of HTML and nothing of a PDF.
+    r = check([world.url("/huge.html")], make_settings())[0]
+    assert r.verdict is Verdict.ALIVE
+    time.sleep(0.3)
+    assert world.bytes_sent["/huge.html"] < 16 * 1024 * 1024
+    assert world.bytes_sent["/big.pdf"] < 16 * 1024 * 1024
+
+
+def test_only_get_is_used_and_user_agent_is_honest(world: World, results: dict) -> None:
+    assert world.methods["HEAD"] == 0
+    assert world.user_agents
+    assert all("monitor/" in ua and "mailto:tests@example.org" in ua for ua in world.user_agents)
+
+
+def test_refused_and_dns_failure_are_dead() -> None:
+    port = closed_port()
+    refused, = check([f"http://127.0.0.1:{port}/x"], make_settings())
+    assert refused.verdict is Verdict.DEAD and refused.error_class == "refused"
+    # .invalid never resolves (RFC 6761); a machine without any resolver says "temporary".
+    dns, = check(["http://no-such-host.invalid/page"], make_settings())
+    if dns.error_class == "dns_not_found":
+        assert dns.verdict is Verdict.DEAD
+    else:
+        assert dns.error_class == "dns_temporary" and dns.verdict is Verdict.TRANSIENT
+
+
+def test_untrusted_certificate_is_tls_error(tls_world: World) -> None:
+    r, = check([tls_world.url("/article/x")], make_settings())
+    assert r.verdict is Verdict.TLS_ERROR
+    assert r.error_class == "tls_cert"
+    assert "certificate" in r.reason.lower()
+
+
+def test_trusted_certificate_via_ca_bundle(tls_world: World, ca, tmp_path) -> None:
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    r, = check([tls_world.url("/article/x")], make_settings(ca_bundle=str(pem)))
+    assert r.verdict is Verdict.ALIVE, r.reason
+
+
+def test_everything_unreachable_means_we_are_offline() -> None:
+    urls = [f"http://127.0.0.{i}:{closed_port(f'127.0.0.{i}')}/a" for i in (2, 3, 4)]
+    results = check(urls, make_settings())
+    assert {r.verdict for r in results} == {Verdict.TRANSIENT}
+    assert all("network looks down" in r.reason for r in results)
+
+
+def test_one_reachable_host_keeps_refusals_dead(world: World) -> None:
+    urls = [f"http://127.0.0.{i}:{closed_port(f'127.0.0.{i}')}/a" for i in (2, 3, 4)]
+    results = check([*urls, world.url("/article/up")], make_settings())
+    by = {r.url: r for r in results}
+    assert all(by[u].verdict is Verdict.DEAD for u in urls)
+
+
+def test_per_host_concurrency_is_respected(world: World) -> None:
+    urls = [world.url(f"/pause/{i}") for i in range(8)]  # 0.2 s each
+    t0 = time.perf_counter()
+    results = check(urls, make_settings(per_host_concurrency=2))
+    elapsed = time.perf_counter() - t0
+    assert all(r.verdict is Verdict.ALIVE for r in results)
+    assert world.peak_active["pause"] == 2
+    assert elapsed >= 0.75  # 8 requests of 0.2 s, two at a time
+
+
+def test_per_host_rate_is_respected(world: World) -> None:
+    urls = [world.url(f"/article/rate-{i}") for i in range(6)]
+    t0 = time.perf_counter()
+    results = check(urls, make_settings(per_host_rate=10.0))
+    elapsed = time.perf_counter() - t0
+    assert all(r.verdict is Verdict.ALIVE for r in results)
+    assert elapsed >= 0.45  # 6 requests at 10/s: at least 5 intervals of 0.1 s

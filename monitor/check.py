@@ -134,7 +134,7 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
                 return ErrorClass.DNS_NOT_FOUND, str(e.strerror or e)
             return ErrorClass.DNS_TEMPORARY, str(e.strerror or e)
         if isinstance(e, ssl.SSLCertVerificationError):
-            return ErrorClass.TLS_CERT, e.verify_message or str(e)
+            return ErrorClass.TLS_CERT, getattr(e, "verify_message", "") or str(e)
         if isinstance(e, ssl.SSLError):
             return ErrorClass.TLS_OTHER, e.reason or str(e)
         if isinstance(e, ConnectionRefusedError):
@@ -147,6 +147,11 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
     text = " ".join(str(e) for e in chain)
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return ErrorClass.TLS_CERT, text.split("] ", 1)[-1][:200]
+    # Some transports (and mocks) re-raise without the chain; the resolver's words remain.
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return ErrorClass.DNS_NOT_FOUND, "Name or service not known"
+    if "Temporary failure in name resolution" in text:
+        return ErrorClass.DNS_TEMPORARY, "Temporary failure in name resolution"
     if isinstance(exc, httpx.PoolTimeout):
         return ErrorClass.INTERNAL, "connection pool exhausted"
     if isinstance(exc, httpx.ConnectTimeout):

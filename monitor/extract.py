@@ -354,7 +354,8 @@ class _Assembler:
             and (_NOTE.search(rest) or not any(_meaningful_anchor(ln.text) for ln in line.links))
         ) or (_NOTE.search(rest) and not primary and len(rest) < 200):
             kind = Kind.NOTE
-        elif _SEP.match(rest) and not primary:
+        elif (_SEP.match(rest) and not primary) or (line.links and not primary and not archives):
+            # decoration, or a line whose every link was unusable (menus, mailto: lines)
             kind = Kind.SEP
         elif _is_prose(rest) and not stamps:
             kind = Kind.PROSE
@@ -526,8 +527,9 @@ def _header_of(pending: list[_Info]) -> list[_Info]:
     )
     if idx is None:
         return pending[-3:]
-    start = idx - 1 if idx > 0 and _bare_url_text(pending[idx]) else idx
-    return pending[start:][:4]
+    if _bare_url_text(pending[idx]):  # title and publisher lines come before a bare URL
+        return pending[:idx][-2:] + pending[idx:][:3]
+    return pending[idx:][:4]
 
 
 # ---------------------------------------------------------------- entry point

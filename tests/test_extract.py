@@ -1,0 +1,162 @@
+"""Citation extraction from every input format, checked against the seed page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import ExtractError, decode, detect_format, extract
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+# (title, publisher, access dates) of the seed page's 21 stamped citations, as
+# ../shared/seeds/000_links.tsv lists them. "Web. 9 Sept. 2009" is an MLA access stamp and
+# so is parsed as one (the tsv left it inside the publisher line).
+EXPECTED = [
+    ("Kazak Women Sold as Sex Slaves", "Gaziza Baituova, Institute for War & Peace Reporting IWPR correspondent in Taraz - The Women’s Reporting & Dialogue Programme, WPR Issue 2, 17 Nov 05", ["2011-02-16", "2017-06-07"]),
+    ("Freedom House Country Report - Political Rights: 7 Civil Liberties: 5 Status: Not Free", "2018 Edition", ["2019-02-11"]),
+    ("2017 Country Reports on Human Rights Practices", "U.S. Dept of State Bureau of Democracy, Human Rights, and Labor, 20 April 2018", ["2019-03-25"]),
+    ("2017 Findings on the Worst Forms of Child Labor", "Office of Child Labor, Forced Labor, and Human Trafficking, Bureau of International Labor Affairs, US Dept of Labor, 2018", ["2019-04-18"]),
+    ("EU Presses Russia on Human Trafficking", "Vladimir Kovalev, February 23, 2007 – Source: Transitions Online—Intelligent Eastern Europe", ["2012-08-30"]),
+    ("Atyrau authorities plan to prevent human trafficking", "Andrey Sokolov, Kazinform National Information Agency, July 14, 2006", ["2011-02-16"]),
+    ("Kazakhstan Ups Efforts To Combat Human Trafficking", "Hellenic Resources Institute HR-Net, January 14, 2005", ["2011-02-16"]),
+    ("Forced Labour In The Russian Federation Today: Irregular Migration And Trafficking In Human Beings [PDF]", "Elena Tyuryukanova, International Labour Office, ILO, Geneva, September 2005", ["2011-02-16"]),
+    ("Kazakhstan Plans Tougher Punishment for Human Trafficking", "News Bulletin of the Embassy of the Republic of Kazakhstan to the USA and Canada, Vol. 1, No. 31, July 7, 2004", ["2011-09-07"]),
+    ("Corruption is Limiting Kazakhstan’s Efforts Against Human Trafficking", "Radio Free Europe/Radio Liberty RFE/RL, June 02, 2004", ["2013-07-11"]),
+    ("Voice of Democracy", "Kazakhstan 21st Century Foundation, Washington, D.C., Aug. 14, 2003", ["unknown"]),
+    ("Kazakhstan Attacks Human Trafficking", "Elina Karakulova, Kazakhstan Daily Digest, 31 July 2003", ["2009-09-09", "2011-09-07"]),
+    ("U.S. Lauds Kazakhstan for Actions Against Human Trafficking", "News Bulletin of the Embassy of the Republic of Kazakhstan to the USA and Canada, Vol. 3, No. 11, Sept 10, 2003", ["2011-09-07"]),
+    ("US Human Trafficking Report Faults Georgia, Kazakhstan, Turkey and Uzbekistan, August 20, 2003", None, ["2011-02-16", "2018-02-04"]),
+    ("The Department of Labor’s 2004 Findings on the Worst Forms of Child Labor", "U.S. Dept of Labor Bureau of International Labor Affairs, 2005", ["2011-02-16"]),
+    ("Human Rights Reports » 2005 Country Reports on Human Rights Practices", "U.S. Dept of State Bureau of Democracy, Human Rights, and Labor, March 8, 2006", ["2011-02-16"]),
+    ("Concluding Observations of the Committee on the Rights of the Child (CRC)", "UN Convention on the Rights of the Child, 6 June 2003", ["2011-02-16"]),
+    ("The Protection Project - Kazakhstan", "The Paul H. Nitze School of Advanced International Studies (SAIS), The Johns Hopkins University", ["2009", "2016-02-22"]),
+    ("Human Rights Overview", "Human Rights Watch", ["2011-02-16"]),
+    ("Stop Violence Against Women – Country Page", "The Advocates for Human Rights, July 21, 2010", ["2011-02-16"]),
+    ("U.S. Library of Congress - Country Study", "Library of Congress Call Number DK851 .K34 1997", ["2019-02-11"]),
+]  # fmt: skip
+
+
+def _summary(c) -> tuple:
+    return (c.title, c.publisher, [s.display() for s in c.stamps])
+
+
+def test_seed_text_page_yields_its_21_unlinked_citations() -> None:
+    ex = extract((SEEDS / "kazakhstan.txt").read_text("utf-8"), name="kazakhstan.txt")
+    assert ex.format == "text"
+    assert [_summary(c) for c in ex.citations] == EXPECTED
+    assert all(c.url is None for c in ex.citations)
+    assert ex.citations[0].excerpt.startswith("When teenagers Lyuda and Sveta")
+
+
+def test_seed_html_page_has_the_same_citations_with_links() -> None:
+    ex = extract((SEEDS / "kazakhstan.html").read_text("utf-8"), name="kazakhstan.html")
+    assert ex.format == "html"
+    assert ex.title == "Human Trafficking & Modern-day Slavery - Kazakhstan"
+    stamped = [c for c in ex.citations if c.stamps]
+    assert [_summary(c) for c in stamped] == EXPECTED
+    linked = [c for c in ex.citations if c.url]
+    assert len(ex.citations) == 23 and len(linked) == 15
+    assert ex.citations[0].title == "The World Factbook, U.S.C.I.A. 2009"
+    assert stamped[0].url == "https://iwpr.net/global-voices/kazak-women-sold-sex-slaves"
+    # The navigation links are relative and the file has no base: skipped, and counted.
+    assert ex.skipped == {"relative link with no base URL": 16}
+
+
+def test_relative_links_resolve_against_the_page_url() -> None:
+    html = '<p><a href="/r/1">Report one</a><br>[accessed 2 March 2010]</p>'
+    ex = extract(html, fmt="html", base_url="http://gvnet.com/humantrafficking/Kazakhstan.htm")
+    assert ex.citations[0].url == "http://gvnet.com/r/1"
+    ex2 = extract('<base href="http://b.example/x/">' + html, fmt="html")
+    assert ex2.citations[0].url == "http://b.example/r/1"
+
+
+def test_archive_here_links_are_fallbacks_not_sources() -> None:
+    html = """
+    <p><a href="http://embassy.example/bulletin/31.htm"><b>Kazakhstan Plans Tougher Punishment</b></a><br>
+    News Bulletin of the Embassy, Vol. 1, No. 31, July 7, 2004<br>
+    At one time this article had been archived and may possibly still be accessible
+    <a href="https://web.archive.org/web/20110907000000/http://embassy.example/bulletin/31.htm">[here]</a><br>
+    [accessed 7 September 2011]</p>
+    <p>KAZAKHSTAN PLANS TOUGHER PUNISHMENT FOR HUMAN TRAFFICKING - One of the problems authorities face is the natural desire of victims to stay anonymous.</p>
+    <p><b>Unlinked but archived</b><br>Somebody, 2003<br>
+    may possibly still be accessible <a href="http://web.archive.org/web/2005/http://gone.example/a">[here]</a><br>
+    [accessed 7 September 2011]</p>
+    """
+    ex = extract(html, fmt="html")
+    assert len(ex.citations) == 2
+    first, second = ex.citations
+    assert first.url == "http://embassy.example/bulletin/31.htm"
+    assert first.publisher == "News Bulletin of the Embassy, Vol. 1, No. 31, July 7, 2004"
+    assert [a.captured_at for a in first.archive_links] == [dt.datetime(2011, 9, 7, tzinfo=dt.UTC)]
+    # Only an archive link: the cited URL is the archived original, the link its fallback.
+    assert second.title == "Unlinked but archived"
+    assert second.url == "http://gone.example/a"
+    assert second.archive_links[0].archive_url.startswith("http://web.archive.org/web/2005/")
+
+
+def test_bibliography_list_and_skipped_links() -> None:
+    html = """<ul>
+    <li><a href="http://a.example/x">Alpha report</a>, Some Publisher, 2005. Retrieved July 7, 2004</li>
+    <li><a href="https://b.example/y#section">Beta</a></li>
+    <li><a href="javascript:void(0)">menu</a> <a href="mailto:x@y.org">mail us</a></li>
+    </ul>"""
+    ex = extract(html, fmt="html")
+    assert [(c.title, c.publisher, c.url) for c in ex.citations] == [
+        ("Alpha report", "Some Publisher, 2005", "http://a.example/x"),
+        ("Beta", None, "https://b.example/y"),
+    ]
+    assert ex.skipped == {"javascript: link": 1, "mailto: link": 1}
+
+
+def test_markdown_and_plain_text_and_url_lists() -> None:
+    md = "# Reading list\n\n- [Alpha report](http://a.example/x), Publisher, 2005 (accessed 2011-02-16)\n"
+    ex = extract(md, name="list.md")
+    assert ex.format == "markdown"
+    (c,) = ex.citations
+    assert (c.title, c.publisher, c.url) == ("Alpha report", "Publisher, 2005", "http://a.example/x")
+    assert c.stamps[0].date == dt.date(2011, 2, 16)
+
+    text = "Some title\nSome Publisher, 2004\nhttp://t.example/p\n[accessed 2009]\n"
+    (t,) = extract(text, fmt="text").citations
+    assert (t.title, t.publisher, t.url) == ("Some title", "Some Publisher, 2004", "http://t.example/p")
+
+    urls = "# my links\nhttp://a.example/1\nhttps://b.example/2 Beta title\nnot a url\n"
+    assert detect_format("links.txt", "http://a.example/1\nhttp://b.example/2\n") == "urls"
+    ex = extract(urls, fmt="urls")
+    assert [(c.url, c.title) for c in ex.citations] == [
+        ("http://a.example/1", None),
+        ("https://b.example/2", "Beta title"),
+    ]
+    assert ex.skipped == {"relative link with no base URL": 1}
+
+
+def test_same_url_twice_is_kept_per_citation_but_extracted_once_per_block() -> None:
+    html = '<p><a href="http://a.example/x">One</a> <a href="http://A.example:80/x#f">again</a><br>[accessed 2010]</p>'
+    (c,) = extract(html, fmt="html").citations
+    assert c.url == "http://a.example/x"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"\x00\x01\x02binary\x00", "binary"), (b"   \n\n", "empty page")],
+)
+def test_bad_content(data: bytes, message: str) -> None:
+    with pytest.raises(ExtractError, match=message):
+        extract(decode(data), fmt="text")
+
+
+def test_cyrillic_encodings_are_decoded() -> None:
+    text = "Страница не найдена - доклад о торговле людьми в Казахстане, опубликованный в 2005 году"
+    assert decode(text.encode("cp1251")) == text
+    assert decode(text.encode("koi8-r"), "koi8-r") == text
+    assert decode(b'<meta charset="windows-1251">' + text.encode("cp1251")).endswith(text)
+
+
+def test_malformed_and_deep_html_does_not_break() -> None:
+    assert extract("<p><a href='http://a.example/'>x<div><table><tr><td>", fmt="html").citations
+    deep = "<div>" * 20000 + '<a href="http://deep.example/">Deep</a>' + "</div>" * 20000
+    (c,) = extract(deep, fmt="html").citations
+    assert c.url == "http://deep.example/"

@@ -1,0 +1,147 @@
+"""Store behaviour on SQLite and on the real PostgreSQL server (fixture `store`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from monitor import api
+from monitor.check import CheckResult
+from monitor.config import ScheduleSettings
+from monitor.store import Store, StoreError, open_store
+from monitor.verdict import Hop, Verdict
+from tests.conftest import make_settings
+from tests.world import World
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def page(world: World, entries: list[tuple[str, str, str]]) -> str:
+    """A gvnet-style citation page; entries are (path, title, stamp)."""
+    blocks = [
+        f'<p><a href="{world.url(p)}"><b>{t}</b></a><br>Publisher, 2005<br>{s}</p>'
+        f"<p>An excerpt of the article that is long enough to be prose for the extractor.</p>"
+        for p, t, s in entries
+    ]
+    return "<html><head><title>Test page</title></head><body>" + "".join(blocks) + "</body></html>"
+
+
+def result(url: str, verdict: Verdict, when: dt.datetime, status: int | None = 200) -> CheckResult:
+    return CheckResult(url=url, verdict=verdict, reason="test", http_status=status,
+                       final_url=url, checked_at=when, elapsed_ms=5,
+                       redirect_chain=[Hop(url + "?old", 301)])
+
+
+def test_schema_is_migrated_with_alembic(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"document", "citation", "url", "url_check", "verified_access", "archive_link", "run",
+            "alembic_version"} <= tables
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+    store.migrate()  # idempotent
+
+
+def test_ingest_seeds_and_reingest_without_duplicates(store: Store) -> None:
+    settings = make_settings()
+    results = api.ingest(store, [str(SEEDS)], settings)
+    by = {Path(r.source).name: r for r in results}
+    assert by["kazakhstan.html"].stats.citations == 23
+    assert by["kazakhstan.html"].stats.linked == 15
+    assert by["kazakhstan.txt"].stats.unlinked == 21
+    counts = store.table_counts()
+    assert counts["citation"] == 44 and counts["url"] == 15
+    again = api.ingest(store, [str(SEEDS)], settings)
+    assert all(r.stats.added == 0 and r.stats.removed == 0 for r in again if r.stats)
+    assert store.table_counts()["citation"] == 44
+    rows = store.citation_rows()
+    kazak = next(c for c, u, d in rows if c.title == "Kazak Women Sold as Sex Slaves" and u)
+    assert [s["date"] for s in kazak.stamps] == ["2011-02-16", "2017-06-07"]
+
+
+def test_reingest_marks_removed_and_keeps_history(store: Store, world: World, tmp_path: Path) -> None:
+    settings = make_settings()
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [
+        ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+        ("/article/b", "Beta", "[accessed 1 March 2012]"),
+    ]))
+    api.ingest(store, [str(f)], settings)
+    summary = api.run(store, settings)
+    assert summary.counts == {"alive": 2}
+    # Beta disappears, Alpha gets a new stamp, Gamma is new.
+    f.write_text(page(world, [
+        ("/article/a", "Alpha", "[accessed 16 February 2011] [accessed 7 June 2017]"),
+        ("/article/c", "Gamma", "[accessed 2019]"),
+    ]))
+    (res,) = api.ingest(store, [str(f)], settings)
+    assert (res.stats.added, res.stats.updated, res.stats.removed) == (1, 1, 1)
+    live = {c.title for c, _, _ in store.citation_rows()}
+    assert live == {"Alpha", "Gamma"}
+    everything = {c.title: c for c, _, _ in store.citation_rows(include_removed=True)}
+    assert everything["Beta"].removed_at is not None
+    assert len(store.history(world.url("/article/b"))) == 1  # history kept
+    # Only URLs of live citations are due: Beta's URL is no longer checked.
+    due = store.due_urls(dt.datetime.now(dt.UTC), everything=True)
+    assert world.url("/article/b") not in due and world.url("/article/c") in due
+
+
+def test_run_records_checks_and_verified_access_dates(store: Store, world: World, tmp_path: Path) -> None:
+    settings = make_settings()
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [
+        ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+        ("/missing", "Gone", "[accessed 1 March 2012]"),
+        ("/old", "Moved", "[accessed 2 March 2012]"),
+    ]))
+    api.ingest(store, [str(f)], settings)
+    summary = api.run(store, settings)
+    assert summary.counts == {"alive": 1, "dead": 1, "moved": 1}
+    assert not summary.all_alive
+    # Nothing is due right after a run; --all checks again.
+    assert api.run(store, settings).due == 0
+    assert api.run(store, settings, everything=True).due == 3
+    hist = store.history(world.url("/old"))
+    assert len(hist) == 2 and hist[0].verdict == "moved"
+    assert hist[0].redirect_chain == [{"url": world.url("/old"), "status": 301}]
+    assert hist[0].checked_at.tzinfo is not None
+    gone = store.url(world.url("/missing"))
+    assert gone.consecutive_failures == 2 and gone.first_failure_at is not None
+    verified = store.verified_dates()
+    alpha = next(c for c, _, _ in store.citation_rows() if c.title == "Alpha")
+    assert verified == {alpha.id: dt.datetime.now(dt.UTC).date()}  # one row despite two runs
+    assert store.table_counts()["verified_access"] == 1
+
+
+def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
+    settings = make_settings()
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [("/article/a", "Alpha", "[accessed 2011]")]))
+    api.ingest(store, [str(f)], settings)
+    good = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
+    bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
+    bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
+    with pytest.raises(Exception):
+        store.record_results([good, bad], ScheduleSettings())
+    assert store.table_counts()["url_check"] == 0
+    assert store.url(world.url("/article/a")).last_verdict is None
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open database"):
+        open_store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StoreError, match="not a database URL"):
+        open_store("not a url")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create directory"):
+        open_store(f"sqlite:///{blocker}/sub/db.sqlite")
+
+
+def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    with s.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    s.close()

@@ -1,0 +1,63 @@
+import datetime as dt
+
+import pytest
+
+from monitor.urls import UrlError, host_of, normalise, parse_archive_link
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTP://Example.COM:80/a/../b?x=1#frag", "http://example.com/b?x=1"),
+        ("https://example.com:443/", "https://example.com/"),
+        ("https://Пример.рф/путь", "https://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C"),
+        ("  http://example.com/a b  ", "http://example.com/a%20b"),
+        ("http://example.com/?b=2&a=1", "http://example.com/?b=2&a=1"),  # query order kept
+    ],
+)
+def test_normalise(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_relative_needs_a_base() -> None:
+    with pytest.raises(UrlError, match="relative link"):
+        normalise("page.htm")
+    assert normalise("page.htm", "http://gvnet.com/dir/index.htm") == "http://gvnet.com/dir/page.htm"
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("javascript:void(0)", "javascript"),
+        ("mailto:a@b.c", "mailto"),
+        ("#top", "anchor"),
+        ("", "empty"),
+        ("http://", "host"),
+        ("ftp://example.com/x", "ftp"),
+        ("http://example.com/" + "a" * 3000, "longer"),
+    ],
+)
+def test_unusable_links(raw: str, why: str) -> None:
+    with pytest.raises(UrlError, match=why):
+        normalise(raw)
+
+
+def test_archive_links() -> None:
+    a = parse_archive_link("https://web.archive.org/web/20110216000000/http://x.org/y?q=1")
+    assert a is not None
+    assert a.original_url == "http://x.org/y?q=1"
+    assert a.captured_at == dt.datetime(2011, 2, 16, tzinfo=dt.UTC)
+    b = parse_archive_link("http://web.archive.org/web/2009id_/http:/x.org/y")
+    assert b is not None and b.original_url == "http://x.org/y"
+    assert b.captured_at == dt.datetime(2009, 1, 1, tzinfo=dt.UTC)
+    c = parse_archive_link(
+        "https://webarchive.archive.unhcr.org/20221023223309mp_/https://www.refworld.org/a.html"
+    )
+    assert c is not None and c.original_url == "https://www.refworld.org/a.html"
+    assert parse_archive_link("https://example.org/web/2011/http://x") is None
+    own = parse_archive_link("https://wayback.my-library.org/web/2011/http://x.org/", ("wayback.my-library.org",))
+    assert own is not None and own.original_url == "http://x.org/"
+
+
+def test_host_of() -> None:
+    assert host_of("https://WWW.Example.com:8443/x") == "www.example.com"

@@ -126,7 +126,9 @@ def _problems(app: App, problems: list[SourceResult]) -> None:
 def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> None:
     """Link-rot and access-date monitor for citation pages."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     ctx.obj = App(config, verbose, quiet)
 
 
@@ -211,9 +213,7 @@ def check(app: App, targets: tuple[str, ...], fmt: str, input_format: str | None
     with app.progress("checking") as start:
         advance = start(len(found.urls))
         results = api.check(found.urls, app.settings, on_result=advance)
-    rows = [
-        r.as_json(found.citations.get(r.url), found.archive_urls.get(r.url)) for r in results
-    ]
+    rows = [r.as_json(found.citations.get(r.url), found.archive_urls.get(r.url)) for r in results]
     _emit_results(app, rows, fmt)
     _summary(app, Counter(r.verdict.value for r in results))
     sys.exit(_exit_code(results, found.problems))
@@ -232,6 +232,7 @@ def _summary(app: App, counts: Counter[str]) -> None:
 
 
 # ---------------------------------------------------------------- ingest / run
+
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
@@ -291,6 +292,7 @@ def run(app: App, everything: bool) -> None:
 
 # ---------------------------------------------------------------- status / history / report
 
+
 def _stamps_text(stamps: list[dict[str, Any]]) -> str:
     return ", ".join(AccessStamp.from_dict(s).display() for s in stamps) or "none"
 
@@ -318,9 +320,7 @@ def status(app: App, brief: bool, fmt: str) -> None:
                     "url": u.url if u else None,
                     "verdict": (u.last_verdict or "unchecked") if u else None,
                     "reason": u.last_reason if u else None,
-                    "verified_access": (
-                        verified[c.id].isoformat() if c.id in verified else None
-                    ),
+                    "verified_access": (verified[c.id].isoformat() if c.id in verified else None),
                 }
             )
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -334,9 +334,7 @@ def status(app: App, brief: bool, fmt: str) -> None:
     total: Counter[str] = Counter()
     for doc_id, doc in docs.items():
         items = by_doc.get(doc_id, [])
-        counts = Counter(
-            (u.last_verdict or "unchecked") if u else "unlinked" for _, u, _ in items
-        )
+        counts = Counter((u.last_verdict or "unchecked") if u else "unlinked" for _, u, _ in items)
         total.update(counts)
         parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
         app.out.print(

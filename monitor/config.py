@@ -196,6 +196,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(exc, where + " (or MONITOR_* environment)")) from None
+        env = any(k.startswith("MONITOR_") and k != "MONITOR_CONFIG" for k in os.environ)
+        raise ConfigError(
+            _format_error(exc, where + (" or MONITOR_* environment" if env else ""))
+        ) from None
     settings._source = where
     return settings

@@ -78,7 +78,9 @@ def open_store(url: str, migrate: bool = True) -> Store:
             try:
                 parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create directory {parent} for the database: {exc}") from None
+                raise StoreError(
+                    f"cannot create directory {parent} for the database: {exc}"
+                ) from None
         kwargs["connect_args"] = {"timeout": 10}
     try:
         engine = create_engine(url, **kwargs)

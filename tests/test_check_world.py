@@ -79,10 +79,10 @@ def test_only_get_is_used_and_user_agent_is_honest(world: World, results: dict) 
 
 def test_refused_and_dns_failure_are_dead() -> None:
     port = closed_port()
-    refused, = check([f"http://127.0.0.1:{port}/x"], make_settings())
+    (refused,) = check([f"http://127.0.0.1:{port}/x"], make_settings())
     assert refused.verdict is Verdict.DEAD and refused.error_class == "refused"
     # .invalid never resolves (RFC 6761); a machine without any resolver says "temporary".
-    dns, = check(["http://no-such-host.invalid/page"], make_settings())
+    (dns,) = check(["http://no-such-host.invalid/page"], make_settings())
     if dns.error_class == "dns_not_found":
         assert dns.verdict is Verdict.DEAD
     else:
@@ -90,7 +90,7 @@ def test_refused_and_dns_failure_are_dead() -> None:
 
 
 def test_untrusted_certificate_is_tls_error(tls_world: World) -> None:
-    r, = check([tls_world.url("/article/x")], make_settings())
+    (r,) = check([tls_world.url("/article/x")], make_settings())
     assert r.verdict is Verdict.TLS_ERROR
     assert r.error_class == "tls_cert"
     assert "certificate" in r.reason.lower()
@@ -99,7 +99,7 @@ def test_untrusted_certificate_is_tls_error(tls_world: World) -> None:
 def test_trusted_certificate_via_ca_bundle(tls_world: World, ca, tmp_path) -> None:
     pem = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(pem))
-    r, = check([tls_world.url("/article/x")], make_settings(ca_bundle=str(pem)))
+    (r,) = check([tls_world.url("/article/x")], make_settings(ca_bundle=str(pem)))
     assert r.verdict is Verdict.ALIVE, r.reason
 
 

@@ -116,12 +116,20 @@ def test_markdown_and_plain_text_and_url_lists() -> None:
     ex = extract(md, name="list.md")
     assert ex.format == "markdown"
     (c,) = ex.citations
-    assert (c.title, c.publisher, c.url) == ("Alpha report", "Publisher, 2005", "http://a.example/x")
+    assert (c.title, c.publisher, c.url) == (
+        "Alpha report",
+        "Publisher, 2005",
+        "http://a.example/x",
+    )
     assert c.stamps[0].date == dt.date(2011, 2, 16)
 
     text = "Some title\nSome Publisher, 2004\nhttp://t.example/p\n[accessed 2009]\n"
     (t,) = extract(text, fmt="text").citations
-    assert (t.title, t.publisher, t.url) == ("Some title", "Some Publisher, 2004", "http://t.example/p")
+    assert (t.title, t.publisher, t.url) == (
+        "Some title",
+        "Some Publisher, 2004",
+        "http://t.example/p",
+    )
 
     urls = "# my links\nhttp://a.example/1\nhttps://b.example/2 Beta title\nnot a url\n"
     assert detect_format("links.txt", "http://a.example/1\nhttp://b.example/2\n") == "urls"

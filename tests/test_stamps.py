@@ -2,7 +2,14 @@ import datetime as dt
 
 import pytest
 
-from monitor.stamps import Precision, find_stamps, format_stamp, newest, parse_date_words, strip_stamps
+from monitor.stamps import (
+    Precision,
+    find_stamps,
+    format_stamp,
+    newest,
+    parse_date_words,
+    strip_stamps,
+)
 
 
 @pytest.mark.parametrize(

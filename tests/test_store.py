@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from monitor import api
 from monitor.check import CheckResult
@@ -30,15 +31,30 @@ def page(world: World, entries: list[tuple[str, str, str]]) -> str:
 
 
 def result(url: str, verdict: Verdict, when: dt.datetime, status: int | None = 200) -> CheckResult:
-    return CheckResult(url=url, verdict=verdict, reason="test", http_status=status,
-                       final_url=url, checked_at=when, elapsed_ms=5,
-                       redirect_chain=[Hop(url + "?old", 301)])
+    return CheckResult(
+        url=url,
+        verdict=verdict,
+        reason="test",
+        http_status=status,
+        final_url=url,
+        checked_at=when,
+        elapsed_ms=5,
+        redirect_chain=[Hop(url + "?old", 301)],
+    )
 
 
 def test_schema_is_migrated_with_alembic(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
-    assert {"document", "citation", "url", "url_check", "verified_access", "archive_link", "run",
-            "alembic_version"} <= tables
+    assert {
+        "document",
+        "citation",
+        "url",
+        "url_check",
+        "verified_access",
+        "archive_link",
+        "run",
+        "alembic_version",
+    } <= tables
     with store.engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
     store.migrate()  # idempotent
@@ -61,21 +77,33 @@ def test_ingest_seeds_and_reingest_without_duplicates(store: Store) -> None:
     assert [s["date"] for s in kazak.stamps] == ["2011-02-16", "2017-06-07"]
 
 
-def test_reingest_marks_removed_and_keeps_history(store: Store, world: World, tmp_path: Path) -> None:
+def test_reingest_marks_removed_and_keeps_history(
+    store: Store, world: World, tmp_path: Path
+) -> None:
     settings = make_settings()
     f = tmp_path / "page.html"
-    f.write_text(page(world, [
-        ("/article/a", "Alpha", "[accessed 16 February 2011]"),
-        ("/article/b", "Beta", "[accessed 1 March 2012]"),
-    ]))
+    f.write_text(
+        page(
+            world,
+            [
+                ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+                ("/article/b", "Beta", "[accessed 1 March 2012]"),
+            ],
+        )
+    )
     api.ingest(store, [str(f)], settings)
     summary = api.run(store, settings)
     assert summary.counts == {"alive": 2}
     # Beta disappears, Alpha gets a new stamp, Gamma is new.
-    f.write_text(page(world, [
-        ("/article/a", "Alpha", "[accessed 16 February 2011] [accessed 7 June 2017]"),
-        ("/article/c", "Gamma", "[accessed 2019]"),
-    ]))
+    f.write_text(
+        page(
+            world,
+            [
+                ("/article/a", "Alpha", "[accessed 16 February 2011] [accessed 7 June 2017]"),
+                ("/article/c", "Gamma", "[accessed 2019]"),
+            ],
+        )
+    )
     (res,) = api.ingest(store, [str(f)], settings)
     assert (res.stats.added, res.stats.updated, res.stats.removed) == (1, 1, 1)
     live = {c.title for c, _, _ in store.citation_rows()}
@@ -88,14 +116,21 @@ def test_reingest_marks_removed_and_keeps_history(store: Store, world: World, tm
     assert world.url("/article/b") not in due and world.url("/article/c") in due
 
 
-def test_run_records_checks_and_verified_access_dates(store: Store, world: World, tmp_path: Path) -> None:
+def test_run_records_checks_and_verified_access_dates(
+    store: Store, world: World, tmp_path: Path
+) -> None:
     settings = make_settings()
     f = tmp_path / "page.html"
-    f.write_text(page(world, [
-        ("/article/a", "Alpha", "[accessed 16 February 2011]"),
-        ("/missing", "Gone", "[accessed 1 March 2012]"),
-        ("/old", "Moved", "[accessed 2 March 2012]"),
-    ]))
+    f.write_text(
+        page(
+            world,
+            [
+                ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+                ("/missing", "Gone", "[accessed 1 March 2012]"),
+                ("/old", "Moved", "[accessed 2 March 2012]"),
+            ],
+        )
+    )
     api.ingest(store, [str(f)], settings)
     summary = api.run(store, settings)
     assert summary.counts == {"alive": 1, "dead": 1, "moved": 1}
@@ -123,7 +158,7 @@ def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) ->
     good = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.record_results([good, bad], ScheduleSettings())
     assert store.table_counts()["url_check"] == 0
     assert store.url(world.url("/article/a")).last_verdict is None

@@ -22,7 +22,9 @@ def test_normalise(raw: str, expected: str) -> None:
 def test_relative_needs_a_base() -> None:
     with pytest.raises(UrlError, match="relative link"):
         normalise("page.htm")
-    assert normalise("page.htm", "http://gvnet.com/dir/index.htm") == "http://gvnet.com/dir/page.htm"
+    assert (
+        normalise("page.htm", "http://gvnet.com/dir/index.htm") == "http://gvnet.com/dir/page.htm"
+    )
 
 
 @pytest.mark.parametrize(
@@ -55,7 +57,9 @@ def test_archive_links() -> None:
     )
     assert c is not None and c.original_url == "https://www.refworld.org/a.html"
     assert parse_archive_link("https://example.org/web/2011/http://x") is None
-    own = parse_archive_link("https://wayback.my-library.org/web/2011/http://x.org/", ("wayback.my-library.org",))
+    own = parse_archive_link(
+        "https://wayback.my-library.org/web/2011/http://x.org/", ("wayback.my-library.org",)
+    )
     assert own is not None and own.original_url == "http://x.org/"
 
 

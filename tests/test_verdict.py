@@ -42,7 +42,10 @@ def obs(**kw) -> Observation:
         (obs(status=503, title="Just a moment..."), Verdict.BLOCKED),
         (obs(status=200, title="404 - File or directory not found."), Verdict.SOFT404),
         (obs(status=200, title="Ошибка", text="Страница не найдена. Вернуться"), Verdict.SOFT404),
-        (obs(status=200, title="Report", text="The item was not found in 2004 by police"), Verdict.ALIVE),
+        (
+            obs(status=200, title="Report", text="The item was not found in 2004 by police"),
+            Verdict.ALIVE,
+        ),
         (obs(status=200, title="x.kz", text="This domain may be for sale!"), Verdict.DRIFTED),
         (obs(error=ErrorClass.DNS_NOT_FOUND), Verdict.DEAD),
         (obs(error=ErrorClass.DNS_TEMPORARY), Verdict.TRANSIENT),
@@ -64,7 +67,10 @@ def test_redirect_rules() -> None:
     assert decide(obs(status=200, final_url=moved, chain=[Hop(U, 301)])).verdict is Verdict.MOVED
     assert decide(obs(status=200, final_url=moved, chain=[Hop(U, 308)])).verdict is Verdict.MOVED
     # a temporary hop anywhere: the old URL is still the one to cite
-    assert decide(obs(status=200, final_url=moved, chain=[Hop(U, 301), Hop(moved, 302)])).verdict is Verdict.ALIVE
+    assert (
+        decide(obs(status=200, final_url=moved, chain=[Hop(U, 301), Hop(moved, 302)])).verdict
+        is Verdict.ALIVE
+    )
     # http -> https of the same page is not news
     https = U.replace("http://", "https://")
     assert decide(obs(status=200, final_url=https, chain=[Hop(U, 301)])).verdict is Verdict.ALIVE
@@ -87,12 +93,29 @@ def _chained(outer: Exception, inner: BaseException) -> Exception:
 @pytest.mark.parametrize(
     ("exc", "cls"),
     [
-        (_chained(httpx.ConnectError("x"), socket.gaierror(socket.EAI_NONAME, "Name or service not known")), ErrorClass.DNS_NOT_FOUND),
-        (_chained(httpx.ConnectError("x"), socket.gaierror(socket.EAI_AGAIN, "Temporary failure")), ErrorClass.DNS_TEMPORARY),
+        (
+            _chained(
+                httpx.ConnectError("x"),
+                socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            ),
+            ErrorClass.DNS_NOT_FOUND,
+        ),
+        (
+            _chained(
+                httpx.ConnectError("x"), socket.gaierror(socket.EAI_AGAIN, "Temporary failure")
+            ),
+            ErrorClass.DNS_TEMPORARY,
+        ),
         (_chained(httpx.ConnectError("x"), ConnectionRefusedError()), ErrorClass.REFUSED),
-        (_chained(httpx.ConnectError("x"), OSError(errno.ENETUNREACH, "Network is unreachable")), ErrorClass.UNREACHABLE),
+        (
+            _chained(httpx.ConnectError("x"), OSError(errno.ENETUNREACH, "Network is unreachable")),
+            ErrorClass.UNREACHABLE,
+        ),
         (_chained(httpx.ReadError("x"), ConnectionResetError()), ErrorClass.RESET),
-        (_chained(httpx.ConnectError("x"), ssl.SSLCertVerificationError("bad")), ErrorClass.TLS_CERT),
+        (
+            _chained(httpx.ConnectError("x"), ssl.SSLCertVerificationError("bad")),
+            ErrorClass.TLS_CERT,
+        ),
         (httpx.ConnectTimeout(""), ErrorClass.CONNECT_TIMEOUT),
         (httpx.ReadTimeout(""), ErrorClass.READ_TIMEOUT),
         (TimeoutError(), ErrorClass.READ_TIMEOUT),
@@ -116,10 +139,18 @@ def test_edge_cases_through_the_real_checker() -> None:
     respx.get("http://flaky.example/a").mock(side_effect=httpx.ConnectTimeout("timed out"))
     respx.get("http://odd.example/a").mock(return_value=httpx.Response(302))  # no Location
     respx.get("http://odd.example/b").mock(return_value=httpx.Response(999))
-    res = {r.url: r for r in check(
-        ["http://nx.example/a", "http://flaky.example/a", "http://odd.example/a", "http://odd.example/b"],
-        make_settings(),
-    )}
+    res = {
+        r.url: r
+        for r in check(
+            [
+                "http://nx.example/a",
+                "http://flaky.example/a",
+                "http://odd.example/a",
+                "http://odd.example/b",
+            ],
+            make_settings(),
+        )
+    }
     assert res["http://nx.example/a"].verdict is Verdict.DEAD
     assert res["http://flaky.example/a"].verdict is Verdict.TRANSIENT
     assert res["http://odd.example/a"].verdict is Verdict.DEAD
@@ -150,7 +181,10 @@ def test_death_needs_repeated_failures_and_spacing() -> None:
 
 def test_jitter_spreads_due_times_but_is_stable() -> None:
     cfg = ScheduleSettings(jitter=0.1)
-    dues = {next_state(f"http://h.example/{i}", UrlState(), Verdict.ALIVE, NOW, cfg).next_due_at for i in range(50)}
+    dues = {
+        next_state(f"http://h.example/{i}", UrlState(), Verdict.ALIVE, NOW, cfg).next_due_at
+        for i in range(50)
+    }
     assert len(dues) > 40
     lo, hi = NOW + dt.timedelta(days=6.3), NOW + dt.timedelta(days=7.7)
     assert all(lo <= d <= hi for d in dues)

@@ -108,7 +108,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(
-        self, status: int, body: bytes | str = b"", ctype: str = "text/html; charset=utf-8",
+        self,
+        status: int,
+        body: bytes | str = b"",
+        ctype: str = "text/html; charset=utf-8",
         headers: dict[str, str] | None = None,
     ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -165,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
                 w.in_flight[path] -= 1
                 w.active[group] -= 1
 
-    def route(self, path: str) -> None:  # noqa: C901 - one branch a situation, on purpose
+    def route(self, path: str) -> None:
         if path in ("/", "/index.html"):
             self._send(200, HOME)
         elif path.startswith("/article"):

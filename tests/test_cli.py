@@ -1,0 +1,185 @@
+"""The `monitor` command as a user runs it: a real subprocess, real files, the local web."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT = {
+    "url",
+    "verdict",
+    "http_status",
+    "final_url",
+    "reason",
+    "checked_at",
+    "elapsed_ms",
+    "citations",
+    "archive_url",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f"[database]\nurl = 'sqlite:///{tmp_path / 'm.sqlite'}'\n"
+        "[http]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
+        "contact = 'mailto:cli-test@example.org'\n"
+    )
+    e = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    e["MONITOR_CONFIG"] = str(cfg)
+    e["COLUMNS"] = "200"
+    return e
+
+
+def monitor(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path = ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def citation_page(world: World, tmp_path: Path) -> Path:
+    f = tmp_path / "page.html"
+    f.write_text(
+        "<html><body>"
+        f'<p><a href="{world.url("/article/cli")}"><b>Kazak Women Sold as Sex Slaves</b></a><br>'
+        "IWPR, 17 Nov 05<br>[accessed 16 February 2011]</p>"
+        f'<p><a href="{world.url("/missing")}"><b>A vanished report</b></a><br>'
+        "Somebody, 2004<br>At one time this article had been archived and may possibly still be "
+        f'accessible <a href="https://web.archive.org/web/20110216000000/{world.url("/missing")}">[here]</a><br>'
+        "[accessed 7 September 2011]</p>"
+        '<p><a href="javascript:void(0)">menu</a></p>'
+        "</body></html>"
+    )
+    return f
+
+
+def test_version_and_help(env: dict[str, str]) -> None:
+    r = monitor(env, "--version")
+    assert r.returncode == 0 and "0.1.0" in r.stdout
+    r = monitor(env, "--help")
+    assert r.returncode == 0 and "ingest" in r.stdout and "history" in r.stdout
+
+
+def test_check_page_jsonl_contract(env: dict[str, str], world: World, tmp_path: Path) -> None:
+    r = monitor(env, "check", str(citation_page(world, tmp_path)), "--format", "jsonl")
+    assert r.returncode == 1, r.stderr  # one link is dead
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(rows) == 2
+    assert all(set(row) >= CONTRACT for row in rows)
+    by = {row["url"]: row for row in rows}
+    alive, dead = by[world.url("/article/cli")], by[world.url("/missing")]
+    assert alive["verdict"] == "alive" and alive["http_status"] == 200
+    assert alive["citations"] == [
+        {"title": "Kazak Women Sold as Sex Slaves", "document": str(tmp_path / "page.html")}
+    ]
+    assert alive["checked_at"].endswith("Z")
+    assert dead["verdict"] == "dead" and "404" in dead["reason"]
+    assert dead["archive_url"].startswith("https://web.archive.org/web/20110216000000/")
+    assert "skipped 1 link(s): javascript: link" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_check_urls_exit_codes_and_formats(env: dict[str, str], world: World) -> None:
+    ok = monitor(env, "check", world.url("/article/one"))
+    assert ok.returncode == 0 and "alive" in ok.stdout
+    arr = monitor(env, "check", "--format", "json", world.url("/article/one"), world.url("/gone"))
+    assert arr.returncode == 1
+    assert [row["verdict"] for row in json.loads(arr.stdout)] == ["alive", "dead"]
+    csv_out = monitor(env, "check", "--format", "csv", world.url("/article/one"))
+    header, line = csv_out.stdout.splitlines()
+    assert header.startswith("url,verdict,http_status") and ",alive,200," in line
+    stdin = monitor(
+        env, "check", "-", stdin=f"{world.url('/article/one')}\n{world.url('/article/two')}\n"
+    )
+    assert stdin.returncode == 0 and stdin.stdout.count("alive") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "no/such/file.html"], "no such file or directory"),
+        (["check", "--format", "xml", "http://x.example/"], "Invalid value for '--format'"),
+        (["ingest"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+        (["history", "javascript:alert(1)"], "javascript: link"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(env, args, message) -> None:
+    r = monitor(env, *args)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_input_files(env: dict[str, str], tmp_path: Path) -> None:
+    binary = tmp_path / "image.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    r = monitor(env, "ingest", str(binary), str(empty), str(tmp_path / "missing.md"))
+    assert r.returncode == 2
+    assert "binary file" in r.stderr and "empty page" in r.stderr and "no such file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_config_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[http]\nconcurency = 5\n")
+    r = monitor(env, "--config", str(bad), "status")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"monitor: error: {bad}: http.concurency: unknown key"
+
+
+def test_ingest_status_run_history_report(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    r = monitor(env, "ingest", "seeds/")
+    assert r.returncode == 0, r.stderr
+    assert "kazakhstan.html: html, 23 citations (15 linked, 8 unlinked)" in r.stdout
+    assert "kazakhstan.txt: text, 21 citations (0 linked, 21 unlinked)" in r.stdout
+    st = monitor(env, "status")
+    assert st.returncode == 0
+    assert "Kazak Women Sold as Sex Slaves" in st.stdout
+    assert "stamps: 2011-02-16, 2017-06-07" in st.stdout
+    assert "stamps: 2009, 2016-02-22" in st.stdout  # year-only stamp keeps its precision
+    assert "stamps: unknown" in st.stdout  # [Last access date unavailable]
+    assert "(unlinked citation)" in st.stdout
+    assert "total: 44 citations on 3 page(s)" in st.stdout
+    js = json.loads(monitor(env, "status", "--format", "json").stdout)
+    assert len(js) == 44
+
+    page = citation_page(world, tmp_path)
+    assert monitor(env, "ingest", str(page)).returncode == 0
+    # `run` on a database holding only the local page: the seeds' hosts are on the internet.
+    env2 = dict(env)
+    env2["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'local.sqlite'}"
+    assert monitor(env2, "ingest", str(page)).returncode == 0
+    run = monitor(env2, "run")
+    assert run.returncode == 1  # one dead link
+    assert "2 checked" in run.stderr
+    again = monitor(env2, "run")
+    assert again.returncode == 0 and "nothing due" in again.stderr
+    hist = monitor(env2, "history", world.url("/missing"))
+    assert hist.returncode == 0 and "dead" in hist.stdout and "404" in hist.stdout
+    rep = monitor(env2, "report")
+    assert rep.returncode == 0
+    assert "## Dead links (1)" in rep.stdout and "A vanished report" in rep.stdout
+    assert "archive copy cited on the page" in rep.stdout
+    out = tmp_path / "r" / "report.md"
+    assert monitor(env2, "report", "--out", str(out)).returncode == 0
+    assert out.read_text().startswith("# Link report")

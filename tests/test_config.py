@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_sample_config_is_valid_and_documented() -> None:
+    s = load_settings(ROOT / "config.toml")
+    assert s.database.url.startswith("sqlite:///")
+    assert s.archive.endpoints[0].name == "internet-archive"
+    assert "web.archive.org" in s.archive.hosts()
+    assert "+" in s.http.agent() and s.http.agent().startswith("monitor/")
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    s = load_settings()
+    assert s.source == "built-in defaults"
+    assert s.http.per_host_concurrency == 2
+
+
+def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[http]\ntimout = 5\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(f)
+    assert str(f) in str(err.value) and "http.timout: unknown key" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("[http]\nconcurrency = 0\n", "http.concurrency"),
+        ("[http]\nread_timeout = 'soon'\n", "http.read_timeout"),
+        ("[database]\nurl = 'monitor.sqlite'\n", "database.url"),
+        ("[database\nurl=1", "not valid TOML"),
+        ("[[archive.endpoints]]\nname = 'x'\n", "archive.endpoints.0.cdx"),
+    ],
+)
+def test_bad_values(tmp_path: Path, body: str, fragment: str) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text(body)
+    with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
+        load_settings(f)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[database]\nurl = 'sqlite:///a.sqlite'\n[http]\nper_host_concurrency = 4\n")
+    monkeypatch.setenv("MONITOR_DATABASE__URL", "sqlite:///b.sqlite")
+    monkeypatch.setenv("MONITOR_CONFIG", str(f))
+    s = load_settings()
+    assert s.database.url == "sqlite:///b.sqlite"
+    assert s.http.per_host_concurrency == 4  # the rest of the file still applies
+    monkeypatch.setenv("MONITOR_HTTP__PER_HOST_CONCURRENCY", "oops")
+    with pytest.raises(ConfigError, match="per_host_concurrency"):
+        load_settings()

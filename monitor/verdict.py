@@ -149,7 +149,12 @@ def find_cue(name: str, *texts: str | None) -> str | None:
     return None
 
 
-_NOT_FOUND_TITLE = re.compile(r"(^|\W)(404|410)(\W|$)")
+# "404 Not Found", "Error 404", "404 - File or directory not found" - but not "Report 404".
+_NOT_FOUND_TITLE = re.compile(
+    r"^\W*(error\W*)?(404|410)\b|\b(404|410)\W*(error|not found|page not found|gone|ошибка)"
+    r"|\b(error|ошибка)\W*(404|410)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_deep(url: str) -> bool:

@@ -180,3 +180,19 @@ def test_sqlite_uses_wal(tmp_path: Path) -> None:
     with s.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     s.close()
+
+
+def test_ingest_a_page_url_resolves_relative_links(store: Store, world: World) -> None:
+    settings = make_settings()
+    (res,) = api.ingest(store, [world.url("/pages/kazakhstan.htm")], settings)
+    assert res.ok and res.format == "html" and res.stats.linked == 2
+    rows = store.citation_rows()
+    assert [(c.title, u.url) for c, u, _ in rows] == [
+        ("Kazak Women Sold as Sex Slaves", world.url("/article/iwpr")),
+        ("Atyrau authorities plan to prevent human trafficking", world.url("/gone")),
+    ]
+    assert rows[0][2].kind == "url" and rows[0][2].title == "Human Trafficking - Kazakhstan"
+    summary = api.run(store, settings)
+    assert summary.counts == {"alive": 1, "dead": 1}
+    (bad,) = api.ingest(store, [world.url("/no-such-page")], settings)
+    assert bad.error == "HTTP 404 fetching the page"

@@ -40,6 +40,17 @@ BOT_WALL = """<html><head><title>Just a moment...</title></head>
 <body>Checking your browser before accessing the site.</body></html>"""
 
 
+CITATION_PAGE = """<html><head><title>Human Trafficking - Kazakhstan</title></head><body>
+<p><a href="../article/iwpr"><b>Kazak Women Sold as Sex Slaves</b></a><br>
+Institute for War &amp; Peace Reporting, 17 Nov 05<br>
+[accessed 16 February 2011]<br>[accessed 7 June 2017]</p>
+<p>When teenagers Lyuda and Sveta were offered work in Turkey, the promised salary was beyond
+their wildest dreams.</p>
+<p><a href="/gone"><b>Atyrau authorities plan to prevent human trafficking</b></a><br>
+Kazinform, July 14, 2006<br>[accessed 16 February 2011]</p>
+</body></html>"""
+
+
 class World:
     """Servers plus what they saw: user agents, request counts, bytes sent, concurrency."""
 
@@ -173,6 +184,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, HOME)
         elif path.startswith("/article"):
             self._send(200, ARTICLE)
+        elif path == "/pages/kazakhstan.htm":
+            self._send(200, CITATION_PAGE)
         elif path == "/plain.txt":
             self._send(200, "just text", "text/plain")
         elif path == "/missing":

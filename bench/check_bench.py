@@ -30,7 +30,9 @@ from monitor.store import open_store  # noqa: E402
 
 PAGE = (
     b"<!DOCTYPE html><html><head><title>Report %d</title></head><body><h1>Report</h1>"
-    + b"<p>" + b"Lorem ipsum dolor sit amet. " * 60 + b"</p></body></html>"
+    + b"<p>"
+    + b"Lorem ipsum dolor sit amet. " * 60
+    + b"</p></body></html>"
 )
 
 

@@ -8,10 +8,12 @@ for r in check(["https://example.org/a", "https://example.org/b"]):
 from __future__ import annotations
 
 import asyncio
+import re
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from monitor.check import CheckResult, OnResult, apply_offline_rule, check_urls
@@ -72,6 +74,13 @@ def collect_targets(
                 seen.setdefault(normalise(item))
             except UrlError as exc:
                 out.problems.append(SourceResult(item, error=f"invalid URL: {exc}"))
+        elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", item) and not Path(item).exists():
+            try:  # "javascript:..." or "htp://x": say what is wrong with it as a URL
+                normalise(item)
+                reason = "not an http(s) URL"
+            except UrlError as exc:
+                reason = str(exc)
+            out.problems.append(SourceResult(item, error=f"invalid URL: {reason}"))
         else:
             pages.append(item)
     sources, problems = expand_inputs(pages)

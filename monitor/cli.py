@@ -257,6 +257,8 @@ def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
         )
         for reason, n in sorted(st.skipped.items()):
             app.note(f"  skipped {n} link(s): {reason}")
+        if st.citations == 0:
+            app.note(f"  no citations recognised in {r.source}")
     sys.exit(EXIT_USAGE if failed else EXIT_OK)
 
 
@@ -336,7 +338,7 @@ def status(app: App, brief: bool, fmt: str) -> None:
         items = by_doc.get(doc_id, [])
         counts = Counter((u.last_verdict or "unchecked") if u else "unlinked" for _, u, _ in items)
         total.update(counts)
-        parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+        parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none found"
         app.out.print(
             f"[bold]{escape(doc.source)}[/]  ({doc.format}, {len(items)} citations: {parts})"
         )

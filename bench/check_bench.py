@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor import api  # noqa: E402
-from monitor.check import check_urls  # noqa: E402
-from monitor.config import Settings  # noqa: E402
-from monitor.store import open_store  # noqa: E402
+from monitor import api
+from monitor.check import check_urls
+from monitor.config import Settings
+from monitor.store import open_store
 
 PAGE = (
     b"<!DOCTYPE html><html><head><title>Report %d</title></head><body><h1>Report</h1>"
@@ -73,7 +73,7 @@ def settings(db: str, polite: bool) -> Settings:
     http = {"contact": "mailto:bench@example.org", "concurrency": 64}
     if not polite:
         http |= {"per_host_rate": 10_000.0, "per_host_concurrency": 16}
-    return Settings(http=http, database={"url": db})
+    return Settings(check=http, database={"url": db})
 
 
 def main() -> None:
@@ -98,7 +98,7 @@ def main() -> None:
         rates = []
         for _ in range(args.repeat if not polite else 1):
             t0 = time.perf_counter()
-            results = asyncio.run(check_urls(urls, cfg.http))
+            results = asyncio.run(check_urls(urls, cfg.check))
             rates.append(len(results) / (time.perf_counter() - t0))
         counts = Counter(r.verdict.value for r in results)
         print(

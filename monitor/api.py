@@ -8,8 +8,8 @@ for r in check(["https://example.org/a", "https://example.org/b"]):
 from __future__ import annotations
 
 import asyncio
-import re
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +39,7 @@ async def check_async(
 ) -> list[CheckResult]:
     """Check URLs now (no database); invalid URLs raise `urls.UrlError`."""
     cfg = _settings(settings)
-    return await check_urls([normalise(u) for u in urls], cfg.http, on_result)
+    return await check_urls([normalise(u) for u in urls], cfg.check, on_result)
 
 
 def check(
@@ -164,7 +164,7 @@ async def run_async(
 
     status = "done"
     try:
-        await check_urls(urls, cfg.http, collect)
+        await check_urls(urls, cfg.check, collect)
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"
         raise

@@ -55,7 +55,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 from selectolax.lexbor import LexborHTMLParser
 
-from monitor.config import HttpSettings
+from monitor.config import CheckSettings
 from monitor.extract import ExtractError, decode
 from monitor.urls import host_of
 from monitor.verdict import (
@@ -217,13 +217,13 @@ def fingerprint(text: str) -> str | None:
     return hashlib.sha256(text.lower().encode("utf-8", "replace")).hexdigest()[:16]
 
 
-async def observe(client: httpx.AsyncClient, url: str, cfg: HttpSettings) -> Observation:
+async def observe(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> Observation:
     """Fetch `url` the way a careful reader would, recording what happened."""
     obs = Observation(url=url)
     current = url
     seen = {url}
     try:
-        async with asyncio.timeout(cfg.total_timeout):
+        async with asyncio.timeout(cfg.timeout):
             for _ in range(cfg.max_redirects + 1):
                 req = client.build_request("GET", current)
                 resp = await client.send(req, stream=True)
@@ -263,7 +263,7 @@ async def observe(client: httpx.AsyncClient, url: str, cfg: HttpSettings) -> Obs
             # Our own URL was valid, so httpx choked on a Location header (e.g. mailto:).
             obs.error_detail = f"redirect from {current} to an unusable address ({exc})"
         if obs.error is ErrorClass.READ_TIMEOUT and not obs.error_detail:
-            obs.error_detail = f"no complete answer within {cfg.total_timeout:g} s"
+            obs.error_detail = f"no complete answer within {cfg.timeout:g} s"
     return obs
 
 
@@ -284,7 +284,7 @@ def result_of(obs: Observation, decision: Decision, started: float) -> CheckResu
     )
 
 
-async def check_one(client: httpx.AsyncClient, url: str, cfg: HttpSettings) -> CheckResult:
+async def check_one(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> CheckResult:
     started = time.perf_counter()
     obs = await observe(client, url, cfg)
     return result_of(obs, decide(obs), started)
@@ -295,7 +295,7 @@ async def check_one(client: httpx.AsyncClient, url: str, cfg: HttpSettings) -> C
 OnResult = Callable[[CheckResult], None]
 
 
-def make_client(cfg: HttpSettings) -> httpx.AsyncClient:
+def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={
             "User-Agent": cfg.agent(),
@@ -315,7 +315,7 @@ def make_client(cfg: HttpSettings) -> httpx.AsyncClient:
 async def check_host_batch(
     client: httpx.AsyncClient,
     urls: list[str],
-    cfg: HttpSettings,
+    cfg: CheckSettings,
     global_limit: asyncio.Semaphore | None = None,
     on_result: OnResult | None = None,
 ) -> list[CheckResult]:
@@ -341,7 +341,7 @@ def group_by_host(urls: Iterable[str]) -> dict[str, list[str]]:
 
 
 async def check_urls(
-    urls: Iterable[str], cfg: HttpSettings, on_result: OnResult | None = None
+    urls: Iterable[str], cfg: CheckSettings, on_result: OnResult | None = None
 ) -> list[CheckResult]:
     """Check many URLs (deduplicated), batch per host, under the global limit."""
     groups = group_by_host(urls)

@@ -2,7 +2,7 @@
 
 Which file: `--config PATH`, else `$MONITOR_CONFIG`, else `./config.toml` when present, else
 built-in defaults. Environment variables override the file: `MONITOR_DATABASE__URL`,
-`MONITOR_HTTP__PER_HOST_CONCURRENCY=1` (double underscore between section and key).
+`MONITOR_CHECK__PER_HOST_CONCURRENCY=1` (double underscore between section and key).
 
 Unknown keys are errors, not silently ignored: a typo such as `timout = 5` would otherwise
 leave the default in force and nobody would notice. `ConfigError` carries a message that
@@ -47,12 +47,12 @@ class DatabaseSettings(_Section):
         return v
 
 
-class HttpSettings(_Section):
+class CheckSettings(_Section):
     contact: str = Field(DEFAULT_CONTACT, description="URL or mailto: put in the User-Agent")
     user_agent: str | None = Field(None, description="full User-Agent; default names the contact")
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)
-    total_timeout: float = Field(45.0, gt=0, description="cap for one URL, redirects included")
+    timeout: float = Field(45.0, gt=0, description="cap for one URL, redirects included")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="read at most this much")
     max_redirects: int = Field(10, ge=0, le=50)
     concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
@@ -71,7 +71,7 @@ class HttpSettings(_Section):
             try:
                 return ssl.create_default_context(cafile=self.ca_bundle)
             except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(f"http.ca_bundle: cannot load {self.ca_bundle}: {exc}") from None
+                raise ConfigError(f"check.ca_bundle: cannot load {self.ca_bundle}: {exc}") from None
         return self.verify_tls
 
     def agent(self) -> str:
@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
+    check: CheckSettings = Field(default_factory=CheckSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)

@@ -99,7 +99,7 @@ def read_file(path: str) -> bytes:
 
 def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
     """The page at `url`: its bytes, declared charset and final URL (the base for links)."""
-    cfg = settings.http
+    cfg = settings.check
     try:
         with (
             httpx.Client(

@@ -54,13 +54,13 @@ def make_settings(**http: object) -> Settings:
     base: dict[str, object] = {
         "connect_timeout": 2.0,
         "read_timeout": 1.0,
-        "total_timeout": 5.0,
+        "timeout": 5.0,
         "per_host_rate": 1000.0,
         "per_host_concurrency": 8,
         "contact": "mailto:tests@example.org",
     }
     base.update(http)
-    return Settings(http=base, database={"url": "sqlite://"})
+    return Settings(check=base, database={"url": "sqlite://"})
 
 
 @pytest.fixture

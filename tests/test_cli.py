@@ -31,7 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f"[database]\nurl = 'sqlite:///{tmp_path / 'm.sqlite'}'\n"
-        "[http]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
+        "[check]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
         "contact = 'mailto:cli-test@example.org'\n"
     )
     e = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
@@ -139,10 +139,10 @@ def test_bad_input_files(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_bad_config_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text("[http]\nconcurency = 5\n")
+    bad.write_text("[check]\nconcurency = 5\n")
     r = monitor(env, "--config", str(bad), "status")
     assert r.returncode == 2
-    assert r.stderr.strip() == f"monitor: error: {bad}: http.concurency: unknown key"
+    assert r.stderr.strip() == f"monitor: error: {bad}: check.concurency: unknown key"
 
 
 def test_ingest_status_run_history_report(

@@ -12,7 +12,7 @@ def test_sample_config_is_valid_and_documented() -> None:
     assert s.database.url.startswith("sqlite:///")
     assert s.archive.endpoints[0].name == "internet-archive"
     assert "web.archive.org" in s.archive.hosts()
-    assert "+" in s.http.agent() and s.http.agent().startswith("monitor/")
+    assert "+" in s.check.agent() and s.check.agent().startswith("monitor/")
 
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,22 +20,22 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("MONITOR_CONFIG", raising=False)
     s = load_settings()
     assert s.source == "built-in defaults"
-    assert s.http.per_host_concurrency == 2
+    assert s.check.per_host_concurrency == 2
 
 
 def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
     f = tmp_path / "c.toml"
-    f.write_text("[http]\ntimout = 5\n")
+    f.write_text("[check]\ntimout = 5\n")
     with pytest.raises(ConfigError) as err:
         load_settings(f)
-    assert str(f) in str(err.value) and "http.timout: unknown key" in str(err.value)
+    assert str(f) in str(err.value) and "check.timout: unknown key" in str(err.value)
 
 
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ("[http]\nconcurrency = 0\n", "http.concurrency"),
-        ("[http]\nread_timeout = 'soon'\n", "http.read_timeout"),
+        ("[check]\nconcurrency = 0\n", "check.concurrency"),
+        ("[check]\nread_timeout = 'soon'\n", "check.read_timeout"),
         ("[database]\nurl = 'monitor.sqlite'\n", "database.url"),
         ("[database\nurl=1", "not valid TOML"),
         ("[[archive.endpoints]]\nname = 'x'\n", "archive.endpoints.0.cdx"),
@@ -55,12 +55,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "c.toml"
-    f.write_text("[database]\nurl = 'sqlite:///a.sqlite'\n[http]\nper_host_concurrency = 4\n")
+    f.write_text("[database]\nurl = 'sqlite:///a.sqlite'\n[check]\nper_host_concurrency = 4\n")
     monkeypatch.setenv("MONITOR_DATABASE__URL", "sqlite:///b.sqlite")
     monkeypatch.setenv("MONITOR_CONFIG", str(f))
     s = load_settings()
     assert s.database.url == "sqlite:///b.sqlite"
-    assert s.http.per_host_concurrency == 4  # the rest of the file still applies
-    monkeypatch.setenv("MONITOR_HTTP__PER_HOST_CONCURRENCY", "oops")
+    assert s.check.per_host_concurrency == 4  # the rest of the file still applies
+    monkeypatch.setenv("MONITOR_CHECK__PER_HOST_CONCURRENCY", "oops")
     with pytest.raises(ConfigError, match="per_host_concurrency"):
         load_settings()

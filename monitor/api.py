@@ -11,13 +11,23 @@ import asyncio
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.check import CheckResult, OnResult, apply_offline_rule, check_urls
+from monitor.check import (
+    CheckResult,
+    Context,
+    OnResult,
+    check_urls,
+    host_reach,
+    make_client,
+    mark_outage,
+    observe,
+)
 from monitor.config import Settings, load_settings
+from monitor.due import UrlState, next_state, rule_of
 from monitor.ingest import (
     SourceError,
     SourceResult,
@@ -27,7 +37,8 @@ from monitor.ingest import (
     load_source,
 )
 from monitor.store import Store
-from monitor.urls import UrlError, normalise
+from monitor.urls import UrlError, host_of, normalise
+from monitor.verdict import outage_suspected
 
 
 def _settings(settings: Settings | None) -> Settings:
@@ -35,18 +46,36 @@ def _settings(settings: Settings | None) -> Settings:
 
 
 async def check_async(
-    urls: Iterable[str], settings: Settings | None = None, on_result: OnResult | None = None
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    on_result: OnResult | None = None,
+    titles: Mapping[str, list[str]] | None = None,
 ) -> list[CheckResult]:
-    """Check URLs now (no database); invalid URLs raise `urls.UrlError`."""
+    """Check URLs now (no database); invalid URLs raise `urls.UrlError`.
+
+    `titles` (URL -> cited titles) lets the check tell a live page from a drifted one. Each
+    result's `status` is what this one check would make of a URL with no history: a
+    failure is `failing (1 of N)`, never `dead`.
+    """
     cfg = _settings(settings)
-    return await check_urls([normalise(u) for u in urls], cfg.check, on_result)
+    results = await check_urls(
+        [normalise(u) for u in urls], cfg.check, on_result, Context(titles=titles or {})
+    )
+    rule = rule_of(cfg.check)
+    for r in results:
+        st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)
+        r.status, r.failures = st.status.value, st.consecutive_failures
+    return results
 
 
 def check(
-    urls: Iterable[str], settings: Settings | None = None, on_result: OnResult | None = None
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    on_result: OnResult | None = None,
+    titles: Mapping[str, list[str]] | None = None,
 ) -> list[CheckResult]:
     """Synchronous `check_async`, for scripts and notebooks without an event loop."""
-    return asyncio.run(check_async(list(urls), settings, on_result))
+    return asyncio.run(check_async(list(urls), settings, on_result, titles))
 
 
 @dataclass
@@ -55,6 +84,7 @@ class Targets:
 
     urls: list[str] = field(default_factory=list)
     citations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    titles: dict[str, list[str]] = field(default_factory=dict)
     archive_urls: dict[str, str] = field(default_factory=dict)
     problems: list[SourceResult] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -120,6 +150,7 @@ class RunSummary:
     due: int
     counts: Counter[str]
     interrupted: bool = False
+    outage: str | None = None  # why a network outage is suspected; None when none is
 
     @property
     def all_alive(self) -> bool:
@@ -127,6 +158,21 @@ class RunSummary:
 
 
 FLUSH_EVERY = 200
+# Give up a run early when this many distinct hosts were tried and not one answered.
+EARLY_OUTAGE_HOSTS = 50
+
+
+class OutageSuspected(Exception):
+    """Raised inside a run to stop it: nothing can be judged while our network is down."""
+
+
+async def canary_fails(url: str, settings: Settings) -> str | None:
+    """Why the canary URL failed, or None if it answered."""
+    async with make_client(settings.check) as client:
+        obs = await observe(client, url, settings.check)
+    if obs.error is None and obs.status is not None and obs.status < 500:
+        return None
+    return f"canary {url} failed: {obs.error.value if obs.error else f'HTTP {obs.status}'}"
 
 
 async def run_async(
@@ -136,42 +182,75 @@ async def run_async(
     on_start: Callable[[int], None] | None = None,
     on_result: OnResult | None = None,
 ) -> RunSummary:
-    """Check every due URL and store each result; writes in batches, each atomic."""
+    """Check every due URL and store each result; writes in batches, each atomic.
+
+    Outage guard: results from hosts that answered are stored as they come; results of
+    hosts that could not be reached at all (DNS, refused, unreachable, connect timeout)
+    are held back until the end of the run. If too many hosts were unreachable (or the
+    canary URL failed) they are stored as `transient` "network outage suspected", so no
+    link moves one step towards dead because our own network was down.
+    """
     cfg = _settings(settings)
     urls = store.due_urls(dt.datetime.now(dt.UTC), everything=everything)
     run_id = store.start_run()
+    counts: Counter[str] = Counter()
+    if cfg.check.canary_url:
+        why = await canary_fails(cfg.check.canary_url, cfg)
+        if why:
+            store.finish_run(run_id, counts, "outage")
+            return RunSummary(run_id, len(urls), counts, outage=why)
     if on_start:
         on_start(len(urls))
-    counts: Counter[str] = Counter()
+    context = store.check_context(urls)
     buffer: list[CheckResult] = []
-    network_seen = False  # until one server answers, hold results back (see offline rule)
+    held: list[CheckResult] = []  # unreachable hosts: judged at the end of the run
+    reached: set[str] = set()
+    unreachable: set[str] = set()
 
     def collect(r: CheckResult) -> None:
-        nonlocal network_seen
-        network_seen = network_seen or r.reached_server
-        buffer.append(r)
-        if network_seen and len(buffer) >= FLUSH_EVERY:
-            flush()
+        host = host_of(r.url)
+        if r.reached_server:
+            reached.add(host)
+            buffer.append(r)
+        else:
+            unreachable.add(host)
+            held.append(r)
+        if len(buffer) >= FLUSH_EVERY:
+            flush(buffer)
         if on_result:
             on_result(r)
+        if len(unreachable) >= EARLY_OUTAGE_HOSTS and not reached:
+            raise OutageSuspected
 
-    def flush() -> None:
-        if not network_seen:
-            apply_offline_rule(buffer)
-        counts.update(r.verdict.value for r in buffer)
-        store.record_results(buffer, cfg.schedule, run_id)
-        buffer.clear()
+    def flush(results: list[CheckResult]) -> None:
+        counts.update(r.verdict.value for r in results)
+        store.record_results(results, cfg.schedule, run_id, rule_of(cfg.check))
+        results.clear()
 
     status = "done"
+    outage: str | None = None
     try:
-        await check_urls(urls, cfg.check, collect)
-    except (asyncio.CancelledError, KeyboardInterrupt):
+        try:
+            await check_urls(urls, cfg.check, collect, context)
+        except* OutageSuspected:
+            pass
+    except BaseException:
         status = "interrupted"
         raise
     finally:
-        flush()
+        _, failed = host_reach(held)
+        failed -= reached
+        tried = len(reached) + len(failed)
+        if outage_suspected(
+            len(reached), len(failed), cfg.check.outage_share, cfg.check.outage_min_hosts
+        ):
+            mark_outage(held, len(failed), tried)
+            outage = f"{len(failed)} of {tried} hosts unreachable"
+            status = "outage" if status == "done" else status
+        flush(buffer)
+        flush(held)
         store.finish_run(run_id, counts, status)
-    return RunSummary(run_id, len(urls), counts)
+    return RunSummary(run_id, len(urls), counts, outage=outage)
 
 
 def run(

@@ -1,8 +1,8 @@
 """Checking URLs: async httpx, polite per host, bodies streamed and capped.
 
-The unit of work is `check_host_batch`: one host's URLs, checked under that host's
-concurrency and rate limits, returning results and touching no database. That is the
-function a distributed worker will run later; `check_urls` runs many batches in one
+The unit of work is `check_host_batch` (a `HostBatch`): one host's URLs, checked under
+that host's concurrency, rate and robots.txt, returning results and touching no database.
+That is the function a distributed worker will run later; `check_urls` runs many batches in one
 process under a global concurrency limit.
 
 Why it is built this way:
@@ -16,6 +16,13 @@ Why it is built this way:
   refused port and an unreachable network (see `classify_error`).
 - One shared AsyncClient is contended above a few hundred requests/s (encode/httpx#3215),
   so clients are sharded by host.
+- Transient answers (5xx, 429, read timeouts, resets) are retried within the run with
+  stamina's jittered exponential backoff; `Retry-After` is honoured up to a cap, beyond it
+  the URL waits for the next run. Connect-level failures are not retried: if our own
+  network is down, retries only delay the outage verdict.
+- A 200 is not taken at its word: a made-up sibling URL in the same directory is fetched
+  once per directory per run (Bar-Yossef et al., "Sic transit gloria telae", 2004); if it
+  gets the same page, the server says 200 to anything.
 
 Exception map (what `classify_error` sees -> ErrorClass):
 
@@ -39,26 +46,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import email.utils
 import errno
-import hashlib
+import logging
 import re
+import secrets
 import socket
 import ssl
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+import stamina
+import stamina.instrumentation
 from aiolimiter import AsyncLimiter
+from protego import Protego
+from rapidfuzz import fuzz
 from selectolax.lexbor import LexborHTMLParser
+from stamina.instrumentation import RetryDetails
 
 from monitor.config import CheckSettings
 from monitor.extract import ExtractError, decode
+from monitor.fingerprint import distance, from_hex, simhash, to_hex
 from monitor.urls import host_of
 from monitor.verdict import (
+    GOOD,
     NETWORK_ERRORS,
     Decision,
     ErrorClass,
@@ -66,10 +83,11 @@ from monitor.verdict import (
     Observation,
     Verdict,
     decide,
-    monitor_offline,
-    offline_reason,
+    outage_reason,
+    outage_suspected,
 )
 
+log = logging.getLogger(__name__)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _TEXTY = re.compile(r"^(text/|application/(xhtml\+xml|xml|json|ld\+json))", re.IGNORECASE)
 _WS = re.compile(r"\s+")
@@ -88,9 +106,14 @@ class CheckResult:
     elapsed_ms: int
     redirect_chain: list[Hop] = field(default_factory=list)
     error_class: str | None = None
-    fingerprint: str | None = None
+    fingerprint: str | None = None  # simhash of the page text, hex
     page_title: str | None = None
     content_type: str | None = None
+    title_score: float | None = None  # 0-100: how well the page carries the cited title
+    changed: bool | None = None  # text far from the last good check's (None: nothing to compare)
+    attempts: int = 1
+    status: str | None = None  # confirmed status after this check (set by the caller)
+    failures: int = 0  # failing checks in a row, this one included
 
     @property
     def reached_server(self) -> bool:
@@ -111,6 +134,11 @@ class CheckResult:
             "elapsed_ms": self.elapsed_ms,
             "redirect_chain": [{"url": h.url, "status": h.status} for h in self.redirect_chain],
             "error_class": self.error_class,
+            "status": self.status,
+            "failures": self.failures,
+            "title_score": self.title_score,
+            "changed": self.changed,
+            "attempts": self.attempts,
             "citations": citations or [],
             "archive_url": archive_url,
         }
@@ -185,10 +213,11 @@ async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
 class PageFacts:
     title: str | None
     text: str
+    headings: list[str] = field(default_factory=list)
 
 
 def inspect_page(body: bytes, charset: str | None) -> PageFacts:
-    """Title and visible text of a (partial) HTML or text body."""
+    """Title, og:title and headings, and visible text of a (partial) HTML or text body."""
     try:
         html = decode(body, charset)
     except ExtractError:
@@ -196,36 +225,40 @@ def inspect_page(body: bytes, charset: str | None) -> PageFacts:
     if "<" not in html[:2048]:
         return PageFacts(None, _WS.sub(" ", html).strip()[:20000])
     tree = LexborHTMLParser(html)
-    title = None
     node = tree.css_first("title")
-    if node:
-        title = _WS.sub(" ", node.text()).strip() or None
-    if not title:
-        og = tree.css_first('meta[property="og:title"]')
-        title = (og.attributes.get("content") or None) if og else None
+    title = (_WS.sub(" ", node.text()).strip() or None) if node else None
+    headings = []
+    og = tree.css_first('meta[property="og:title"]')
+    if og and og.attributes.get("content"):
+        headings.append(og.attributes["content"] or "")
+    for h in tree.css("h1, h2, h3")[:12]:
+        text = _WS.sub(" ", h.text()).strip()
+        if text:
+            headings.append(text[:300])
+    if not title and headings:
+        title = headings[0]
     for bad in tree.css("script, style, noscript, template"):
         bad.decompose()
     body_node = tree.body
     text = body_node.text(separator=" ") if body_node else ""
-    return PageFacts(title, _WS.sub(" ", text).strip()[:20000])
+    return PageFacts(title, _WS.sub(" ", text).strip()[:20000], headings)
 
 
-def fingerprint(text: str) -> str | None:
-    """A short hash of the page text, to notice changes between checks."""
-    if not text:
-        return None
-    return hashlib.sha256(text.lower().encode("utf-8", "replace")).hexdigest()[:16]
-
-
-async def observe(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> Observation:
+async def observe(
+    client: httpx.AsyncClient,
+    url: str,
+    cfg: CheckSettings,
+    user_agent: str | None = None,
+) -> Observation:
     """Fetch `url` the way a careful reader would, recording what happened."""
     obs = Observation(url=url)
     current = url
     seen = {url}
+    headers = {"User-Agent": user_agent} if user_agent else None
     try:
         async with asyncio.timeout(cfg.timeout):
             for _ in range(cfg.max_redirects + 1):
-                req = client.build_request("GET", current)
+                req = client.build_request("GET", current, headers=headers)
                 resp = await client.send(req, stream=True)
                 try:
                     location = resp.headers.get("location")
@@ -251,7 +284,7 @@ async def observe(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> Ob
                     if not ctype or _TEXTY.match(ctype):
                         body = await _read_capped(resp, cfg.max_body_bytes)
                         facts = inspect_page(body, resp.charset_encoding)
-                        obs.title, obs.text = facts.title, facts.text
+                        obs.title, obs.text, obs.headings = facts.title, facts.text, facts.headings
                     return obs
                 finally:
                     await resp.aclose()
@@ -267,32 +300,59 @@ async def observe(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> Ob
     return obs
 
 
-def result_of(obs: Observation, decision: Decision, started: float) -> CheckResult:
-    return CheckResult(
-        url=obs.url,
-        verdict=decision.verdict,
-        reason=decision.reason,
-        http_status=obs.status,
-        final_url=obs.final_url,
-        checked_at=dt.datetime.now(dt.UTC),
-        elapsed_ms=int((time.perf_counter() - started) * 1000),
-        redirect_chain=list(obs.chain),
-        error_class=obs.error.value if obs.error else None,
-        fingerprint=fingerprint(obs.text),
-        page_title=obs.title,
-        content_type=obs.content_type,
-    )
+# ---------------------------------------------------------------- retries
+
+RETRY_ERRORS = frozenset({ErrorClass.READ_TIMEOUT, ErrorClass.RESET, ErrorClass.PROTOCOL})
 
 
-async def check_one(client: httpx.AsyncClient, url: str, cfg: CheckSettings) -> CheckResult:
-    started = time.perf_counter()
-    obs = await observe(client, url, cfg)
-    return result_of(obs, decide(obs), started)
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
-# ---------------------------------------------------------------- batches
+def worth_retrying(obs: Observation, decision: Decision) -> bool:
+    """Transient answers from a server that may answer properly in a moment.
+
+    Connect-level failures (DNS, refused, unreachable, connect timeout) are not retried in
+    the run: when our own network is down, retrying them only delays the outage verdict.
+    """
+    if decision.verdict is not Verdict.TRANSIENT:
+        return False
+    if obs.error is not None:
+        return obs.error in RETRY_ERRORS
+    return True
+
+
+def _log_retry(details: RetryDetails) -> None:
+    cause = details.caused_by
+    url = cause.obs.url if isinstance(cause, _Retry) else "?"
+    log.debug("retry %d of %s in %.1f s", details.retry_num, url, details.wait_for)
+
+
+# stamina logs every retry at WARNING; a transient 503 is routine here, so log it at DEBUG.
+stamina.instrumentation.set_on_retry_hooks([_log_retry])
+
+
+class _Retry(Exception):
+    def __init__(self, obs: Observation, decision: Decision) -> None:
+        self.obs, self.decision = obs, decision
+
+
+# ---------------------------------------------------------------- one host
 
 OnResult = Callable[[CheckResult], None]
+ROBOTS_AGENT = "monitor"
 
 
 def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
@@ -312,25 +372,221 @@ def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
     )
 
 
+@dataclass
+class Context:
+    """What the database knows that sharpens a verdict; all optional."""
+
+    titles: Mapping[str, list[str]] = field(default_factory=dict)  # url -> cited titles
+    fingerprints: Mapping[str, str] = field(default_factory=dict)  # url -> last good simhash
+
+
+class HostBatch:
+    """One host's URLs, checked politely: the unit of work a distributed worker runs.
+
+    It owns the host's limits (concurrency, pace, Crawl-delay), its robots.txt and its
+    random-sibling probes, all for the duration of one batch, i.e. one run.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        host: str,
+        cfg: CheckSettings,
+        global_limit: asyncio.Semaphore | None = None,
+        context: Context | None = None,
+    ) -> None:
+        self.client, self.cfg, self.host = client, cfg, host
+        self.policy = cfg.policy_for(host)
+        self.slots = asyncio.Semaphore(self.policy.concurrency)
+        self.pace = AsyncLimiter(1, 1.0 / self.policy.rate) if self.policy.rate > 0 else None
+        self.global_limit = global_limit
+        self.context = context or Context()
+        self.robots: dict[str, Protego | None] = {}
+        self.probes: dict[str, PageFacts | None] = {}
+        self.lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def gate(self) -> AsyncIterator[None]:
+        """One request's permission: the host's pace, then a global slot."""
+        if self.pace is not None:
+            await self.pace.acquire()
+        async with self.global_limit or contextlib.nullcontext():
+            yield
+
+    # robots.txt -------------------------------------------------------------
+    async def allowed(self, url: str) -> bool:
+        if self.policy.robots != "respect":
+            return True
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        async with self.lock:
+            if origin not in self.robots:
+                self.robots[origin] = await self._fetch_robots(origin)
+        rules = self.robots[origin]
+        return rules is None or rules.can_fetch(url, ROBOTS_AGENT)
+
+    async def _fetch_robots(self, origin: str) -> Protego | None:
+        """robots.txt of an origin; any failure means "no rules" (RFC 9309: 4xx = allow)."""
+        try:
+            async with self.gate(), asyncio.timeout(self.cfg.timeout):
+                resp = await self.client.get(
+                    f"{origin}/robots.txt", headers={"User-Agent": self.policy.user_agent}
+                )
+        except Exception:  # robots.txt trouble must never fail the check itself
+            return None
+        if resp.status_code != 200:
+            return None
+        try:
+            rules = Protego.parse(resp.text[: 512 * 1024])
+        except Exception:  # a malformed file is no rules at all
+            return None
+        delay = rules.crawl_delay(ROBOTS_AGENT)
+        if delay:
+            delay = min(float(delay), self.cfg.max_crawl_delay)
+            current = 1.0 / self.policy.rate if self.policy.rate > 0 else 0.0
+            if delay > current:
+                self.pace = AsyncLimiter(1, delay)
+        return rules
+
+    # random-sibling probe ---------------------------------------------------
+    async def sibling_similarity(self, obs: Observation) -> float | None:
+        """How alike a made-up URL in the same directory answers (Bar-Yossef et al. 2004)."""
+        final = obs.final_url or obs.url
+        parts = urlsplit(final)
+        if not self.cfg.sibling_probe or parts.path in ("", "/") or not obs.text:
+            return None
+        directory = parts.path.rsplit("/", 1)[0] + "/"
+        key = f"{parts.scheme}://{parts.netloc}{directory}"
+        async with self.lock:
+            if key not in self.probes:
+                name = f"monitor-probe-{secrets.token_hex(6)}"
+                suffix = PurePosixPath(parts.path).suffix
+                probe = await self._probe(key + name + (suffix if len(suffix) <= 6 else ""))
+                self.probes[key] = probe
+        probe = self.probes[key]
+        if probe is None:
+            return None
+        return fuzz.ratio(obs.text[:3000], probe.text[:3000])
+
+    async def _probe(self, url: str) -> PageFacts | None:
+        async with self.gate():
+            obs = await observe(self.client, url, self.cfg, self.policy.user_agent)
+        if obs.status != 200 or not obs.text:
+            return None  # a proper 404 for nonsense: the server tells pages apart
+        return PageFacts(obs.title, obs.text, obs.headings)
+
+    # one URL ----------------------------------------------------------------
+    async def check(self, url: str) -> CheckResult:
+        started = time.perf_counter()
+        async with self.slots:
+            if not await self.allowed(url):
+                obs = Observation(url=url)
+                decision = Decision(Verdict.BLOCKED, "disallowed by robots.txt (not fetched)")
+                return self._result(obs, decision, started, attempts=0)
+            attempts = 0
+            try:
+                async for attempt in stamina.retry_context(
+                    on=self._backoff,
+                    attempts=self.cfg.retries + 1,
+                    timeout=None,
+                    wait_initial=self.cfg.retry_wait,
+                    wait_max=max(self.cfg.retry_wait * 8, self.cfg.retry_wait),
+                    wait_jitter=self.cfg.retry_wait / 2,
+                ):
+                    with attempt:
+                        attempts += 1
+                        async with self.gate():
+                            obs = await observe(self.client, url, self.cfg, self.policy.user_agent)
+                        obs.cited_titles = self.context.titles.get(url, [])
+                        decision = decide(obs, self.cfg.title_threshold)
+                        if worth_retrying(obs, decision):
+                            raise _Retry(obs, decision)
+            except _Retry as last:
+                obs, decision = last.obs, last.decision
+                waited = retry_after_seconds(obs.retry_after)
+                if waited is not None and waited > self.cfg.retry_after_cap:
+                    decision = Decision(
+                        decision.verdict,
+                        f"{decision.reason}: longer than the {self.cfg.retry_after_cap:g} s "
+                        "we wait within a run; checked again next run",
+                    )
+                elif attempts > 1:
+                    decision = Decision(
+                        decision.verdict, f"{decision.reason} ({attempts} attempts)"
+                    )
+            if decision.verdict is Verdict.ALIVE and obs.status == 200:
+                similarity = await self.sibling_similarity(obs)
+                if similarity is not None:
+                    obs.sibling_similarity = similarity
+                    decision = decide(obs, self.cfg.title_threshold)
+        return self._result(obs, decision, started, attempts)
+
+    def _backoff(self, exc: Exception) -> bool | float:
+        """stamina's hook: retry transient answers; honour Retry-After up to the cap."""
+        if not isinstance(exc, _Retry):
+            return False
+        wait = retry_after_seconds(exc.obs.retry_after)
+        if wait is None:
+            return True
+        return False if wait > self.cfg.retry_after_cap else wait
+
+    def _result(
+        self, obs: Observation, decision: Decision, started: float, attempts: int
+    ) -> CheckResult:
+        digest = simhash(obs.text)
+        changed = None
+        previous = from_hex(self.context.fingerprints.get(obs.url))
+        if digest is not None and previous is not None and decision.verdict in GOOD:
+            changed = distance(digest, previous) >= self.cfg.change_bits
+        reason = decision.reason
+        if changed:
+            reason += "; content changed a lot since the last good check"
+        return CheckResult(
+            url=obs.url,
+            verdict=decision.verdict,
+            reason=reason,
+            http_status=obs.status,
+            final_url=obs.final_url,
+            checked_at=dt.datetime.now(dt.UTC),
+            elapsed_ms=int((time.perf_counter() - started) * 1000),
+            redirect_chain=list(obs.chain),
+            error_class=obs.error.value if obs.error else None,
+            fingerprint=to_hex(digest),
+            page_title=obs.title,
+            content_type=obs.content_type,
+            title_score=decision.title_score,
+            changed=changed,
+            attempts=attempts,
+        )
+
+    async def run(self, urls: list[str], on_result: OnResult | None = None) -> list[CheckResult]:
+        async def one(url: str) -> CheckResult:
+            res = await self.check(url)
+            if on_result:
+                on_result(res)
+            return res
+
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(one(u)) for u in urls]
+        return [t.result() for t in tasks]
+
+
 async def check_host_batch(
     client: httpx.AsyncClient,
     urls: list[str],
     cfg: CheckSettings,
     global_limit: asyncio.Semaphore | None = None,
     on_result: OnResult | None = None,
+    context: Context | None = None,
 ) -> list[CheckResult]:
     """Check one host's URLs politely; results in input order. No database, no globals."""
-    host_slots = asyncio.Semaphore(cfg.per_host_concurrency)
-    pace = AsyncLimiter(1, 1.0 / cfg.per_host_rate)
+    if not urls:
+        return []
+    batch = HostBatch(client, host_of(urls[0]), cfg, global_limit, context)
+    return await batch.run(urls, on_result)
 
-    async def one(url: str) -> CheckResult:
-        async with host_slots, pace, global_limit or contextlib.nullcontext():
-            res = await check_one(client, url, cfg)
-        if on_result:
-            on_result(res)
-        return res
 
-    return list(await asyncio.gather(*(one(u) for u in urls)))
+# ---------------------------------------------------------------- many hosts
 
 
 def group_by_host(urls: Iterable[str]) -> dict[str, list[str]]:
@@ -341,31 +597,53 @@ def group_by_host(urls: Iterable[str]) -> dict[str, list[str]]:
 
 
 async def check_urls(
-    urls: Iterable[str], cfg: CheckSettings, on_result: OnResult | None = None
+    urls: Iterable[str],
+    cfg: CheckSettings,
+    on_result: OnResult | None = None,
+    context: Context | None = None,
 ) -> list[CheckResult]:
-    """Check many URLs (deduplicated), batch per host, under the global limit."""
+    """Check many URLs (deduplicated), a batch per host, under the global limit.
+
+    An exception raised by `on_result` (e.g. an outage verdict) cancels everything.
+    """
     groups = group_by_host(urls)
     clients = [make_client(cfg) for _ in range(cfg.client_shards)]
     limit = asyncio.Semaphore(cfg.concurrency)
     try:
-        batches = [
-            check_host_batch(clients[hash(host) % len(clients)], batch, cfg, limit, on_result)
-            for host, batch in groups.items()
-        ]
-        done = await asyncio.gather(*batches)
+        async with asyncio.TaskGroup() as tg:
+            tasks = [
+                tg.create_task(
+                    check_host_batch(
+                        clients[hash(host) % len(clients)], batch, cfg, limit, on_result, context
+                    )
+                )
+                for host, batch in groups.items()
+            ]
     finally:
         for c in clients:
             await c.aclose()
-    return apply_offline_rule([r for batch in done for r in batch])
+    return apply_outage_rule([r for t in tasks for r in t.result()], cfg)
 
 
-def apply_offline_rule(results: list[CheckResult]) -> list[CheckResult]:
-    """Turn network-level failures into `transient` when no host at all was reached."""
-    reached = {host_of(r.url) for r in results if r.reached_server}
-    failed = {host_of(r.url) for r in results if not r.reached_server}
-    if monitor_offline(len(reached), len(failed)):
-        for r in results:
-            if not r.reached_server and r.verdict is not Verdict.TRANSIENT:
-                r.verdict = Verdict.TRANSIENT
-                r.reason = offline_reason(len(failed), r.reason)
+def host_reach(results: Iterable[CheckResult]) -> tuple[set[str], set[str]]:
+    """Hosts a server answered for, and hosts that could not be reached at all."""
+    reached: set[str] = set()
+    failed: set[str] = set()
+    for r in results:
+        (reached if r.reached_server else failed).add(host_of(r.url))
+    return reached, failed - reached
+
+
+def apply_outage_rule(results: list[CheckResult], cfg: CheckSettings) -> list[CheckResult]:
+    """Unreachable hosts become `transient` when so many fail that *we* are the problem."""
+    reached, failed = host_reach(results)
+    if outage_suspected(len(reached), len(failed), cfg.outage_share, cfg.outage_min_hosts):
+        mark_outage(results, len(failed), len(reached) + len(failed))
     return results
+
+
+def mark_outage(results: Iterable[CheckResult], failed: int, tried: int) -> None:
+    for r in results:
+        if not r.reached_server and not r.reason.startswith("network outage suspected"):
+            r.verdict = Verdict.TRANSIENT
+            r.reason = outage_reason(failed, tried, r.reason)

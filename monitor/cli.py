@@ -4,7 +4,8 @@ Exit codes (documented in the README):
     0  every checked link is alive (or the command had nothing to judge)
     1  some links are not alive
     2  usage, configuration or input error (bad option, unreadable file, bad config)
-    3  internal error (a bug: please report it with the output of --verbose)
+    3  network outage suspected: nothing was judged (`monitor run`)
+    4  internal error (a bug: please report it with the output of --verbose)
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from monitor import __version__, api
 from monitor.check import CheckResult
 from monitor.config import ConfigError, Settings, load_settings
+from monitor.due import Status, describe, rule_of
 from monitor.extract import FORMATS
 from monitor.ingest import SourceResult
 from monitor.stamps import AccessStamp
 from monitor.store import Store, StoreError, open_store
 from monitor.verdict import Verdict
 
-EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_OUTAGE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 log = logging.getLogger("monitor")
 
 
@@ -212,7 +214,7 @@ def check(app: App, targets: tuple[str, ...], fmt: str, input_format: str | None
         sys.exit(EXIT_OK)
     with app.progress("checking") as start:
         advance = start(len(found.urls))
-        results = api.check(found.urls, app.settings, on_result=advance)
+        results = api.check(found.urls, app.settings, on_result=advance, titles=found.titles)
     rows = [r.as_json(found.citations.get(r.url), found.archive_urls.get(r.url)) for r in results]
     _emit_results(app, rows, fmt)
     _summary(app, Counter(r.verdict.value for r in results))
@@ -289,6 +291,13 @@ def run(app: App, everything: bool) -> None:
         app.note("nothing due; `monitor run --all` checks everything now")
     else:
         _summary(app, summary.counts)
+    if summary.outage:
+        click.echo(
+            f"monitor: network outage suspected ({summary.outage}): no link was counted as "
+            "failing; they will be checked again next run",
+            err=True,
+        )
+        sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
 
 
@@ -306,6 +315,7 @@ def _stamps_text(stamps: list[dict[str, Any]]) -> str:
 def status(app: App, brief: bool, fmt: str) -> None:
     """Counts by verdict per page, and every citation with its stamps and verdict."""
     store = app.store
+    rule = rule_of(app.settings.check)
     rows = store.citation_rows()
     verified = store.verified_dates()
     docs = {d.id: d for d in store.documents()}
@@ -320,7 +330,9 @@ def status(app: App, brief: bool, fmt: str) -> None:
                     "publisher": c.publisher,
                     "stamps": c.stamps,
                     "url": u.url if u else None,
-                    "verdict": (u.last_verdict or "unchecked") if u else None,
+                    "status": u.status if u else None,
+                    "failures": u.consecutive_failures if u else None,
+                    "verdict": u.last_verdict if u else None,
                     "reason": u.last_reason if u else None,
                     "verified_access": (verified[c.id].isoformat() if c.id in verified else None),
                 }
@@ -351,9 +363,9 @@ def status(app: App, brief: bool, fmt: str) -> None:
             ver = f"; verified {verified[c.id].isoformat()}" if c.id in verified else ""
             app.out.print(f"       stamps: {_stamps_text(c.stamps)}{ver}")
             if u is not None:
-                verdict = u.last_verdict or "unchecked"
-                reason = f" ({escape(u.last_reason)})" if u.last_reason else ""
-                app.out.print(f"       {escape(u.url)}  {escape(f'[{verdict}]')}{reason}")
+                state = describe(Status(u.status), u.consecutive_failures, rule)
+                last = f"; last check {u.last_verdict}: {u.last_reason}" if u.last_verdict else ""
+                app.out.print(f"       {escape(u.url)}  {escape(f'[{state}]')}{escape(last)}")
             else:
                 app.out.print("       (unlinked citation)")
     parts = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
@@ -375,16 +387,17 @@ def history(app: App, url: str, limit: int) -> None:
     rec = app.store.url(norm)
     if rec is None:
         raise UserError(f"{norm} is not cited by any ingested page")
+    rule = rule_of(app.settings.check)
+    state = describe(Status(rec.status), rec.consecutive_failures, rule)
     app.out.print(
-        f"[bold]{escape(norm)}[/]: {rec.last_verdict or 'unchecked'}; "
-        f"failures in a row {rec.consecutive_failures}; next check "
+        f"[bold]{escape(norm)}[/]: {escape(state)}; next check "
         f"{rec.next_due_at.isoformat(timespec='minutes') if rec.next_due_at else 'now'}"
     )
     for chk in app.store.history(norm, limit):
-        status = chk.http_status if chk.http_status is not None else "-"
+        code = chk.http_status if chk.http_status is not None else "-"
         app.out.print(
-            f"  {chk.checked_at.isoformat(timespec='seconds')}  {chk.verdict:9} {status!s:>3}  "
-            f"{chk.elapsed_ms:>6} ms  {escape(chk.reason)}"
+            f"  {chk.checked_at.isoformat(timespec='seconds')}  {chk.verdict:9} {code!s:>3}  "
+            f"{chk.elapsed_ms:>6} ms  {escape(chk.status or '-'):10} {escape(chk.reason)}"
         )
         for hop in chk.redirect_chain:
             app.out.print(f"      via {hop['status']} {escape(hop['url'])}")
@@ -397,7 +410,7 @@ def report(app: App, out: str | None) -> None:
     """Markdown report: dead links, moved links, access dates to refresh."""
     from monitor.report import build_report, render_markdown
 
-    text = render_markdown(build_report(app.store, app.settings.schedule.confirm_failures))
+    text = render_markdown(build_report(app.store, rule_of(app.settings.check)))
     if out:
         try:
             Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -417,7 +430,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
+        sys.exit(EXIT_USAGE)
     except (ConfigError, StoreError) as exc:
         click.echo(f"monitor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -11,11 +11,13 @@ names the file and the key.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import ssl
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -47,6 +49,26 @@ class DatabaseSettings(_Section):
         return v
 
 
+class HostOverride(_Section):
+    """Settings for the hosts matching `pattern` (a glob: "*.gov", "www.state.gov")."""
+
+    pattern: str
+    per_host_rate: float | None = Field(None, ge=0)
+    per_host_concurrency: int | None = Field(None, ge=1, le=100)
+    user_agent: str | None = None
+    robots: Literal["respect", "ignore"] | None = None
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """The politeness that applies to one host, overrides resolved."""
+
+    rate: float  # requests per second; 0 = unlimited
+    concurrency: int
+    user_agent: str
+    robots: str
+
+
 class CheckSettings(_Section):
     contact: str = Field(DEFAULT_CONTACT, description="URL or mailto: put in the User-Agent")
     user_agent: str | None = Field(None, description="full User-Agent; default names the contact")
@@ -57,13 +79,35 @@ class CheckSettings(_Section):
     max_redirects: int = Field(10, ge=0, le=50)
     concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
     per_host_concurrency: int = Field(2, ge=1, le=100)
-    per_host_rate: float = Field(2.0, gt=0, description="requests per second to one host")
-    client_shards: int = Field(
-        4, ge=1, le=64, description="httpx clients, to relieve pool contention"
-    )
+    per_host_rate: float = Field(1.0, ge=0, description="requests/s to one host; 0 = no limit")
+    client_shards: int = Field(4, ge=1, le=64, description="httpx clients, to relieve contention")
     verify_tls: bool = True
     ca_bundle: str | None = Field(None, description="extra CA file (PEM), e.g. a corporate CA")
     trust_env: bool = Field(False, description="honour HTTP(S)_PROXY etc. from the environment")
+    robots: Literal["respect", "ignore"] = Field(
+        "respect", description="respect: disallowed URLs are not fetched (verdict blocked)"
+    )
+    max_crawl_delay: float = Field(30.0, ge=0, description="cap on a robots.txt Crawl-delay")
+    retries: int = Field(2, ge=0, le=10, description="extra attempts for transient failures")
+    retry_wait: float = Field(1.0, ge=0, description="first backoff in seconds (doubles)")
+    retry_after_cap: float = Field(
+        30.0, ge=0, description="honour Retry-After up to this; longer: give up for this run"
+    )
+    confirm_checks: int = Field(3, ge=1, description="failing checks in a row before dead")
+    confirm_days: float = Field(6.0, ge=0, description="...spanning at least this many days")
+    sibling_probe: bool = Field(True, description="random-sibling soft-404 probe")
+    title_threshold: float = Field(
+        60.0, ge=0, le=100, description="title similarity (0-100) below which a page drifted"
+    )
+    change_bits: int = Field(
+        12, ge=1, le=64, description="simhash bits that differ before content counts as changed"
+    )
+    outage_share: float = Field(
+        0.9, gt=0, le=1, description="share of hosts unreachable that means *our* outage"
+    )
+    outage_min_hosts: int = Field(5, ge=1, description="...once at least this many hosts tried")
+    canary_url: str | None = Field(None, description="a URL that must answer, else outage")
+    hosts: list[HostOverride] = Field(default_factory=list)
 
     def tls_verify(self) -> bool | ssl.SSLContext:
         """What httpx's `verify=` gets: a context for a custom CA bundle, else the flag."""
@@ -79,6 +123,21 @@ class CheckSettings(_Section):
             f"monitor/{__version__} (citation link-rot monitor; +{self.contact})"
         )
 
+    def policy_for(self, host: str) -> HostPolicy:
+        """Politeness for `host`: the first matching [[check.hosts]] entry overrides."""
+        policy = HostPolicy(
+            self.per_host_rate, self.per_host_concurrency, self.agent(), self.robots
+        )
+        for o in self.hosts:
+            if fnmatch.fnmatchcase(host.lower(), o.pattern.lower()):
+                return HostPolicy(
+                    o.per_host_rate if o.per_host_rate is not None else policy.rate,
+                    o.per_host_concurrency or policy.concurrency,
+                    o.user_agent or policy.user_agent,
+                    o.robots or policy.robots,
+                )
+        return policy
+
 
 class ScheduleSettings(_Section):
     alive_days: float = Field(7, gt=0, description="re-check alive links after this many days")
@@ -86,7 +145,6 @@ class ScheduleSettings(_Section):
     dead_days: float = Field(30, gt=0, description="re-check dead links to catch recovery")
     transient_hours: float = Field(12, gt=0)
     blocked_days: float = Field(7, gt=0)
-    confirm_failures: int = Field(3, ge=1, description="failed checks before a link is dead")
     jitter: float = Field(0.1, ge=0, le=0.5, description="fraction of the interval, randomised")
     report_cron: str = "0 6 * * mon"
 

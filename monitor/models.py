@@ -47,6 +47,7 @@ class Url(SQLModel, table=True):
     last_good_at: dt.datetime | None = None
     first_failure_at: dt.datetime | None = None
     consecutive_failures: int = 0
+    status: str = Field(default="unchecked", index=True, description="due.Status")
 
 
 class Citation(SQLModel, table=True):
@@ -100,6 +101,11 @@ class UrlCheck(SQLModel, table=True):
     error_class: str | None = None
     fingerprint: str | None = None
     page_title: str | None = None
+    status: str | None = None  # the URL's confirmed status after this check
+    failures: int = 0
+    title_score: float | None = None
+    changed: bool | None = None
+    attempts: int = 1
 
 
 class VerifiedAccess(SQLModel, table=True):

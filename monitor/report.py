@@ -14,6 +14,7 @@ from importlib import resources
 
 from jinja2 import Environment, StrictUndefined
 
+from monitor.due import Confirmation, Status, describe
 from monitor.models import Citation, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
@@ -30,6 +31,7 @@ class Item:
     document: str
     url: str
     verdict: str
+    status: str  # e.g. "failing (1 of 3)"
     reason: str | None
     checked_at: dt.datetime | None
     first_failure_at: dt.datetime | None
@@ -65,20 +67,22 @@ class Report:
     documents: list[DocumentSummary]
     totals: Counter[str]
     dead: list[Item]
-    soft: list[Item]
+    failing: list[Item]
+    recovered: list[Item]
     moved: list[Item]
     unverifiable: list[Item]
     refreshed: list[Refresh]
     unlinked: int
-    confirm_failures: int
+    rule: Confirmation
 
 
-def _item(c: Citation, u: Url, d: Document, archives: list[str]) -> Item:
+def _item(c: Citation, u: Url, d: Document, archives: list[str], rule: Confirmation) -> Item:
     return Item(
         title=c.title,
         document=d.source,
         url=u.url,
         verdict=u.last_verdict or UNCHECKED,
+        status=describe(Status(u.status), u.consecutive_failures, rule),
         reason=u.last_reason,
         checked_at=u.last_checked_at,
         first_failure_at=u.first_failure_at,
@@ -88,13 +92,13 @@ def _item(c: Citation, u: Url, d: Document, archives: list[str]) -> Item:
     )
 
 
-def build_report(store: Store, confirm_failures: int = 3) -> Report:
+def build_report(store: Store, rule: Confirmation = Confirmation()) -> Report:  # noqa: B008
     rows = store.citation_rows()
     verified = store.verified_dates()
     archives = store.archive_links({u.id for _, u, _ in rows if u is not None and u.id})
     docs: dict[int, DocumentSummary] = {}
     totals: Counter[str] = Counter()
-    dead, soft, moved, unverifiable, refreshed = [], [], [], [], []
+    dead, failing, recovered, moved, unverifiable, refreshed = [], [], [], [], [], []
     unlinked = 0
     for c, u, d in rows:
         summary = docs.setdefault(
@@ -109,14 +113,18 @@ def build_report(store: Store, confirm_failures: int = 3) -> Report:
         verdict = u.last_verdict or UNCHECKED
         summary.counts[verdict] += 1
         totals[verdict] += 1
-        item = _item(c, u, d, [a.archive_url for a in archives.get(u.id, [])])  # type: ignore[arg-type]
-        if verdict == Verdict.DEAD:
+        links = [a.archive_url for a in archives.get(u.id, [])]  # type: ignore[arg-type]
+        item = _item(c, u, d, links, rule)
+        status = Status(u.status)
+        if status is Status.DEAD:
             dead.append(item)
-        elif verdict in (Verdict.SOFT404, Verdict.DRIFTED):
-            soft.append(item)
-        elif verdict == Verdict.MOVED:
+        elif status is Status.FAILING:
+            failing.append(item)
+        elif status is Status.RECOVERED:
+            recovered.append(item)
+        if verdict == Verdict.MOVED:
             moved.append(item)
-        elif verdict in (Verdict.TRANSIENT, Verdict.BLOCKED, Verdict.TLS_ERROR):
+        elif verdict in (Verdict.TRANSIENT, Verdict.BLOCKED):
             unverifiable.append(item)
         day = verified.get(c.id)  # type: ignore[arg-type]
         if day is not None:
@@ -138,12 +146,13 @@ def build_report(store: Store, confirm_failures: int = 3) -> Report:
         documents=list(docs.values()),
         totals=totals,
         dead=dead,
-        soft=soft,
+        failing=failing,
+        recovered=recovered,
         moved=moved,
         unverifiable=unverifiable,
         refreshed=refreshed,
         unlinked=unlinked,
-        confirm_failures=confirm_failures,
+        rule=rule,
     )
 
 

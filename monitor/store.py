@@ -25,9 +25,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from monitor import extract as ex
-from monitor.check import CheckResult
+from monitor.check import CheckResult, Context
 from monitor.config import ScheduleSettings
-from monitor.due import UrlState, next_state
+from monitor.due import Confirmation, Status, UrlState, next_state
 from monitor.models import (
     ArchiveLink,
     Citation,
@@ -39,7 +39,7 @@ from monitor.models import (
     utcnow,
 )
 from monitor.urls import host_of
-from monitor.verdict import Verdict
+from monitor.verdict import GOOD, Verdict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -283,8 +283,34 @@ class Store:
             run.checked = sum(counts.values())
             run.counts = dict(counts)
 
+    def check_context(self, urls: Sequence[str]) -> Context:
+        """Cited titles and last good fingerprints of `urls`, to sharpen their verdicts."""
+        titles: dict[str, list[str]] = defaultdict(list)
+        prints: dict[str, str] = {}
+        with self.session() as s:
+            for i in range(0, len(urls), 1000):
+                chunk = list(urls[i : i + 1000])
+                q = (
+                    select(Url.url, Citation.title)
+                    .join(Citation, col(Citation.url_id) == Url.id)
+                    .where(col(Url.url).in_(chunk), col(Citation.removed_at).is_(None))
+                )
+                for url, title in s.exec(q):
+                    if title and title not in titles[url]:
+                        titles[url].append(title)
+                q2 = select(Url.url, Url.last_fingerprint).where(
+                    col(Url.url).in_(chunk), col(Url.last_fingerprint).is_not(None)
+                )
+                for url, fp in s.exec(q2):
+                    prints[url] = fp  # type: ignore[assignment]
+        return Context(titles=dict(titles), fingerprints=prints)
+
     def record_results(
-        self, results: Sequence[CheckResult], schedule: ScheduleSettings, run_id: int | None = None
+        self,
+        results: Sequence[CheckResult],
+        schedule: ScheduleSettings,
+        run_id: int | None = None,
+        rule: Confirmation = Confirmation(),  # noqa: B008 - frozen
     ) -> None:
         """Store a batch of checks atomically: history rows, URL state, verified access dates."""
         if not results:
@@ -309,6 +335,15 @@ class Store:
                 u = urls.get(r.url)
                 if u is None:  # a URL forgotten since the run began: nothing to attach to
                     continue
+                prev = UrlState(
+                    u.consecutive_failures,
+                    u.first_failure_at,
+                    u.last_good_at,
+                    u.next_due_at,
+                    Status(u.status),
+                )
+                st = next_state(u.url, prev, r.verdict, r.checked_at, schedule, rule)
+                r.status, r.failures = st.status.value, st.consecutive_failures
                 chk = UrlCheck(
                     url_id=u.id,  # type: ignore[arg-type]
                     run_id=run_id,
@@ -322,22 +357,25 @@ class Store:
                     error_class=r.error_class,
                     fingerprint=r.fingerprint,
                     page_title=r.page_title,
+                    status=r.status,
+                    failures=r.failures,
+                    title_score=r.title_score,
+                    changed=r.changed,
+                    attempts=r.attempts,
                 )
                 s.add(chk)
-                prev = UrlState(
-                    u.consecutive_failures, u.first_failure_at, u.last_good_at, u.next_due_at
-                )
-                st = next_state(u.url, prev, r.verdict, r.checked_at, schedule)
                 u.consecutive_failures = st.consecutive_failures
                 u.first_failure_at = st.first_failure_at
                 u.last_good_at = st.last_good_at
                 u.next_due_at = st.next_due_at
+                u.status = st.status.value
                 u.last_checked_at = r.checked_at
                 u.last_verdict = r.verdict.value
                 u.last_status = r.http_status
                 u.last_reason = r.reason
                 u.last_final_url = r.final_url
-                u.last_fingerprint = r.fingerprint or u.last_fingerprint
+                if r.verdict in GOOD and r.fingerprint:
+                    u.last_fingerprint = r.fingerprint  # the baseline for "changed"
                 if r.verdict is Verdict.ALIVE and citations.get(u.id):  # type: ignore[arg-type]
                     s.flush()
                     day = r.checked_at.astimezone(dt.UTC).date()

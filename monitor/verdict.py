@@ -23,6 +23,8 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
+from monitor.fingerprint import title_similarity
+
 
 class Verdict(enum.StrEnum):
     """What one check says about a cited URL. Values are the stable JSON strings."""
@@ -116,12 +118,16 @@ class Observation:
     error: ErrorClass | None = None
     error_detail: str = ""
     retry_after: str | None = None
+    headings: list[str] = field(default_factory=list)  # og:title, h1-h3
+    cited_titles: list[str] = field(default_factory=list)  # what the citations call it
+    sibling_similarity: float | None = None  # 0-100 vs a made-up sibling URL; None = no probe
 
 
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
     reason: str
+    title_score: float | None = None
 
 
 @cache
@@ -205,7 +211,7 @@ def _judge_content(obs: Observation) -> Decision | None:
     return None
 
 
-def decide(obs: Observation) -> Decision:
+def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
     """The verdict a careful human would give for one observation."""
     if obs.error is not None:
         verdict, reason = ERROR_VERDICTS[obs.error]
@@ -243,19 +249,47 @@ def decide(obs: Observation) -> Decision:
     content = _judge_content(obs)
     if content:
         return content
-    if obs.chain:
-        if _is_deep(obs.url) and not _is_deep(final) and _same_site(obs.url, final):
+    if obs.chain and _is_deep(obs.url):
+        if not _is_deep(final) and _same_site(obs.url, final):
             return Decision(
                 Verdict.SOFT404, f"deep link redirected to the site's home page {final}"
             )
-        if _is_deep(obs.url) and _is_landing(final) and not same_resource(obs.url, final):
+        if _is_landing(final) and not same_resource(obs.url, final):
             return Decision(Verdict.SOFT404, f"redirected to a generic landing page {final}")
-        permanent = all(h.status in (301, 308) for h in obs.chain)
-        if permanent and not same_resource(obs.url, final):
-            return Decision(Verdict.MOVED, f"permanently redirected to {final}")
-        if not same_resource(obs.url, final):
-            return Decision(Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}")
+    match = title_similarity(obs.cited_titles, obs.title, obs.headings, obs.text)
+    score = match.score if match else None
+    title_ok = match is not None and match.score >= title_threshold
+    if (
+        obs.sibling_similarity is not None
+        and obs.sibling_similarity >= SIBLING_SAME
+        and not title_ok
+    ):
+        return Decision(
+            Verdict.SOFT404,
+            f"a made-up URL beside it gets the same page ({obs.sibling_similarity:.0f}% alike): "
+            "the server answers 200 for pages it does not have",
+            score,
+        )
+    if match is not None and not title_ok and (obs.text or obs.title):
+        return Decision(
+            Verdict.DRIFTED,
+            f"the cited title is no longer on the page (best match {match.score:.0f}% "
+            f"in {match.where}, for {match.title!r})",
+            score,
+        )
+    if obs.chain and not same_resource(obs.url, final):
+        if all(h.status in (301, 308) for h in obs.chain):
+            return Decision(Verdict.MOVED, f"permanently redirected to {final}", score)
+        return Decision(Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}", score)
+    if match is not None:
+        return Decision(
+            Verdict.ALIVE, f"HTTP {status}, cited title found ({match.score:.0f}%)", score
+        )
     return Decision(Verdict.ALIVE, f"HTTP {status}")
+
+
+# A made-up sibling page this alike (rapidfuzz ratio, 0-100) means "same page for anything".
+SIBLING_SAME = 90.0
 
 
 # Failures that happen before any server is reached. If *every* host of a run fails this
@@ -270,16 +304,19 @@ NETWORK_ERRORS = frozenset(
         ErrorClass.CONNECT_TIMEOUT,
     }
 )
-OFFLINE_MIN_HOSTS = 3
 
 
-def monitor_offline(reached_hosts: int, unreachable_hosts: int) -> bool:
-    """True when no host was reached and enough distinct hosts failed to blame ourselves."""
-    return reached_hosts == 0 and unreachable_hosts >= OFFLINE_MIN_HOSTS
+def outage_suspected(
+    reached_hosts: int, unreachable_hosts: int, share: float, min_hosts: int
+) -> bool:
+    """Enough distinct hosts unreachable, and a large enough share of them, to blame *our*
+    network: dead sites do not all fail at once, an unplugged cable makes them all fail."""
+    tried = reached_hosts + unreachable_hosts
+    return unreachable_hosts >= min_hosts and unreachable_hosts >= share * tried
 
 
-def offline_reason(unreachable_hosts: int, reason: str) -> str:
+def outage_reason(unreachable_hosts: int, tried_hosts: int, reason: str) -> str:
     return (
-        f"not judged: none of the {unreachable_hosts} hosts could be reached, so the "
-        f"monitor's own network looks down ({reason})"
+        f"network outage suspected: {unreachable_hosts} of {tried_hosts} hosts unreachable, "
+        f"so the monitor's own network looks down; not judged ({reason})"
     )

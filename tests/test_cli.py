@@ -175,10 +175,13 @@ def test_ingest_status_run_history_report(
     again = monitor(env2, "run")
     assert again.returncode == 0 and "nothing due" in again.stderr
     hist = monitor(env2, "history", world.url("/missing"))
-    assert hist.returncode == 0 and "dead" in hist.stdout and "404" in hist.stdout
+    assert hist.returncode == 0 and "failing (1 of 3)" in hist.stdout and "404" in hist.stdout
     rep = monitor(env2, "report")
     assert rep.returncode == 0
-    assert "## Dead links (1)" in rep.stdout and "A vanished report" in rep.stdout
+    # one failed check is not death: the link is failing (1 of 3) until confirmed
+    assert "## Dead links (0)" in rep.stdout
+    assert "## Failing, not yet confirmed (1)" in rep.stdout and "A vanished report" in rep.stdout
+    assert "failing (1 of 3): dead, HTTP 404: not found" in rep.stdout
     assert "archive copy cited on the page" in rep.stdout
     out = tmp_path / "r" / "report.md"
     assert monitor(env2, "report", "--out", str(out)).returncode == 0

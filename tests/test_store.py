@@ -6,13 +6,16 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from monitor import api
 from monitor.check import CheckResult
 from monitor.config import ScheduleSettings
-from monitor.store import Store, StoreError, open_store
+from monitor.store import MIGRATIONS, Store, StoreError, open_store
 from monitor.verdict import Hop, Verdict
 from tests.conftest import make_settings
 from tests.world import World
@@ -56,8 +59,50 @@ def test_schema_is_migrated_with_alembic(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        head = ScriptDirectory.from_config(_alembic_cfg()).get_current_head()
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == head
+    assert head == "0002"
     store.migrate()  # idempotent
+
+
+def _alembic_cfg() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def test_migration_from_0001_keeps_data_and_backfills_status(request, tmp_path: Path) -> None:
+    """A database made by the first release upgrades in place (SQLite and PostgreSQL)."""
+    for kind in ("sqlite", "postgres"):
+        url = (
+            f"sqlite:///{tmp_path / 'old.sqlite'}"
+            if kind == "sqlite"
+            else request.getfixturevalue("pg_url")
+        )
+        old = open_store(url, migrate=False)
+        cfg = _alembic_cfg()
+        with old.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+            now = dt.datetime.now(dt.UTC)
+            conn.execute(
+                text(
+                    "INSERT INTO url (url, host, first_seen_at, last_verdict, consecutive_failures) "
+                    "VALUES ('http://a.example/', 'a.example', :t, 'dead', 1), "
+                    "('http://b.example/', 'b.example', :t, 'alive', 0), "
+                    "('http://c.example/', 'c.example', :t, NULL, 0)"
+                ),
+                {"t": now},
+            )
+        old.migrate()  # what open_store does on every start
+        with old.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT url, status FROM url")).all())
+        assert rows == {
+            "http://a.example/": "failing",
+            "http://b.example/": "alive",
+            "http://c.example/": "unchecked",
+        }
+        old.close()
 
 
 def test_ingest_seeds_and_reingest_without_duplicates(store: Store) -> None:

@@ -14,7 +14,7 @@ import respx
 from monitor import check
 from monitor.check import classify_error
 from monitor.config import ScheduleSettings
-from monitor.due import UrlState, is_confirmed_dead, next_state
+from monitor.due import Confirmation, Status, UrlState, describe, next_state
 from monitor.verdict import ErrorClass, Hop, Observation, Verdict, decide, same_resource
 from tests.conftest import make_settings
 
@@ -166,20 +166,40 @@ NOW = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
 
 def test_death_needs_repeated_failures_and_spacing() -> None:
     cfg = ScheduleSettings(jitter=0)
+    rule = Confirmation(checks=3, days=6)
+    day = dt.timedelta(days=1)
+    st = next_state(U, UrlState(), Verdict.DEAD, NOW, cfg, rule)
+    assert (st.status, st.consecutive_failures, st.first_failure_at) == (Status.FAILING, 1, NOW)
+    assert describe(st.status, st.consecutive_failures, rule) == "failing (1 of 3)"
+    assert st.next_due_at == NOW + 3 * day
+    # transient and blocked never advance (nor reset) the count
+    st = next_state(U, st, Verdict.TRANSIENT, NOW + 3 * day, cfg, rule)
+    st = next_state(U, st, Verdict.BLOCKED, NOW + 3 * day, cfg, rule)
+    assert (st.status, st.consecutive_failures) == (Status.FAILING, 1)
+    st = next_state(U, st, Verdict.DEAD, NOW + 4 * day, cfg, rule)
+    # three failures, but only 5 days: not yet dead
+    st = next_state(U, st, Verdict.SOFT404, NOW + 5 * day, cfg, rule)
+    assert (st.status, st.consecutive_failures) == (Status.FAILING, 3)
+    assert "dead once failing 6 days" in describe(st.status, 3, rule)
+    st = next_state(U, st, Verdict.DEAD, NOW + 6 * day, cfg, rule)
+    assert st.status is Status.DEAD and st.first_failure_at == NOW
+    assert st.next_due_at == NOW + (6 + 30) * day
+    st = next_state(U, st, Verdict.ALIVE, NOW + 40 * day, cfg, rule)
+    assert (st.status, st.consecutive_failures, st.first_failure_at) == (Status.RECOVERED, 0, None)
+    assert st.last_good_at == NOW + 40 * day
+    st = next_state(U, st, Verdict.ALIVE, NOW + 47 * day, cfg, rule)
+    assert st.status is Status.ALIVE
+
+
+def test_a_good_check_resets_the_streak() -> None:
+    cfg, rule = ScheduleSettings(jitter=0), Confirmation(3, 6)
     st = UrlState()
-    st = next_state(U, st, Verdict.DEAD, NOW, cfg)
-    assert st.consecutive_failures == 1 and st.first_failure_at == NOW
-    assert st.next_due_at == NOW + dt.timedelta(days=3)
-    assert not is_confirmed_dead(st, cfg)
-    st = next_state(U, st, Verdict.TRANSIENT, NOW + dt.timedelta(days=3), cfg)
-    assert st.consecutive_failures == 1  # cannot tell: the streak neither grows nor resets
-    st = next_state(U, st, Verdict.DEAD, NOW + dt.timedelta(days=4), cfg)
-    st = next_state(U, st, Verdict.SOFT404, NOW + dt.timedelta(days=7), cfg)
-    assert is_confirmed_dead(st, cfg) and st.first_failure_at == NOW
-    assert st.next_due_at == NOW + dt.timedelta(days=7 + 30)
-    st = next_state(U, st, Verdict.ALIVE, NOW + dt.timedelta(days=40), cfg)
-    assert st.consecutive_failures == 0 and st.first_failure_at is None
-    assert st.last_good_at == NOW + dt.timedelta(days=40)
+    for d in (0, 3):
+        st = next_state(U, st, Verdict.DEAD, NOW + dt.timedelta(days=d), cfg, rule)
+    st = next_state(U, st, Verdict.MOVED, NOW + dt.timedelta(days=6), cfg, rule)
+    assert (st.status, st.consecutive_failures) == (Status.MOVED, 0)
+    st = next_state(U, UrlState(), Verdict.TRANSIENT, NOW, cfg, rule)
+    assert st.status is Status.UNVERIFIED
 
 
 def test_jitter_spreads_due_times_but_is_stable() -> None:

@@ -36,6 +36,19 @@ RU_NOT_FOUND = (
 PARKED = """<html><head><title>kazinform-news.kz</title></head>
 <body><p>This domain may be for sale. Buy this domain today!</p></body></html>"""
 
+CATCHALL = """<html><head><title>Institute for Research</title></head>
+<body><h1>Institute for Research</h1><p>Welcome. Our publications, news and events.</p>
+<p>Contact us at the address below for any enquiry.</p></body></html>"""
+
+KOI8_PAGE = (
+    "<html><head><title>Торговля людьми в Казахстане</title></head>"
+    "<body><h1>Торговля людьми в Казахстане</h1><p>Доклад о положении дел.</p></body></html>"
+).encode("koi8-r")
+
+OTHER_ARTICLE = """<html><head><title>Quarterly earnings beat expectations | Business</title></head>
+<body><h1>Quarterly earnings beat expectations</h1><p>Shares rose 4% in early trading after the
+company reported revenue above analyst forecasts.</p></body></html>"""
+
 BOT_WALL = """<html><head><title>Just a moment...</title></head>
 <body>Checking your browser before accessing the site.</body></html>"""
 
@@ -182,8 +195,33 @@ class _Handler(BaseHTTPRequestHandler):
     def route(self, path: str) -> None:
         if path in ("/", "/index.html"):
             self._send(200, HOME)
+        elif "probe" in path and not path.startswith("/catchall/"):
+            # Paths containing "probe" stand for every path the site never published: like a
+            # real CMS, the site answers them 404 (the checker's sibling probe is such a path).
+            self._send(404, "<title>404 Not Found</title>")
         elif path.startswith("/article"):
             self._send(200, ARTICLE)
+        elif path.startswith("/catchall/"):
+            # A server that answers 200 with the same page for any path at all.
+            self._send(200, CATCHALL)
+        elif path == "/koi8":
+            self._send(200, KOI8_PAGE, "text/html; charset=koi8-r")
+        elif path == "/drifted-article":
+            self._send(200, OTHER_ARTICLE)
+        elif path.startswith("/flaky/"):
+            with self.world.lock:
+                n = self.world.hits[path]
+            if n <= int(path.rsplit("/", 1)[1]):
+                self._send(503, "<title>Service Unavailable</title>")
+            else:
+                self._send(200, ARTICLE)
+        elif path == "/throttle-briefly":
+            with self.world.lock:
+                n = self.world.hits[path]
+            if n == 1:
+                self._send(429, "slow down", headers={"Retry-After": "1"})
+            else:
+                self._send(200, ARTICLE)
         elif path == "/pages/kazakhstan.htm":
             self._send(200, CITATION_PAGE)
         elif path == "/plain.txt":

@@ -1,0 +1,98 @@
+"""Content fingerprints and title matching: is this still the page that was cited?
+
+Pure functions, no I/O.
+
+- `simhash`: a 64-bit locality-sensitive hash of a page's words (Charikar 2002). Unlike a
+  cryptographic hash, a small edit (a date, an ad, a counter) flips a few bits, a different
+  page flips about half of them, so the Hamming distance to the last good check tells
+  "rewritten" from "touched". The `simhash` package has had no release since 2022 and this
+  is thirty lines (see ../shared/research/libraries.md).
+- `title_similarity`: how well the cited title is carried by the live page, 0-100, using
+  rapidfuzz against the <title>, og:title, headings and the visible text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def simhash(text: str, shingle: int = 3) -> int | None:
+    """64-bit simhash over word shingles; None for pages with too little text to judge."""
+    words = _tokens(text)
+    if len(words) < shingle:
+        return None
+    weights = [0] * 64
+    for i in range(len(words) - shingle + 1):
+        h = int.from_bytes(
+            hashlib.blake2b(" ".join(words[i : i + shingle]).encode(), digest_size=8).digest(),
+            "big",
+        )
+        for bit in range(64):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+
+
+def to_hex(value: int | None) -> str | None:
+    return None if value is None else f"{value:016x}"
+
+
+def from_hex(text: str | None) -> int | None:
+    if not text or len(text) != 16:
+        return None
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None
+
+
+def distance(a: int, b: int) -> int:
+    """Hamming distance between two simhashes (0 = same text, about 32 = unrelated)."""
+    return (a ^ b).bit_count()
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    score: float  # 0-100
+    title: str  # the cited title that matched best
+    where: str  # "title", "og:title", "heading" or "text"
+
+
+def _norm(text: str) -> str:
+    return " ".join(_tokens(text))
+
+
+def usable_title(title: str | None) -> bool:
+    """Titles specific enough to look for: three words or more, not an anchor like '[PDF]'."""
+    return bool(title) and len(_tokens(title or "")) >= 3
+
+
+def title_similarity(
+    titles: Iterable[str], page_title: str | None, headings: Iterable[str], text: str
+) -> TitleMatch | None:
+    """Best match of any cited title on the page; None when no title is usable."""
+    best: TitleMatch | None = None
+    places = [("title", page_title or "")] + [("heading", h) for h in headings]
+    body = _norm(text[:50000])
+    for title in titles:
+        if not usable_title(title):
+            continue
+        t = _norm(title)
+        candidates = [(where, fuzz.token_set_ratio(t, _norm(p))) for where, p in places if p]
+        if body:
+            # partial_ratio finds the best-aligned stretch of text of the title's length
+            candidates.append(("text", fuzz.partial_ratio(t, body)))
+        for where, score in candidates:
+            if best is None or score > best.score:
+                best = TitleMatch(round(score, 1), title, where)
+    return best

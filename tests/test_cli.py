@@ -186,3 +186,20 @@ def test_ingest_status_run_history_report(
     out = tmp_path / "r" / "report.md"
     assert monitor(env2, "report", "--out", str(out)).returncode == 0
     assert out.read_text().startswith("# Link report")
+
+
+def test_run_during_an_outage_exits_3(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.world import closed_port
+
+    links = tmp_path / "links.urls"
+    links.write_text(
+        "".join(f"http://127.0.0.{i}:{closed_port(f'127.0.0.{i}')}/r\n" for i in range(30, 36))
+    )
+    assert monitor(env, "ingest", str(links)).returncode == 0
+    r = monitor(env, "run")
+    assert r.returncode == 3
+    assert "network outage suspected (6 of 6 hosts unreachable)" in r.stderr
+    st = json.loads(monitor(env, "status", "--format", "json").stdout)
+    assert {row["status"] for row in st} == {"unverified"} and {row["failures"] for row in st} == {
+        0
+    }

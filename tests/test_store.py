@@ -15,10 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from monitor import api
 from monitor.check import CheckResult
 from monitor.config import ScheduleSettings
+from monitor.due import Confirmation
+from monitor.report import build_report, render_markdown
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
 from monitor.verdict import Hop, Verdict
 from tests.conftest import make_settings
-from tests.world import World
+from tests.world import World, closed_port
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -241,3 +243,84 @@ def test_ingest_a_page_url_resolves_relative_links(store: Store, world: World) -
     assert summary.counts == {"alive": 1, "dead": 1}
     (bad,) = api.ingest(store, [world.url("/no-such-page")], settings)
     assert bad.error == "HTTP 404 fetching the page"
+
+
+def test_death_is_confirmed_over_time_and_recovery_reported(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [("/article/a", "Alpha report on trafficking", "[accessed 2011]")]))
+    api.ingest(store, [str(f)], settings)
+    url = world.url("/article/a")
+    rule = Confirmation(3, 6)
+    t0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    day = dt.timedelta(days=1)
+    sched = ScheduleSettings(jitter=0)
+    for i, (verdict, when) in enumerate(
+        [
+            (Verdict.DEAD, t0),
+            (Verdict.TRANSIENT, t0 + 3 * day),
+            (Verdict.SOFT404, t0 + 3 * day),
+            (Verdict.DEAD, t0 + 6 * day),
+        ]
+    ):
+        store.record_results([result(url, verdict, when)], sched, None, rule)
+        u = store.url(url)
+        assert u.status == ["failing", "failing", "failing", "dead"][i]
+        assert u.consecutive_failures == [1, 1, 2, 3][i]
+    assert store.url(url).first_failure_at == t0
+    report = build_report(store, rule)
+    assert [i.url for i in report.dead] == [url] and not report.failing
+    store.record_results([result(url, Verdict.ALIVE, t0 + 40 * day)], sched, None, rule)
+    assert store.url(url).status == "recovered"
+    report = build_report(store, rule)
+    assert [i.url for i in report.recovered] == [url] and not report.dead
+    assert "## Recovered (1)" in render_markdown(report)
+    assert [h.status for h in store.history(url)][:2] == ["recovered", "dead"]
+
+
+def test_large_content_change_is_flagged(store: Store, world: World, tmp_path: Path) -> None:
+    settings = make_settings()
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [("/mutable", "Mutable", "[accessed 2011]")]))
+    api.ingest(store, [str(f)], settings)
+    article = " ".join(f"w{i}" for i in range(400))  # a 400-word article
+    world.mutable = article
+    api.run(store, settings)
+    world.mutable = article.replace("w150", "amended")  # a one-word correction
+    api.run(store, settings, everything=True)
+    world.mutable = " ".join(f"x{i}" for i in range(400))  # another text altogether
+    api.run(store, settings, everything=True)
+    first, small, big = reversed(store.history(world.url("/mutable")))
+    assert first.changed is None and small.changed is False and big.changed is True
+    assert "content changed a lot" in big.reason and big.verdict == "alive"
+
+
+def test_outage_counts_nothing_as_failing(store: Store, tmp_path: Path) -> None:
+    settings = make_settings()
+    links = "\n".join(
+        f"http://127.0.0.{i}:{closed_port(f'127.0.0.{i}')}/report" for i in range(20, 27)
+    )
+    f = tmp_path / "links.urls"
+    f.write_text(links + "\n")
+    api.ingest(store, [str(f)], settings)
+    summary = api.run(store, settings)
+    assert summary.outage == "7 of 7 hosts unreachable"
+    assert summary.counts == {"transient": 7}
+    for c, u, _ in store.citation_rows():
+        assert u.status == "unverified" and u.consecutive_failures == 0
+        assert store.history(u.url)[0].reason.startswith("network outage suspected")
+
+
+def test_failed_canary_stops_the_run_before_any_check(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    settings = make_settings(canary_url=f"http://127.0.0.1:{closed_port()}/")
+    f = tmp_path / "page.html"
+    f.write_text(page(world, [("/article/a", "Alpha", "[accessed 2011]")]))
+    api.ingest(store, [str(f)], settings)
+    summary = api.run(store, settings)
+    assert summary.outage and "canary" in summary.outage
+    assert store.table_counts()["url_check"] == 0
+    assert world.hits["/article/a"] == 0 or store.url(world.url("/article/a")).status == "unchecked"

@@ -79,6 +79,8 @@ class World:
         self.active: Counter[str] = Counter()
         self.peak_active: Counter[str] = Counter()
         self.servers: list[ThreadingHTTPServer] = []
+        self.robots: str | None = None  # served at /robots.txt when set
+        self.mutable = "First version of the page about trafficking routes through Almaty."
         self.base = ""
 
     # ---- life cycle
@@ -193,7 +195,14 @@ class _Handler(BaseHTTPRequestHandler):
                 w.active[group] -= 1
 
     def route(self, path: str) -> None:
-        if path in ("/", "/index.html"):
+        if path == "/robots.txt":
+            if self.world.robots is None:
+                self._send(404, "<title>404 Not Found</title>")
+            else:
+                self._send(200, self.world.robots, "text/plain")
+        elif path == "/mutable":
+            self._send(200, f"<title>Mutable</title><p>{self.world.mutable}</p>")
+        elif path in ("/", "/index.html"):
             self._send(200, HOME)
         elif "probe" in path and not path.startswith("/catchall/"):
             # Paths containing "probe" stand for every path the site never published: like a
@@ -248,6 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, PARKED)
         elif path == "/old":
             self._redirect(301, "/article/new-home")
+        elif path == "/old-to-other":
+            self._redirect(301, "/drifted-article")
         elif path == "/https-same":
             self._redirect(301, "/https-same/")
         elif path == "/https-same/":

@@ -1,0 +1,48 @@
+import datetime as dt
+
+from monitor.check import retry_after_seconds
+from monitor.fingerprint import distance, from_hex, simhash, title_similarity, to_hex, usable_title
+
+ARTICLE = " ".join(
+    ["Kazakhstan", "is", "a", "source", "transit", "and", "destination", "country", "for", "men", "women", "and", "children", "trafficked", "for", "forced", "labor", "and", "commercial", "sexual", "exploitation", "in", "the", "region"]
+    * 8
+)
+
+
+def test_simhash_small_edit_is_near_and_other_text_is_far() -> None:
+    a = simhash(ARTICLE)
+    b = simhash(ARTICLE.replace("destination", "origin", 1))
+    c = simhash("Opening hours of the library, parking and the cafeteria menu for this week " * 8)
+    assert a is not None and b is not None and c is not None
+    assert distance(a, b) <= 6
+    assert distance(a, c) >= 16
+    assert from_hex(to_hex(a)) == a
+    assert simhash("too short") is None
+
+
+def test_title_similarity_finds_the_title_in_headings_or_text() -> None:
+    m = title_similarity(
+        ["Kazak Women Sold as Sex Slaves"], "IWPR | Home", ["Kazak women sold as sex slaves"], ""
+    )
+    assert m is not None and m.score == 100 and m.where == "heading"
+    m = title_similarity(
+        ["Kazak Women Sold as Sex Slaves"],
+        None,
+        [],
+        "News: Kazak women sold as sex slaves, by G. Baituova",
+    )
+    assert m is not None and m.score == 100 and m.where == "text"
+    m = title_similarity(
+        ["Kazak Women Sold as Sex Slaves"], "Quarterly earnings", ["Shares rose"], "Shares rose 4%"
+    )
+    assert m is not None and m.score < 60
+    assert title_similarity(["[PDF]", "here"], "x", [], "y") is None
+    assert not usable_title("Report") and usable_title("Human Rights Overview")
+
+
+def test_retry_after_forms() -> None:
+    now = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds("Mon, 23 Nov 2026 12:00:30 GMT", now) == 30
+    assert retry_after_seconds("Mon, 23 Nov 2026 11:00:00 GMT", now) == 0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

@@ -514,7 +514,9 @@ class HostBatch:
                     decision = Decision(
                         decision.verdict, f"{decision.reason} ({attempts} attempts)"
                     )
-            if decision.verdict is Verdict.ALIVE and obs.status == 200:
+            if decision.verdict in (Verdict.ALIVE, Verdict.DRIFTED) and obs.status == 200:
+                # A page without the cited title may be a catch-all server's answer to
+                # anything: the probe tells "gone" (soft404) from "changed" (drifted).
                 similarity = await self.sibling_similarity(obs)
                 if similarity is not None:
                     obs.sibling_similarity = similarity

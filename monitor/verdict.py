@@ -183,10 +183,19 @@ def same_resource(a: str, b: str) -> bool:
 
 
 def _is_landing(final_url: str) -> bool:
+    """Home, login, search or error pages. Cues starting with "/" match a whole path segment
+    ("/404" matches /404 and /404.html, not /new/4041); others match anywhere in the path."""
     path = urlsplit(final_url).path.lower().rstrip("/")
     if path in ("", "/index.html", "/index.htm", "/index.php", "/default.aspx", "/home"):
         return True
-    return any(cue in path for cue in load_cues("landing_paths"))
+    segments = {seg.split(".", 1)[0] for seg in path.split("/") if seg}
+    for cue in load_cues("landing_paths"):
+        if cue.startswith("/"):
+            if cue.strip("/") in segments:
+                return True
+        elif cue in path:
+            return True
+    return False
 
 
 def _judge_content(obs: Observation) -> Decision | None:

@@ -58,6 +58,7 @@ def make_settings(**http: object) -> Settings:
         "per_host_rate": 1000.0,
         "per_host_concurrency": 8,
         "contact": "mailto:tests@example.org",
+        "retry_wait": 0.05,
     }
     base.update(http)
     return Settings(check=base, database={"url": "sqlite://"})

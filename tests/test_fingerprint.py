@@ -4,7 +4,32 @@ from monitor.check import retry_after_seconds
 from monitor.fingerprint import distance, from_hex, simhash, title_similarity, to_hex, usable_title
 
 ARTICLE = " ".join(
-    ["Kazakhstan", "is", "a", "source", "transit", "and", "destination", "country", "for", "men", "women", "and", "children", "trafficked", "for", "forced", "labor", "and", "commercial", "sexual", "exploitation", "in", "the", "region"]
+    [
+        "Kazakhstan",
+        "is",
+        "a",
+        "source",
+        "transit",
+        "and",
+        "destination",
+        "country",
+        "for",
+        "men",
+        "women",
+        "and",
+        "children",
+        "trafficked",
+        "for",
+        "forced",
+        "labor",
+        "and",
+        "commercial",
+        "sexual",
+        "exploitation",
+        "in",
+        "the",
+        "region",
+    ]
     * 8
 )
 

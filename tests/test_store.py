@@ -308,7 +308,7 @@ def test_outage_counts_nothing_as_failing(store: Store, tmp_path: Path) -> None:
     summary = api.run(store, settings)
     assert summary.outage == "7 of 7 hosts unreachable"
     assert summary.counts == {"transient": 7}
-    for c, u, _ in store.citation_rows():
+    for _, u, _ in store.citation_rows():
         assert u.status == "unverified" and u.consecutive_failures == 0
         assert store.history(u.url)[0].reason.startswith("network outage suspected")
 

@@ -80,6 +80,11 @@ def test_redirect_rules() -> None:
     login = "http://site.example/login?next=/x"
     assert decide(obs(status=200, final_url=login, chain=[Hop(U, 302)])).verdict is Verdict.SOFT404
     assert same_resource("http://a.org/x/", "https://www.a.org/x")
+    # "/404" is a path segment cue: /new/4041 is an ordinary page (found by the benchmark)
+    new = "http://site.example/new/4041"
+    assert decide(obs(status=200, final_url=new, chain=[Hop(U, 301)])).verdict is Verdict.MOVED
+    err = "http://site.example/errors/404.html"
+    assert decide(obs(status=200, final_url=err, chain=[Hop(U, 302)])).verdict is Verdict.SOFT404
 
 
 def test_reason_carries_detail() -> None:

@@ -54,7 +54,8 @@ def title(n: int) -> str:
 
 
 def page(t: str, body: str) -> bytes:
-    return f"<html><head><title>{t}</title></head><body><h1>{t}</h1><p>{body}</p></body></html>".encode()
+    html = f"<html><head><title>{t}</title></head><body><h1>{t}</h1><p>{body}</p></body></html>"
+    return html.encode()
 
 
 def serve(hosts: list[str], catchall: set[str], ready, ports) -> None:

@@ -138,7 +138,8 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> No
 
 _CSV_FIELDS = [
     "url", "verdict", "http_status", "final_url", "reason", "checked_at", "elapsed_ms",
-    "error_class", "archive_url", "citations",
+    "error_class", "status", "failures", "title_score", "changed", "attempts", "archive_url",
+    "citations",
 ]  # fmt: skip
 
 

@@ -73,7 +73,7 @@ def settings(db: str, polite: bool) -> Settings:
     http = {"contact": "mailto:bench@example.org", "concurrency": 64}
     if not polite:
         http |= {"per_host_rate": 10_000.0, "per_host_concurrency": 16}
-    return Settings(check=http, database={"url": db})
+    return Settings(check=http, database={"url": db}, archive={"endpoints": []})
 
 
 def main() -> None:

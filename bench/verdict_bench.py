@@ -175,7 +175,7 @@ def main() -> None:
     }
     if args.fast:
         check |= {"per_host_rate": 0, "per_host_concurrency": 16}
-    cfg = Settings(check=check, database={"url": "sqlite://"})
+    cfg = Settings(check=check, database={"url": "sqlite://"}, archive={"endpoints": []})
     print(
         f"{len(urls)} URLs over {args.hosts} hosts ({len(catchall)} catch-all), "
         f"latency 20-150 ms; per-host rate {cfg.check.per_host_rate:g}/s, "

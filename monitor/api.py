@@ -11,11 +11,12 @@ import asyncio
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.archive import Fallback, Verification, lookup_many, verify_links
 from monitor.check import (
     CheckResult,
     Context,
@@ -85,6 +86,7 @@ class Targets:
     urls: list[str] = field(default_factory=list)
     citations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     titles: dict[str, list[str]] = field(default_factory=dict)
+    anchors: dict[str, dt.date] = field(default_factory=dict)  # newest stamp on the page
     archive_urls: dict[str, str] = field(default_factory=dict)
     problems: list[SourceResult] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -151,6 +153,7 @@ class RunSummary:
     counts: Counter[str]
     interrupted: bool = False
     outage: str | None = None  # why a network outage is suspected; None when none is
+    archives: ArchiveSummary | None = None
 
     @property
     def all_alive(self) -> bool:
@@ -250,7 +253,66 @@ async def run_async(
         flush(buffer)
         flush(held)
         store.finish_run(run_id, counts, status)
-    return RunSummary(run_id, len(urls), counts, outage=outage)
+    found = None
+    if outage is None and cfg.archive.endpoints:
+        # fallbacks for links that became dead/soft-404/drifted (cached for lookup_days)
+        found = await archive_async(store, cfg)
+    return RunSummary(run_id, len(urls), counts, outage=outage, archives=found)
+
+
+@dataclass
+class ArchiveSummary:
+    lookups: list[Fallback] = field(default_factory=list)
+    page_links: list[tuple[str, Verification]] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        return sum(f.chosen is not None for f in self.lookups)
+
+
+async def archive_async(
+    store: Store, settings: Settings | None = None, urls: Iterable[str] | None = None
+) -> ArchiveSummary:
+    """Find and verify archive fallbacks: for the given URLs, else for every link whose last
+    verdict is dead/soft404/drifted and that was not looked up within `lookup_days`; and
+    verify the archive links cited on the pages ("accessible [here]")."""
+    cfg = _settings(settings)
+    if not cfg.archive.endpoints:
+        return ArchiveSummary()
+    now = dt.datetime.now(dt.UTC)
+    wanted = [normalise(u) for u in urls] if urls is not None else None
+    targets = store.archive_targets(now, cfg.archive.lookup_days, wanted)
+    summary = ArchiveSummary()
+    summary.lookups = await lookup_many(targets, cfg.archive, cfg.check)
+    for fb in summary.lookups:
+        store.record_lookup(fb)
+    links = store.page_links_to_verify(now, cfg.archive.lookup_days, wanted)
+    checks = await verify_links([(u, t) for _, u, t in links], cfg.archive, cfg.check)
+    for (link_id, link, _), v in zip(links, checks, strict=True):
+        store.record_link_verification(link_id, v.ok, v.reason)
+        summary.page_links.append((link, v))
+    return summary
+
+
+def archive(
+    store: Store, settings: Settings | None = None, urls: Iterable[str] | None = None
+) -> ArchiveSummary:
+    """Synchronous `archive_async`."""
+    return asyncio.run(archive_async(store, settings, urls))
+
+
+async def check_archives(
+    results: Sequence[CheckResult], targets: Targets, settings: Settings
+) -> dict[str, Fallback]:
+    """One-off fallbacks for the failed results of `monitor check --archive`, anchored on
+    the page's newest stamp (else today)."""
+    failed = [r for r in results if r.verdict.value in ("dead", "soft404", "drifted")]
+    today = dt.datetime.now(dt.UTC).date()
+    reqs = [
+        (r.url, targets.anchors.get(r.url, today), targets.titles.get(r.url, [])) for r in failed
+    ]
+    found = await lookup_many(reqs, settings.archive, settings.check)
+    return {f.url: f for f in found}
 
 
 def run(

@@ -121,7 +121,12 @@ class CheckResult:
         return self.error_class is None or ErrorClass(self.error_class) not in NETWORK_ERRORS
 
     def as_json(
-        self, citations: list[dict[str, Any]] | None = None, archive_url: str | None = None
+        self,
+        citations: list[dict[str, Any]] | None = None,
+        archive_url: str | None = None,
+        archive_captured_at: dt.datetime | None = None,
+        archive_verified: bool | None = None,
+        archive_reason: str | None = None,
     ) -> dict[str, Any]:
         """The stable JSON contract (README, "JSON contract")."""
         return {
@@ -130,7 +135,7 @@ class CheckResult:
             "http_status": self.http_status,
             "final_url": self.final_url,
             "reason": self.reason,
-            "checked_at": self.checked_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "checked_at": _iso(self.checked_at),
             "elapsed_ms": self.elapsed_ms,
             "redirect_chain": [{"url": h.url, "status": h.status} for h in self.redirect_chain],
             "error_class": self.error_class,
@@ -141,7 +146,14 @@ class CheckResult:
             "attempts": self.attempts,
             "citations": citations or [],
             "archive_url": archive_url,
+            "archive_captured_at": _iso(archive_captured_at),
+            "archive_verified": archive_verified,
+            "archive_reason": archive_reason,
         }
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if when else None
 
 
 # ---------------------------------------------------------------- errors

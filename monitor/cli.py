@@ -10,6 +10,7 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -139,7 +140,7 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> No
 _CSV_FIELDS = [
     "url", "verdict", "http_status", "final_url", "reason", "checked_at", "elapsed_ms",
     "error_class", "status", "failures", "title_score", "changed", "attempts", "archive_url",
-    "citations",
+    "archive_captured_at", "archive_verified", "archive_reason", "citations",
 ]  # fmt: skip
 
 
@@ -184,8 +185,15 @@ def _emit_results(app: App, rows: list[dict[str, Any]], fmt: str) -> None:
     type=click.Choice(FORMATS),
     help="Read FILE arguments as this format instead of detecting it.",
 )
+@click.option(
+    "--archive",
+    is_flag=True,
+    help="Find verified archive copies of dead, soft-404 and drifted links too.",
+)
 @click.pass_obj
-def check(app: App, targets: tuple[str, ...], fmt: str, input_format: str | None) -> None:
+def check(
+    app: App, targets: tuple[str, ...], fmt: str, input_format: str | None, archive: bool
+) -> None:
     """Check URLs, or the cited URLs of page FILEs, now; no database.
 
     TARGETS are URLs, page files or directories; `-` reads URLs/page text from stdin.
@@ -216,7 +224,21 @@ def check(app: App, targets: tuple[str, ...], fmt: str, input_format: str | None
     with app.progress("checking") as start:
         advance = start(len(found.urls))
         results = api.check(found.urls, app.settings, on_result=advance, titles=found.titles)
-    rows = [r.as_json(found.citations.get(r.url), found.archive_urls.get(r.url)) for r in results]
+    fallbacks = {}
+    if archive and app.settings.archive.endpoints:
+        with app.progress("archives") as start:
+            start(None)
+            fallbacks = asyncio.run(api.check_archives(results, found, app.settings))
+    rows = []
+    for r in results:
+        fb = fallbacks.get(r.url)
+        if fb is not None and fb.chosen is not None:
+            extra = (fb.chosen.archive_url, fb.chosen.capture.captured_at, True, fb.reason)
+        elif fb is not None:
+            extra = (found.archive_urls.get(r.url), None, False, fb.reason)
+        else:
+            extra = (found.archive_urls.get(r.url), None, None, None)
+        rows.append(r.as_json(found.citations.get(r.url), *extra))
     _emit_results(app, rows, fmt)
     _summary(app, Counter(r.verdict.value for r in results))
     sys.exit(_exit_code(results, found.problems))
@@ -292,6 +314,8 @@ def run(app: App, everything: bool) -> None:
         app.note("nothing due; `monitor run --all` checks everything now")
     else:
         _summary(app, summary.counts)
+    if summary.archives and (summary.archives.lookups or summary.archives.page_links):
+        _archive_summary(app, summary.archives)
     if summary.outage:
         click.echo(
             f"monitor: network outage suspected ({summary.outage}): no link was counted as "
@@ -300,6 +324,51 @@ def run(app: App, everything: bool) -> None:
         )
         sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
+
+
+def _archive_summary(app: App, summary: api.ArchiveSummary) -> None:
+    for fb in summary.lookups:
+        where = fb.chosen.archive_url if fb.chosen else "no verified copy"
+        app.note(f"archive: {fb.url} -> {where} ({fb.reason})")
+    for link, v in summary.page_links:
+        app.note(f"archive link on the page {'works' if v.ok else 'fails'}: {link} ({v.reason})")
+    app.note(
+        f"archive lookups: {len(summary.lookups)}, verified copies found: {summary.found}; "
+        f"page archive links verified: {sum(v.ok for _, v in summary.page_links)} of "
+        f"{len(summary.page_links)}"
+    )
+
+
+@cli.command(name="archive")
+@click.argument("urls", nargs=-1)
+@click.pass_obj
+def archive_cmd(app: App, urls: tuple[str, ...]) -> None:
+    """Find verified archive copies now: of URLs, or of every dead/soft-404/drifted link.
+
+    Without URLs, links looked up within `archive.lookup_days` are skipped. Archive links
+    cited on the pages ("accessible [here]") are verified too.
+    """
+    from monitor.urls import UrlError
+
+    if not app.settings.archive.endpoints:
+        raise UserError("no archive endpoints configured ([[archive.endpoints]])")
+    try:
+        with app.progress("archives") as start:
+            start(None)
+            summary = api.archive(app.store, app.settings, list(urls) or None)
+    except UrlError as exc:
+        raise UserError(f"invalid URL: {exc}") from None
+    for fb in summary.lookups:
+        if fb.chosen:
+            click.echo(
+                f"{fb.url}\t{fb.chosen.archive_url}\t{fb.chosen.capture.captured_at:%Y-%m-%d}"
+                f"\tverified\t{fb.reason}"
+            )
+        else:
+            click.echo(f"{fb.url}\t-\t-\t{fb.outcome}\t{fb.reason}")
+    for link, v in summary.page_links:
+        click.echo(f"{link}\t(page link)\t-\t{'works' if v.ok else 'fails'}\t{v.reason}")
+    sys.exit(EXIT_OK)
 
 
 # ---------------------------------------------------------------- status / history / report

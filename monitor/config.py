@@ -154,9 +154,33 @@ class ReportSettings(_Section):
 
 
 class ArchiveEndpoint(_Section):
+    """A Wayback-compatible archive: a CDX capture index and a replay URL template."""
+
     name: str
     cdx: str
     replay: str = Field(description="replay URL template with {timestamp} and {url}")
+    rate_per_minute: float = Field(
+        20.0, gt=0, description="requests per minute to this archive (the IA CDX allows ~60)"
+    )
+
+    def replay_url(self, timestamp: str, url: str, raw: bool = False) -> str:
+        """The replay address; `raw` asks for the archived bytes without the archive's
+        banner and link rewriting (`id_`), which is what verification must read."""
+        return self.replay.format(timestamp=timestamp + ("id_" if raw else ""), url=url)
+
+
+class SaveSettings(_Section):
+    """Proactive archiving with Save Page Now (opt-in)."""
+
+    enabled: bool = False
+    endpoint: str = "https://web.archive.org/save"
+    access_key: str | None = Field(None, description="SPN2 keys; or MONITOR_ARCHIVE__SAVE__...")
+    secret_key: str | None = None
+    min_age_days: float = Field(
+        180, gt=0, description="capture alive links with no capture newer than this"
+    )
+    per_minute: float = Field(4, gt=0, description="12/min with keys, 4/min anonymous (IA)")
+    timeout: float = Field(60.0, gt=0)
 
 
 class ArchiveSettings(_Section):
@@ -169,6 +193,14 @@ class ArchiveSettings(_Section):
             )
         ]
     )
+    lookup_days: float = Field(
+        21, ge=0, description="do not repeat a URL's lookup within this many days"
+    )
+    max_candidates: int = Field(
+        5, ge=1, le=50, description="captures verified per endpoint before giving up"
+    )
+    timeout: float = Field(30.0, gt=0, description="per archive request")
+    save: SaveSettings = Field(default_factory=SaveSettings)
 
     def hosts(self) -> tuple[str, ...]:
         """Host names of the configured replay endpoints, so their links count as archives."""

@@ -132,3 +132,23 @@ class ArchiveLink(SQLModel, table=True):
     captured_at: dt.datetime | None = None
     source: str = Field(default="page", description="page | lookup")
     first_seen_at: dt.datetime = Field(default_factory=utcnow)
+    endpoint: str | None = None  # the configured archive that holds it, when known
+    verified: bool | None = None  # None: never verified
+    verify_reason: str | None = None
+    verified_at: dt.datetime | None = None
+
+
+class ArchiveLookup(SQLModel, table=True):
+    """One search for a fallback of a URL: when, anchored where, with what outcome."""
+
+    __tablename__ = "archive_lookup"
+    __table_args__ = (Index("ix_archive_lookup_url_time", "url_id", "looked_up_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url_id: int = Field(foreign_key="url.id")
+    looked_up_at: dt.datetime = Field(default_factory=utcnow)
+    anchor: dt.date
+    outcome: str = Field(description="found | none | unverified | error")
+    reason: str
+    candidates: int = 0
+    archive_link_id: int | None = Field(default=None, foreign_key="archive_link.id")

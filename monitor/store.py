@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -25,11 +25,17 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from monitor import extract as ex
+from monitor.archive import anchor_date
 from monitor.check import CheckResult, Context
 from monitor.config import ScheduleSettings
+
+if TYPE_CHECKING:
+    from monitor.archive import Fallback
+
 from monitor.due import Confirmation, Status, UrlState, next_state
 from monitor.models import (
     ArchiveLink,
+    ArchiveLookup,
     Citation,
     Document,
     Run,
@@ -471,3 +477,169 @@ class Store:
                 m.__tablename__: s.exec(select(func.count()).select_from(m)).one()  # type: ignore[attr-defined]
                 for m in (Document, Citation, Url, UrlCheck, VerifiedAccess, ArchiveLink, Run)
             }
+
+    # ------------------------------------------------------------ archives
+
+    def archive_targets(
+        self, now: dt.datetime, lookup_days: float, urls: Sequence[str] | None = None
+    ) -> list[tuple[str, dt.date, list[str]]]:
+        """(url, anchor date, cited titles) of links that need a fallback lookup.
+
+        Without `urls`: every cited URL whose last verdict is dead, soft404 or drifted and
+        that had no lookup within `lookup_days` (failed lookups are retried). With `urls`:
+        exactly those, regardless of verdict and of earlier lookups.
+        """
+        since = now - dt.timedelta(days=lookup_days)
+        with self.session() as s:
+            q = select(Url).where(
+                col(Url.id).in_(select(Citation.url_id).where(col(Citation.removed_at).is_(None)))
+            )
+            if urls is not None:
+                q = q.where(col(Url.url).in_(list(urls)))
+            else:
+                recent = select(ArchiveLookup.url_id).where(
+                    col(ArchiveLookup.looked_up_at) >= since, ArchiveLookup.outcome != "error"
+                )
+                q = q.where(
+                    col(Url.last_verdict).in_(["dead", "soft404", "drifted"]),
+                    col(Url.id).not_in(recent),
+                )
+            targets = list(s.exec(q.order_by(Url.id)))
+            ids = [u.id for u in targets]
+            cits: dict[int, list[Citation]] = defaultdict(list)
+            for c in s.exec(
+                select(Citation).where(
+                    col(Citation.url_id).in_(ids), col(Citation.removed_at).is_(None)
+                )
+            ):
+                cits[c.url_id].append(c)  # type: ignore[index]
+            verified = dict(
+                s.exec(
+                    select(Citation.url_id, func.max(VerifiedAccess.accessed_on))
+                    .join(Citation, col(Citation.id) == VerifiedAccess.citation_id)
+                    .where(col(Citation.url_id).in_(ids))
+                    .group_by(Citation.url_id)
+                ).all()
+            )
+        out = []
+        for u in targets:
+            rows = cits.get(u.id, [])  # type: ignore[arg-type]
+            stamps = [
+                (dt.date.fromisoformat(st["date"]), st["precision"])
+                for c in rows
+                for st in c.stamps
+                if st.get("date")
+            ]
+            first = min((c.first_seen_at for c in rows), default=u.first_seen_at).date()
+            anchor = anchor_date(verified.get(u.id), stamps, first)
+            titles = list(dict.fromkeys(c.title for c in rows if c.title))
+            out.append((u.url, anchor, titles))
+        return out
+
+    def record_lookup(self, fallback: Fallback) -> None:
+        """Store a lookup and every candidate it verified (one transaction)."""
+        now = utcnow()
+        with self.session() as s, s.begin():
+            u = s.exec(select(Url).where(Url.url == fallback.url)).first()
+            if u is None:
+                return
+            chosen_id = None
+            for cand in fallback.candidates:
+                link = s.exec(
+                    select(ArchiveLink).where(
+                        ArchiveLink.url_id == u.id, ArchiveLink.archive_url == cand.archive_url
+                    )
+                ).first()
+                if link is None:
+                    link = ArchiveLink(
+                        url_id=u.id,  # type: ignore[arg-type]
+                        archive_url=cand.archive_url,
+                        source="lookup",
+                        first_seen_at=now,
+                    )
+                    s.add(link)
+                link.captured_at = cand.capture.captured_at
+                link.endpoint = cand.endpoint
+                link.verified = cand.verification.ok
+                link.verify_reason = cand.verification.reason
+                link.verified_at = now
+                s.flush()
+                if fallback.chosen is cand:
+                    chosen_id = link.id
+            s.add(
+                ArchiveLookup(
+                    url_id=u.id,  # type: ignore[arg-type]
+                    looked_up_at=now,
+                    anchor=fallback.anchor,
+                    outcome=fallback.outcome,
+                    reason=fallback.reason,
+                    candidates=len(fallback.candidates),
+                    archive_link_id=chosen_id,
+                )
+            )
+
+    def page_links_to_verify(
+        self, now: dt.datetime, days: float, urls: Sequence[str] | None = None
+    ) -> list[tuple[int, str, list[str]]]:
+        """(link id, archive URL, cited titles) of archive links found on pages and not
+        verified within `days`."""
+        since = now - dt.timedelta(days=days)
+        with self.session() as s:
+            q = (
+                select(ArchiveLink, Url.url)
+                .join(Url, col(Url.id) == ArchiveLink.url_id)
+                .where(
+                    ArchiveLink.source == "page",
+                    or_(
+                        col(ArchiveLink.verified_at).is_(None), col(ArchiveLink.verified_at) < since
+                    ),
+                )
+            )
+            if urls is not None:
+                q = q.where(col(Url.url).in_(list(urls)))
+            rows = list(s.exec(q))
+            titles = self.check_context([url for _, url in rows]).titles
+        return [(a.id, a.archive_url, titles.get(url, [])) for a, url in rows]  # type: ignore[misc]
+
+    def record_link_verification(self, link_id: int, ok: bool, reason: str) -> None:
+        with self.session() as s, s.begin():
+            link = s.get(ArchiveLink, link_id)
+            if link is not None:
+                link.verified, link.verify_reason, link.verified_at = ok, reason, utcnow()
+
+    def fallbacks(self, urls: Iterable[str]) -> dict[str, ArchiveLink]:
+        """The best verified archive copy of each URL: the latest lookup's choice, else a
+        verified link from the page."""
+        out: dict[str, ArchiveLink] = {}
+        urls = list(urls)
+        if not urls:
+            return out
+        with self.session() as s:
+            q = (
+                select(Url.url, ArchiveLink)
+                .join(ArchiveLink, col(ArchiveLink.url_id) == Url.id)
+                .where(col(Url.url).in_(urls), ArchiveLink.verified == True)  # noqa: E712
+                .order_by(col(ArchiveLink.source).desc(), col(ArchiveLink.verified_at).desc())
+            )
+            for url, link in s.exec(q):
+                out.setdefault(url, link)
+            chosen = (
+                select(Url.url, ArchiveLink)
+                .join(ArchiveLookup, col(ArchiveLookup.url_id) == Url.id)
+                .join(ArchiveLink, col(ArchiveLink.id) == ArchiveLookup.archive_link_id)
+                .where(col(Url.url).in_(urls))
+                .order_by(col(ArchiveLookup.looked_up_at))
+            )
+            for url, link in s.exec(chosen):
+                out[url] = link  # the newest lookup's choice wins
+        return out
+
+    def lookups(self, url: str) -> list[ArchiveLookup]:
+        with self.session() as s:
+            q = (
+                select(ArchiveLookup)
+                .join(Url, col(Url.id) == ArchiveLookup.url_id)
+                .where(Url.url == url)
+                .order_by(col(ArchiveLookup.looked_up_at).desc())
+            )
+            return list(s.exec(q))

@@ -61,7 +61,8 @@ def make_settings(**http: object) -> Settings:
         "retry_wait": 0.05,
     }
     base.update(http)
-    return Settings(check=base, database={"url": "sqlite://"})
+    # No archive endpoints unless a test brings its own: tests never reach the internet.
+    return Settings(check=base, database={"url": "sqlite://"}, archive={"endpoints": []})
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         f"[database]\nurl = 'sqlite:///{tmp_path / 'm.sqlite'}'\n"
         "[check]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
         "contact = 'mailto:cli-test@example.org'\n"
+        "[archive]\nendpoints = []\n"
     )
     e = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     e["MONITOR_CONFIG"] = str(cfg)

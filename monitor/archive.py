@@ -191,8 +191,10 @@ class Endpoint:
 
     def __init__(self, cfg: ArchiveEndpoint) -> None:
         self.cfg = cfg
-        self.bucket = AsyncLimiter(1, 60.0 / cfg.rate_per_minute)
+        self.period = 60.0 / cfg.rate_per_minute  # seconds between requests
+        self.bucket = AsyncLimiter(1, self.period)
         self.not_before = 0.0  # monotonic time before which nobody may call it (429)
+        self.slowed_at = -1e9
 
     @classmethod
     def get(cls, cfg: ArchiveEndpoint) -> Endpoint:
@@ -203,15 +205,33 @@ class Endpoint:
         return cls._registry[key]
 
     async def _turn(self) -> None:
+        """Wait for any pause, then for a token; if the endpoint was paused or slowed while
+        we waited, queue again under the new terms (waiters on an old bucket must not keep
+        the old pace)."""
         while True:
             wait = self.not_before - time.monotonic()
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
-        await self.bucket.acquire()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            bucket = self.bucket
+            await bucket.acquire()
+            if bucket is self.bucket and self.not_before <= time.monotonic():
+                return
 
     def pause(self, seconds: float) -> None:
         self.not_before = max(self.not_before, time.monotonic() + seconds)
+
+    def slow_down(self) -> None:
+        """A 429 means our configured rate is more than the archive grants us today: halve
+        it for the rest of the process (down to one request a minute)."""
+        now = time.monotonic()
+        if now - self.slowed_at < max(2.0, 5 * self.period):
+            return  # 429s of requests sent before the last slow-down say nothing new
+        self.slowed_at = now
+        if self.period < 60.0:
+            self.period = min(60.0, self.period * 2)
+            self.bucket = AsyncLimiter(1, self.period)
+            log.info("%s: slowing to one request every %.2f s", self.cfg.name, self.period)
 
     async def get_text(
         self, client: httpx.AsyncClient, url: str, params: dict[str, str], attempts: int = 4
@@ -231,6 +251,8 @@ class Endpoint:
             if resp.status_code in (429, 503):
                 wait = retry_after_seconds(resp.headers.get("retry-after"))
                 self.pause(wait if wait is not None else 60.0)
+                if resp.status_code == 429:
+                    self.slow_down()
                 log.info("%s answered %d; pausing it", self.cfg.name, resp.status_code)
                 if attempt == attempts - 1:
                     raise ArchiveError(f"{self.cfg.name}: HTTP {resp.status_code}, throttled")

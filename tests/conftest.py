@@ -115,3 +115,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s = open_store(url)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def pywb(tmp_path_factory: pytest.TempPathFactory, world: World) -> Iterator[object]:
+    """pywb, a real Wayback-compatible archive, serving captures the tests wrote; it also
+    holds a 2010 copy of the local world's /gone page, so `run` can find a fallback."""
+    from tests.archive_world import ARTICLE, Pywb
+
+    gone = ("2010-06-01T10:00:00Z", world.url("/gone"), "200 OK", ARTICLE, [])
+    archive = Pywb(tmp_path_factory.mktemp("pywb"), [gone])
+    archive.start()
+    yield archive
+    archive.stop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.archive import Fallback, Verification, lookup_many, verify_links
+from monitor.archive import Fallback, Verification, anchor_date, lookup_many, verify_links
 from monitor.check import (
     CheckResult,
     Context,
@@ -129,6 +129,12 @@ def collect_targets(
                 continue
             seen.setdefault(c.url)
             out.citations.setdefault(c.url, []).append({"title": c.title, "document": src.location})
+            if c.title:
+                out.titles.setdefault(c.url, []).append(c.title)
+            stamps = [(st.date, st.precision.value) for st in c.stamps if st.date]
+            if stamps:
+                day = anchor_date(None, stamps, stamps[0][0])
+                out.anchors[c.url] = max(day, out.anchors.get(c.url, day))
             if c.archive_links and c.url not in out.archive_urls:
                 out.archive_urls[c.url] = c.archive_links[0].archive_url
     out.urls = list(seen)

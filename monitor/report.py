@@ -15,7 +15,7 @@ from importlib import resources
 from jinja2 import Environment, StrictUndefined
 
 from monitor.due import Confirmation, Status, describe
-from monitor.models import Citation, Document, Url
+from monitor.models import ArchiveLink, Citation, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
 from monitor.verdict import Verdict
@@ -37,7 +37,8 @@ class Item:
     first_failure_at: dt.datetime | None
     failures: int
     final_url: str | None
-    archive_links: list[str] = field(default_factory=list)
+    fallback: ArchiveLink | None = None  # the verified archive copy, if any
+    page_links: list[ArchiveLink] = field(default_factory=list)  # "[here]" links on the page
 
 
 @dataclass
@@ -76,7 +77,14 @@ class Report:
     rule: Confirmation
 
 
-def _item(c: Citation, u: Url, d: Document, archives: list[str], rule: Confirmation) -> Item:
+def _item(
+    c: Citation,
+    u: Url,
+    d: Document,
+    links: list[ArchiveLink],
+    fallback: ArchiveLink | None,
+    rule: Confirmation,
+) -> Item:
     return Item(
         title=c.title,
         document=d.source,
@@ -88,7 +96,8 @@ def _item(c: Citation, u: Url, d: Document, archives: list[str], rule: Confirmat
         first_failure_at=u.first_failure_at,
         failures=u.consecutive_failures,
         final_url=u.last_final_url,
-        archive_links=archives,
+        fallback=fallback,
+        page_links=[a for a in links if a.source == "page"],
     )
 
 
@@ -96,6 +105,7 @@ def build_report(store: Store, rule: Confirmation = Confirmation()) -> Report:  
     rows = store.citation_rows()
     verified = store.verified_dates()
     archives = store.archive_links({u.id for _, u, _ in rows if u is not None and u.id})
+    fallbacks = store.fallbacks({u.url for _, u, _ in rows if u is not None})
     docs: dict[int, DocumentSummary] = {}
     totals: Counter[str] = Counter()
     dead, failing, recovered, moved, unverifiable, refreshed = [], [], [], [], [], []
@@ -113,8 +123,8 @@ def build_report(store: Store, rule: Confirmation = Confirmation()) -> Report:  
         verdict = u.last_verdict or UNCHECKED
         summary.counts[verdict] += 1
         totals[verdict] += 1
-        links = [a.archive_url for a in archives.get(u.id, [])]  # type: ignore[arg-type]
-        item = _item(c, u, d, links, rule)
+        links = archives.get(u.id, [])  # type: ignore[arg-type]
+        item = _item(c, u, d, links, fallbacks.get(u.url), rule)
         status = Status(u.status)
         if status is Status.DEAD:
             dead.append(item)

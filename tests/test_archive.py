@@ -185,7 +185,12 @@ def test_run_finds_stores_and_reports_a_fallback(
     again = api.run(store, s, everything=True)
     assert again.archives.lookups == [] and len(store.lookups(world.url("/gone"))) == 1
     text = render_markdown(build_report(store))
-    assert f"{pywb.base}/20100601100000/{world.url('/gone')}" in text
+    assert (
+        "verified archive copy, captured 2010-06-01: "
+        f"<{pywb.base}/20100601100000/{world.url('/gone')}>" in text
+    )
+    assert f'"[here]" link on the page works: <{pywb.base}/20110110100000/' in text
+    assert '"[here]" link on the page does not work (replay is drifted' in text
 
 
 # ---------------------------------------------------------------- throttling

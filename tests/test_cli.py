@@ -63,6 +63,8 @@ def citation_page(world: World, tmp_path: Path) -> Path:
         "Somebody, 2004<br>At one time this article had been archived and may possibly still be "
         f'accessible <a href="https://web.archive.org/web/20110216000000/{world.url("/missing")}">[here]</a><br>'
         "[accessed 7 September 2011]</p>"
+        f'<p><a href="{world.url("/drifted-article")}"><b>Kazak Women Sold as Sex Slaves</b></a><br>'
+        "IWPR, 17 Nov 05, mirror<br>[accessed 16 February 2011]</p>"
         '<p><a href="javascript:void(0)">menu</a></p>'
         "</body></html>"
     )
@@ -80,8 +82,11 @@ def test_check_page_jsonl_contract(env: dict[str, str], world: World, tmp_path: 
     r = monitor(env, "check", str(citation_page(world, tmp_path)), "--format", "jsonl")
     assert r.returncode == 1, r.stderr  # one link is dead
     rows = [json.loads(line) for line in r.stdout.splitlines()]
-    assert len(rows) == 2
+    assert len(rows) == 3
     assert all(set(row) >= CONTRACT for row in rows)
+    # the page's citation title is checked against the live page: drift is caught
+    drifted = next(row for row in rows if row["url"] == world.url("/drifted-article"))
+    assert drifted["verdict"] == "drifted" and drifted["title_score"] < 60
     by = {row["url"]: row for row in rows}
     alive, dead = by[world.url("/article/cli")], by[world.url("/missing")]
     assert alive["verdict"] == "alive" and alive["http_status"] == 200
@@ -172,7 +177,7 @@ def test_ingest_status_run_history_report(
     assert monitor(env2, "ingest", str(page)).returncode == 0
     run = monitor(env2, "run")
     assert run.returncode == 1  # one dead link
-    assert "2 checked" in run.stderr
+    assert "3 checked: dead 1, drifted 1, alive 1" in run.stderr
     again = monitor(env2, "run")
     assert again.returncode == 0 and "nothing due" in again.stderr
     hist = monitor(env2, "history", world.url("/missing"))
@@ -181,9 +186,12 @@ def test_ingest_status_run_history_report(
     assert rep.returncode == 0
     # one failed check is not death: the link is failing (1 of 3) until confirmed
     assert "## Dead links (0)" in rep.stdout
-    assert "## Failing, not yet confirmed (1)" in rep.stdout and "A vanished report" in rep.stdout
+    assert "## Failing, not yet confirmed (2)" in rep.stdout and "A vanished report" in rep.stdout
     assert "failing (1 of 3): dead, HTTP 404: not found" in rep.stdout
-    assert "archive copy cited on the page" in rep.stdout
+    assert (
+        '"[here]" link on the page not verified yet: <https://web.archive.org/web/20110216000000/'
+        in rep.stdout
+    )
     out = tmp_path / "r" / "report.md"
     assert monitor(env2, "report", "--out", str(out)).returncode == 0
     assert out.read_text().startswith("# Link report")
@@ -204,3 +212,39 @@ def test_run_during_an_outage_exits_3(env: dict[str, str], tmp_path: Path) -> No
     assert {row["status"] for row in st} == {"unverified"} and {row["failures"] for row in st} == {
         0
     }
+
+
+def test_archive_command_and_check_archive(
+    env: dict[str, str], world: World, pywb, tmp_path: Path
+) -> None:
+    from tests.archive_world import KAZAK_URL
+
+    cfg = Path(env["MONITOR_CONFIG"])
+    cfg.write_text(
+        cfg.read_text().replace("[archive]\nendpoints = []\n", "")
+        + "[[archive.endpoints]]\n"
+        + "".join(f"{k} = {v!r}\n" for k, v in pywb.endpoint(rate_per_minute=6000).items())
+    )
+    page = tmp_path / "gone.html"
+    page.write_text(
+        f'<p><a href="{world.url("/gone")}"><b>Kazak Women Sold as Sex Slaves</b></a><br>'
+        "IWPR<br>[accessed 16 February 2011]</p>"
+    )
+    r = monitor(env, "check", "--archive", "--format", "json", str(page))
+    assert r.returncode == 1, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert row["verdict"] == "gone" or row["verdict"] == "dead"
+    assert row["archive_url"] == f"{pywb.base}/20100601100000/{world.url('/gone')}"
+    assert row["archive_captured_at"] == "2010-06-01T10:00:00Z"
+    assert row["archive_verified"] is True and "cited title found" in row["archive_reason"]
+    # `monitor archive URL` for a stored citation
+    kz = tmp_path / "kz.html"
+    kz.write_text(
+        f'<p><a href="{KAZAK_URL}"><b>Kazak Women Sold as Sex Slaves</b></a><br>IWPR<br>[accessed 16 February 2011]</p>'
+    )
+    assert monitor(env, "ingest", str(kz)).returncode == 0
+    a = monitor(env, "archive", KAZAK_URL)
+    assert a.returncode == 0, a.stderr
+    url, copy, captured, outcome, _reason = a.stdout.strip().split("\t")
+    assert (url, captured, outcome) == (KAZAK_URL, "2011-01-10", "verified")
+    assert copy == f"{pywb.base}/20110110100000/{KAZAK_URL}"

@@ -37,6 +37,7 @@ from monitor.ingest import (
     is_url,
     load_source,
 )
+from monitor.save import SaveResult, save_many
 from monitor.store import Store
 from monitor.urls import UrlError, host_of, normalise
 from monitor.verdict import outage_suspected
@@ -263,6 +264,8 @@ async def run_async(
     if outage is None and cfg.archive.endpoints:
         # fallbacks for links that became dead/soft-404/drifted (cached for lookup_days)
         found = await archive_async(store, cfg)
+    if outage is None and cfg.archive.save.enabled:
+        await save_async(store, cfg)
     return RunSummary(run_id, len(urls), counts, outage=outage, archives=found)
 
 
@@ -298,6 +301,19 @@ async def archive_async(
         store.record_link_verification(link_id, v.ok, v.reason)
         summary.page_links.append((link, v))
     return summary
+
+
+async def save_async(store: Store, settings: Settings | None = None) -> list[SaveResult]:
+    """Proactive archiving (opt-in, `[archive.save] enabled`): capture alive links that have
+    no capture newer than `min_age_days`."""
+    cfg = _settings(settings)
+    if not cfg.archive.save.enabled:
+        return []
+    urls = store.save_candidates(dt.datetime.now(dt.UTC), cfg.archive.save.min_age_days)
+    results = await save_many(urls, cfg.archive.save, cfg.check)
+    for r in results:
+        store.record_save(r)
+    return results
 
 
 def archive(

@@ -341,8 +341,13 @@ def _archive_summary(app: App, summary: api.ArchiveSummary) -> None:
 
 @cli.command(name="archive")
 @click.argument("urls", nargs=-1)
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Also request Save Page Now captures of alive links ([archive.save] must be enabled).",
+)
 @click.pass_obj
-def archive_cmd(app: App, urls: tuple[str, ...]) -> None:
+def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
     """Find verified archive copies now: of URLs, or of every dead/soft-404/drifted link.
 
     Without URLs, links looked up within `archive.lookup_days` are skipped. Archive links
@@ -350,7 +355,7 @@ def archive_cmd(app: App, urls: tuple[str, ...]) -> None:
     """
     from monitor.urls import UrlError
 
-    if not app.settings.archive.endpoints:
+    if not app.settings.archive.endpoints and not save:
         raise UserError("no archive endpoints configured ([[archive.endpoints]])")
     try:
         with app.progress("archives") as start:
@@ -368,6 +373,13 @@ def archive_cmd(app: App, urls: tuple[str, ...]) -> None:
             click.echo(f"{fb.url}\t-\t-\t{fb.outcome}\t{fb.reason}")
     for link, v in summary.page_links:
         click.echo(f"{link}\t(page link)\t-\t{'works' if v.ok else 'fails'}\t{v.reason}")
+    if save:
+        if not app.settings.archive.save.enabled:
+            raise UserError("Save Page Now is off: set [archive.save] enabled = true")
+        for r in asyncio.run(api.save_async(app.store, app.settings)):
+            click.echo(
+                f"{r.url}\t{r.archive_url or '-'}\tsave\t{'ok' if r.ok else 'failed'}\t{r.reason}"
+            )
     sys.exit(EXIT_OK)
 
 

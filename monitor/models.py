@@ -152,3 +152,18 @@ class ArchiveLookup(SQLModel, table=True):
     reason: str
     candidates: int = 0
     archive_link_id: int | None = Field(default=None, foreign_key="archive_link.id")
+
+
+class SaveRequest(SQLModel, table=True):
+    """One Save Page Now request (proactive archiving) and its outcome."""
+
+    __tablename__ = "save_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url_id: int = Field(foreign_key="url.id", index=True)
+    requested_at: dt.datetime = Field(default_factory=utcnow)
+    ok: bool
+    reason: str
+    archive_url: str | None = None
+    captured_at: dt.datetime | None = None
+    job_id: str | None = None

@@ -31,6 +31,7 @@ from monitor.config import ScheduleSettings
 
 if TYPE_CHECKING:
     from monitor.archive import Fallback
+    from monitor.save import SaveResult
 
 from monitor.due import Confirmation, Status, UrlState, next_state
 from monitor.models import (
@@ -39,6 +40,7 @@ from monitor.models import (
     Citation,
     Document,
     Run,
+    SaveRequest,
     Url,
     UrlCheck,
     VerifiedAccess,
@@ -643,3 +645,55 @@ class Store:
                 .order_by(col(ArchiveLookup.looked_up_at).desc())
             )
             return list(s.exec(q))
+
+    def save_candidates(self, now: dt.datetime, min_age_days: float, limit: int = 500) -> list[str]:
+        """Alive cited links with no known capture (and no save request) newer than
+        `min_age_days`: the ones worth a Save Page Now request."""
+        since = now - dt.timedelta(days=min_age_days)
+        with self.session() as s:
+            recent_capture = select(ArchiveLink.url_id).where(col(ArchiveLink.captured_at) >= since)
+            recent_save = select(SaveRequest.url_id).where(col(SaveRequest.requested_at) >= since)
+            cited = select(Citation.url_id).where(col(Citation.removed_at).is_(None))
+            q = (
+                select(Url.url)
+                .where(
+                    Url.last_verdict == "alive",
+                    col(Url.id).in_(cited),
+                    col(Url.id).not_in(recent_capture),
+                    col(Url.id).not_in(recent_save),
+                )
+                .order_by(Url.id)
+                .limit(limit)
+            )
+            return list(s.exec(q))
+
+    def record_save(self, result: SaveResult) -> None:
+        with self.session() as s, s.begin():
+            u = s.exec(select(Url).where(Url.url == result.url)).first()
+            if u is None:
+                return
+            s.add(
+                SaveRequest(
+                    url_id=u.id,  # type: ignore[arg-type]
+                    ok=result.ok,
+                    reason=result.reason,
+                    archive_url=result.archive_url,
+                    captured_at=result.captured_at,
+                    job_id=result.job_id,
+                )
+            )
+            if result.ok and result.archive_url:
+                exists = s.exec(
+                    select(ArchiveLink).where(
+                        ArchiveLink.url_id == u.id, ArchiveLink.archive_url == result.archive_url
+                    )
+                ).first()
+                if exists is None:
+                    s.add(
+                        ArchiveLink(
+                            url_id=u.id,  # type: ignore[arg-type]
+                            archive_url=result.archive_url,
+                            captured_at=result.captured_at,
+                            source="save",
+                        )
+                    )

@@ -33,11 +33,19 @@ def test_spn2_submits_and_polls_the_job() -> None:
     submit = respx.post("https://web.archive.org/save").mock(
         return_value=httpx.Response(200, json={"url": "http://x.org/a", "job_id": "spn2-42"})
     )
-    respx.get("https://web.archive.org/save/status/spn2-42").mock(side_effect=[
-        httpx.Response(200, json={"status": "pending"}),
-        httpx.Response(200, json={"status": "success", "timestamp": "20261123120000",
-                                  "original_url": "http://x.org/a"}),
-    ])
+    respx.get("https://web.archive.org/save/status/spn2-42").mock(
+        side_effect=[
+            httpx.Response(200, json={"status": "pending"}),
+            httpx.Response(
+                200,
+                json={
+                    "status": "success",
+                    "timestamp": "20261123120000",
+                    "original_url": "http://x.org/a",
+                },
+            ),
+        ]
+    )
     r = asyncio.run(_spn2("http://x.org/a"))
     assert r.ok and r.job_id == "spn2-42"
     assert r.archive_url == "https://web.archive.org/web/20261123120000/http://x.org/a"
@@ -48,10 +56,12 @@ def test_spn2_submits_and_polls_the_job() -> None:
 
 @respx.mock
 def test_spn2_errors_and_limits_are_reported() -> None:
-    respx.post("https://web.archive.org/save").mock(side_effect=[
-        httpx.Response(429, json={"message": "too many"}),
-        httpx.Response(200, json={"job_id": "j1"}),
-    ])
+    respx.post("https://web.archive.org/save").mock(
+        side_effect=[
+            httpx.Response(429, json={"message": "too many"}),
+            httpx.Response(200, json={"job_id": "j1"}),
+        ]
+    )
     respx.get("https://web.archive.org/save/status/j1").mock(
         return_value=httpx.Response(200, json={"status": "error", "message": "Blocked by robots"})
     )
@@ -79,20 +89,35 @@ def test_waybackpy_is_fenced_by_a_timeout() -> None:
 @respx.mock
 def test_only_alive_links_without_recent_capture_are_saved(store: Store, tmp_path: Path) -> None:
     base = make_settings()
-    s = Settings(check=base.check, database={"url": "sqlite://"},
-                 archive={"endpoints": [], "save": KEYS.model_dump()})
+    s = Settings(
+        check=base.check,
+        database={"url": "sqlite://"},
+        archive={"endpoints": [], "save": KEYS.model_dump()},
+    )
     links = tmp_path / "l.urls"
     links.write_text("http://alive.example/a\nhttp://dead.example/b\n")
     api.ingest(store, [str(links)], s)
     now = dt.datetime.now(dt.UTC)
-    store.record_results([
-        CheckResult("http://alive.example/a", Verdict.ALIVE, "t", 200, None, now, 1),
-        CheckResult("http://dead.example/b", Verdict.DEAD, "t", 404, None, now, 1),
-    ], s.schedule)
+    store.record_results(
+        [
+            CheckResult("http://alive.example/a", Verdict.ALIVE, "t", 200, None, now, 1),
+            CheckResult("http://dead.example/b", Verdict.DEAD, "t", 404, None, now, 1),
+        ],
+        s.schedule,
+    )
     respx.post("https://web.archive.org/save").mock(
-        return_value=httpx.Response(200, json={"job_id": "j9"}))
-    respx.get("https://web.archive.org/save/status/j9").mock(return_value=httpx.Response(
-        200, json={"status": "success", "timestamp": "20261123000000", "original_url": "http://alive.example/a"}))
+        return_value=httpx.Response(200, json={"job_id": "j9"})
+    )
+    respx.get("https://web.archive.org/save/status/j9").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "status": "success",
+                "timestamp": "20261123000000",
+                "original_url": "http://alive.example/a",
+            },
+        )
+    )
     results = asyncio.run(api.save_async(store, s))
     assert [r.url for r in results] == ["http://alive.example/a"] and results[0].ok
     # captured now: not asked again within min_age_days

@@ -35,6 +35,16 @@ def page(world: World, entries: list[tuple[str, str, str]]) -> str:
     return "<html><head><title>Test page</title></head><body>" + "".join(blocks) + "</body></html>"
 
 
+def ingest_page(
+    store: Store, world: World, tmp_path: Path, entries: list[tuple[str, str, str]], settings
+) -> Path:
+    """Write a citation page of `entries` and ingest it; the file, for re-ingesting."""
+    f = tmp_path / "page.html"
+    f.write_text(page(world, entries))
+    api.ingest(store, [str(f)], settings)
+    return f
+
+
 def result(url: str, verdict: Verdict, when: dt.datetime, status: int | None = 200) -> CheckResult:
     return CheckResult(
         url=url,
@@ -128,17 +138,16 @@ def test_reingest_marks_removed_and_keeps_history(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings()
-    f = tmp_path / "page.html"
-    f.write_text(
-        page(
-            world,
-            [
-                ("/article/a", "Alpha", "[accessed 16 February 2011]"),
-                ("/article/b", "Beta", "[accessed 1 March 2012]"),
-            ],
-        )
+    f = ingest_page(
+        store,
+        world,
+        tmp_path,
+        [
+            ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+            ("/article/b", "Beta", "[accessed 1 March 2012]"),
+        ],
+        settings,
     )
-    api.ingest(store, [str(f)], settings)
     summary = api.run(store, settings)
     assert summary.counts == {"alive": 2}
     # Beta disappears, Alpha gets a new stamp, Gamma is new.
@@ -167,18 +176,17 @@ def test_run_records_checks_and_verified_access_dates(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings()
-    f = tmp_path / "page.html"
-    f.write_text(
-        page(
-            world,
-            [
-                ("/article/a", "Alpha", "[accessed 16 February 2011]"),
-                ("/missing", "Gone", "[accessed 1 March 2012]"),
-                ("/old", "Moved", "[accessed 2 March 2012]"),
-            ],
-        )
+    ingest_page(
+        store,
+        world,
+        tmp_path,
+        [
+            ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+            ("/missing", "Gone", "[accessed 1 March 2012]"),
+            ("/old", "Moved", "[accessed 2 March 2012]"),
+        ],
+        settings,
     )
-    api.ingest(store, [str(f)], settings)
     summary = api.run(store, settings)
     assert summary.counts == {"alive": 1, "dead": 1, "moved": 1}
     assert not summary.all_alive
@@ -199,9 +207,7 @@ def test_run_records_checks_and_verified_access_dates(
 
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
     settings = make_settings()
-    f = tmp_path / "page.html"
-    f.write_text(page(world, [("/article/a", "Alpha", "[accessed 2011]")]))
-    api.ingest(store, [str(f)], settings)
+    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
     good = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
@@ -249,9 +255,13 @@ def test_death_is_confirmed_over_time_and_recovery_reported(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings()
-    f = tmp_path / "page.html"
-    f.write_text(page(world, [("/article/a", "Alpha report on trafficking", "[accessed 2011]")]))
-    api.ingest(store, [str(f)], settings)
+    ingest_page(
+        store,
+        world,
+        tmp_path,
+        [("/article/a", "Alpha report on trafficking", "[accessed 2011]")],
+        settings,
+    )
     url = world.url("/article/a")
     rule = Confirmation(3, 6)
     t0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
@@ -282,9 +292,7 @@ def test_death_is_confirmed_over_time_and_recovery_reported(
 
 def test_large_content_change_is_flagged(store: Store, world: World, tmp_path: Path) -> None:
     settings = make_settings()
-    f = tmp_path / "page.html"
-    f.write_text(page(world, [("/mutable", "Mutable", "[accessed 2011]")]))
-    api.ingest(store, [str(f)], settings)
+    ingest_page(store, world, tmp_path, [("/mutable", "Mutable", "[accessed 2011]")], settings)
     article = " ".join(f"w{i}" for i in range(400))  # a 400-word article
     world.mutable = article
     api.run(store, settings)
@@ -317,9 +325,7 @@ def test_failed_canary_stops_the_run_before_any_check(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings(canary_url=f"http://127.0.0.1:{closed_port()}/")
-    f = tmp_path / "page.html"
-    f.write_text(page(world, [("/article/a", "Alpha", "[accessed 2011]")]))
-    api.ingest(store, [str(f)], settings)
+    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
     summary = api.run(store, settings)
     assert summary.outage and "canary" in summary.outage
     assert store.table_counts()["url_check"] == 0

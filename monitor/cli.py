@@ -289,27 +289,52 @@ def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
 
 @cli.command()
 @click.option("--all", "everything", is_flag=True, help="Check every cited URL, due or not.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Cron mode: check what is due, then write the weekly report when its time has come.",
+)
 @click.pass_obj
-def run(app: App, everything: bool) -> None:
-    """Check every cited URL that is due now and store the results."""
+def run(app: App, everything: bool, once: bool) -> None:
+    """Check every cited URL that is due now and store the results.
+
+    Refuses to start while another monitor (`serve`, or another `run`) uses the database.
+    """
+    from monitor.lock import InstanceLock, LockError
+    from monitor.service import report_due, write_report
+
     store, settings = app.store, app.settings
-    with app.progress("checking") as start:
-        holder: dict[str, Callable[..., None]] = {}
+    try:
+        lock = InstanceLock(store).acquire()
+    except LockError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        with app.progress("checking") as start:
+            holder: dict[str, Callable[..., None]] = {}
 
-        def on_start(n: int) -> None:
-            holder["advance"] = start(n)
+            def on_start(n: int) -> None:
+                holder["advance"] = start(n)
 
-        try:
-            summary = api.run(
-                store,
-                settings,
-                everything=everything,
-                on_start=on_start,
-                on_result=lambda r: holder["advance"](),
-            )
-        except KeyboardInterrupt:
-            app.note("interrupted: results checked so far are stored")
-            sys.exit(130)
+            try:
+                summary = api.run(
+                    store,
+                    settings,
+                    everything=everything,
+                    on_start=on_start,
+                    on_result=lambda r: holder["advance"](),
+                )
+            except KeyboardInterrupt:
+                app.note("interrupted: results checked so far are stored")
+                sys.exit(130)
+        log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
+        if once:
+            import datetime as dt
+
+            now = dt.datetime.now(dt.UTC)
+            if report_due(store.job_last("weekly-report"), now, settings.schedule.report_cron):
+                app.note(f"report written to {write_report(store, settings, now)}")
+    finally:
+        lock.release()
     if summary.due == 0:
         app.note("nothing due; `monitor run --all` checks everything now")
     else:
@@ -324,6 +349,23 @@ def run(app: App, everything: bool) -> None:
         )
         sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
+
+
+@cli.command()
+@click.pass_obj
+def serve(app: App) -> None:
+    """Run as a daemon: check what is due every few minutes, re-read page URLs daily,
+    write the weekly report, prune old checks. Stops cleanly on SIGTERM/SIGINT."""
+    from monitor.lock import LockError
+    from monitor.service import serve_forever
+
+    if app.verbose == 0:
+        logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
+    try:
+        serve_forever(app.store, app.settings)
+    except LockError as exc:
+        raise UserError(str(exc)) from None
+    sys.exit(EXIT_OK)
 
 
 def _archive_summary(app: App, summary: api.ArchiveSummary) -> None:
@@ -452,6 +494,16 @@ def status(app: App, brief: bool, fmt: str) -> None:
                 app.out.print("       (unlinked citation)")
     parts = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
     app.out.print(f"total: {sum(total.values())} citations on {len(docs)} page(s): {parts}")
+    from monitor.service import scheduler_status
+
+    sched = scheduler_status(store, app.settings)
+    jobs = ", ".join(f"{k} {v or '-'}" for k, v in sched["jobs"].items()) or "no daemon yet"  # type: ignore[union-attr]
+    app.out.print(
+        f"scheduler: last run {sched['last_run'] or 'never'} "
+        f"({sched['last_run_checked']} checked); "
+        f"due now {sched['due_now']}; last report {sched['last_report'] or 'never'}; "
+        f"next: {escape(jobs)}"
+    )
 
 
 @cli.command()

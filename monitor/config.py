@@ -147,6 +147,27 @@ class ScheduleSettings(_Section):
     blocked_days: float = Field(7, gt=0)
     jitter: float = Field(0.1, ge=0, le=0.5, description="fraction of the interval, randomised")
     report_cron: str = "0 6 * * mon"
+    check_every_seconds: float = Field(
+        300, gt=0, description="how often `monitor serve` looks for due URLs"
+    )
+    reingest_hours: float = Field(24, gt=0, description="re-read pages that are URLs")
+    keep_checks_days: float = Field(
+        730, gt=0, description="prune checks older than this (each URL keeps its latest)"
+    )
+    grace_seconds: float = Field(
+        30, ge=0, description="on SIGTERM, let a run in progress finish for this long"
+    )
+
+    @field_validator("report_cron")
+    @classmethod
+    def _valid_cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a crontab expression ({exc})") from None
+        return v
 
 
 class ReportSettings(_Section):

@@ -167,3 +167,12 @@ class SaveRequest(SQLModel, table=True):
     archive_url: str | None = None
     captured_at: dt.datetime | None = None
     job_id: str | None = None
+
+
+class JobState(SQLModel, table=True):
+    """When a periodic job (the weekly report, the prune) last ran, for cron-style runs."""
+
+    __tablename__ = "job_state"
+
+    name: str = Field(primary_key=True)
+    last_at: dt.datetime

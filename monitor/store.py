@@ -39,6 +39,7 @@ from monitor.models import (
     ArchiveLookup,
     Citation,
     Document,
+    JobState,
     Run,
     SaveRequest,
     Url,
@@ -697,3 +698,43 @@ class Store:
                             source="save",
                         )
                     )
+
+    # ------------------------------------------------------------ service
+
+    def job_last(self, name: str) -> dt.datetime | None:
+        with self.session() as s:
+            row = s.get(JobState, name)
+            return row.last_at if row else None
+
+    def job_done(self, name: str, when: dt.datetime) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(JobState, name)
+            if row is None:
+                s.add(JobState(name=name, last_at=when))
+            else:
+                row.last_at = when
+
+    def due_count(self, now: dt.datetime) -> int:
+        return len(self.due_urls(now))
+
+    def prune(self, keep_days: float, now: dt.datetime) -> int:
+        """Delete checks older than `keep_days`, keeping each URL's latest; then compact."""
+        cutoff = now - dt.timedelta(days=keep_days)
+        latest = select(func.max(UrlCheck.id)).group_by(UrlCheck.url_id)
+        referenced = select(VerifiedAccess.check_id)
+        with self.session() as s, s.begin():
+            res = s.execute(
+                UrlCheck.__table__.delete().where(  # type: ignore[attr-defined]
+                    col(UrlCheck.checked_at) < cutoff,
+                    col(UrlCheck.id).not_in(latest),
+                    col(UrlCheck.id).not_in(referenced),
+                )
+            )
+            removed = res.rowcount or 0
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.exec_driver_sql("VACUUM")
+            elif self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        return removed

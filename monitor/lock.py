@@ -1,0 +1,92 @@
+"""One monitor per database: `serve`, `run` and cron jobs refuse to overlap.
+
+Two processes checking the same database would check every URL twice and race on the
+confirmation counts. The lock lives where the data lives:
+- SQLite: an exclusive `flock` on `<database>.lock` beside the file (released by the kernel
+  when the process dies, even by kill -9, so a crash never leaves a stale lock);
+- PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) held on a dedicated
+  connection for the life of the process (also released when the process dies).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from monitor.store import Store
+
+ADVISORY_KEY = 0x6D6F6E69746F72  # "monitor"
+
+
+class LockError(Exception):
+    """Another monitor holds the database; the message says which."""
+
+
+class InstanceLock:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._file: IO[str] | None = None
+        self._conn: Any = None
+
+    def acquire(self) -> InstanceLock:
+        url = make_url(str(self.store.engine.url))
+        if url.get_backend_name() == "sqlite":
+            self._acquire_file(url.database)
+        elif url.get_backend_name() == "postgresql":
+            self._acquire_advisory()
+        # other databases: no lock (documented); one process per database is up to you
+        return self
+
+    def _acquire_file(self, database: str | None) -> None:
+        if not database or database == ":memory:":
+            return
+        path = Path(database).expanduser().resolve().with_name(Path(database).name + ".lock")
+        fh = path.open("a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise LockError(
+                f"another monitor is already using {database} ({holder}); not starting a second one"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._file = fh
+
+    def _acquire_advisory(self) -> None:
+        conn = self.store.engine.connect()
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+        conn.commit()
+        if not got:
+            conn.close()
+            raise LockError(
+                "another monitor is already using this PostgreSQL database "
+                "(advisory lock held); not starting a second one"
+            )
+        self._conn = conn
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+        if self._conn is not None:
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            self._conn.commit()
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> InstanceLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -245,4 +245,6 @@ def scheduler_status(store: Store, settings: Settings) -> dict[str, object]:
 
 def serve_forever(store: Store, settings: Settings) -> None:
     with InstanceLock(store):
+        if n := store.close_stale_runs():
+            log.info("%d run(s) of a killed process marked as killed; their URLs are due", n)
         asyncio.run(serve(store, settings))

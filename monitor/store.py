@@ -738,3 +738,11 @@ class Store:
             elif self.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("VACUUM ANALYZE")
         return removed
+
+    def close_stale_runs(self) -> int:
+        """Runs left 'running' by a killed process (call with the instance lock held)."""
+        with self.session() as s, s.begin():
+            stale = list(s.exec(select(Run).where(Run.status == "running")))
+            for run in stale:
+                run.status = "killed"
+        return len(stale)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 import time
 from collections import Counter
@@ -168,6 +169,7 @@ class RunSummary:
         return set(self.counts) <= {"alive"}
 
 
+log = logging.getLogger(__name__)
 FLUSH_EVERY = 200
 FLUSH_SECONDS = 2.0
 # Give up a run early when this many distinct hosts were tried and not one answered.
@@ -226,6 +228,7 @@ async def run_async(
         nonlocal last_flush
         if now is not None:  # a simulated clock (tests, replays): checks happen "now"
             r.checked_at = now
+        log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
         host = host_of(r.url)
         if r.reached_server:
             reached.add(host)

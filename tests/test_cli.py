@@ -34,6 +34,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "[check]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
         "contact = 'mailto:cli-test@example.org'\n"
         "[archive]\nendpoints = []\n"
+        f"[report]\ndir = '{tmp_path / 'reports'}'\n"
     )
     e = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     e["MONITOR_CONFIG"] = str(cfg)
@@ -248,3 +249,19 @@ def test_archive_command_and_check_archive(
     url, copy, captured, outcome, _reason = a.stdout.strip().split("\t")
     assert (url, captured, outcome) == (KAZAK_URL, "2011-01-10", "verified")
     assert copy == f"{pywb.base}/20110110100000/{KAZAK_URL}"
+
+
+def test_json_logs_and_scheduler_in_status(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    links = tmp_path / "l.urls"
+    links.write_text(world.url("/article/json-log") + "\n")
+    assert monitor(env, "ingest", str(links)).returncode == 0
+    r = monitor(env, "--log-format", "json", "-vv", "run", "--once")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
+    assert any(x["level"] == "DEBUG" and x["message"].startswith("alive http://") for x in lines)
+    assert any(x["level"] == "INFO" and x["message"].startswith("run 1: 1 due") for x in lines)
+    st = monitor(env, "status")
+    assert "scheduler: last run 20" in st.stdout and "due now 0" in st.stdout
+    assert "last report 20" in st.stdout  # run --once wrote the first weekly report

@@ -578,6 +578,72 @@ def report(app: App, out: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@cli.command()
+@click.argument("page", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Where to write (default: PAGE.patched)."
+)
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option(
+    "--stamps",
+    type=click.Choice(["append", "replace", "older"]),
+    default="append",
+    show_default=True,
+    help="append a new access stamp; replace the newest; or append only when the newest "
+    "is older than --older-than days.",
+)
+@click.option("--older-than", default=365, show_default=True, help="Days, for --stamps older.")
+@click.option("--update-moved", is_flag=True, help="Replace moved links by their new address.")
+@click.pass_obj
+def patch(
+    app: App,
+    page: str,
+    out: str | None,
+    show_diff: bool,
+    stamps: str,
+    older_than: int,
+    update_moved: bool,
+) -> None:
+    """Write a copy of an ingested PAGE with refreshed access stamps and archive notes.
+
+    Alive citations verified since their last stamp get a new stamp in the page's own
+    style; dead/soft-404/drifted ones with a verified archive copy get a note with its
+    link; "[here]" archive links get their verified state. Every other byte is unchanged.
+    """
+    from monitor.patch import PatchError, Policy, plan, write
+
+    path = Path(page).expanduser().resolve()
+    store = app.store
+    doc = store.document_by_source(str(path))
+    if doc is None:
+        raise UserError(f"{page} has not been ingested (monitor ingest {page})")
+    rows = [(c, u) for c, u, _ in store.citation_rows(doc.id)]
+    urls = [u.url for _, u in rows if u is not None]
+    policy = Policy(stamps, older_than, update_moved)
+    try:
+        result = plan(
+            path,
+            rows,
+            store.verified_dates(),
+            store.fallbacks(urls),
+            store.page_archive_links(doc.id),
+            policy,  # type: ignore[arg-type]
+        )
+    except PatchError as exc:
+        raise UserError(str(exc)) from None
+    if show_diff:
+        click.echo(result.diff(path.name), nl=False)
+    if out or not show_diff:
+        target = Path(out) if out else path.with_name(path.stem + ".patched" + path.suffix)
+        try:
+            write(result, target)
+        except OSError as exc:
+            raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
+        kinds = Counter(e.why for e in result.edits)
+        app.note(f"{target}: {sum(kinds.values())} change(s): {dict(kinds) or 'none'}")
+    sys.exit(EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:

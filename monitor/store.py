@@ -746,3 +746,17 @@ class Store:
             for run in stale:
                 run.status = "killed"
         return len(stale)
+
+    def document_by_source(self, source: str) -> Document | None:
+        with self.session() as s:
+            return s.exec(select(Document).where(Document.source == source)).first()
+
+    def page_archive_links(self, document_id: int) -> dict[str, ArchiveLink]:
+        """Archive links cited on one page, by their address."""
+        with self.session() as s:
+            q = (
+                select(ArchiveLink)
+                .join(Citation, col(Citation.url_id) == ArchiveLink.url_id)
+                .where(Citation.document_id == document_id, ArchiveLink.source == "page")
+            )
+            return {a.archive_url: a for a in s.exec(q)}

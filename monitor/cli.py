@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import json
 import logging
@@ -350,8 +351,6 @@ def run(app: App, everything: bool, once: bool) -> None:
                 sys.exit(130)
         log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
         if once:
-            import datetime as dt
-
             now = dt.datetime.now(dt.UTC)
             if report_due(store.job_last("weekly-report"), now, settings.schedule.report_cron):
                 app.note(f"report written to {write_report(store, settings, now)}")
@@ -560,22 +559,57 @@ def history(app: App, url: str, limit: int) -> None:
 
 
 @cli.command()
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json", "csv", "all"]),
+    default="md",
+    show_default=True,
+    help="all: every format (with --out).",
+)
+@click.option("--out", "out", type=click.Path(), help="A directory (report-DATE.EXT) or a file.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Period start (default: the previous report).",
+)
+@click.option("--email", is_flag=True, help="Also send it by e-mail ([report.email]).")
 @click.pass_obj
-def report(app: App, out: str | None) -> None:
-    """Markdown report: dead links, moved links, access dates to refresh."""
-    from monitor.report import build_report, render_markdown
+def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email: bool) -> None:
+    """The report: newly dead, recovered, moved, failing (k of N), archive copies, "[here]"
+    links that do not work, access dates to refresh, trend per week.
 
-    text = render_markdown(build_report(app.store, rule_of(app.settings.check)))
-    if out:
-        try:
-            Path(out).parent.mkdir(parents=True, exist_ok=True)
-            Path(out).write_text(text, "utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-        app.note(f"report written to {out}")
-    else:
-        click.echo(text, nl=False)
+    Written to --out, the report counts as "the previous report" for the next one.
+    """
+    from monitor.report import build_report, render, send_email
+    from monitor.service import REPORT_JOB, write_report
+
+    store, settings = app.store, app.settings
+    start = since.replace(tzinfo=dt.UTC) if since else store.job_last(REPORT_JOB)
+    now = dt.datetime.now(dt.UTC)
+    formats = ["md", "html", "json", "csv"] if fmt == "all" else [fmt]
+    try:
+        if out and (Path(out).is_dir() or out.endswith("/") or fmt == "all"):
+            settings.report.dir = out
+            first = write_report(store, settings, now, formats, start)
+            app.note(f"report written to {first.parent}")
+        else:
+            r = build_report(store, rule_of(settings.check), start)
+            text = render(r, formats[0])
+            if out:
+                Path(out).parent.mkdir(parents=True, exist_ok=True)
+                Path(out).write_text(text, "utf-8")
+                store.job_done(REPORT_JOB, now)
+                app.note(f"report written to {out}")
+            else:
+                click.echo(text, nl=False)
+            if email:
+                send_email(r, settings.report.email)
+                app.note(f"report mailed to {', '.join(settings.report.email.to)}")
+    except OSError as exc:
+        raise UserError(f"cannot write or send the report: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 @cli.command()

@@ -170,8 +170,25 @@ class ScheduleSettings(_Section):
         return v
 
 
+class EmailSettings(_Section):
+    """Report delivery by e-mail (HTML with a plain-text part)."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = Field(None, description="or MONITOR_REPORT__EMAIL__PASSWORD")
+    from_addr: str = "monitor@localhost"
+    to: list[str] = Field(default_factory=list)
+
+
 class ReportSettings(_Section):
     dir: str = "reports"
+    formats: list[Literal["md", "html", "json", "csv"]] = Field(
+        default_factory=lambda: ["md", "html", "json", "csv"],
+        description="what the weekly report writes",
+    )
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
 
 class ArchiveEndpoint(_Section):

@@ -14,6 +14,7 @@ from importlib import resources
 
 from jinja2 import Environment, StrictUndefined
 
+from monitor.config import EmailSettings
 from monitor.due import Confirmation, Status, describe
 from monitor.models import ArchiveLink, Citation, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
@@ -75,6 +76,11 @@ class Report:
     refreshed: list[Refresh]
     unlinked: int
     rule: Confirmation
+    since: dt.datetime | None = None
+    newly_dead: list[Item] = field(default_factory=list)
+    newly_recovered: list[Item] = field(default_factory=list)
+    broken_here: list[Item] = field(default_factory=list)  # "[here]" links that do not work
+    trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
 
 
 def _item(
@@ -101,7 +107,44 @@ def _item(
     )
 
 
-def build_report(store: Store, rule: Confirmation = Confirmation()) -> Report:  # noqa: B008
+def weekly_trend(
+    history: list[tuple[str, dt.datetime, str]], until: dt.datetime
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """Per week (Monday) since monitoring began: how many URLs stood in each status at the
+    end of that week."""
+    if not history:
+        return []
+    first = history[0][1].date()
+    week = first - dt.timedelta(days=first.weekday())
+    out = []
+    latest: dict[str, str] = {}
+    i = 0
+    while week <= until.date():
+        end = dt.datetime.combine(week + dt.timedelta(days=7), dt.time.min, tzinfo=dt.UTC)
+        while i < len(history) and history[i][1] < end:
+            latest[history[i][0]] = history[i][2]
+            i += 1
+        out.append((week, dict(Counter(latest.values()))))
+        week += dt.timedelta(days=7)
+    return out
+
+
+def transitions(history: list[tuple[str, dt.datetime, str]], status: str) -> dict[str, dt.datetime]:
+    """When each URL last entered `status`."""
+    prev: dict[str, str] = {}
+    when: dict[str, dt.datetime] = {}
+    for url, at, st in history:
+        if st == status and prev.get(url) != status:
+            when[url] = at
+        prev[url] = st
+    return when
+
+
+def build_report(
+    store: Store,
+    rule: Confirmation = Confirmation(),  # noqa: B008
+    since: dt.datetime | None = None,
+) -> Report:
     rows = store.citation_rows()
     verified = store.verified_dates()
     archives = store.archive_links({u.id for _, u, _ in rows if u is not None and u.id})
@@ -151,8 +194,22 @@ def build_report(store: Store, rule: Confirmation = Confirmation()) -> Report:  
                         format_stamp(day, last.raw if last else None),
                     )
                 )
+    now = dt.datetime.now(dt.UTC)
+    history = store.status_history()
+    died, came_back = transitions(history, "dead"), transitions(history, "recovered")
+    start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
+    newly_dead = [i for i in dead if died.get(i.url, start) > start]
+    newly_recovered = [i for i in recovered if came_back.get(i.url, start) > start]
+    broken = [
+        i for i in dead + failing + recovered if any(a.verified is False for a in i.page_links)
+    ]
     return Report(
-        generated_at=dt.datetime.now(dt.UTC),
+        since=since,
+        newly_dead=newly_dead,
+        newly_recovered=newly_recovered,
+        broken_here=broken,
+        trend=weekly_trend(history, now),
+        generated_at=now,
         documents=list(docs.values()),
         totals=totals,
         dead=dead,
@@ -188,3 +245,222 @@ def _env() -> Environment:
 def render_markdown(report: Report) -> str:
     text = resources.files("monitor.templates").joinpath("report.md.j2").read_text("utf-8")
     return _env().from_string(text).render(r=report)
+
+
+# ---------------------------------------------------------------- JSON, CSV, HTML
+
+STATUS_COLOURS = {
+    "alive": "#2e7d32", "moved": "#0277bd", "recovered": "#00897b", "failing": "#ef6c00",
+    "dead": "#c62828", "unverified": "#9e9e9e", "unchecked": "#bdbdbd",
+}  # fmt: skip
+
+
+def _iso(t: dt.datetime | dt.date | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def item_json(i: Item) -> dict[str, object]:
+    fb = i.fallback
+    return {
+        "title": i.title,
+        "document": i.document,
+        "url": i.url,
+        "verdict": i.verdict,
+        "status": i.status,
+        "reason": i.reason,
+        "checked_at": _iso(i.checked_at),
+        "first_failure_at": _iso(i.first_failure_at),
+        "failures": i.failures,
+        "final_url": i.final_url,
+        "archive_url": fb.archive_url if fb else None,
+        "archive_captured_at": _iso(fb.captured_at) if fb else None,
+        "archive_verified": fb.verified if fb else None,
+        "page_links": [
+            {"url": a.archive_url, "verified": a.verified, "reason": a.verify_reason}
+            for a in i.page_links
+        ],
+    }
+
+
+SECTIONS = ("newly_dead", "dead", "failing", "newly_recovered", "recovered", "moved",
+            "unverifiable", "broken_here")  # fmt: skip
+
+
+def to_json(r: Report) -> dict[str, object]:
+    """The report as data; CSV rows carry the same item fields."""
+    return {
+        "generated_at": _iso(r.generated_at),
+        "since": _iso(r.since),
+        "confirmation": {"checks": r.rule.checks, "days": r.rule.days},
+        "totals": dict(r.totals),
+        "unlinked": r.unlinked,
+        "documents": [
+            {
+                "source": d.source,
+                "title": d.title,
+                "citations": d.citations,
+                "unlinked": d.unlinked,
+                "counts": dict(d.counts),
+            }
+            for d in r.documents
+        ],
+        "sections": {name: [item_json(i) for i in getattr(r, name)] for name in SECTIONS},
+        "refreshed": [
+            {
+                "title": f.title,
+                "document": f.document,
+                "url": f.url,
+                "old_stamp": f.old_stamp,
+                "new_date": _iso(f.new_date),
+                "new_stamp": f.new_stamp,
+            }
+            for f in r.refreshed
+        ],
+        "trend": [{"week": _iso(w), "counts": c} for w, c in r.trend],
+    }
+
+
+CSV_FIELDS = ["section", "title", "document", "url", "verdict", "status", "reason",
+              "checked_at", "first_failure_at", "failures", "final_url", "archive_url",
+              "archive_captured_at", "archive_verified", "old_stamp", "new_stamp"]  # fmt: skip
+
+
+def render_csv(r: Report) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    data = to_json(r)
+    for name, items in data["sections"].items():  # type: ignore[union-attr]
+        for item in items:
+            w.writerow({"section": name, **item})
+    for f in data["refreshed"]:  # type: ignore[union-attr]
+        w.writerow({"section": "refreshed", **f})
+    return buf.getvalue()
+
+
+def svg_trend(
+    trend: list[tuple[dt.date, dict[str, int]]], width: int = 640, height: int = 220
+) -> str:
+    """An inline SVG line chart: URLs per status, week by week."""
+    if not trend:
+        return ""
+    statuses = [s for s in STATUS_COLOURS if any(c.get(s) for _, c in trend)]
+    top = max(1, max(sum(c.values()) for _, c in trend))
+    left, bottom, right, top_pad = 40, 30, 110, 10
+    w, h = width - left - right, height - bottom - top_pad
+    n = max(1, len(trend) - 1)
+
+    def xy(i: int, v: int) -> str:
+        return f"{left + w * i / n:.1f},{top_pad + h - h * v / top:.1f}"
+
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="links by status per week" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{top_pad + h}" x2="{left + w}" y2="{top_pad + h}" stroke="#999"/>',
+        f'<text x="{left - 6}" y="{top_pad + 8}" text-anchor="end" font-size="11">{top}</text>',
+        f'<text x="{left - 6}" y="{top_pad + h}" text-anchor="end" font-size="11">0</text>',
+    ]
+    for i, (week, _) in enumerate(trend):
+        if len(trend) <= 12 or i % max(1, len(trend) // 8) == 0:
+            x = left + w * i / n
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" '
+                f'font-size="10">{week:%d %b}</text>'
+            )
+    for k, s in enumerate(statuses):
+        pts = " ".join(xy(i, c.get(s, 0)) for i, (_, c) in enumerate(trend))
+        colour = STATUS_COLOURS[s]
+        if len(trend) == 1:
+            x, y = xy(0, trend[0][1].get(s, 0)).split(",")
+            parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>')
+        else:
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"/>'
+            )
+        parts.append(
+            f'<rect x="{left + w + 12}" y="{top_pad + 16 * k}" width="10" height="10" '
+            f'fill="{colour}"/><text x="{left + w + 26}" y="{top_pad + 16 * k + 9}" '
+            f'font-size="11">{s}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+VERDICT_COLOURS = {
+    "alive": "#2e7d32", "moved": "#0277bd", "dead": "#c62828", "soft404": "#d84315",
+    "drifted": "#f9a825", "tls_error": "#6d4c41", "transient": "#9e9e9e",
+    "blocked": "#7b1fa2", "unchecked": "#cfd8dc",
+}  # fmt: skip
+
+
+def svg_bar(counts: dict[str, int], width: int = 320, height: int = 14) -> str:
+    """A stacked bar of one page's links by last verdict."""
+    total = sum(counts.values()) or 1
+    x, parts = (
+        0.0,
+        [
+            f'<svg class="bar" viewBox="0 0 {width} {height}" '
+            f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="links by status">'
+        ],
+    )
+    for s, colour in VERDICT_COLOURS.items():
+        n = counts.get(s, 0)
+        if n:
+            wdt = width * n / total
+            parts.append(
+                f'<rect x="{x:.1f}" y="0" width="{wdt:.1f}" height="{height}" '
+                f'fill="{colour}"><title>{s}: {n}</title></rect>'
+            )
+            x += wdt
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(r: Report) -> str:
+    from jinja2 import select_autoescape
+    from markupsafe import Markup
+
+    env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
+    env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
+    text = resources.files("monitor.templates").joinpath("report.html.j2").read_text("utf-8")
+    bars = {d.source: Markup(svg_bar(dict(d.counts))) for d in r.documents}
+    return env.from_string(text).render(
+        r=r, trend=Markup(svg_trend(r.trend)), bars=bars, colours=VERDICT_COLOURS
+    )
+
+
+RENDERERS = {"md": render_markdown, "html": render_html, "csv": render_csv}
+
+
+def render(r: Report, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(to_json(r), ensure_ascii=False, indent=2) + "\n"
+    return RENDERERS[fmt](r)
+
+
+def send_email(r: Report, cfg: EmailSettings) -> None:
+    """The report as an HTML mail with a plain-text (Markdown) alternative."""
+    import smtplib
+    from email.message import EmailMessage
+
+    if not cfg.smtp_host or not cfg.to:
+        raise ValueError("report.email needs smtp_host and at least one address in to")
+    msg = EmailMessage()
+    msg["Subject"] = f"Link report {r.generated_at:%Y-%m-%d}: " + ", ".join(
+        f"{v} {n}" for v, n in r.totals.most_common()
+    )
+    msg["From"] = cfg.from_addr
+    msg["To"] = ", ".join(cfg.to)
+    msg.set_content(render_markdown(r))
+    msg.add_alternative(render_html(r), subtype="html")
+    with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=30) as smtp:
+        if cfg.starttls:
+            smtp.starttls()
+        if cfg.username:
+            smtp.login(cfg.username, cfg.password or "")
+        smtp.send_message(msg)

@@ -36,7 +36,7 @@ from monitor import api
 from monitor.config import Settings
 from monitor.due import rule_of
 from monitor.lock import InstanceLock
-from monitor.report import build_report, render_markdown
+from monitor.report import build_report, render, send_email
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,32 @@ def report_due(last: dt.datetime | None, now: dt.datetime, cron: str) -> bool:
     return fire is not None and fire <= now
 
 
-def write_report(store: Store, settings: Settings, now: dt.datetime) -> Path:
-    """The report of the current state, as reports/report-YYYY-MM-DD.md."""
-    out = Path(settings.report.dir) / f"report-{now:%Y-%m-%d}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(build_report(store, rule_of(settings.check))), "utf-8")
-    store.job_done(REPORT_JOB, now)
-    log.info("report written to %s", out)
-    return out
+def write_report(
+    store: Store,
+    settings: Settings,
+    now: dt.datetime,
+    formats: list[str] | None = None,
+    since: dt.datetime | None = None,
+    mark: bool = True,
+) -> Path:
+    """The report since the previous one, as reports/report-YYYY-MM-DD.{md,html,json,csv}
+    (the formats of `[report] formats`); e-mailed when `[report.email]` is set up.
+    Returns the first file written."""
+    since = since or store.job_last(REPORT_JOB)
+    report = build_report(store, rule_of(settings.check), since)
+    written = []
+    for fmt in formats or settings.report.formats:
+        out = Path(settings.report.dir) / f"report-{now:%Y-%m-%d}.{fmt}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(report, fmt), "utf-8")
+        written.append(out)
+    if settings.report.email.smtp_host and settings.report.email.to:
+        send_email(report, settings.report.email)
+        log.info("report mailed to %s", ", ".join(settings.report.email.to))
+    if mark:
+        store.job_done(REPORT_JOB, now)
+    log.info("report written: %s", ", ".join(map(str, written)))
+    return written[0]
 
 
 @dataclass

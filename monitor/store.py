@@ -760,3 +760,13 @@ class Store:
                 .where(Citation.document_id == document_id, ArchiveLink.source == "page")
             )
             return {a.archive_url: a for a in s.exec(q)}
+
+    def status_history(self) -> list[tuple[str, dt.datetime, str]]:
+        """(url, checked_at, status) of every stored check, oldest first: for trends."""
+        with self.session() as s:
+            q = (
+                select(Url.url, UrlCheck.checked_at, UrlCheck.status)
+                .join(Url, col(Url.id) == UrlCheck.url_id)
+                .order_by(UrlCheck.checked_at, UrlCheck.id)
+            )
+            return [(u, t, st or "unverified") for u, t, st in s.exec(q)]  # type: ignore[misc]

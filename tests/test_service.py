@@ -104,7 +104,9 @@ def test_eight_simulated_weeks(store: Store, world: World, tmp_path: Path) -> No
         assert rec.status == "dead" and rec.first_failure_at == start
         assert [h.status for h in store.history(u)][::-1] == ["failing", "failing", "dead", "dead"]
     reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert len(reports) == 8 and reports[0] == "report-2026-01-05.md"
+    weekly = [r for r in reports if r.endswith(".md")]
+    assert len(weekly) == 8 and weekly[0] == "report-2026-01-05.md"
+    assert len(reports) == 32  # md, html, json, csv each week
 
 
 # ---------------------------------------------------------------- kill -9 and restart

@@ -265,3 +265,23 @@ def test_json_logs_and_scheduler_in_status(
     st = monitor(env, "status")
     assert "scheduler: last run 20" in st.stdout and "due now 0" in st.stdout
     assert "last report 20" in st.stdout  # run --once wrote the first weekly report
+
+
+def test_report_command_formats_and_period(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    links = tmp_path / "l.urls"
+    links.write_text(world.url("/article/rep") + "\n" + world.url("/gone") + "\n")
+    assert monitor(env, "ingest", str(links)).returncode == 0
+    assert monitor(env, "run").returncode == 1
+    js = monitor(env, "report", "--format", "json")
+    data = json.loads(js.stdout)
+    assert data["totals"] == {"alive": 1, "dead": 1} and data["since"] is None
+    out = tmp_path / "weekly"
+    r = monitor(env, "report", "--format", "all", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".json", ".md"]
+    again = json.loads(monitor(env, "report", "--format", "json").stdout)
+    assert again["since"] is not None  # the written report is the start of the next period
+    bad = monitor(env, "report", "--format", "pdf")
+    assert bad.returncode == 2

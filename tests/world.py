@@ -80,6 +80,8 @@ class World:
         self.peak_active: Counter[str] = Counter()
         self.servers: list[ThreadingHTTPServer] = []
         self.robots: str | None = None  # served at /robots.txt when set
+        # path -> (status, body, headers): pages a test defines (e.g. the seed page's links)
+        self.pages: dict[str, tuple[int, str, dict[str, str]]] = {}
         self.mutable = "First version of the page about trafficking routes through Almaty."
         self.base = ""
 
@@ -195,7 +197,13 @@ class _Handler(BaseHTTPRequestHandler):
                 w.active[group] -= 1
 
     def route(self, path: str) -> None:
-        if path == "/robots.txt":
+        if path in self.world.pages:
+            status, body, headers = self.world.pages[path]
+            if 300 <= status < 400:
+                self._redirect(status, headers["Location"])
+            else:
+                self._send(status, body, headers=headers)
+        elif path == "/robots.txt":
             if self.world.robots is None:
                 self._send(404, "<title>404 Not Found</title>")
             else:

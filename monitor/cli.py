@@ -651,6 +651,14 @@ def patch(
     doc = store.document_by_source(str(path))
     if doc is None:
         raise UserError(f"{page} has not been ingested (monitor ingest {page})")
+    import hashlib
+
+    try:
+        current = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise UserError(f"cannot read {page}: {exc.strerror or exc}") from None
+    if current != doc.content_hash:
+        raise UserError(f"{page} changed since it was ingested; run `monitor ingest {page}` first")
     rows = [(c, u) for c, u, _ in store.citation_rows(doc.id)]
     urls = [u.url for _, u in rows if u is not None]
     policy = Policy(stamps, older_than, update_moved)

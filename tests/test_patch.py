@@ -176,5 +176,8 @@ def test_patch_command(world: World, tmp_path: Path) -> None:
     w = monitor("patch", str(page))
     assert w.returncode == 0 and "1 change(s)" in w.stderr
     assert (tmp_path / "page.patched.html").read_text().count("[accessed") == 2
+    page.write_text(page.read_text() + "<p>edited by hand</p>\n")
+    changed = monitor("patch", str(page))
+    assert changed.returncode == 2 and "changed since it was ingested" in changed.stderr
     missing = monitor("patch", str(tmp_path / "other.html"))
     assert missing.returncode == 2 and "has not been ingested" in missing.stderr

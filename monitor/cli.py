@@ -324,7 +324,7 @@ def run(app: App, everything: bool, once: bool) -> None:
     Refuses to start while another monitor (`serve`, or another `run`) uses the database.
     """
     from monitor.lock import InstanceLock, LockError
-    from monitor.service import report_due, write_report
+    from monitor.service import report_if_due
 
     store, settings = app.store, app.settings
     try:
@@ -350,10 +350,8 @@ def run(app: App, everything: bool, once: bool) -> None:
                 app.note("interrupted: results checked so far are stored")
                 sys.exit(130)
         log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
-        if once:
-            now = dt.datetime.now(dt.UTC)
-            if report_due(store.job_last("weekly-report"), now, settings.schedule.report_cron):
-                app.note(f"report written to {write_report(store, settings, now)}")
+        if once and (written := report_if_due(store, settings, dt.datetime.now(dt.UTC))):
+            app.note(f"report written to {written}")
     finally:
         lock.release()
     if summary.due == 0:

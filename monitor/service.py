@@ -97,10 +97,14 @@ async def run_once(store: Store, settings: Settings, now: dt.datetime | None = N
         dict(summary.counts) or "nothing checked",
         f"; network outage suspected ({summary.outage})" if summary.outage else "",
     )
-    report = None
-    if report_due(store.job_last(REPORT_JOB), clock, settings.schedule.report_cron):
-        report = write_report(store, settings, clock)
-    return OnceSummary(summary, report)
+    return OnceSummary(summary, report_if_due(store, settings, clock))
+
+
+def report_if_due(store: Store, settings: Settings, now: dt.datetime) -> Path | None:
+    """Write the weekly report when its cron time has come since the last one (cron mode)."""
+    if report_due(store.job_last(REPORT_JOB), now, settings.schedule.report_cron):
+        return write_report(store, settings, now)
+    return None
 
 
 # ---------------------------------------------------------------- the daemon

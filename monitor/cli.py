@@ -491,7 +491,7 @@ def status(app: App, brief: bool, fmt: str) -> None:
     total: Counter[str] = Counter()
     for doc_id, doc in docs.items():
         items = by_doc.get(doc_id, [])
-        counts = Counter((u.last_verdict or "unchecked") if u else "unlinked" for _, u, _ in items)
+        counts = Counter(u.status if u else "unlinked" for _, u, _ in items)
         total.update(counts)
         parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none found"
         app.out.print(

@@ -471,7 +471,7 @@ class Store:
     def last_run(self) -> Run | None:
         with self.session() as s:
             return s.exec(
-                select(Run).where(Run.status == "done").order_by(col(Run.id).desc())
+                select(Run).where(col(Run.finished_at).is_not(None)).order_by(col(Run.id).desc())
             ).first()
 
     def table_counts(self) -> dict[str, int]:

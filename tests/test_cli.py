@@ -166,7 +166,7 @@ def test_ingest_status_run_history_report(
     assert "stamps: 2009, 2016-02-22" in st.stdout  # year-only stamp keeps its precision
     assert "stamps: unknown" in st.stdout  # [Last access date unavailable]
     assert "(unlinked citation)" in st.stdout
-    assert "total: 44 citations on 3 page(s)" in st.stdout
+    assert "total: 44 citations on 3 page(s): unchecked 15, unlinked 29" in st.stdout
     js = json.loads(monitor(env, "status", "--format", "json").stdout)
     assert len(js) == 44
 
@@ -209,6 +209,8 @@ def test_run_during_an_outage_exits_3(env: dict[str, str], tmp_path: Path) -> No
     r = monitor(env, "run")
     assert r.returncode == 3
     assert "network outage suspected (6 of 6 hosts unreachable)" in r.stderr
+    brief = monitor(env, "status", "--brief")
+    assert "unverified 6" in brief.stdout and "scheduler: last run 20" in brief.stdout
     st = json.loads(monitor(env, "status", "--format", "json").stdout)
     assert {row["status"] for row in st} == {"unverified"} and {row["failures"] for row in st} == {
         0

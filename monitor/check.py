@@ -73,6 +73,7 @@ from stamina.instrumentation import RetryDetails
 from monitor.config import CheckSettings
 from monitor.extract import ExtractError, decode
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
+from monitor.netguard import PrivateAddressError, guard
 from monitor.urls import host_of
 from monitor.verdict import (
     GOOD,
@@ -169,6 +170,8 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
         chain.append(cur)
         cur = cur.__cause__ or cur.__context__
     for e in chain:
+        if isinstance(e, PrivateAddressError):
+            return ErrorClass.PRIVATE_ADDRESS, str(e)
         if isinstance(e, socket.gaierror):
             if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
                 return ErrorClass.DNS_NOT_FOUND, str(e.strerror or e)
@@ -368,7 +371,7 @@ ROBOTS_AGENT = "monitor"
 
 
 def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         headers={
             "User-Agent": cfg.agent(),
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
@@ -382,6 +385,8 @@ def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
         verify=cfg.tls_verify(),
         trust_env=cfg.trust_env,
     )
+    guard(client, cfg.allowed_networks())  # cited URLs may not reach private networks
+    return client
 
 
 @dataclass

@@ -108,6 +108,35 @@ class CheckSettings(_Section):
     outage_min_hosts: int = Field(5, ge=1, description="...once at least this many hosts tried")
     canary_url: str | None = Field(None, description="a URL that must answer, else outage")
     hosts: list[HostOverride] = Field(default_factory=list)
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs cited URLs may reach although private (e.g. 10.1.0.0/16)",
+    )
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in v:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a network such as 10.0.0.0/8") from None
+        return v
+
+    def allowed_networks(self) -> list[Any]:
+        """`allow_networks` plus MONITOR_ALLOW_NETWORKS (comma-separated CIDRs)."""
+        import ipaddress
+
+        extra = [c.strip() for c in os.environ.get("MONITOR_ALLOW_NETWORKS", "").split(",")]
+        nets = []
+        for cidr in [*self.allow_networks, *(c for c in extra if c)]:
+            try:
+                nets.append(ipaddress.ip_network(cidr, strict=False))
+            except ValueError:
+                raise ConfigError(f"MONITOR_ALLOW_NETWORKS: {cidr!r} is not a network") from None
+        return nets
 
     def tls_verify(self) -> bool | ssl.SSLContext:
         """What httpx's `verify=` gets: a context for a custom CA bundle, else the flag."""
@@ -324,7 +353,10 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        env = any(k.startswith("MONITOR_") and k != "MONITOR_CONFIG" for k in os.environ)
+        env = any(
+            k.startswith("MONITOR_") and k not in ("MONITOR_CONFIG", "MONITOR_ALLOW_NETWORKS")
+            for k in os.environ
+        )
         raise ConfigError(
             _format_error(exc, where + (" or MONITOR_* environment" if env else ""))
         ) from None

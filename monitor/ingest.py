@@ -15,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from monitor.config import Settings
+from monitor.config import CheckSettings, Settings
 from monitor.extract import ExtractError, Extraction, decode, extract
+from monitor.netguard import PrivateAddressError, guard
 from monitor.store import IngestStats, Store
 from monitor.urls import UrlError, normalise
 
@@ -110,7 +111,7 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
                 verify=cfg.tls_verify(),
                 trust_env=cfg.trust_env,
             ) as client,
-            client.stream("GET", url) as resp,
+            _guarded(client, cfg).stream("GET", url) as resp,
         ):
             if resp.status_code != 200:
                 raise SourceError(f"HTTP {resp.status_code} fetching the page")
@@ -120,13 +121,18 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
                 if len(buf) > MAX_PAGE_BYTES:
                     raise SourceError(f"page larger than {MAX_PAGE_BYTES:,} bytes")
             return bytes(buf), resp.charset_encoding, str(resp.url)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, PrivateAddressError) as exc:
         from monitor.check import classify_error
         from monitor.verdict import ERROR_VERDICTS
 
         cls, detail = classify_error(exc)
         reason = ERROR_VERDICTS[cls][1] + (f": {detail}" if detail else "")
         raise SourceError(f"cannot fetch the page: {reason}") from None
+
+
+def _guarded(client: httpx.Client, cfg: CheckSettings) -> httpx.Client:
+    guard(client, cfg.allowed_networks())  # page URLs may not reach private networks
+    return client
 
 
 def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extraction, str]:

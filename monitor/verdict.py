@@ -74,6 +74,7 @@ class ErrorClass(enum.StrEnum):
     INVALID_URL = "invalid_url"
     UNSUPPORTED_SCHEME = "unsupported_scheme"
     INTERNAL = "internal"
+    PRIVATE_ADDRESS = "private_address"
 
 
 # Error class -> (verdict, human reason). One table, so the mapping is visible at once.
@@ -93,6 +94,7 @@ ERROR_VERDICTS: dict[ErrorClass, tuple[Verdict, str]] = {
     ErrorClass.INVALID_URL: (Verdict.DEAD, "invalid URL"),
     ErrorClass.UNSUPPORTED_SCHEME: (Verdict.DEAD, "unsupported URL scheme"),
     ErrorClass.INTERNAL: (Verdict.TRANSIENT, "internal error in the monitor (not the site)"),
+    ErrorClass.PRIVATE_ADDRESS: (Verdict.BLOCKED, "private address: not fetched"),
 }
 
 

@@ -22,6 +22,9 @@ from monitor.store import Store, open_store
 from tests.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
+# The test servers live on loopback, which the monitor refuses by default (it is not a proxy
+# into private networks); the suite opens 127.0.0.0/8, as a user would with allow_networks.
+os.environ["MONITOR_ALLOW_NETWORKS"] = "127.0.0.0/8"
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

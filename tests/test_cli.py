@@ -36,7 +36,11 @@ def env(tmp_path: Path) -> dict[str, str]:
         "[archive]\nendpoints = []\n"
         f"[report]\ndir = '{tmp_path / 'reports'}'\n"
     )
-    e = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    e = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
+    }
     e["MONITOR_CONFIG"] = str(cfg)
     e["COLUMNS"] = "200"
     return e

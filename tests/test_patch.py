@@ -154,7 +154,11 @@ def test_patch_command(world: World, tmp_path: Path) -> None:
     page.write_text(
         f'<p><a href="{world.url("/article/cli-patch")}"><b>{KAZAK}</b></a><br>IWPR<br>[accessed 16 February 2011]</p>\n'
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
+    }
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'm.sqlite'}"
     env["MONITOR_ARCHIVE__ENDPOINTS"] = "[]"
 

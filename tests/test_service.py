@@ -45,7 +45,11 @@ def test_a_second_monitor_on_the_same_database_refuses(store: Store) -> None:
 def test_overlapping_cron_run_refuses_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "m.sqlite"
     store = open_store(f"sqlite:///{db}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
+    }
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{db}"
     with InstanceLock(store):
         r = subprocess.run(
@@ -153,7 +157,11 @@ def test_kill_9_mid_run_then_restart_checks_every_url_exactly_once(
         "[schedule]\ncheck_every_seconds = 1\ngrace_seconds = 5\n"
         "[archive]\nendpoints = []\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
+    }
     env["MONITOR_CONFIG"] = str(config)
 
     def monitor(db: Path, *args: str, **kw):

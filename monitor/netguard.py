@@ -1,0 +1,150 @@
+"""Not a proxy into private networks: cited URLs may not reach internal addresses.
+
+`monitor` fetches addresses that strangers wrote into web pages, often from inside an
+institution's network. A cited `http://169.254.169.254/latest/meta-data/` or
+`http://intranet.local/admin` must not be fetched on their behalf. The check is made on the
+*resolved* address, at connect time, inside httpcore's network backend: the connection then
+goes to exactly the address that was checked, so a name that resolves to a public address
+first and to a private one a moment later (DNS rebinding) gains nothing. Redirects,
+robots.txt and probe requests all connect through the same backend.
+
+Refused by default: loopback, private (RFC 1918, unique-local fc00::/7), link-local
+(169.254.0.0/16, fe80::/10, cloud metadata), multicast, reserved and unspecified addresses,
+and IPv4-mapped IPv6 forms of those. `[check] allow_networks` or `MONITOR_ALLOW_NETWORKS`
+(comma-separated CIDRs) open chosen ranges; the test suite opens 127.0.0.0/8 this way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import httpcore
+import httpx
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class PrivateAddressError(OSError):
+    """A cited URL leads to an address the monitor may not connect to."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to {address}, a private address")
+        self.host, self.address = host, address
+
+
+def permitted(address: str, allow: Sequence[Network]) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allow):
+        return True
+    return not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+        or ip.is_reserved or ip.is_unspecified
+    )  # fmt: skip
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return [host.strip("[]")]
+    except ValueError:
+        pass
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _check(host: str, addresses: Iterable[str], allow: Sequence[Network]) -> str:
+    addresses = list(addresses)
+    good = [a for a in addresses if permitted(a, allow)]
+    if not good:
+        raise PrivateAddressError(host, addresses[0] if addresses else "nothing")
+    return good[0]
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to checked addresses."""
+
+    def __init__(
+        self,
+        inner: httpcore.AsyncNetworkBackend,
+        allow: Sequence[Network],
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.inner, self.allow, self.resolver = inner, list(allow), resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await self.resolver(host, port)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        address = _check(host, addresses, self.allow)
+        return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise PrivateAddressError("unix socket", "a local socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class GuardedSyncBackend(httpcore.NetworkBackend):
+    """The same, for the synchronous client that fetches pages given to `ingest`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, allow: Sequence[Network]) -> None:
+        self.inner, self.allow = inner, list(allow)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            addresses = [host.strip("[]")]
+        except ValueError:
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except socket.gaierror as exc:
+                raise httpcore.ConnectError(str(exc)) from exc
+            addresses = list(dict.fromkeys(i[4][0] for i in infos))
+        address = _check(host, addresses, self.allow)
+        return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise PrivateAddressError("unix socket", "a local socket")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def guard(
+    client: httpx.AsyncClient | httpx.Client,
+    allow: Sequence[Network],
+    resolver: Resolver | None = None,
+) -> None:
+    """Put the guard into a client's transport. httpx 0.28 has no public hook for the
+    network backend, so this reaches into its transport's connection pool; the tests fail
+    loudly if a future httpx moves it."""
+    pool = client._transport._pool  # type: ignore[union-attr]
+    if isinstance(client, httpx.AsyncClient):
+        pool._network_backend = GuardedBackend(
+            pool._network_backend, allow, resolver or system_resolver
+        )
+    else:
+        pool._network_backend = GuardedSyncBackend(pool._network_backend, allow)

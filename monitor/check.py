@@ -54,6 +54,7 @@ import secrets
 import socket
 import ssl
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -216,11 +217,34 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
 
 
 async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
+    """At most `cap` *decoded* bytes of the body.
+
+    Decoding is done here, from the raw stream, with zlib's `max_length`: httpx would
+    inflate each compressed chunk whole, and a 64 KiB chunk of a compression bomb inflates
+    to tens of megabytes. Only gzip and deflate are asked for (Accept-Encoding); a body in
+    another encoding is not decoded at all.
+    """
+    encoding = resp.headers.get("content-encoding", "").strip().lower()
     buf = bytearray()
-    async for chunk in resp.aiter_bytes():
-        buf += chunk
-        if len(buf) >= cap:
-            break
+    if encoding in ("", "identity"):
+        async for chunk in resp.aiter_raw():
+            buf += chunk[: cap - len(buf)]
+            if len(buf) >= cap:
+                break
+        return bytes(buf)
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return b""
+    inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    try:
+        async for chunk in resp.aiter_raw():
+            data = chunk
+            while data and len(buf) < cap:
+                buf += inflate.decompress(data, cap - len(buf))
+                data = inflate.unconsumed_tail
+            if len(buf) >= cap:
+                break
+    except zlib.error:
+        pass  # a corrupt stream: judge what was readable
     return bytes(buf[:cap])
 
 
@@ -376,6 +400,7 @@ def make_client(cfg: CheckSettings) -> httpx.AsyncClient:
             "User-Agent": cfg.agent(),
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
             "Accept-Language": "en;q=1.0, ru;q=0.8, *;q=0.5",
+            "Accept-Encoding": "gzip, deflate",  # decoded here, with a cap (_read_capped)
         },
         timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout, pool=None),
         limits=httpx.Limits(

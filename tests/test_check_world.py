@@ -134,3 +134,18 @@ def test_per_host_rate_is_respected(world: World) -> None:
     elapsed = time.perf_counter() - t0
     assert all(r.verdict is Verdict.ALIVE for r in results)
     assert elapsed >= 0.45  # 6 requests at 10/s: at least 5 intervals of 0.1 s
+
+
+def test_compression_bomb_is_read_only_up_to_the_cap(world: World) -> None:
+    import tracemalloc
+
+    ok = check([world.url("/gzipped.html")], make_settings())[0]
+    assert ok.verdict is Verdict.ALIVE and ok.page_title == "Kazak Women Sold as Sex Slaves | IWPR"
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    (r,) = check([world.url("/bomb.html")], make_settings())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert time.perf_counter() - t0 < 10
+    assert r.verdict is Verdict.ALIVE  # 200 with nothing readable: no cue of anything else
+    assert peak < 16 * 1024 * 1024  # 200 MB inflated would be 200 MB; we hold ~256 KiB

@@ -7,6 +7,9 @@ sockets, so the checker's whole stack (httpx, TLS, redirects, streaming) is exer
 
 from __future__ import annotations
 
+import functools
+import gzip
+import io
 import socket
 import ssl
 import threading
@@ -62,6 +65,16 @@ their wildest dreams.</p>
 <p><a href="/gone"><b>Atyrau authorities plan to prevent human trafficking</b></a><br>
 Kazinform, July 14, 2006<br>[accessed 16 February 2011]</p>
 </body></html>"""
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
+        block = b"\0" * (1 << 20)
+        for _ in range(200):
+            gz.write(block)
+    return out.getvalue()
 
 
 class World:
@@ -288,6 +301,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(302, f"/chain/{n + 1}")
         elif path == "/to-mailto":
             self._redirect(302, "mailto:editor@example.org")
+        elif path == "/bomb.html":
+            # 200 MB of zeros gzipped to ~200 KB, labelled as HTML
+            self._send(200, gzip_bomb(), "text/html", headers={"Content-Encoding": "gzip"})
+        elif path == "/gzipped.html":
+            body = gzip.compress(ARTICLE.encode())
+            self._send(200, body, "text/html; charset=utf-8", headers={"Content-Encoding": "gzip"})
         elif path == "/huge.html":
             self._stream(50 * 1024 * 1024, "text/html")
         elif path == "/big.pdf":

@@ -684,6 +684,20 @@ def patch(
     sys.exit(EXIT_OK)
 
 
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.pass_obj
+def backup(app: App, path: str, force: bool) -> None:
+    """Copy the SQLite database to PATH, consistently, even while `serve` is writing."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise UserError(f"{path} exists; use --force to replace it")
+    app.store.backup(target)
+    app.note(f"backup written to {path} ({target.stat().st_size:,} bytes)")
+    sys.exit(EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:

@@ -770,3 +770,29 @@ class Store:
                 .order_by(UrlCheck.checked_at, UrlCheck.id)
             )
             return [(u, t, st or "unverified") for u, t, st in s.exec(q)]  # type: ignore[misc]
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the SQLite database, safe while the daemon writes (SQLite's
+        online backup API, page by page); PostgreSQL has pg_dump for that."""
+        import sqlite3
+
+        url = make_url(str(self.engine.url))
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            raise StoreError(
+                "monitor backup copies SQLite files; for PostgreSQL use "
+                "pg_dump --format=custom --file=monitor.dump <database>"
+            )
+        target = target.expanduser()
+        tmp = target.with_name(target.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        try:
+            src = sqlite3.connect(url.database, timeout=30)
+            dst = sqlite3.connect(tmp)
+            with dst:
+                src.backup(dst, pages=256, sleep=0.01)
+            dst.close()
+            src.close()
+            tmp.replace(target)
+        except (sqlite3.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"backup to {target} failed: {exc}") from None

@@ -262,3 +262,53 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     )
     r = subprocess.run([tool, "verify", str(bad)], capture_output=True, text=True, timeout=60)
     assert "bogus" in r.stderr
+
+
+def test_backup_while_writing(tmp_path: Path) -> None:
+    """The SQLite online backup gives a consistent copy while another connection writes."""
+    import threading
+
+    db = tmp_path / "live.sqlite"
+    store = open_store(f"sqlite:///{db}")
+    links = tmp_path / "l.urls"
+    links.write_text("".join(f"http://h{i}.example/p\n" for i in range(500)))
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            links.write_text("".join(f"http://h{i}.example/p\n" for i in range(n % 300, 500)))
+            api.ingest(store, [str(links)], make_settings())
+            n += 37
+
+    t = threading.Thread(target=writer)
+    t.start()
+    time.sleep(0.3)
+    try:
+        store.backup(tmp_path / "copy.sqlite")
+    finally:
+        stop.set()
+        t.join(30)
+    with sqlite3.connect(tmp_path / "copy.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM url").fetchone()[0] == 500
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_DATABASE__URL"] = f"sqlite:///{db}"
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "backup", str(tmp_path / "copy.sqlite")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "exists; use --force" in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "backup", "--force", str(tmp_path / "copy.sqlite")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0 and "backup written" in r.stderr
+    store.close()

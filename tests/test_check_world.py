@@ -149,3 +149,13 @@ def test_compression_bomb_is_read_only_up_to_the_cap(world: World) -> None:
     assert time.perf_counter() - t0 < 10
     assert r.verdict is Verdict.ALIVE  # 200 with nothing readable: no cue of anything else
     assert peak < 16 * 1024 * 1024  # 200 MB inflated would be 200 MB; we hold ~256 KiB
+
+
+@pytest.mark.parametrize("path", ["/drip", "/endless-headers"])
+def test_slow_drip_hits_the_overall_deadline(world: World, path: str) -> None:
+    """A byte every 0.3 s never trips a 1 s read timeout; the per-URL deadline ends it."""
+    t0 = time.perf_counter()
+    (r,) = check([world.url(path)], make_settings(read_timeout=1.0, timeout=2.0, retries=0))
+    elapsed = time.perf_counter() - t0
+    assert r.verdict is Verdict.TRANSIENT and "timed out" in r.reason and "2 s" in r.reason
+    assert 1.9 <= elapsed < 5

@@ -301,6 +301,29 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(302, f"/chain/{n + 1}")
         elif path == "/to-mailto":
             self._redirect(302, "mailto:editor@example.org")
+        elif path == "/drip":
+            # headers at once, then a byte every 0.3 s: a read timeout alone never fires
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(60):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass
+        elif path == "/endless-headers":
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for i in range(60):
+                    self.wfile.write(f"X-Filler-{i}: {'y' * 50}\r\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass
+            self.close_connection = True
         elif path == "/bomb.html":
             # 200 MB of zeros gzipped to ~200 KB, labelled as HTML
             self._send(200, gzip_bomb(), "text/html", headers={"Content-Encoding": "gzip"})

@@ -45,6 +45,29 @@ def test_simhash_small_edit_is_near_and_other_text_is_far() -> None:
     assert simhash("too short") is None
 
 
+def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
+    import hashlib
+    import random
+
+    def textbook(text: str) -> int:
+        words = text.lower().split()
+        weights = [0] * 64
+        for i in range(len(words) - 2):
+            digest = hashlib.blake2b(" ".join(words[i : i + 3]).encode(), digest_size=8).digest()
+            h = int.from_bytes(digest, "little")
+            for bit in range(64):
+                weights[bit] += 1 if h >> bit & 1 else -1
+        return sum(1 << b for b in range(64) if weights[b] > 0)
+
+    rng = random.Random(5)
+    for _ in range(30):
+        text = " ".join(
+            rng.choice(["kazak", "women", "sold", "as", "sex", "slaves"])
+            for _ in range(rng.randint(3, 300))
+        )
+        assert simhash(text) == textbook(text)
+
+
 def test_title_similarity_finds_the_title_in_headings_or_text() -> None:
     m = title_similarity(
         ["Kazak Women Sold as Sex Slaves"], "IWPR | Home", ["Kazak women sold as sex slaves"], ""

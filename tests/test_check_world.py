@@ -159,3 +159,53 @@ def test_slow_drip_hits_the_overall_deadline(world: World, path: str) -> None:
     elapsed = time.perf_counter() - t0
     assert r.verdict is Verdict.TRANSIENT and "timed out" in r.reason and "2 s" in r.reason
     assert 1.9 <= elapsed < 5
+
+
+def test_a_server_that_never_answers_does_not_starve_other_hosts(world: World) -> None:
+    """A host that accepts every connection and never answers: its URLs end at the
+    deadline, and the other hosts' checks are not held up behind them."""
+    import socket
+    import threading
+
+    hung = socket.socket()
+    hung.bind(("127.0.0.12", 0))
+    hung.listen(512)
+    port = hung.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        hung.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(hung.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    bad = [f"http://127.0.0.12:{port}/p{i}" for i in range(40)]
+    good = [world.url(f"/article/unstarved-{i}") for i in range(5)]
+    finished: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def note(r) -> None:  # noqa: ANN001
+        finished[r.url] = time.perf_counter() - t0
+
+    try:
+        results = check(
+            bad + good,
+            make_settings(
+                read_timeout=1.0, timeout=1.5, retries=0, per_host_concurrency=8, concurrency=16
+            ),
+            on_result=note,
+        )
+    finally:
+        stop.set()
+        for s in held:
+            s.close()
+        hung.close()
+    by = {r.url: r for r in results}
+    assert all(by[u].verdict is Verdict.ALIVE for u in good)
+    assert all(by[u].verdict is Verdict.TRANSIENT for u in bad)
+    assert max(finished[u] for u in good) < 1.5  # not queued behind the hung host
+    assert time.perf_counter() - t0 < 15  # 40 hung URLs, 8 at a time, 1.5 s each: ~7.5 s

@@ -188,7 +188,7 @@ def test_a_server_that_never_answers_does_not_starve_other_hosts(world: World) -
     finished: dict[str, float] = {}
     t0 = time.perf_counter()
 
-    def note(r) -> None:  # noqa: ANN001
+    def note(r) -> None:
         finished[r.url] = time.perf_counter() - t0
 
     try:

@@ -49,14 +49,26 @@ def permitted(address: str, allow: Sequence[Network]) -> bool:
     )  # fmt: skip
 
 
-async def system_resolver(host: str, port: int) -> list[str]:
+def _literal(host: str) -> list[str] | None:
+    """[host] when it is an IP address already (no lookup), else None."""
+    bare = host.strip("[]")
     try:
-        ipaddress.ip_address(host.strip("[]"))
-        return [host.strip("[]")]
+        ipaddress.ip_address(bare)
     except ValueError:
-        pass
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return None
+    return [bare]
+
+
+def _addresses(infos: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    literal = _literal(host)
+    if literal is not None:
+        return literal
+    loop = asyncio.get_running_loop()
+    return _addresses(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
 
 
 def _check(host: str, addresses: Iterable[str], allow: Sequence[Network]) -> str:
@@ -114,15 +126,12 @@ class GuardedSyncBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-            addresses = [host.strip("[]")]
-        except ValueError:
+        addresses = _literal(host)
+        if addresses is None:
             try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                addresses = _addresses(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
             except socket.gaierror as exc:
                 raise httpcore.ConnectError(str(exc)) from exc
-            addresses = list(dict.fromkeys(i[4][0] for i in infos))
         address = _check(host, addresses, self.allow)
         return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
 

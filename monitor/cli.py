@@ -387,6 +387,74 @@ def serve(app: App) -> None:
     sys.exit(EXIT_OK)
 
 
+def _distributed(app: App) -> Any:
+    """The distributed module, or a clear message when its extra or PostgreSQL is missing."""
+    try:
+        from monitor import distributed
+    except ImportError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        distributed.conninfo(app.settings.database.url)
+    except distributed.DistributedError as exc:
+        raise UserError(str(exc)) from None
+    return distributed
+
+
+@cli.command()
+@click.option("--concurrency", type=int, help="Host batches at once ([distributed] default).")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty instead of waiting.")
+@click.pass_obj
+def worker(app: App, concurrency: int | None, burst: bool) -> None:
+    """Check host batches queued by `monitor dispatch` (distributed mode, PostgreSQL).
+
+    Run as many as you like, on any machines that reach the database; one host is never
+    checked by two workers at once. Stops cleanly on SIGTERM/SIGINT.
+    """
+    dist = _distributed(app)
+    if app.verbose == 0:
+        logging.getLogger("monitor").setLevel(logging.INFO)
+    try:
+        asyncio.run(dist.run_worker(app.settings, app.store, concurrency, wait=not burst))
+    except dist.DistributedError as exc:
+        raise UserError(str(exc)) from None
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.option("--every", type=float, help="Dispatch again every this many seconds (a daemon).")
+@click.option(
+    "--until-done",
+    is_flag=True,
+    help="Keep dispatching until nothing is due and every queued batch is finished.",
+)
+@click.pass_obj
+def dispatch(app: App, every: float | None, until_done: bool) -> None:
+    """Queue one batch per host of the URLs due now, for `monitor worker`s to check.
+
+    Also hands back the batches of workers that died (no heartbeat) and closes finished runs.
+    """
+    dist = _distributed(app)
+
+    def said(s: Any) -> None:
+        if s.jobs or s.retried or s.closed_runs or not (every or until_done):
+            app.note(
+                f"queued {s.urls} URLs in {s.jobs} host batches"
+                + (f" (run {s.run_id})" if s.run_id else "")
+                + f"; {s.active} batches queued or running"
+                + (f"; {s.hosts_waiting} hosts still waiting" if s.hosts_waiting else "")
+                + (f"; {s.retried} batches of dead workers handed back" if s.retried else "")
+                + (f"; run {', '.join(map(str, s.closed_runs))} finished" if s.closed_runs else "")
+            )
+
+    try:
+        asyncio.run(dist.dispatch(app.settings, app.store, every, until_done, said))
+    except dist.DistributedError as exc:
+        raise UserError(str(exc)) from None
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(EXIT_OK)
+
+
 def _archive_summary(app: App, summary: api.ArchiveSummary) -> None:
     for fb in summary.lookups:
         where = fb.chosen.archive_url if fb.chosen else "no verified copy"

@@ -279,6 +279,26 @@ class ArchiveSettings(_Section):
         )
 
 
+class DistributedSettings(_Section):
+    """Many worker machines (PostgreSQL only, `pip install 'monitor[distributed]'`)."""
+
+    enabled: bool = Field(
+        False, description="serve dispatches host batches to `monitor worker`s instead of checking"
+    )
+    batch_seconds: float = Field(
+        120.0, gt=0, description="target length of one host batch at that host's rate"
+    )
+    max_batch: int = Field(500, ge=1, le=100_000, description="URLs in one host batch at most")
+    worker_concurrency: int = Field(32, ge=1, le=1000, description="host batches per worker")
+    poll_seconds: float = Field(
+        1.0, gt=0, description="how often an idle worker looks for jobs a host lock held back"
+    )
+    heartbeat_seconds: float = Field(5.0, gt=0, description="worker heartbeat interval")
+    stalled_seconds: float = Field(
+        30.0, gt=0, description="a worker silent this long is dead: its batch is retried"
+    )
+
+
 class Settings(BaseSettings):
     """All settings. Sections mirror the TOML tables."""
 
@@ -294,6 +314,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
     _source: str = PrivateAttr("built-in defaults")
 

@@ -263,20 +263,79 @@ class Store:
 
     def due_urls(self, now: dt.datetime, everything: bool = False) -> list[str]:
         """URLs cited by at least one live citation whose next check is due."""
+        q = self._due_filter(select(Url.url), None if everything else now)
+        with self.session() as s:
+            return list(s.exec(q.order_by(Url.host, Url.id)))
+
+    def _due_filter(self, q: Any, now: dt.datetime | None) -> Any:
+        """Cited by at least one live citation and, unless `now` is None, due by `now`."""
         cited = (
             select(Citation.url_id)
             .where(col(Citation.removed_at).is_(None), col(Citation.url_id).is_not(None))
             .distinct()
         )
-        q = select(Url.url).where(col(Url.id).in_(cited))
-        if not everything:
-            q = q.where(or_(col(Url.next_due_at).is_(None), col(Url.next_due_at) <= now))
-        with self.session() as s:
-            return list(s.exec(q.order_by(Url.host, Url.id)))
+        q = q.where(col(Url.id).in_(cited))
+        if now is None:
+            return q
+        return q.where(or_(col(Url.next_due_at).is_(None), col(Url.next_due_at) <= now))
 
-    def start_run(self) -> int:
+    def due_batches(
+        self,
+        now: dt.datetime,
+        per_host: int,
+        busy: Iterable[int] = (),
+        skip_hosts: Iterable[str] = (),
+    ) -> dict[str, list[int]]:
+        """For each host with due URLs, the ids of its first `per_host` due URLs, leaving out
+        URL ids already in a job (`busy`) and hosts that already have one waiting.
+
+        A window function caps each host in SQL, so a host with a million due URLs costs a
+        batch, not a million rows in memory.
+        """
+        busy_ids, skip = set(busy), set(skip_hosts)
+        rank = func.row_number().over(partition_by=Url.host, order_by=Url.id).label("rank")
+        inner = self._due_filter(select(Url.id, Url.host, rank), now).subquery()
+        # busy URLs are at most one running batch per host: fetch enough to skip past them
+        q = select(inner.c.id, inner.c.host).where(inner.c.rank <= 2 * per_host)
+        out: dict[str, list[int]] = defaultdict(list)
+        with self.session() as s:
+            for uid, host in s.execute(q.order_by(inner.c.host, inner.c.id)):
+                if host in skip or uid in busy_ids or len(out[host]) >= per_host:
+                    continue
+                out[host].append(uid)
+        return {h: ids for h, ids in out.items() if ids}
+
+    def still_due(self, ids: Sequence[int], now: dt.datetime) -> list[str]:
+        """Which of these URL ids are still due and cited, as URLs (a retried or repeated
+        job must not check what another job already checked)."""
+        out: list[str] = []
+        with self.session() as s:
+            for i in range(0, len(ids), 1000):
+                q = self._due_filter(select(Url.url), now).where(
+                    col(Url.id).in_(list(ids[i : i + 1000]))
+                )
+                out.extend(s.exec(q.order_by(Url.id)))
+        return out
+
+    def open_runs(self, status: str) -> list[int]:
+        with self.session() as s:
+            return list(s.exec(select(Run.id).where(Run.status == status)))  # type: ignore[arg-type]
+
+    def close_run_from_checks(self, run_id: int, status: str = "done") -> Counter[str]:
+        """Finish a run whose checks were written by other processes: count them."""
+        with self.session() as s:
+            rows = s.exec(
+                select(UrlCheck.verdict, func.count())
+                .where(UrlCheck.run_id == run_id)
+                .group_by(UrlCheck.verdict)
+            )
+            counts: Counter[str] = Counter({v: n for v, n in rows})
+        self.finish_run(run_id, counts, status)
+        return counts
+
+    def start_run(self, status: str = "running") -> int:
         with self.session() as s, s.begin():
-            run = Run()
+            run = Run(status=status)
             s.add(run)
             s.flush()
             assert run.id is not None

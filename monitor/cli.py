@@ -378,6 +378,8 @@ def serve(app: App) -> None:
     from monitor.lock import LockError
     from monitor.service import serve_forever
 
+    if app.settings.distributed.enabled:
+        _distributed(app)  # fail now, clearly, not at the first dispatch
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
     try:

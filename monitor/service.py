@@ -140,9 +140,32 @@ async def _guarded(name: str, coro_fn: object) -> None:
             CTX.active.discard(task)  # type: ignore[arg-type]
 
 
+async def dispatch_once(store: Store, settings: Settings) -> None:
+    """Distributed mode: queue host batches for the workers instead of checking here; the
+    archive lookups for what the workers found dead stay with this one process, so the
+    archive's rate limit holds fleet-wide."""
+    from monitor import distributed  # the optional extra: only imported in this mode
+
+    s = await distributed.dispatch(settings, store)
+    log.info(
+        "dispatched %d URLs in %d host batches; %d queued or running; %d handed back",
+        s.urls,
+        s.jobs,
+        s.active,
+        s.retried,
+    )
+    if settings.archive.endpoints:
+        await api.archive_async(store, settings)
+    if settings.archive.save.enabled:
+        await api.save_async(store, settings)
+
+
 async def job_check_due() -> None:
     async def body() -> None:
-        await run_once(CTX.store, CTX.settings)
+        if CTX.settings.distributed.enabled:
+            await dispatch_once(CTX.store, CTX.settings)
+        else:
+            await run_once(CTX.store, CTX.settings)
 
     await _guarded("check", body)
 

@@ -163,3 +163,12 @@ def test_worker_refuses_sqlite_with_a_clear_message(tmp_path: Path) -> None:
     assert p.returncode == 2
     assert "distributed mode needs PostgreSQL" in out
     assert "Traceback" not in out
+
+
+def test_serve_in_distributed_mode_refuses_sqlite(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path / 'm.sqlite'}")
+    cfg.write_text(cfg.read_text("utf-8") + "enabled = true\n", "utf-8")  # [distributed] is last
+    p = _monitor(cfg, "serve")
+    out, _ = p.communicate(timeout=60)
+    assert p.returncode == 2, out
+    assert "distributed mode needs PostgreSQL" in out

@@ -662,7 +662,7 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
             first = write_report(store, settings, now, formats, start)
             app.note(f"report written to {first.parent}")
         else:
-            r = build_report(store, rule_of(settings.check), start)
+            r = build_report(store, rule_of(settings.check), start, settings.report.max_items, now)
             text = render(r, formats[0])
             if out:
                 Path(out).parent.mkdir(parents=True, exist_ok=True)

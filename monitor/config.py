@@ -217,6 +217,9 @@ class ReportSettings(_Section):
         default_factory=lambda: ["md", "html", "json", "csv"],
         description="what the weekly report writes",
     )
+    max_items: int = Field(
+        1000, ge=1, description="citations listed per section (counts are always complete)"
+    )
     email: EmailSettings = Field(default_factory=EmailSettings)
 
 

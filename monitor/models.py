@@ -33,6 +33,8 @@ class Document(SQLModel, table=True):
 class Url(SQLModel, table=True):
     """A normalised cited URL, checked once however often it is cited."""
 
+    __table_args__ = (Index("ix_url_status_since", "status", "status_since"),)
+
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True, index=True)
     host: str = Field(index=True)
@@ -48,6 +50,9 @@ class Url(SQLModel, table=True):
     first_failure_at: dt.datetime | None = None
     consecutive_failures: int = 0
     status: str = Field(default="unchecked", index=True, description="due.Status")
+    status_since: dt.datetime | None = Field(
+        default=None, description="when the current status began (reports: what changed)"
+    )
 
 
 class Citation(SQLModel, table=True):
@@ -86,7 +91,10 @@ class UrlCheck(SQLModel, table=True):
     """One check of one URL: append-only history."""
 
     __tablename__ = "url_check"
-    __table_args__ = (Index("ix_url_check_url_time", "url_id", "checked_at"),)
+    __table_args__ = (
+        Index("ix_url_check_url_time", "url_id", "checked_at"),
+        Index("ix_url_check_checked_at", "checked_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     url_id: int = Field(foreign_key="url.id")

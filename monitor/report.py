@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from jinja2 import Environment, StrictUndefined
+from sqlalchemy import and_
+from sqlmodel import col
 
 from monitor.config import EmailSettings
 from monitor.due import Confirmation, Status, describe
@@ -81,6 +83,12 @@ class Report:
     newly_recovered: list[Item] = field(default_factory=list)
     broken_here: list[Item] = field(default_factory=list)  # "[here]" links that do not work
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
+    section_totals: dict[str, int] = field(default_factory=dict)  # before the max_items cap
+    max_items: int = 1000
+
+    def total(self, name: str) -> int:
+        """How many items a section has, listed or not."""
+        return self.section_totals.get(name, len(getattr(self, name)))
 
 
 def _item(
@@ -144,82 +152,85 @@ def build_report(
     store: Store,
     rule: Confirmation = Confirmation(),  # noqa: B008
     since: dt.datetime | None = None,
+    max_items: int = 1000,
+    now: dt.datetime | None = None,
 ) -> Report:
-    rows = store.citation_rows()
-    verified = store.verified_dates()
-    archives = store.archive_links({u.id for _, u, _ in rows if u is not None and u.id})
-    fallbacks = store.fallbacks({u.url for _, u, _ in rows if u is not None})
-    docs: dict[int, DocumentSummary] = {}
+    """The report from aggregate queries: counts are exact however large the database;
+    each section lists at most `max_items` citations (its heading gives the full count),
+    so a million-URL report takes seconds and bounded memory."""
+    now = now or dt.datetime.now(dt.UTC)
+    docs: list[DocumentSummary] = []
     totals: Counter[str] = Counter()
-    dead, failing, recovered, moved, unverifiable, refreshed = [], [], [], [], [], []
     unlinked = 0
-    for c, u, d in rows:
-        summary = docs.setdefault(
-            d.id,  # type: ignore[arg-type]
-            DocumentSummary(d.source, d.title, 0, 0, Counter()),
-        )
-        summary.citations += 1
-        if u is None:
-            summary.unlinked += 1
-            unlinked += 1
-            continue
-        verdict = u.last_verdict or UNCHECKED
-        summary.counts[verdict] += 1
-        totals[verdict] += 1
-        links = archives.get(u.id, [])  # type: ignore[arg-type]
-        item = _item(c, u, d, links, fallbacks.get(u.url), rule)
-        status = Status(u.status)
-        if status is Status.DEAD:
-            dead.append(item)
-        elif status is Status.FAILING:
-            failing.append(item)
-        elif status is Status.RECOVERED:
-            recovered.append(item)
-        if verdict == Verdict.MOVED:
-            moved.append(item)
-        elif verdict in (Verdict.TRANSIENT, Verdict.BLOCKED):
-            unverifiable.append(item)
-        day = verified.get(c.id)  # type: ignore[arg-type]
-        if day is not None:
-            stamps = [AccessStamp.from_dict(s) for s in c.stamps]
-            last = newest(stamps)
-            if last is None or last.date < day:  # type: ignore[operator]
-                refreshed.append(
-                    Refresh(
-                        c.title,
-                        d.source,
-                        u.url,
-                        last.raw if last else "(none)",
-                        day,
-                        format_stamp(day, last.raw if last else None),
-                    )
-                )
-    now = dt.datetime.now(dt.UTC)
-    history = store.status_history()
-    died, came_back = transitions(history, "dead"), transitions(history, "recovered")
+    for d, verdicts, _, un in store.citation_counts():
+        docs.append(DocumentSummary(d.source, d.title, sum(verdicts.values()) + un, un, verdicts))
+        totals.update(verdicts)
+        unlinked += un
     start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
-    newly_dead = [i for i in dead if died.get(i.url, start) > start]
-    newly_recovered = [i for i in recovered if came_back.get(i.url, start) > start]
+    wheres = {
+        "dead": col(Url.status) == Status.DEAD.value,
+        "failing": col(Url.status) == Status.FAILING.value,
+        "recovered": col(Url.status) == Status.RECOVERED.value,
+        "moved": col(Url.last_verdict) == Verdict.MOVED.value,
+        "unverifiable": col(Url.last_verdict).in_([Verdict.TRANSIENT.value, Verdict.BLOCKED.value]),
+        "newly_dead": and_(col(Url.status) == Status.DEAD.value, col(Url.status_since) > start),
+        "newly_recovered": and_(
+            col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
+        ),
+    }
+    found = {name: store.section(w, max_items) for name, w in wheres.items()}
+    url_ids = {u.id for _, rows in found.values() for _, u, _ in rows}
+    archives = store.archive_links(url_ids)  # type: ignore[arg-type]
+    fallbacks = store.fallbacks({u.url for _, rows in found.values() for _, u, _ in rows})
+    sections = {
+        name: [
+            _item(c, u, d, archives.get(u.id, []), fallbacks.get(u.url), rule)  # type: ignore[arg-type]
+            for c, u, d in rows
+        ]
+        for name, (_, rows) in found.items()
+    }
+    refreshed_total, picked = store.refreshable(max_items)
+    refreshed = []
+    for c, u, d, day in picked:
+        last = newest([AccessStamp.from_dict(x) for x in c.stamps])
+        refreshed.append(
+            Refresh(
+                c.title,
+                d.source,
+                u.url,
+                last.raw if last else "(none)",
+                day,
+                format_stamp(day, last.raw if last else None),
+            )
+        )
     broken = [
-        i for i in dead + failing + recovered if any(a.verified is False for a in i.page_links)
+        i
+        for name in ("dead", "failing", "recovered")
+        for i in sections[name]
+        if any(a.verified is False for a in i.page_links)
     ]
+    totals_of = {name: n for name, (n, _) in found.items()}
+    totals_of["broken_here"] = len(broken)
+    totals_of["refreshed"] = refreshed_total
     return Report(
         since=since,
-        newly_dead=newly_dead,
-        newly_recovered=newly_recovered,
+        newly_dead=sections["newly_dead"],
+        newly_recovered=sections["newly_recovered"],
         broken_here=broken,
-        trend=weekly_trend(history, now),
+        trend=store.weekly_counts(now),
         generated_at=now,
-        documents=list(docs.values()),
+        documents=docs,
         totals=totals,
-        dead=dead,
-        failing=failing,
-        recovered=recovered,
-        moved=moved,
-        unverifiable=unverifiable,
+        dead=sections["dead"],
+        failing=sections["failing"],
+        recovered=sections["recovered"],
+        moved=sections["moved"],
+        unverifiable=sections["unverifiable"],
         refreshed=refreshed,
         unlinked=unlinked,
         rule=rule,
+        section_totals=totals_of,
+        max_items=max_items,
     )
 
 
@@ -227,6 +238,12 @@ def _md_escape(text: str | None) -> str:
     if not text:
         return "(untitled)"
     return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def counted(r: Report, name: str) -> str:
+    """A section's count for its heading, saying when the list is cut at max_items."""
+    total, shown = r.total(name), len(getattr(r, name))
+    return f"{total}" if total == shown else f"{total:,}; the first {shown:,} listed"
 
 
 def _env() -> Environment:
@@ -239,6 +256,7 @@ def _env() -> Environment:
     )
     env.filters["md"] = _md_escape
     env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
+    env.globals["counted"] = counted
     return env
 
 
@@ -294,6 +312,8 @@ def to_json(r: Report) -> dict[str, object]:
         "confirmation": {"checks": r.rule.checks, "days": r.rule.days},
         "totals": dict(r.totals),
         "unlinked": r.unlinked,
+        # full counts of each section; the lists stop at max_items
+        "section_totals": {n: r.total(n) for n in (*SECTIONS, "refreshed")},
         "documents": [
             {
                 "source": d.source,
@@ -425,6 +445,7 @@ def render_html(r: Report) -> str:
 
     env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
     env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
+    env.globals["counted"] = counted
     text = resources.files("monitor.templates").joinpath("report.html.j2").read_text("utf-8")
     bars = {d.source: Markup(svg_bar(dict(d.counts))) for d in r.documents}
     return env.from_string(text).render(

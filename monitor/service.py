@@ -64,7 +64,7 @@ def write_report(
     (the formats of `[report] formats`); e-mailed when `[report.email]` is set up.
     Returns the first file written."""
     since = since or store.job_last(REPORT_JOB)
-    report = build_report(store, rule_of(settings.check), since)
+    report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
     written = []
     for fmt in formats or settings.report.formats:
         out = Path(settings.report.dir) / f"report-{now:%Y-%m-%d}.{fmt}"

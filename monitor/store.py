@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, or_
+from sqlalchemy import Engine, case, create_engine, event, func, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -436,6 +436,8 @@ class Store:
                 u.first_failure_at = st.first_failure_at
                 u.last_good_at = st.last_good_at
                 u.next_due_at = st.next_due_at
+                if u.status != st.status.value or u.status_since is None:
+                    u.status_since = r.checked_at
                 u.status = st.status.value
                 u.last_checked_at = r.checked_at
                 u.last_verdict = r.verdict.value
@@ -774,7 +776,7 @@ class Store:
                 row.last_at = when
 
     def due_count(self, now: dt.datetime) -> int:
-        return len(self.due_urls(now))
+        return self.due_total(now)
 
     def prune(self, keep_days: float, now: dt.datetime) -> int:
         """Delete checks older than `keep_days`, keeping each URL's latest; then compact."""
@@ -819,6 +821,126 @@ class Store:
                 .where(Citation.document_id == document_id, ArchiveLink.source == "page")
             )
             return {a.archive_url: a for a in s.exec(q)}
+
+    # ------------------------------------------------------------ reports at scale
+
+    def citation_counts(self) -> list[tuple[Document, Counter[str], Counter[str], int]]:
+        """Per page: citations by last verdict, by status, and unlinked ones; one GROUP BY,
+        so a million citations cost one indexed scan, not a million objects."""
+        q = (
+            select(
+                Citation.document_id,
+                Url.last_verdict,
+                Url.status,
+                col(Citation.url_id).is_(None),
+                func.count(),
+            )
+            .outerjoin(Url, col(Url.id) == Citation.url_id)
+            .where(col(Citation.removed_at).is_(None))
+            .group_by(
+                Citation.document_id, Url.last_verdict, Url.status, col(Citation.url_id).is_(None)
+            )
+        )
+        verdicts: dict[int, Counter[str]] = defaultdict(Counter)
+        statuses: dict[int, Counter[str]] = defaultdict(Counter)
+        unlinked: Counter[int] = Counter()
+        with self.session() as s:
+            docs = list(s.exec(select(Document).order_by(Document.id)))
+            for doc_id, verdict, status, no_url, n in s.execute(q):
+                if no_url:
+                    unlinked[doc_id] += n
+                else:
+                    verdicts[doc_id][verdict or "unchecked"] += n
+                    statuses[doc_id][status or "unchecked"] += n
+        return [(d, verdicts[d.id], statuses[d.id], unlinked[d.id]) for d in docs]  # type: ignore[index]
+
+    def section(self, where: Any, limit: int) -> tuple[int, list[tuple[Citation, Url, Document]]]:
+        """Citations whose URL matches `where`: how many, and the first `limit` of them."""
+        base = (
+            select(Citation, Url, Document)
+            .join(Url, col(Url.id) == Citation.url_id)
+            .join(Document, col(Document.id) == Citation.document_id)
+            .where(col(Citation.removed_at).is_(None), where)
+        )
+        counted = (
+            select(func.count())
+            .select_from(Citation)
+            .join(Url, col(Url.id) == Citation.url_id)
+            .where(col(Citation.removed_at).is_(None), where)
+        )
+        with self.session() as s:
+            total = s.exec(counted).one()
+            rows = list(s.exec(base.order_by(Citation.document_id, Citation.position).limit(limit)))
+        return total, rows  # type: ignore[return-value]
+
+    def refreshable(self, limit: int) -> tuple[int, list[tuple[Citation, Url, Document, dt.date]]]:
+        """Citations whose newest verified access is newer than their newest stamp: how many,
+        and the first `limit` with that date. The newest stamp is read from the stamps JSON
+        in SQL (json_each / json_array_elements), so nothing is loaded to compare."""
+        if self.engine.dialect.name == "postgresql":
+            stamp = "(SELECT max(e->>'date') FROM json_array_elements(c.stamps) e)"
+            day = "to_char(v.day, 'YYYY-MM-DD')"
+        else:
+            stamp = "(SELECT max(json_extract(e.value, '$.date')) FROM json_each(c.stamps) e)"
+            day = "v.day"
+        body = f"""
+            FROM citation c
+            JOIN (SELECT citation_id, max(accessed_on) AS day FROM verified_access
+                  GROUP BY citation_id) v ON v.citation_id = c.id
+            WHERE c.removed_at IS NULL AND c.url_id IS NOT NULL
+              AND ({stamp} IS NULL OR {stamp} < {day})"""
+        with self.session() as s:
+            total = s.execute(text(f"SELECT count(*) {body}")).scalar_one()
+            picked = s.execute(
+                text(f"SELECT c.id, v.day {body} ORDER BY c.document_id, c.position LIMIT :n"),
+                {"n": limit},
+            ).all()
+            days = {
+                cid: (d if isinstance(d, dt.date) else dt.date.fromisoformat(d))
+                for cid, d in picked
+            }
+            rows = list(
+                s.exec(
+                    select(Citation, Url, Document)
+                    .join(Url, col(Url.id) == Citation.url_id)
+                    .join(Document, col(Document.id) == Citation.document_id)
+                    .where(col(Citation.id).in_(list(days)))
+                    .order_by(Citation.document_id, Citation.position)
+                )
+            )
+        return total, [(c, u, d, days[c.id]) for c, u, d in rows]  # type: ignore[index]
+
+    def weekly_counts(
+        self, now: dt.datetime, weeks: int = 26
+    ) -> list[tuple[dt.date, dict[str, int]]]:
+        """Checks per week (Monday) by the status they left the URL in, for the trend chart;
+        buckets are computed in SQL over the checked_at index."""
+        today = now.astimezone(dt.UTC).date()
+        monday = today - dt.timedelta(days=today.weekday())
+        starts = [monday - dt.timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+        edges = [dt.datetime.combine(d, dt.time.min, tzinfo=dt.UTC) for d in starts]
+        bucket = case(
+            *[(col(UrlCheck.checked_at) >= e, i) for i, e in reversed(list(enumerate(edges)))],
+            else_=-1,
+        )
+        q = (
+            select(bucket, UrlCheck.status, func.count())
+            .where(col(UrlCheck.checked_at) >= edges[0])
+            .group_by(bucket, UrlCheck.status)
+        )
+        out: dict[int, dict[str, int]] = defaultdict(dict)
+        with self.session() as s:
+            for i, status, n in s.execute(q):
+                if i >= 0:
+                    out[i][status or "unverified"] = n
+        if not out:
+            return []
+        first = min(out)
+        return [(starts[i], out.get(i, {})) for i in range(first, len(starts))]
+
+    def due_total(self, now: dt.datetime) -> int:
+        with self.session() as s:
+            return s.exec(self._due_filter(select(func.count()).select_from(Url), now)).one()
 
     def status_history(self) -> list[tuple[str, dt.datetime, str]]:
         """(url, checked_at, status) of every stored check, oldest first: for trends."""

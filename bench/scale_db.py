@@ -72,10 +72,11 @@ def generate(url: str, n: int, checks: int) -> None:
         c.execute(
             text(
                 "INSERT INTO citation (document_id, url_id, key, position, title, publisher,"
-                " raw_url, stamps, first_seen_at, last_seen_at)"
+                " raw_url, stamps, stamped_on, first_seen_at, last_seen_at)"
                 " SELECT (id % 200) + 1, id, url, id, 'Report ' || id, 'Publisher ' || (id % 997),"
                 " url, '[{\"raw\": \"[accessed 16 February 2011]\", \"date\": \"2011-02-16\","
-                " \"precision\": \"day\"}]', now() - interval '60 days', now() FROM url"
+                " \"precision\": \"day\"}]', '2011-02-16', now() - interval '60 days', now()"
+                " FROM url"
             )
         )
         c.execute(text("INSERT INTO run (started_at, finished_at, status, checked, counts)"
@@ -100,6 +101,13 @@ def generate(url: str, n: int, checks: int) -> None:
                 SELECT c.id, ch.id, (ch.checked_at)::date FROM citation c
                 JOIN url_check ch ON ch.url_id = c.url_id
                 WHERE ch.verdict = 'alive' AND ch.checked_at > now() - interval '15 days'"""
+            )
+        )
+        c.execute(
+            text(
+                "UPDATE citation SET verified_on = v.day FROM (SELECT citation_id,"
+                " max(accessed_on) AS day FROM verified_access GROUP BY citation_id) v"
+                " WHERE v.citation_id = citation.id"
             )
         )
         c.execute(

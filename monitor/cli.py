@@ -529,51 +529,47 @@ def status(app: App, brief: bool, fmt: str) -> None:
     """Counts by verdict per page, and every citation with its stamps and verdict."""
     store = app.store
     rule = rule_of(app.settings.check)
-    rows = store.citation_rows()
-    verified = store.verified_dates()
-    docs = {d.id: d for d in store.documents()}
-    if fmt == "json":
-        out = []
-        for c, u, d in rows:
-            out.append(
-                {
-                    "document": d.source,
-                    "position": c.position,
-                    "title": c.title,
-                    "publisher": c.publisher,
-                    "stamps": c.stamps,
-                    "url": u.url if u else None,
-                    "status": u.status if u else None,
-                    "failures": u.consecutive_failures if u else None,
-                    "verdict": u.last_verdict if u else None,
-                    "reason": u.last_reason if u else None,
-                    "verified_access": (verified[c.id].isoformat() if c.id in verified else None),
-                }
-            )
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    if fmt == "json":  # streamed: a million citations never sit in memory at once
+        out = click.get_text_stream("stdout")
+        out.write("[")
+        for n, (c, u, d) in enumerate(store.iter_citation_rows()):
+            row = {
+                "document": d.source,
+                "position": c.position,
+                "title": c.title,
+                "publisher": c.publisher,
+                "stamps": c.stamps,
+                "url": u.url if u else None,
+                "status": u.status if u else None,
+                "failures": u.consecutive_failures if u else None,
+                "verdict": u.last_verdict if u else None,
+                "reason": u.last_reason if u else None,
+                "verified_access": c.verified_on.isoformat() if c.verified_on else None,
+            }
+            out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
         return
-    if not docs:
+    counts = store.citation_counts()
+    if not counts:
         app.note("no pages yet: `monitor ingest PAGE...` adds some")
         return
-    by_doc: dict[int, list[Any]] = {}
-    for row in rows:
-        by_doc.setdefault(row[2].id, []).append(row)
+    rows = iter(() if brief else store.iter_citation_rows())
+    pending = next(rows, None)
     total: Counter[str] = Counter()
-    for doc_id, doc in docs.items():
-        items = by_doc.get(doc_id, [])
-        counts = Counter(u.status if u else "unlinked" for _, u, _ in items)
-        total.update(counts)
-        parts = ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none found"
+    for doc, _, by_status, unlinked in counts:
+        here = by_status + Counter({"unlinked": unlinked} if unlinked else {})
+        total.update(here)
+        parts = ", ".join(f"{k} {n}" for k, n in sorted(here.items())) or "none found"
         app.out.print(
-            f"[bold]{escape(doc.source)}[/]  ({doc.format}, {len(items)} citations: {parts})"
+            f"[bold]{escape(doc.source)}[/]  ({doc.format}, {sum(here.values())} citations: "
+            f"{parts})"
         )
-        if brief:
-            continue
-        for c, u, _ in items:
+        while pending is not None and pending[2].id == doc.id:
+            c, u, _ = pending
             app.out.print(f"  {c.position:3}. {escape(c.title or '(untitled)')}")
             if c.publisher:
                 app.out.print(f"       [dim]{escape(c.publisher)}[/]")
-            ver = f"; verified {verified[c.id].isoformat()}" if c.id in verified else ""
+            ver = f"; verified {c.verified_on.isoformat()}" if c.verified_on else ""
             app.out.print(f"       stamps: {_stamps_text(c.stamps)}{ver}")
             if u is not None:
                 state = describe(Status(u.status), u.consecutive_failures, rule)
@@ -581,8 +577,9 @@ def status(app: App, brief: bool, fmt: str) -> None:
                 app.out.print(f"       {escape(u.url)}  {escape(f'[{state}]')}{escape(last)}")
             else:
                 app.out.print("       (unlinked citation)")
+            pending = next(rows, None)
     parts = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
-    app.out.print(f"total: {sum(total.values())} citations on {len(docs)} page(s): {parts}")
+    app.out.print(f"total: {sum(total.values())} citations on {len(counts)} page(s): {parts}")
     from monitor.service import scheduler_status
 
     sched = scheduler_status(store, app.settings)

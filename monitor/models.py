@@ -71,6 +71,8 @@ class Citation(SQLModel, table=True):
     excerpt: str | None = None
     raw_url: str | None = None
     stamps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    stamped_on: dt.date | None = Field(default=None, description="newest dated stamp")
+    verified_on: dt.date | None = Field(default=None, description="newest verified access")
     first_seen_at: dt.datetime = Field(default_factory=utcnow)
     last_seen_at: dt.datetime = Field(default_factory=utcnow)
     removed_at: dt.datetime | None = None

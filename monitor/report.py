@@ -161,11 +161,20 @@ def build_report(
     now = now or dt.datetime.now(dt.UTC)
     docs: list[DocumentSummary] = []
     totals: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
     unlinked = 0
-    for d, verdicts, _, un in store.citation_counts():
+    for d, verdicts, by_status, un in store.citation_counts():
         docs.append(DocumentSummary(d.source, d.title, sum(verdicts.values()) + un, un, verdicts))
         totals.update(verdicts)
+        statuses.update(by_status)
         unlinked += un
+    known = {  # section sizes the GROUP BY above already counted
+        "dead": statuses[Status.DEAD.value],
+        "failing": statuses[Status.FAILING.value],
+        "recovered": statuses[Status.RECOVERED.value],
+        "moved": totals[Verdict.MOVED.value],
+        "unverifiable": totals[Verdict.TRANSIENT.value] + totals[Verdict.BLOCKED.value],
+    }
     start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
     wheres = {
         "dead": col(Url.status) == Status.DEAD.value,
@@ -178,7 +187,7 @@ def build_report(
             col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
         ),
     }
-    found = {name: store.section(w, max_items) for name, w in wheres.items()}
+    found = {name: store.section(w, max_items, known.get(name)) for name, w in wheres.items()}
     url_ids = {u.id for _, rows in found.values() for _, u, _ in rows}
     archives = store.archive_links(url_ids)  # type: ignore[arg-type]
     fallbacks = store.fallbacks({u.url for _, rows in found.values() for _, u, _ in rows})

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, case, create_engine, event, func, or_, text
+from sqlalchemy import Engine, case, create_engine, event, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -217,6 +217,7 @@ class Store:
                     "excerpt": c.excerpt,
                     "raw_url": c.raw_url,
                     "stamps": [st.as_dict() for st in c.stamps],
+                    "stamped_on": max((st.date for st in c.stamps if st.date), default=None),
                 }
                 row = existing.get(key)
                 if row is None:
@@ -459,6 +460,16 @@ class Store:
                             for cid in citations[u.id]  # type: ignore[index]
                         ],
                     )
+                    s.execute(
+                        Citation.__table__.update()  # type: ignore[attr-defined]
+                        .where(
+                            col(Citation.id).in_(citations[u.id]),  # type: ignore[index]
+                            or_(
+                                col(Citation.verified_on).is_(None), col(Citation.verified_on) < day
+                            ),
+                        )
+                        .values(verified_on=day)
+                    )
 
     # ------------------------------------------------------------ reading
 
@@ -480,6 +491,19 @@ class Store:
             q = q.where(col(Citation.removed_at).is_(None))
         with self.session() as s:
             return list(s.exec(q.order_by(Citation.document_id, Citation.position)))  # type: ignore[arg-type]
+
+    def iter_citation_rows(self) -> Iterator[tuple[Citation, Url | None, Document]]:
+        """Live citations by page (document id, position), fetched in chunks of 1,000."""
+        q = (
+            select(Citation, Url, Document)
+            .join(Document, col(Document.id) == Citation.document_id)
+            .outerjoin(Url, col(Url.id) == Citation.url_id)
+            .where(col(Citation.removed_at).is_(None))
+            .order_by(Citation.document_id, Citation.position, Citation.id)
+            .execution_options(yield_per=1000)
+        )
+        with self.session() as s:
+            yield from s.exec(q)  # type: ignore[misc]
 
     def citations_by_url(self, urls: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """For the JSON contract: the titles and documents citing each URL."""
@@ -854,8 +878,11 @@ class Store:
                     statuses[doc_id][status or "unchecked"] += n
         return [(d, verdicts[d.id], statuses[d.id], unlinked[d.id]) for d in docs]  # type: ignore[index]
 
-    def section(self, where: Any, limit: int) -> tuple[int, list[tuple[Citation, Url, Document]]]:
-        """Citations whose URL matches `where`: how many, and the first `limit` of them."""
+    def section(
+        self, where: Any, limit: int, total: int | None = None
+    ) -> tuple[int, list[tuple[Citation, Url, Document]]]:
+        """Citations whose URL matches `where`: how many (unless the caller knows), and the
+        first `limit` of them."""
         base = (
             select(Citation, Url, Document)
             .join(Url, col(Url.id) == Citation.url_id)
@@ -869,46 +896,35 @@ class Store:
             .where(col(Citation.removed_at).is_(None), where)
         )
         with self.session() as s:
-            total = s.exec(counted).one()
+            if total is None:
+                total = s.exec(counted).one()
             rows = list(s.exec(base.order_by(Citation.document_id, Citation.position).limit(limit)))
         return total, rows  # type: ignore[return-value]
 
     def refreshable(self, limit: int) -> tuple[int, list[tuple[Citation, Url, Document, dt.date]]]:
         """Citations whose newest verified access is newer than their newest stamp: how many,
-        and the first `limit` with that date. The newest stamp is read from the stamps JSON
-        in SQL (json_each / json_array_elements), so nothing is loaded to compare."""
-        if self.engine.dialect.name == "postgresql":
-            stamp = "(SELECT max(e->>'date') FROM json_array_elements(c.stamps) e)"
-            day = "to_char(v.day, 'YYYY-MM-DD')"
-        else:
-            stamp = "(SELECT max(json_extract(e.value, '$.date')) FROM json_each(c.stamps) e)"
-            day = "v.day"
-        body = f"""
-            FROM citation c
-            JOIN (SELECT citation_id, max(accessed_on) AS day FROM verified_access
-                  GROUP BY citation_id) v ON v.citation_id = c.id
-            WHERE c.removed_at IS NULL AND c.url_id IS NOT NULL
-              AND ({stamp} IS NULL OR {stamp} < {day})"""
+        and the first `limit` of them (two columns kept by ingest and by each check batch)."""
+        where = (
+            col(Citation.removed_at).is_(None),
+            col(Citation.verified_on).is_not(None),
+            or_(
+                col(Citation.stamped_on).is_(None),
+                col(Citation.stamped_on) < col(Citation.verified_on),
+            ),
+        )
         with self.session() as s:
-            total = s.execute(text(f"SELECT count(*) {body}")).scalar_one()
-            picked = s.execute(
-                text(f"SELECT c.id, v.day {body} ORDER BY c.document_id, c.position LIMIT :n"),
-                {"n": limit},
-            ).all()
-            days = {
-                cid: (d if isinstance(d, dt.date) else dt.date.fromisoformat(d))
-                for cid, d in picked
-            }
+            total = s.exec(select(func.count()).select_from(Citation).where(*where)).one()
             rows = list(
                 s.exec(
                     select(Citation, Url, Document)
                     .join(Url, col(Url.id) == Citation.url_id)
                     .join(Document, col(Document.id) == Citation.document_id)
-                    .where(col(Citation.id).in_(list(days)))
+                    .where(*where)
                     .order_by(Citation.document_id, Citation.position)
+                    .limit(limit)
                 )
             )
-        return total, [(c, u, d, days[c.id]) for c, u, d in rows]  # type: ignore[index]
+        return total, [(c, u, d, c.verified_on) for c, u, d in rows]  # type: ignore[misc]
 
     def weekly_counts(
         self, now: dt.datetime, weeks: int = 26

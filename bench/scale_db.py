@@ -74,14 +74,18 @@ def generate(url: str, n: int, checks: int) -> None:
                 "INSERT INTO citation (document_id, url_id, key, position, title, publisher,"
                 " raw_url, stamps, stamped_on, first_seen_at, last_seen_at)"
                 " SELECT (id % 200) + 1, id, url, id, 'Report ' || id, 'Publisher ' || (id % 997),"
-                " url, '[{\"raw\": \"[accessed 16 February 2011]\", \"date\": \"2011-02-16\","
+                ' url, \'[{"raw": "[accessed 16 February 2011]", "date": "2011-02-16",'
                 " \"precision\": \"day\"}]', '2011-02-16', now() - interval '60 days', now()"
                 " FROM url"
             )
         )
-        c.execute(text("INSERT INTO run (started_at, finished_at, status, checked, counts)"
-                       f" SELECT now() - k * interval '7 days', now() - k * interval '7 days',"
-                       f" 'done', {n}, '{{}}' FROM generate_series(0, {checks - 1}) k"))
+        c.execute(
+            text(
+                "INSERT INTO run (started_at, finished_at, status, checked, counts)"
+                f" SELECT now() - k * interval '7 days', now() - k * interval '7 days',"
+                f" 'done', {n}, '{{}}' FROM generate_series(0, {checks - 1}) k"
+            )
+        )
         c.execute(
             text(
                 f"""INSERT INTO url_check (url_id, run_id, checked_at, verdict, reason,

@@ -898,7 +898,9 @@ class Store:
         with self.session() as s:
             if total is None:
                 total = s.exec(counted).one()
-            rows = list(s.exec(base.order_by(Citation.document_id, Citation.position).limit(limit)))
+            # newest change first: walks the (status, status_since) index, stops at `limit`
+            order = (col(Url.status_since).desc(), Url.id, Citation.id)
+            rows = list(s.exec(base.order_by(*order).limit(limit)))
         return total, rows  # type: ignore[return-value]
 
     def refreshable(self, limit: int) -> tuple[int, list[tuple[Citation, Url, Document, dt.date]]]:

@@ -95,6 +95,7 @@ def nginx_world(tmp: Path, n: int, hosts: int) -> World:
         subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
     port = free_port()
+    tmp.chmod(0o755)  # nginx's workers run as nobody
     www = tmp / "www"
     build_files(www, n)
     urls = [f"http://127.0.0.{i % hosts + 2}:{port}{path_of(i)}" for i in range(n)]
@@ -186,7 +187,9 @@ import json, resource, subprocess, sys, time, os, signal
 spec = json.loads(sys.argv[1])
 t = time.perf_counter()
 for step in spec["before"]:
-    subprocess.run(step, check=True, stdout=subprocess.DEVNULL, env=spec["env"], cwd=spec["cwd"])
+    b = subprocess.run(step, capture_output=True, text=True, env=spec["env"], cwd=spec["cwd"])
+    if b.returncode:
+        sys.exit(f"{' '.join(step[-2:])} failed (exit {b.returncode}): {b.stderr[-1500:]}")
 t0 = time.perf_counter()
 bg = [subprocess.Popen(c, env=spec["env"], cwd=spec["cwd"], stdout=subprocess.DEVNULL,
       stderr=subprocess.DEVNULL) for c in spec["background"]]
@@ -209,7 +212,9 @@ def measure(main: list[str], env: dict[str, str], cwd: Path, before: list[list[s
     spec = {"main": main, "env": env, "cwd": str(cwd), "before": list(before),
             "background": list(background)}  # fmt: skip
     out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(spec)], capture_output=True,
-                         text=True, check=True)  # fmt: skip
+                         text=True)  # fmt: skip
+    if out.returncode:
+        sys.exit(out.stderr)
     return json.loads(out.stdout)
 
 
@@ -297,7 +302,7 @@ def run_linkinator(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
 
 def run_linkchecker(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
     exe = ensure_linkchecker()
-    res = measure([str(exe), "--check-extern", "-r", "1", "--no-robots", "-t", "100", "-o",
+    res = measure([str(exe), "--check-extern", "-r", "1", "--no-robots", "-t", "100", "-v", "-o",
                    "csv", "--no-status", world.index], dict(os.environ), tmp)  # fmt: skip
     lines = [ln for ln in res["out"].splitlines() if not ln.startswith("#")]
     verdicts = {

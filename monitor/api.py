@@ -255,7 +255,7 @@ async def run_async(
     outage: str | None = None
     try:
         try:
-            await check_urls(urls, cfg.check, collect, context)
+            await check_urls(urls, cfg.check, collect, context, keep=False)
         except* OutageSuspected:
             pass
     except BaseException:

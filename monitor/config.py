@@ -80,7 +80,9 @@ class CheckSettings(_Section):
     concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
     per_host_concurrency: int = Field(2, ge=1, le=100)
     per_host_rate: float = Field(1.0, ge=0, description="requests/s to one host; 0 = no limit")
-    client_shards: int = Field(4, ge=1, le=64, description="httpx clients, to relieve contention")
+    client_shards: int = Field(
+        4, ge=1, le=64, description="ignored: each host batch has its own client (old files load)"
+    )
     verify_tls: bool = True
     ca_bundle: str | None = Field(None, description="extra CA file (PEM), e.g. a corporate CA")
     trust_env: bool = Field(False, description="honour HTTP(S)_PROXY etc. from the environment")

@@ -22,16 +22,16 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import ssl
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from sqlalchemy.engine import make_url
 
-from monitor.check import CheckResult, check_host_batch, make_client, mark_outage
+from monitor.check import CheckResult, check_host_batch, make_client, mark_outage, ssl_context
 from monitor.config import Settings
 from monitor.due import rule_of
 from monitor.store import Store
@@ -110,7 +110,7 @@ class _Worker:
 
     settings: Settings
     store: Store
-    clients: list[httpx.AsyncClient]
+    verify: ssl.SSLContext  # one TLS context; each batch gets its own small client
     limit: asyncio.Semaphore
     reach: deque[tuple[float, str, bool]] = field(default_factory=deque)
 
@@ -160,10 +160,11 @@ async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -
             await asyncio.sleep(FLUSH_SECONDS)
             await flush(pending)
 
-    client = w.clients[hash(host) % len(w.clients)]
     ticker = asyncio.create_task(flusher())
+    size = cfg.check.policy_for(host).concurrency + 2
     try:
-        results = await check_host_batch(client, urls, cfg.check, w.limit, collect, context)
+        async with make_client(cfg.check, w.verify, size) as client:
+            results = await check_host_batch(client, urls, cfg.check, w.limit, collect, context)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -185,8 +186,8 @@ async def run_worker(
     conc = concurrency or d.worker_concurrency
     ensure_schema(settings)
     app = make_app(settings, pool_size=max(4, min(conc + 2, 20)))
-    clients = [make_client(settings.check) for _ in range(settings.check.client_shards)]
-    _STATE = _Worker(settings, store, clients, asyncio.Semaphore(settings.check.concurrency))
+    verify = ssl_context(settings.check)
+    _STATE = _Worker(settings, store, verify, asyncio.Semaphore(settings.check.concurrency))
     try:
         async with app.open_async():
             await app.run_worker_async(
@@ -201,8 +202,6 @@ async def run_worker(
             )
     finally:
         _STATE = None
-        for c in clients:
-            await c.aclose()
 
 
 # -------------------------------------------------------------- the dispatcher side

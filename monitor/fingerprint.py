@@ -27,18 +27,9 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-# Bit-sliced counting: each shingle hash is spread into 64 lanes of 16 bits of one big int
-# (8 table lookups), so counting the set bits of every position is one addition per byte
-# instead of 64 Python steps per shingle (2.3 ms -> ~0.2 ms for a 300-word page).
-_LANE = 16
-_MAX_SHINGLES = (1 << _LANE) - 1
-
-
-def _spread(byte: int, k: int) -> int:
-    return sum(1 << ((8 * k + i) * _LANE) for i in range(8) if byte >> i & 1)
-
-
-_TABLES = [[_spread(b, k) for b in range(256)] for k in range(8)]
+_MAX_SHINGLES = 1 << 20
+# _BIT[i] maps a byte to 1 if its bit i is set, else 0 (for bytes.translate)
+_BIT = [bytes((b >> i) & 1 for b in range(256)) for i in range(8)]
 
 
 def simhash(text: str, shingle: int = 3) -> int | None:
@@ -47,16 +38,20 @@ def simhash(text: str, shingle: int = 3) -> int | None:
     if len(words) < shingle:
         return None
     n = min(len(words) - shingle + 1, _MAX_SHINGLES)
-    total = 0
-    for i in range(n):
-        h = int.from_bytes(
-            hashlib.blake2b(" ".join(words[i : i + shingle]).encode(), digest_size=8).digest(),
-            "little",
-        )
-        for k in range(8):
-            total += _TABLES[k][h >> (8 * k) & 0xFF]
-    mask = (1 << _LANE) - 1
-    return sum(1 << bit for bit in range(64) if 2 * (total >> (bit * _LANE) & mask) > n)
+    # All digests in one bytes object: byte k of every digest is the slice [k::8], and how
+    # many of them have bit i set is one C-level translate + count. No Python step per
+    # shingle beyond hashing it (2.3 ms -> 0.5 ms for a 300-word page, same result).
+    digests = b"".join(
+        hashlib.blake2b(" ".join(words[i : i + shingle]).encode(), digest_size=8).digest()
+        for i in range(n)
+    )
+    value = 0
+    for k in range(8):
+        column = digests[k::8]
+        for i in range(8):
+            if 2 * column.translate(_BIT[i]).count(1) > n:
+                value |= 1 << (8 * k + i)
+    return value
 
 
 def to_hex(value: int | None) -> str | None:

@@ -281,6 +281,7 @@ def test_backup_while_writing(tmp_path: Path) -> None:
             api.ingest(store, [str(links)], make_settings())
             n += 37
 
+    api.ingest(store, [str(links)], make_settings())  # 500 URLs in, then writes go on
     t = threading.Thread(target=writer)
     t.start()
     time.sleep(0.3)

@@ -230,7 +230,7 @@ def monitor_env(db: str, polite: bool) -> dict[str, str]:
     if not polite:  # the per-host rate must not bind: the tool's own speed is measured
         env |= {
             "MONITOR_CHECK__PER_HOST_RATE": "0",
-            "MONITOR_CHECK__PER_HOST_CONCURRENCY": "32",
+            "MONITOR_CHECK__PER_HOST_CONCURRENCY": "8",
             "MONITOR_CHECK__CONCURRENCY": "128",
         }
     return env

@@ -294,7 +294,9 @@ class DistributedSettings(_Section):
         120.0, gt=0, description="target length of one host batch at that host's rate"
     )
     max_batch: int = Field(500, ge=1, le=100_000, description="URLs in one host batch at most")
-    worker_concurrency: int = Field(32, ge=1, le=1000, description="host batches per worker")
+    worker_concurrency: int = Field(
+        256, ge=1, le=5000, description="host batches per worker (mostly waiting on pace)"
+    )
     poll_seconds: float = Field(
         1.0, gt=0, description="how often an idle worker looks for jobs a host lock held back"
     )

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import ssl
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +112,7 @@ class _Worker:
     store: Store
     verify: ssl.SSLContext  # one TLS context; each batch gets its own small client
     limit: asyncio.Semaphore
+    writer: _Writer
     reach: deque[tuple[float, str, bool]] = field(default_factory=deque)
 
     def outage(self) -> tuple[int, int] | None:
@@ -130,8 +131,41 @@ class _Worker:
 _STATE: _Worker | None = None
 
 
+class _Writer:
+    """One writer per worker process: the results of every batch it runs go to the
+    database together, once a second, in one transaction per run. Per-batch writes made 32
+    batches compete for a handful of connections and threads."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings, self.store = settings, store
+        self.rule = rule_of(settings.check)
+        self.buffer: dict[int | None, list[CheckResult]] = defaultdict(list)
+        self.lock = asyncio.Lock()
+        self.ticker: asyncio.Task[None] | None = None
+
+    def add(self, run_id: int | None, results: list[CheckResult]) -> None:
+        self.buffer[run_id].extend(results)
+        if self.ticker is None:
+            self.ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything buffered; returns once it is stored."""
+        async with self.lock:
+            batches, self.buffer = self.buffer, defaultdict(list)
+            for run_id, results in batches.items():
+                await asyncio.to_thread(
+                    self.store.record_results, results, self.settings.schedule, run_id, self.rule
+                )
+
+
 async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -> dict[str, int]:
-    """The job: check one host's batch politely, writing results every second."""
+    """The job: check one host's batch politely; results are stored within a second, and
+    all of them before the job counts as done."""
     w = _STATE
     if w is None:
         raise DistributedError("check_host runs inside `monitor worker` only")
@@ -140,40 +174,22 @@ async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -
     if not urls:
         return {"checked": 0, "skipped": len(url_ids)}
     context = await asyncio.to_thread(w.store.check_context, urls)
-    rule = rule_of(cfg.check)
-    pending: list[CheckResult] = []
     held: list[CheckResult] = []  # host unreachable: judged against the outage guard at the end
-    write_lock = asyncio.Lock()
-
-    async def flush(results: list[CheckResult]) -> None:
-        async with write_lock:
-            batch = results[:]
-            results.clear()
-            if batch:
-                await asyncio.to_thread(w.store.record_results, batch, cfg.schedule, run_id, rule)
 
     def collect(r: CheckResult) -> None:
-        (pending if r.reached_server else held).append(r)
+        if r.reached_server:
+            w.writer.add(run_id, [r])
+        else:
+            held.append(r)
 
-    async def flusher() -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            await flush(pending)
-
-    ticker = asyncio.create_task(flusher())
     size = cfg.check.policy_for(host).concurrency + 2
-    try:
-        async with make_client(cfg.check, w.verify, size) as client:
-            results = await check_host_batch(client, urls, cfg.check, w.limit, collect, context)
-    finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
+    async with make_client(cfg.check, w.verify, size) as client:
+        results = await check_host_batch(client, urls, cfg.check, w.limit, collect, context)
     w.reach.append((time.monotonic(), host, any(r.reached_server for r in results)))
     if held and (out := w.outage()) is not None:
         mark_outage(held, *out)
-    await flush(pending)
-    await flush(held)
+    w.writer.add(run_id, held)
+    await w.writer.flush()
     return {"checked": len(results), "skipped": len(url_ids) - len(urls)}
 
 
@@ -187,7 +203,8 @@ async def run_worker(
     ensure_schema(settings)
     app = make_app(settings, pool_size=max(4, min(conc + 2, 20)))
     verify = ssl_context(settings.check)
-    _STATE = _Worker(settings, store, verify, asyncio.Semaphore(settings.check.concurrency))
+    writer = _Writer(settings, store)
+    _STATE = _Worker(settings, store, verify, asyncio.Semaphore(settings.check.concurrency), writer)
     try:
         async with app.open_async():
             await app.run_worker_async(
@@ -202,6 +219,9 @@ async def run_worker(
             )
     finally:
         _STATE = None
+        if writer.ticker is not None:
+            writer.ticker.cancel()
+        await writer.flush()
 
 
 # -------------------------------------------------------------- the dispatcher side

@@ -33,6 +33,15 @@ CASES = [
     ("/loop-a", Verdict.DEAD, "redirect loop"),
     ("/chain/0", Verdict.DEAD, "too many redirects"),
     ("/to-mailto", Verdict.DEAD, "redirect from"),
+    # hostile servers: redirects out of the web, giant headers, answers that are not HTTP,
+    # bytes that are not what they claim; each a clean verdict with its reason
+    ("/to-file", Verdict.DEAD, "unsupported URL scheme: redirect to file:///etc/passwd"),
+    ("/to-ftp", Verdict.DEAD, "unsupported URL scheme: redirect to ftp://"),
+    ("/giant-location", Verdict.TRANSIENT, "server broke the HTTP protocol"),
+    ("/raw/bad-status", Verdict.TRANSIENT, "illegal status line"),
+    ("/raw/no-status", Verdict.TRANSIENT, "illegal status line"),
+    ("/invalid-utf8", Verdict.ALIVE, "HTTP 200"),
+    ("/mislabelled", Verdict.SOFT404, "страница не найдена"),
     ("/slow", Verdict.TRANSIENT, "timed out"),
     ("/reset", Verdict.TRANSIENT, ""),
 ]
@@ -209,3 +218,25 @@ def test_a_server_that_never_answers_does_not_starve_other_hosts(world: World) -
     assert all(by[u].verdict is Verdict.TRANSIENT for u in bad)
     assert max(finished[u] for u in good) < 1.5  # not queued behind the hung host
     assert time.perf_counter() - t0 < 15  # 40 hung URLs, 8 at a time, 1.5 s each: ~7.5 s
+
+
+HOSTILE = ["/to-file", "/to-ftp", "/giant-location", "/raw/bad-status", "/raw/no-status",
+           "/invalid-utf8", "/mislabelled", "/loop-a", "/chain/0"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", HOSTILE)
+def test_hostile_answers_end_quickly_in_little_memory(world: World, path: str) -> None:
+    """Time and memory bounds for each hostile answer, retries included."""
+    import tracemalloc
+
+    expected = {p: v for p, v, _ in CASES}[path]
+    tracemalloc.start()
+    t = time.monotonic()
+    try:
+        r = check([world.url(path)], make_settings(max_redirects=8))[0]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert r.verdict is expected, r.reason
+    assert time.monotonic() - t < 3.0
+    assert peak < 8 * 1024 * 1024  # the 200 kB Location header is refused, not buffered twice

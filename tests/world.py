@@ -301,6 +301,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(302, f"/chain/{n + 1}")
         elif path == "/to-mailto":
             self._redirect(302, "mailto:editor@example.org")
+        elif path == "/to-file":
+            self._redirect(302, "file:///etc/passwd")
+        elif path == "/to-ftp":
+            self._redirect(301, "ftp://ftp.example.org/pub/report.pdf")
+        elif path == "/giant-location":
+            self._redirect(302, "/article/" + "a" * 200_000)  # past any sane header limit
+        elif path.startswith("/raw/"):
+            # answers that are not HTTP: a status line without a number, or no status line
+            raw = {
+                "/raw/bad-status": b"HTTP/1.1 abc Weird\r\nContent-Length: 0\r\n\r\n",
+                "/raw/no-status": b"<html>hello</html>\r\n\r\n",
+                "/raw/http09": b"HTTP/9.9 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            }[path]
+            self.wfile.write(raw)
+            self.close_connection = True
+        elif path == "/invalid-utf8":
+            body = ARTICLE.encode().replace(b"<p>When", b"<p>\xff\xfe\xc3(When")
+            self._send(200, body, "text/html; charset=utf-8")
+        elif path == "/mislabelled":
+            self._send(200, RU_NOT_FOUND, "text/html; charset=utf-8")  # really windows-1251
         elif path == "/drip":
             # headers at once, then a byte every 0.3 s: a read timeout alone never fires
             self.send_response(200)

@@ -765,6 +765,61 @@ def backup(app: App, path: str, force: bool) -> None:
     sys.exit(EXIT_OK)
 
 
+@cli.command(name="export")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.pass_obj
+def export_cmd(app: App, path: str, force: bool) -> None:
+    """Write the whole history as JSON lines (PATH, or - for stdout): pages, citations,
+    URLs, every check, verified dates, archive copies. `monitor import` reads it back into
+    a new database, SQLite or PostgreSQL."""
+    from monitor.transfer import export
+
+    store = app.store
+    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
+    if path == "-":
+        n = export(store, click.get_text_stream("stdout"), said)
+    else:
+        target = Path(path)
+        if target.exists() and not force:
+            raise UserError(f"{path} exists; use --force to replace it")
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                n = export(store, out, said)
+            partial.replace(target)  # never a half-written export under the real name
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    app.note(f"exported {n:,} rows" + ("" if path == "-" else f" to {path}"))
+    sys.exit(EXIT_OK)
+
+
+@cli.command(name="import")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_obj
+def import_cmd(app: App, path: str) -> None:
+    """Load a `monitor export` file into this (new, empty) database, all or nothing."""
+    from monitor.transfer import TransferError, import_
+
+    store = app.store
+    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
+    try:
+        if path == "-":
+            n = import_(store, click.get_text_stream("stdin"), said)
+        else:
+            with open(path, encoding="utf-8") as src:
+                n = import_(store, src, said)
+    except TransferError as exc:
+        raise UserError(f"{path}: {exc}; nothing was imported") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a UTF-8 text file; nothing was imported") from None
+    app.note(f"imported {n:,} rows")
+    sys.exit(EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:

@@ -69,6 +69,11 @@ class World:
     stop: object
 
 
+def addr(h: int) -> str:
+    """Loopback address of host h (127.0.0.2 up; past 250 hosts, 127.0.1.2 and on)."""
+    return f"127.0.{h // 250}.{h % 250 + 2}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,9 +103,9 @@ def nginx_world(tmp: Path, n: int, hosts: int) -> World:
     tmp.chmod(0o755)  # nginx's workers run as nobody
     www = tmp / "www"
     build_files(www, n)
-    urls = [f"http://127.0.0.{i % hosts + 2}:{port}{path_of(i)}" for i in range(n)]
+    urls = [f"http://{addr(i % hosts)}:{port}{path_of(i)}" for i in range(n)]
     (www / "index.html").write_text(index_html(urls))
-    listens = "\n".join(f"listen 127.0.0.{h + 2}:{port};" for h in range(hosts))
+    listens = "\n".join(f"listen {addr(h)}:{port};" for h in range(hosts))
     conf = tmp / "nginx.conf"
     conf.write_text(f"""
 daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
@@ -160,8 +165,8 @@ def _serve(port: int, hosts: int, n: int, lo: float, hi: float, index: bytes) ->
             writer.close()
 
     async def main() -> None:
-        for h in range(hosts + 1):
-            await asyncio.start_server(handle, f"127.0.0.{h + 1}", port, backlog=4096)
+        for a in ["127.0.0.1", *(addr(h) for h in range(hosts))]:
+            await asyncio.start_server(handle, a, port, backlog=4096)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -170,7 +175,7 @@ def _serve(port: int, hosts: int, n: int, lo: float, hi: float, index: bytes) ->
 def python_world(n: int, hosts: int, latency: str) -> World:
     lo, hi = (float(x) / 1000 for x in latency.split("-"))
     port = free_port()
-    urls = [f"http://127.0.0.{i % hosts + 2}:{port}{path_of(i)}" for i in range(n)]
+    urls = [f"http://{addr(i % hosts)}:{port}{path_of(i)}" for i in range(n)]
     proc = mp.Process(
         target=_serve, args=(port, hosts, n, lo, hi, index_html(urls).encode()), daemon=True
     )

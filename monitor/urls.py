@@ -32,6 +32,15 @@ _SKIP_SCHEMES = {"mailto", "javascript", "tel", "data", "ftp", "file", "news", "
 
 def normalise(url: str, base: str | None = None) -> str:
     """The checkable, normalised form of `url` (resolved against `base`), or UrlError."""
+    try:
+        return _normalise(url, base)
+    except UrlError:
+        raise
+    except (ValueError, UnicodeError) as exc:  # urlsplit: "Invalid IPv6 URL", bad ports...
+        raise UrlError(f"malformed URL ({exc})") from None
+
+
+def _normalise(url: str, base: str | None) -> str:
     raw = url.strip()
     if not raw:
         raise UrlError("empty link")
@@ -52,6 +61,7 @@ def normalise(url: str, base: str | None = None) -> str:
     parts = urlsplit(raw)
     if not parts.hostname:
         raise UrlError("link without a host name")
+    _ = parts.port  # ValueError ("Port out of range") for ports no server can have
     if any(c in parts.netloc for c in " <>\"'{}|\\^`"):
         raise UrlError("host name with invalid characters")
     try:

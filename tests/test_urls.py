@@ -65,3 +65,10 @@ def test_archive_links() -> None:
 
 def test_host_of() -> None:
     assert host_of("https://WWW.Example.com:8443/x") == "www.example.com"
+
+
+def test_malformed_urls_found_by_the_fuzzer_are_url_errors() -> None:
+    # atheris found these: urlsplit raises a bare ValueError ("Invalid IPv6 URL")
+    for bad in ["/\n\n/\u00e6\u00e6]\n$\u00c5", "http://[::1/x", "https://a.example:99999999/"]:
+        with pytest.raises(UrlError):
+            normalise(bad, "https://site.example/dir/")

@@ -27,6 +27,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, api
 from monitor.check import CheckResult
@@ -820,6 +821,27 @@ def import_cmd(app: App, path: str) -> None:
     sys.exit(EXIT_OK)
 
 
+def database_trouble(exc: OperationalError) -> str:
+    """What a database failure means for the user, and that nothing half-written remains:
+    every batch is one transaction, so the failed one was rolled back whole."""
+    why = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+    low = why.lower()
+    if "locked" in low or "busy" in low:
+        what = "the database is locked by another program (a long write, a backup tool?)"
+    elif "full" in low or "no space" in low or "quota" in low:
+        what = "the disk holding the database is full; free some space"
+    elif "readonly" in low or "read-only" in low or "permission" in low:
+        what = "the database cannot be written (read-only file or directory)"
+    elif "unable to open" in low or "connection" in low or "could not connect" in low:
+        what = "the database cannot be reached"
+    else:
+        what = "the database failed"
+    return (
+        f"{what} ({why}). Nothing half-written was kept: the batch in progress was rolled "
+        "back and its URLs stay due; run the command again when this is fixed."
+    )
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:
@@ -832,6 +854,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except (ConfigError, StoreError) as exc:
         click.echo(f"monitor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except OperationalError as exc:
+        click.echo(f"monitor: error: {database_trouble(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("monitor: aborted", err=True)
         sys.exit(130)
@@ -841,6 +866,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as exc:
+        # a database failure inside a run's task group arrives wrapped in an ExceptionGroup
+        db = exc.subgroup(OperationalError) if isinstance(exc, BaseExceptionGroup) else None
+        if db is not None:
+            first: BaseException = db
+            while isinstance(first, BaseExceptionGroup):
+                first = first.exceptions[0]
+            click.echo(f"monitor: error: {database_trouble(first)}", err=True)  # type: ignore[arg-type]
+            sys.exit(EXIT_USAGE)
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise
         click.echo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ class Precision(enum.StrEnum):
     """A known unknown, e.g. "[Last access date unavailable]"."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessStamp:
     """One access stamp as written on the page, with the date it means."""
 
@@ -86,8 +87,12 @@ _DEFAULT_A = dt.datetime(2000, 1, 1)
 _DEFAULT_B = dt.datetime(2001, 2, 2)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_date_words(words: str) -> tuple[dt.date, Precision] | None:
-    """Parse the date part of a stamp ('16 February 2011', 'Sept. 9, 2009', '2009')."""
+    """Parse the date part of a stamp ('16 February 2011', 'Sept. 9, 2009', '2009').
+
+    Cached: a page stamps hundreds of citations with the same few dates, and dateutil
+    costs ~0.1 ms a parse (two parses each); a 100,000-link page spent 40 s here."""
     text = words.strip().strip(",.").strip()
     if not text:
         return None

@@ -204,62 +204,96 @@ class Store:
             doc.last_ingested_at = now
             s.flush()
             url_ids = self.ensure_urls(s, [c.url for c in cits if c.url])
-            existing = {
-                c.key: c for c in s.exec(select(Citation).where(Citation.document_id == doc.id))
-            }
-            keys = citation_keys(cits)
-            for key, c in zip(keys, cits, strict=True):
-                values = {
-                    "url_id": url_ids.get(c.url) if c.url else None,
-                    "position": c.position,
-                    "title": c.title,
-                    "publisher": c.publisher,
-                    "note": c.note,
-                    "excerpt": c.excerpt,
-                    "raw_url": c.raw_url,
-                    "stamps": [st.as_dict() for st in c.stamps],
-                    "stamped_on": max((st.date for st in c.stamps if st.date), default=None),
-                }
-                row = existing.get(key)
-                if row is None:
-                    s.add(Citation(document_id=doc.id, key=key, **values))  # type: ignore[arg-type]
-                    stats.added += 1
-                else:
-                    changed = row.removed_at is not None or any(
-                        getattr(row, k) != v for k, v in values.items()
-                    )
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                    row.last_seen_at = now
-                    row.removed_at = None
-                    stats.updated += changed
-                    stats.unchanged += not changed
-                stats.citations += 1
-                stats.linked += c.url is not None
-                stats.unlinked += c.url is None
-                for a in c.archive_links:
-                    if c.url is None:
-                        continue
-                    stmt = self._insert(ArchiveLink.__table__).on_conflict_do_nothing(
-                        index_elements=["url_id", "archive_url"]
-                    )
-                    res = s.execute(
-                        stmt,
-                        {
-                            "url_id": url_ids[c.url],
-                            "archive_url": a.archive_url,
-                            "captured_at": a.captured_at,
-                            "source": "page",
-                            "first_seen_at": now,
-                        },
-                    )
-                    stats.archive_links += res.rowcount or 0
-            seen = set(keys)
-            for key, row in existing.items():
-                if key not in seen and row.removed_at is None:
-                    row.removed_at = now
-                    stats.removed += 1
+            self._sync_citations(s, doc.id, cits, url_ids, now, stats)  # type: ignore[arg-type]
         return stats
+
+    def _sync_citations(
+        self,
+        s: Session,
+        doc_id: int,
+        cits: Sequence[ex.Citation],
+        url_ids: dict[str, int],
+        now: dt.datetime,
+        stats: IngestStats,
+    ) -> None:
+        """Citations of one page in bulk statements (a 100,000-link page took 49 s and
+        400 MB as one ORM object per citation)."""
+        t = Citation.__table__  # type: ignore[attr-defined]
+        fields = ["url_id", "position", "title", "publisher", "note", "excerpt", "raw_url",
+                  "stamps", "stamped_on"]  # fmt: skip
+        conn = s.connection()
+        existing = {
+            row.key: row
+            for row in conn.execute(
+                select(t.c.id, t.c.key, t.c.removed_at, *[t.c[f] for f in fields]).where(
+                    t.c.document_id == doc_id
+                )
+            )
+        }
+        keys = citation_keys(cits)
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        unchanged: list[int] = []
+        links: list[dict[str, Any]] = []
+        for key, c in zip(keys, cits, strict=True):
+            values = {
+                "url_id": url_ids.get(c.url) if c.url else None,
+                "position": c.position,
+                "title": c.title,
+                "publisher": c.publisher,
+                "note": c.note,
+                "excerpt": c.excerpt,
+                "raw_url": c.raw_url,
+                "stamps": [st.as_dict() for st in c.stamps],
+                "stamped_on": max((st.date for st in c.stamps if st.date), default=None),
+            }
+            row = existing.get(key)
+            if row is None:
+                new.append({"document_id": doc_id, "key": key, "first_seen_at": now,
+                            "last_seen_at": now, **values})  # fmt: skip
+            elif row.removed_at is not None or any(getattr(row, k) != v for k, v in values.items()):
+                changed.append({"_id": row.id, **{f"v_{k}": v for k, v in values.items()}})
+            else:
+                unchanged.append(row.id)
+            stats.citations += 1
+            stats.linked += c.url is not None
+            stats.unlinked += c.url is None
+            if c.url is not None:
+                links.extend(
+                    {"url_id": url_ids[c.url], "archive_url": a.archive_url,
+                     "captured_at": a.captured_at, "source": "page", "first_seen_at": now}
+                    for a in c.archive_links
+                )  # fmt: skip
+        stats.added, stats.updated, stats.unchanged = len(new), len(changed), len(unchanged)
+        for i in range(0, len(new), 1000):
+            conn.execute(t.insert(), new[i : i + 1000])
+        if changed:
+            conn.execute(
+                t.update()
+                .where(t.c.id == bindparam("_id"))
+                .values(
+                    {
+                        **{f: bindparam(f"v_{f}") for f in fields},
+                        "last_seen_at": now,
+                        "removed_at": None,
+                    }
+                ),
+                changed,
+            )
+        for i in range(0, len(unchanged), 1000):
+            conn.execute(
+                t.update().where(t.c.id.in_(unchanged[i : i + 1000])).values(last_seen_at=now)
+            )
+        seen = set(keys)
+        gone = [r.id for k, r in existing.items() if k not in seen and r.removed_at is None]
+        for i in range(0, len(gone), 1000):
+            conn.execute(t.update().where(t.c.id.in_(gone[i : i + 1000])).values(removed_at=now))
+        stats.removed = len(gone)
+        stmt = self._insert(ArchiveLink.__table__).on_conflict_do_nothing(
+            index_elements=["url_id", "archive_url"]
+        )
+        for link in links:  # few; one by one so the count of new ones is exact
+            stats.archive_links += conn.execute(stmt, link).rowcount or 0
 
     # ------------------------------------------------------------ checking
 

@@ -14,11 +14,20 @@ returns the original URL and the capture time, so ingest can file the link as a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
+
+# url-normalize IDNA-checks the host of every URL (~0.1 ms); a page cites the same few hosts
+# thousands of times, so the pure host step is memoised (a 100,000-link page: -9 s).
+_url_normalize_module = importlib.import_module("url_normalize.url_normalize")
+_url_normalize_module.normalize_host = functools.lru_cache(maxsize=65536)(
+    _url_normalize_module.normalize_host
+)
 
 
 class UrlError(ValueError):

@@ -11,8 +11,10 @@ names the file and the key.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
+import re
 import ssl
 import tomllib
 from dataclasses import dataclass
@@ -343,12 +345,51 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
-def _format_error(exc: ValidationError, where: str) -> str:
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed beside the last part of `loc` (for "did you mean")."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        args = [a for a in getattr(ann, "__args__", ()) if hasattr(a, "model_fields")]
+        model = ann if hasattr(ann, "model_fields") else (args[0] if args else None)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the file where the key (or table) at `loc` is written, if it is."""
+    name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), None)
+    if not name or not text:
+        return None
+    key = re.compile(
+        rf"""^\s*(\[\[?\s*([\w.]+\.)?{re.escape(name)}\s*\]|["']?{re.escape(name)}["']?\s*=)"""
+    )
+    for n, line in enumerate(text.splitlines(), start=1):
+        if key.match(line):
+            return n
+    return None
+
+
+def _format_error(exc: ValidationError, where: str, text: str = "") -> str:
     parts = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        parts.append(f"{where}: {key}: {msg}")
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1)
+            msg = "unknown key" + (f" (did you mean {close[0]}?)" if close else "; remove it")
+        else:
+            msg = err["msg"]
+            if "input" in err and not isinstance(err["input"], dict | list):
+                msg += f" (got {err['input']!r})"
+        line = _line_of(text, loc)
+        parts.append(f"{where}{f', line {line}' if line else ''}: {key}: {msg}")
     return "; ".join(parts)
 
 
@@ -367,11 +408,12 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Settings from the chosen file and the environment; ConfigError on any problem."""
     file = config_path(path)
     data: dict[str, Any] = {}
-    where = "built-in defaults"
+    where, text = "built-in defaults", ""
     if file is not None:
         where = str(file)
         try:
-            data = tomllib.loads(file.read_text("utf-8"))
+            text = file.read_text("utf-8")
+            data = tomllib.loads(text)
         except FileNotFoundError:
             raise ConfigError(f"{file}: config file not found") from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -386,7 +428,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             for k in os.environ
         )
         raise ConfigError(
-            _format_error(exc, where + (" or MONITOR_* environment" if env else ""))
+            _format_error(exc, where + (" or MONITOR_* environment" if env else ""), text)
         ) from None
     settings._source = where
     return settings

@@ -64,3 +64,14 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("MONITOR_CHECK__PER_HOST_CONCURRENCY", "oops")
     with pytest.raises(ConfigError, match="per_host_concurrency"):
         load_settings()
+
+
+def test_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text("[check]\ncontact = 'mailto:a@b.org'\ntimout = 5\nper_host_rate = -1\n[databse]\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(f)
+    msg = str(err.value)
+    assert f"{f}, line 3: check.timout: unknown key (did you mean timeout?)" in msg
+    assert f"{f}, line 4: check.per_host_rate: Input should be greater than or equal to 0 (got -1)" in msg
+    assert f"{f}, line 5: databse: unknown key (did you mean database?)" in msg

@@ -153,7 +153,9 @@ def test_bad_config_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> No
     bad.write_text("[check]\nconcurency = 5\n")
     r = monitor(env, "--config", str(bad), "status")
     assert r.returncode == 2
-    assert r.stderr.strip() == f"monitor: error: {bad}: check.concurency: unknown key"
+    assert r.stderr.strip() == (
+        f"monitor: error: {bad}, line 2: check.concurency: unknown key (did you mean concurrency?)"
+    )
 
 
 def test_ingest_status_run_history_report(

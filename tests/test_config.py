@@ -73,5 +73,8 @@ def test_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
         load_settings(f)
     msg = str(err.value)
     assert f"{f}, line 3: check.timout: unknown key (did you mean timeout?)" in msg
-    assert f"{f}, line 4: check.per_host_rate: Input should be greater than or equal to 0 (got -1)" in msg
+    assert (
+        f"{f}, line 4: check.per_host_rate: Input should be greater than or equal to 0 (got -1)"
+        in msg
+    )
     assert f"{f}, line 5: databse: unknown key (did you mean database?)" in msg

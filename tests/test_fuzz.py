@@ -23,7 +23,7 @@ from monitor.urls import UrlError, normalise, parse_archive_link
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = settings(
-    max_examples=250,
+    max_examples=120,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -110,7 +110,7 @@ def test_coverage_guided_fuzzing_finds_nothing_in_a_short_run(tmp_path: Path) ->
         [
             sys.executable,
             str(ROOT / "fuzz" / "fuzz_extract.py"),
-            "-max_total_time=20",
+            "-max_total_time=10",
             "-rss_limit_mb=1024",
             f"-artifact_prefix={tmp_path}/",
         ],

@@ -376,7 +376,7 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
-def _format_error(exc: ValidationError, where: str, text: str = "") -> str:
+def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = False) -> str:
     parts = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -389,7 +389,14 @@ def _format_error(exc: ValidationError, where: str, text: str = "") -> str:
             if "input" in err and not isinstance(err["input"], dict | list):
                 msg += f" (got {err['input']!r})"
         line = _line_of(text, loc)
-        parts.append(f"{where}{f', line {line}' if line else ''}: {key}: {msg}")
+        var = "MONITOR_" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
+        if var in os.environ:  # the environment overrides the file: blame the variable
+            source = f"environment variable {var}"
+        elif line:
+            source = f"{where}, line {line}"
+        else:
+            source = where + (" or MONITOR_* environment" if env else "")
+        parts.append(f"{source}: {key}: {msg}")
     return "; ".join(parts)
 
 
@@ -423,12 +430,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        env = any(
-            k.startswith("MONITOR_") and k not in ("MONITOR_CONFIG", "MONITOR_ALLOW_NETWORKS")
-            for k in os.environ
-        )
-        raise ConfigError(
-            _format_error(exc, where + (" or MONITOR_* environment" if env else ""), text)
-        ) from None
+        # only MONITOR_<SECTION>__<KEY> variables are settings (not MONITOR_CONFIG & co.)
+        env = any(k.startswith("MONITOR_") and "__" in k for k in os.environ)
+        raise ConfigError(_format_error(exc, where, text, env)) from None
     settings._source = where
     return settings

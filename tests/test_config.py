@@ -62,8 +62,11 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert s.database.url == "sqlite:///b.sqlite"
     assert s.check.per_host_concurrency == 4  # the rest of the file still applies
     monkeypatch.setenv("MONITOR_CHECK__PER_HOST_CONCURRENCY", "oops")
-    with pytest.raises(ConfigError, match="per_host_concurrency"):
+    with pytest.raises(ConfigError, match="per_host_concurrency") as err:
         load_settings()
+    assert str(err.value).startswith(
+        "environment variable MONITOR_CHECK__PER_HOST_CONCURRENCY: check.per_host_concurrency:"
+    )  # not line 1 of the file, which says 4
 
 
 def test_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:

@@ -197,11 +197,11 @@ for step in spec["before"]:
         sys.exit(f"{' '.join(step[-2:])} failed (exit {b.returncode}): {b.stderr[-1500:]}")
 t0 = time.perf_counter()
 bg = [subprocess.Popen(c, env=spec["env"], cwd=spec["cwd"], stdout=subprocess.DEVNULL,
-      stderr=subprocess.DEVNULL) for c in spec["background"]]
+      stderr=subprocess.DEVNULL, start_new_session=True) for c in spec["background"]]
 r = subprocess.run(spec["main"], env=spec["env"], cwd=spec["cwd"], capture_output=True)
 wall = time.perf_counter() - t0
-for p in bg:
-    p.send_signal(signal.SIGTERM)
+for p in bg:  # SIGINT: py-spy (when profiling) writes its stacks, a worker stops cleanly
+    os.killpg(p.pid, signal.SIGINT)
 for p in bg:
     p.wait()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -248,15 +248,31 @@ def monitor_verdicts(env: dict[str, str], cwd: Path) -> dict[str, bool]:
     return {r["url"]: r["verdict"] in ("alive", "moved") for r in json.loads(out) if r["url"]}
 
 
-def run_monitor(world: World, tmp: Path, polite: bool) -> tuple[dict, dict[str, bool]]:
+def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
+    """cmd under py-spy (sampling, so the timing stays close): a flame graph and collapsed
+    stacks (one line per stack, for `bench/profile_top.py`) in the profile directory."""
+    if profile is None:
+        return cmd
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    profile.mkdir(parents=True, exist_ok=True)
+    return [spy, "record", "--subprocesses", "--rate", "250", "--format", "raw", "--output",
+            str(profile / f"{name}.txt"), "--", *cmd]  # fmt: skip
+
+
+def run_monitor(
+    world: World, tmp: Path, polite: bool, profile: Path | None = None
+) -> tuple[dict, dict[str, bool]]:
     db = f"sqlite:///{tmp / 'embedded.sqlite'}"
     env = monitor_env(db, polite)
     m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
-    res = measure([*m, "run", "--all"], env, tmp, before=[[*m, "ingest", world.index]])
+    res = measure(profiled([*m, "run", "--all"], profile, "monitor"), env, tmp,
+                  before=[[*m, "ingest", world.index]])  # fmt: skip
     return res, monitor_verdicts(env, tmp)
 
 
-def run_distributed(world: World, tmp: Path, polite: bool, workers: int) -> tuple[dict, dict]:
+def run_distributed(
+    world: World, tmp: Path, polite: bool, workers: int, profile: Path | None = None
+) -> tuple[dict, dict]:
     from sqlalchemy import create_engine, text
 
     schema = "bench_fleet"
@@ -272,7 +288,8 @@ def run_distributed(world: World, tmp: Path, polite: bool, workers: int) -> tupl
     m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
     res = measure([*m, "dispatch", "--every", "0.5", "--until-done"], env, tmp,
                   before=[[*m, "ingest", world.index]],
-                  background=[[*m, "worker"] for _ in range(workers)])  # fmt: skip
+                  background=[profiled([*m, "worker"], profile, f"worker{w}")
+                              for w in range(workers)])  # fmt: skip
     verdicts = monitor_verdicts(env, tmp)
     with admin.begin() as c:
         c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -331,6 +348,8 @@ def main() -> None:
     ap.add_argument("--polite", action="store_true", help="monitor's default per-host limits")
     ap.add_argument("--workers", type=int, default=2, help="distributed mode workers")
     ap.add_argument("--only", default="monitor,distributed,linkinator,linkchecker")
+    ap.add_argument("--profile", type=Path, metavar="DIR",
+                    help="run monitor and the workers under py-spy; stacks into DIR")  # fmt: skip
     args = ap.parse_args()
     tools = args.only.split(",")
     with tempfile.TemporaryDirectory() as t:
@@ -347,9 +366,11 @@ def main() -> None:
                 work.mkdir()
                 print(f"{tool} ...", flush=True)
                 if tool == "monitor":
-                    results[tool] = run_monitor(world, work, args.polite)
+                    results[tool] = run_monitor(world, work, args.polite, args.profile)
                 elif tool == "distributed":
-                    results[tool] = run_distributed(world, work, args.polite, args.workers)
+                    results[tool] = run_distributed(
+                        world, work, args.polite, args.workers, args.profile
+                    )
                 elif tool == "linkinator":
                     results[tool] = run_linkinator(world, work)
                 elif tool == "linkchecker":

@@ -254,6 +254,8 @@ def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
     if profile is None:
         return cmd
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        sys.exit("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'")
     profile.mkdir(parents=True, exist_ok=True)
     return [spy, "record", "--subprocesses", "--rate", "250", "--format", "raw", "--output",
             str(profile / f"{name}.txt"), "--", *cmd]  # fmt: skip

@@ -293,3 +293,30 @@ def test_report_command_formats_and_period(
     assert again["since"] is not None  # the written report is the start of the next period
     bad = monitor(env, "report", "--format", "pdf")
     assert bad.returncode == 2
+
+
+def test_embedded_mode_never_imports_the_distributed_engine(
+    env: dict[str, str], world: World
+) -> None:
+    """procrastinate and psycopg are an optional extra: an embedded ingest + run + status
+    must work without them, so none of them may be imported on that path."""
+    page = world.url("/index.html")
+    script = (
+        "import sys\n"
+        "from monitor.cli import main\n"
+        "for args in (['ingest', sys.argv[1]], ['run', '--all'], ['status', '--brief']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as e:\n"
+        "        assert e.code in (0, 1, None), (args, e.code)\n"
+        "loaded = sorted(m for m in ('procrastinate', 'psycopg', 'psycopg_pool')"
+        " if m in sys.modules)\n"
+        "print('loaded:', loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, page], env=env, cwd=ROOT, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "loaded: []" in out.stdout
+    assert "checked" in out.stdout.lower() or "alive" in out.stdout.lower(), out.stdout[-800:]

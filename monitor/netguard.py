@@ -43,7 +43,9 @@ def permitted(address: str, allow: Sequence[Network]) -> bool:
         ip = ip.ipv4_mapped
     if any(ip in net for net in allow):
         return True
-    return not (
+    # not is_global also covers 100.64.0.0/10 (carrier-grade NAT, where some clouds keep
+    # their metadata service, e.g. 100.100.100.200), which is_private does not
+    return ip.is_global and not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
         or ip.is_reserved or ip.is_unspecified
     )  # fmt: skip

@@ -34,6 +34,11 @@ NETS = [ipaddress.ip_network("127.0.0.0/8")]
         ("::ffff:127.0.0.1", False),
         ("0.0.0.0", False),
         ("224.0.0.1", False),
+        ("ff02::1", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("100.100.100.200", False),  # a cloud metadata service in that range
+        ("198.18.0.1", False),  # benchmarking range, not routed
+        ("1.1.1.1", True),
     ],
 )
 def test_what_counts_as_private(address: str, ok: bool) -> None:

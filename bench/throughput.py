@@ -249,8 +249,8 @@ def monitor_verdicts(env: dict[str, str], cwd: Path) -> dict[str, bool]:
 
 
 def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
-    """cmd under py-spy (sampling, so the timing stays close): a flame graph and collapsed
-    stacks (one line per stack, for `bench/profile_top.py`) in the profile directory."""
+    """cmd under py-spy (sampling, so the timing stays close), writing collapsed stacks
+    (one line per stack: `bench/profile_top.py`, speedscope or flamegraph.pl read them)."""
     if profile is None:
         return cmd
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")

@@ -288,7 +288,8 @@ def run_distributed(
         "MONITOR_DISTRIBUTED__MAX_BATCH": "500",
     }
     m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
-    res = measure([*m, "dispatch", "--every", "0.5", "--until-done"], env, tmp,
+    res = measure(profiled([*m, "dispatch", "--every", "0.5", "--until-done"], profile,
+                           "dispatcher"), env, tmp,
                   before=[[*m, "ingest", world.index]],
                   background=[profiled([*m, "worker"], profile, f"worker{w}")
                               for w in range(workers)])  # fmt: skip

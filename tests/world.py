@@ -14,6 +14,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -68,13 +69,25 @@ Kazinform, July 14, 2006<br>[accessed 16 February 2011]</p>
 
 
 @functools.cache
-def gzip_bomb() -> bytes:
-    out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
-        block = b"\0" * (1 << 20)
-        for _ in range(200):
-            gz.write(block)
-    return out.getvalue()
+@functools.cache
+def bomb(encoding: str) -> bytes:
+    """200 MB of zeros, compressed with a Content-Encoding (gzip ~200 KB, deflate ~200 KB,
+    br ~100 bytes): what a hostile server sends to exhaust a client's memory."""
+    block = b"\0" * (1 << 20)
+    if encoding == "gzip":
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
+            for _ in range(200):
+                gz.write(block)
+        return out.getvalue()
+    if encoding == "deflate":
+        z = zlib.compressobj(9)
+        return b"".join(z.compress(block) for _ in range(200)) + z.flush()
+    import brotli  # brotlipy, a dependency of pywb (Brotli, the other one, says `process`)
+
+    br = brotli.Compressor(quality=5)
+    feed = getattr(br, "process", None) or br.compress
+    return b"".join(feed(block) for _ in range(200)) + br.finish()
 
 
 class World:
@@ -344,9 +357,9 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
-        elif path == "/bomb.html":
-            # 200 MB of zeros gzipped to ~200 KB, labelled as HTML
-            self._send(200, gzip_bomb(), "text/html", headers={"Content-Encoding": "gzip"})
+        elif path.startswith("/bomb."):  # /bomb.gzip, /bomb.deflate, /bomb.br
+            encoding = path.rsplit(".", 1)[1]
+            self._send(200, bomb(encoding), "text/html", headers={"Content-Encoding": encoding})
         elif path == "/gzipped.html":
             body = gzip.compress(ARTICLE.encode())
             self._send(200, body, "text/html; charset=utf-8", headers={"Content-Encoding": "gzip"})

@@ -31,6 +31,7 @@ from monitor.check import (
 )
 from monitor.config import Settings, load_settings
 from monitor.due import UrlState, next_state, rule_of
+from monitor.fanout import check_spread
 from monitor.ingest import (
     SourceError,
     SourceResult,
@@ -255,7 +256,8 @@ async def run_async(
     outage: str | None = None
     try:
         try:
-            await check_urls(urls, cfg.check, collect, context, keep=False)
+            used = await check_spread(urls, cfg.check, collect, context)
+            log.info("checked %d URLs with %d process(es)", len(urls), used)
         except* OutageSuspected:
             pass
     except BaseException:

@@ -82,6 +82,13 @@ class CheckSettings(_Section):
     concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
     per_host_concurrency: int = Field(2, ge=1, le=100)
     per_host_rate: float = Field(1.0, ge=0, description="requests/s to one host; 0 = no limit")
+    processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="processes checking a run's hosts: 0 = more than one only when the hosts'"
+        " rate limits allow more than one process can do (up to the CPU count)",
+    )
     client_shards: int = Field(
         4, ge=1, le=64, description="ignored: each host batch has its own client (old files load)"
     )

@@ -1,0 +1,182 @@
+"""A run's checks spread over several processes of one machine: the embedded mode past one core.
+
+One process checks about 750 URLs/s on loopback and is then CPU-bound (httpx, reading and
+fingerprinting pages). When the hosts' politeness limits allow more requests per second
+than that (many hosts, or limits lifted), `run` hands whole hosts to child processes, so
+each host's limits (pace, concurrency, robots.txt) still live in exactly one place. The
+parent keeps a share of the hosts and stays the only database writer (SQLite has one).
+
+Children are `python -m monitor.fanout`: settings, URLs and context arrive pickled on
+stdin, results go back as length-prefixed pickles on stdout, a batch every 0.2 s. A child
+that dies loses only the checks it had not reported; they stay due for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import pickle
+import signal
+import struct
+import sys
+import time
+from collections.abc import Mapping
+
+from monitor.check import CheckResult, Context, OnResult, check_urls, group_by_host
+from monitor.config import CheckSettings
+
+log = logging.getLogger(__name__)
+
+ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (bench/throughput.py)
+AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
+MAX_AUTO = 8
+_FRAME = struct.Struct("!I")
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def processes_for(cfg: CheckSettings, groups: Mapping[str, list[str]]) -> int:
+    """How many processes a run uses. `[check] processes` when set; else (0, auto) one,
+    unless the run is large and its hosts' rate limits together allow more requests per
+    second than one process makes: e.g. 3,000 hosts at the default 1 request/s each."""
+    if not groups:
+        return 1
+    if cfg.processes >= 1:
+        return max(1, min(cfg.processes, len(groups)))
+    if sum(len(u) for u in groups.values()) < AUTO_MIN_URLS:
+        return 1
+    allowed = 0.0  # requests/s the hosts' limits allow, all of them at once
+    for host, urls in groups.items():
+        rate = cfg.policy_for(host).rate
+        allowed += len(urls) if rate <= 0 else min(rate, len(urls))
+    wanted = math.ceil(allowed / ONE_PROCESS_RATE)
+    return max(1, min(wanted, cores(), MAX_AUTO, len(groups)))
+
+
+def split(groups: Mapping[str, list[str]], n: int) -> list[list[str]]:
+    """Whole hosts into n shares of about equal URL counts (largest host first, each to
+    the lightest share); the URLs keep their order within a host."""
+    shares: list[list[str]] = [[] for _ in range(n)]
+    for host in sorted(groups, key=lambda h: -len(groups[h])):
+        min(shares, key=len).extend(groups[host])
+    return [s for s in shares if s]
+
+
+def _subset(context: Context | None, urls: list[str]) -> Context:
+    if context is None:
+        return Context()
+    return Context(
+        titles={u: context.titles[u] for u in urls if u in context.titles},
+        fingerprints={u: context.fingerprints[u] for u in urls if u in context.fingerprints},
+    )
+
+
+async def check_spread(
+    urls: list[str],
+    cfg: CheckSettings,
+    on_result: OnResult,
+    context: Context | None = None,
+    processes: int | None = None,
+) -> int:
+    """Check `urls` over `processes` processes (this one included); results go to
+    `on_result` in this process as they come. Returns the number of processes used."""
+    groups = group_by_host(urls)
+    n = processes if processes is not None else processes_for(cfg, groups)
+    shares = split(groups, max(1, n))
+    if len(shares) <= 1:
+        await check_urls(urls, cfg, on_result, context, keep=False)
+        return 1
+    # the global limit is shared out, so the machine as a whole keeps to it
+    each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // len(shares))})
+    async with asyncio.TaskGroup() as tg:
+        for share in shares[1:]:
+            tg.create_task(run_child(share, each, on_result, _subset(context, share)))
+        tg.create_task(check_urls(shares[0], each, on_result, context, keep=False))
+    return len(shares)
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-m", "monitor.fanout"]
+
+
+async def run_child(
+    urls: list[str], cfg: CheckSettings, on_result: OnResult, context: Context
+) -> int:
+    """One child process for `urls`; returns how many results it reported. A child that
+    fails is logged, not raised: the others' results are good, its missing ones stay due."""
+    proc = await asyncio.create_subprocess_exec(
+        *child_command(),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin and proc.stdout and proc.stderr
+    errors = asyncio.create_task(proc.stderr.read())  # drained, so a chatty child never blocks
+    reported = 0
+    try:
+        proc.stdin.write(pickle.dumps((cfg, urls, context), pickle.HIGHEST_PROTOCOL))
+        await proc.stdin.drain()
+        proc.stdin.close()
+        while True:
+            try:
+                (size,) = _FRAME.unpack(await proc.stdout.readexactly(_FRAME.size))
+                batch: list[CheckResult] = pickle.loads(await proc.stdout.readexactly(size))
+            except asyncio.IncompleteReadError:
+                break  # the child is done (or dead): what it sent is all there is
+            for result in batch:
+                reported += 1
+                on_result(result)
+        code = await proc.wait()
+        if code != 0 or reported < len(urls):
+            tail = (await errors).decode("utf-8", "replace").strip()[-1500:]
+            log.warning(
+                "a checking process ended (exit %s) after %d of %d URLs; the rest stay due "
+                "for the next run%s",
+                code, reported, len(urls), f": {tail}" if tail else "",
+            )  # fmt: skip
+    except (BrokenPipeError, ConnectionResetError) as exc:
+        log.warning("a checking process could not be fed its URLs (%s); they stay due", exc)
+    finally:
+        if proc.returncode is None:  # cancelled (an outage, Ctrl-C): the child goes too
+            proc.kill()
+            await proc.wait()
+        errors.cancel()
+    return reported
+
+
+def child_main() -> None:
+    """`python -m monitor.fanout`: check what stdin says, stream results to stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    cfg, urls, context = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    pending: list[CheckResult] = []
+    last = time.monotonic()
+
+    def send() -> None:
+        nonlocal last
+        data = pickle.dumps(pending, pickle.HIGHEST_PROTOCOL)
+        out.write(_FRAME.pack(len(data)) + data)
+        out.flush()
+        pending.clear()
+        last = time.monotonic()
+
+    def on_result(result: CheckResult) -> None:
+        pending.append(result)
+        if len(pending) >= 200 or time.monotonic() - last >= 0.2:
+            send()
+
+    asyncio.run(check_urls(urls, cfg, on_result, context, keep=False))
+    if pending:
+        send()
+
+
+if __name__ == "__main__":
+    child_main()

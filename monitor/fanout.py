@@ -156,7 +156,10 @@ def child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     cfg, urls, context = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
+    # stdout carries the frames alone: a stray print() anywhere goes to stderr instead
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     pending: list[CheckResult] = []
     last = time.monotonic()
 

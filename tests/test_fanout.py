@@ -167,3 +167,23 @@ def test_a_stopped_run_takes_its_children_down(
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped, not left sleeping
+
+
+def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
+    fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    noisy = (
+        "import monitor.fanout as f\n"
+        "real = f.check_urls\n"
+        "async def chatty(*a, **k):\n"
+        "    print('a library talking on stdout')\n"
+        "    return await real(*a, **k)\n"
+        "f.check_urls = chatty\n"
+        "f.child_main()\n"
+    )
+    monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", noisy])
+    urls = [fleet.url(0, 500 + n) for n in range(3)]
+    got: list[CheckResult] = []
+    cfg = make_settings(sibling_probe=False).check
+    assert asyncio.run(fanout.run_child(urls, cfg, got.append, Context())) == 3
+    assert sorted(r.url for r in got) == sorted(urls)

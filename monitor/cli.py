@@ -275,8 +275,12 @@ def _exit_code(results: list[CheckResult], problems: list[SourceResult]) -> int:
 
 
 def _summary(app: App, counts: Counter[str]) -> None:
+    """Most frequent first; ties in the verdicts' own order, not in the order results
+    happened to arrive (which concurrency makes random)."""
     if counts:
-        parts = ", ".join(f"{v} {n}" for v, n in counts.most_common())
+        rank = {v.value: i for i, v in enumerate(Verdict)}
+        ordered = sorted(counts.items(), key=lambda vn: (-vn[1], rank.get(vn[0], len(rank))))
+        parts = ", ".join(f"{v} {n}" for v, n in ordered)
         app.note(f"{sum(counts.values())} checked: {parts}")
 
 

@@ -23,7 +23,7 @@ from monitor.check import (
     CheckResult,
     Context,
     OnResult,
-    check_urls,
+    apply_outage_rule,
     host_reach,
     make_client,
     mark_outage,
@@ -63,9 +63,18 @@ async def check_async(
     failure is `failing (1 of N)`, never `dead`.
     """
     cfg = _settings(settings)
-    results = await check_urls(
-        [normalise(u) for u in urls], cfg.check, on_result, Context(titles=titles or {})
-    )
+    wanted = list(dict.fromkeys(normalise(u) for u in urls))
+    results: list[CheckResult] = []
+
+    def keep(result: CheckResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    await check_spread(wanted, cfg.check, keep, Context(titles=titles or {}))
+    order = {u: i for i, u in enumerate(wanted)}
+    results.sort(key=lambda r: order.get(r.url, -1))  # as given, whatever came back first
+    apply_outage_rule(results, cfg.check)
     rule = rule_of(cfg.check)
     for r in results:
         st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)

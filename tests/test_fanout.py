@@ -187,3 +187,13 @@ def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
     cfg = make_settings(sibling_probe=False).check
     assert asyncio.run(fanout.run_child(urls, cfg, got.append, Context())) == 3
     assert sorted(r.url for r in got) == sorted(urls)
+
+
+def test_a_one_off_check_over_processes_answers_in_the_order_asked(fleet: FleetWorld) -> None:
+    urls = [fleet.url(h, 700 + n) for n in range(4) for h in range(HOSTS)]  # hosts interleaved
+    settings = make_settings(per_host_rate=0, processes=2, sibling_probe=False)
+    seen: list[str] = []
+    results = api.check(urls + urls[:5], settings, on_result=lambda r: seen.append(r.url))
+    assert [r.url for r in results] == urls  # duplicates checked once, input order kept
+    assert sorted(seen) == sorted(urls)
+    assert {r.status for r in results} == {"alive"}  # status set after the spread, too

@@ -23,8 +23,8 @@ from monitor.check import (
     CheckResult,
     Context,
     OnResult,
-    apply_outage_rule,
     host_reach,
+    in_order,
     make_client,
     mark_outage,
     observe,
@@ -72,9 +72,7 @@ async def check_async(
             on_result(result)
 
     await check_spread(wanted, cfg.check, keep, Context(titles=titles or {}))
-    order = {u: i for i, u in enumerate(wanted)}
-    results.sort(key=lambda r: order.get(r.url, -1))  # as given, whatever came back first
-    apply_outage_rule(results, cfg.check)
+    in_order(results, wanted, cfg.check)
     rule = rule_of(cfg.check)
     for r in results:
         st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)

@@ -696,10 +696,15 @@ async def check_urls(
         for batch in groups.values():
             await room.acquire()
             tg.create_task(one_host(batch))
-    if keep:
-        order = {u: i for i, u in enumerate(urls)}
-        kept.sort(key=lambda r: order.get(r.url, -1))
-    return apply_outage_rule(kept, cfg)
+    return in_order(kept, urls, cfg) if keep else []
+
+
+def in_order(results: list[CheckResult], urls: list[str], cfg: CheckSettings) -> list[CheckResult]:
+    """Results as the URLs were given (they come back in whatever order they finish), with
+    the outage rule applied over all of them."""
+    order = {u: i for i, u in enumerate(urls)}
+    results.sort(key=lambda r: order.get(r.url, -1))
+    return apply_outage_rule(results, cfg)
 
 
 def host_reach(results: Iterable[CheckResult]) -> tuple[set[str], set[str]]:

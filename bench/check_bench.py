@@ -119,7 +119,7 @@ def main() -> None:
         t0 = time.perf_counter()
         summary = api.run(store, cfg)
         t_run = time.perf_counter() - t0
-        counts = store.table_counts()
+        counts = store.reports.table_counts()
         print(
             f"  ingest {args.urls} URLs into SQLite: {t_ingest:.2f} s; "
             f"`run` (check + store every result): {t_run:.2f} s = "

@@ -55,7 +55,7 @@ def generate(url: str, n: int, checks: int) -> None:
         c.execute(
             text(
                 f"""INSERT INTO url (url, host, first_seen_at, next_due_at, last_checked_at,
-                last_verdict, last_status, last_reason, last_good_at, first_failure_at,
+                last_verdict, last_http_status, last_reason, last_good_at, first_failure_at,
                 consecutive_failures, status, status_since)
                 SELECT 'https://h' || (g % 10000) || '.example/report/' || g, 'h' || (g % 10000)
                 || '.example', now() - interval '60 days', now() + (g % 7) * interval '1 day',
@@ -93,7 +93,7 @@ def generate(url: str, n: int, checks: int) -> None:
                 SELECT u.id, k + 1, now() - k * interval '7 days' - interval '1 day',
                 CASE WHEN k = 0 THEN u.last_verdict ELSE 'alive' END,
                 CASE WHEN k = 0 THEN u.last_reason ELSE 'ok' END,
-                CASE WHEN k = 0 THEN u.last_status ELSE 200 END, '[]', 120,
+                CASE WHEN k = 0 THEN u.last_http_status ELSE 200 END, '[]', 120,
                 CASE WHEN k = 0 THEN u.status WHEN k = 1 AND u.status = 'dead' THEN 'failing'
                 ELSE 'alive' END, CASE WHEN k = 0 THEN u.consecutive_failures ELSE 0 END, 1
                 FROM url u, generate_series(0, {checks - 1}) k"""

@@ -14,15 +14,15 @@ The command line is a thin layer over this API, usable from a notebook or anothe
 __version__ = "0.1.0"
 
 from monitor.api import check, check_async, ingest, run
-from monitor.check import CheckResult
 from monitor.config import Settings, load_settings
-from monitor.extract import Citation, extract
+from monitor.extract import FoundCitation, extract
+from monitor.results import CheckResult
 from monitor.store import Store, open_store
 from monitor.verdict import Verdict
 
 __all__ = [
     "CheckResult",
-    "Citation",
+    "FoundCitation",
     "Settings",
     "Store",
     "Verdict",

@@ -5,7 +5,7 @@ Which path does what, and why:
   told apart from "no capture"). waybackpy 3.0.6 is frozen upstream and unsafe for a
   service: no request timeout, a 5 s sleep before every availability call, HTTP 429
   reported as "no record", `near()` filling hour/minute from the clock
-  (../shared/research/libraries.md section 1). The Availability API is not used at all:
+  (waybackpy 3.0.6's own source shows each). The Availability API is not used at all:
   rate-limited and flaky, and it returns one capture without its status.
 - waybackpy is used only for anonymous Save Page Now (`save.py`), fenced in its own
   one-thread pool with a forced timeout.
@@ -34,8 +34,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -43,8 +42,14 @@ from aiolimiter import AsyncLimiter
 
 from monitor.check import observe, retry_after_seconds
 from monitor.config import ArchiveEndpoint, ArchiveSettings, CheckSettings
+from monitor.http import archive_client
+from monitor.results import Candidate, Capture, Fallback, Verification
+from monitor.times import wayback_time
 from monitor.urls import parse_archive_link
 from monitor.verdict import GOOD, decide
+
+if TYPE_CHECKING:
+    from monitor.store import LookupTarget
 
 log = logging.getLogger(__name__)
 GOOD_CAPTURE_STATUS = frozenset({200, 203, 206})
@@ -52,19 +57,6 @@ GOOD_CAPTURE_STATUS = frozenset({200, 203, 206})
 
 class ArchiveError(Exception):
     """The archive could not be asked (throttled, down, unreadable): not "no capture"."""
-
-
-@dataclass(frozen=True)
-class Capture:
-    timestamp: str  # 14 digits, as the archive writes it
-    original: str
-    status: int | None
-    mime: str | None = None
-
-    @property
-    def captured_at(self) -> dt.datetime:
-        ts = (self.timestamp + "00000000000000")[:14]
-        return dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------- pure parts
@@ -78,7 +70,12 @@ def _status(value: object) -> int | None:
 
 
 def parse_cdx(text: str) -> list[Capture]:
-    """Captures from a CDX answer: IA `output=json`, pywb JSON lines, or plain text."""
+    """Captures from a CDX answer: IA `output=json`, pywb JSON lines, or plain text; a row
+    whose timestamp is not one (`wayback_time`) names no capture and is left out."""
+    return [c for c in _cdx_rows(text) if wayback_time(c.timestamp) is not None]
+
+
+def _cdx_rows(text: str) -> list[Capture]:
     text = text.strip()
     if not text:
         return []
@@ -179,6 +176,11 @@ def anchor_date(
             day = dt.date(day.year, day.month, 15)
         dated.append(day)
     return max(dated) if dated else first_seen
+
+
+def lookup_requests(targets: Iterable[LookupTarget]) -> list[tuple[str, dt.date, list[str]]]:
+    """(url, anchor date, cited titles) for each link the store says needs a fallback."""
+    return [(t.url, anchor_date(t.verified, t.stamps, t.first_seen), t.titles) for t in targets]
 
 
 # ---------------------------------------------------------------- endpoints
@@ -293,12 +295,6 @@ class Endpoint:
 # ---------------------------------------------------------------- verification
 
 
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    reason: str
-
-
 async def verify_replay(
     client: httpx.AsyncClient,
     endpoint: Endpoint | None,
@@ -340,46 +336,6 @@ def raw_replay(archive_url: str, extra_hosts: tuple[str, ...] = ()) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
-@dataclass
-class Candidate:
-    endpoint: str
-    capture: Capture
-    archive_url: str
-    verification: Verification
-
-
-@dataclass
-class Fallback:
-    """The outcome of one lookup: the chosen copy (if any) and every candidate tried."""
-
-    url: str
-    anchor: dt.date
-    chosen: Candidate | None = None
-    candidates: list[Candidate] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def outcome(self) -> str:
-        if self.chosen:
-            return "found"
-        if self.error and not self.candidates:
-            return "error"
-        return "unverified" if self.candidates else "none"
-
-    @property
-    def reason(self) -> str:
-        if self.chosen:
-            c = self.chosen
-            return (
-                f"{c.endpoint} capture of {c.capture.captured_at:%Y-%m-%d}: {c.verification.reason}"
-            )
-        if self.error and not self.candidates:
-            return self.error
-        if self.candidates:
-            return f"{len(self.candidates)} capture(s) tried, none replays the cited work"
-        return "no capture with status 200 in any archive"
-
-
 async def find_fallback(
     client: httpx.AsyncClient,
     archive: ArchiveSettings,
@@ -410,16 +366,6 @@ async def find_fallback(
     return result
 
 
-def make_archive_client(check: CheckSettings, archive: ArchiveSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        headers={"User-Agent": check.agent()},
-        timeout=httpx.Timeout(archive.timeout, connect=min(archive.timeout, 10.0)),
-        follow_redirects=False,
-        verify=check.tls_verify(),
-        trust_env=check.trust_env,
-    )
-
-
 async def lookup_many(
     requests: Sequence[tuple[str, dt.date, list[str]]],
     archive: ArchiveSettings,
@@ -428,7 +374,7 @@ async def lookup_many(
 ) -> list[Fallback]:
     """Lookups for (url, anchor, titles); the endpoints' buckets keep the pace."""
     gate = asyncio.Semaphore(concurrency)
-    async with make_archive_client(check, archive) as client:
+    async with archive_client(check, archive) as client:
 
         async def one(url: str, anchor: dt.date, titles: list[str]) -> Fallback:
             async with gate:
@@ -442,7 +388,7 @@ async def verify_links(
 ) -> list[Verification]:
     """Verify archive links found on pages ("accessible [here]"), each as-is."""
     hosts = archive.hosts()
-    async with make_archive_client(check, archive) as client:
+    async with archive_client(check, archive) as client:
 
         async def one(link: str, titles: list[str]) -> Verification:
             host = (urlsplit(link).hostname or "").lower()

@@ -56,10 +56,9 @@ import ssl
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -74,88 +73,24 @@ from stamina.instrumentation import RetryDetails
 from monitor.config import CheckSettings
 from monitor.extract import ExtractError, decode
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
-from monitor.netguard import PrivateAddressError, guard
+from monitor.http import check_client, ssl_context
+from monitor.netguard import PrivateAddressError
+from monitor.results import CheckResult, Context
 from monitor.urls import host_of
 from monitor.verdict import (
     GOOD,
-    NETWORK_ERRORS,
     Decision,
     ErrorClass,
     Hop,
     Observation,
     Verdict,
     decide,
-    outage_reason,
-    outage_suspected,
 )
 
 log = logging.getLogger(__name__)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _TEXTY = re.compile(r"^(text/|application/(xhtml\+xml|xml|json|ld\+json))", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-
-
-@dataclass
-class CheckResult:
-    """One check of one URL: the facts and the verdict. Serialised by `as_json`."""
-
-    url: str
-    verdict: Verdict
-    reason: str
-    http_status: int | None
-    final_url: str | None
-    checked_at: dt.datetime
-    elapsed_ms: int
-    redirect_chain: list[Hop] = field(default_factory=list)
-    error_class: str | None = None
-    fingerprint: str | None = None  # simhash of the page text, hex
-    page_title: str | None = None
-    content_type: str | None = None
-    title_score: float | None = None  # 0-100: how well the page carries the cited title
-    changed: bool | None = None  # text far from the last good check's (None: nothing to compare)
-    attempts: int = 1
-    status: str | None = None  # confirmed status after this check (set by the caller)
-    failures: int = 0  # failing checks in a row, this one included
-
-    @property
-    def reached_server(self) -> bool:
-        """Did any server answer (even with an error)? False for DNS/connect failures."""
-        return self.error_class is None or ErrorClass(self.error_class) not in NETWORK_ERRORS
-
-    def as_json(
-        self,
-        citations: list[dict[str, Any]] | None = None,
-        archive_url: str | None = None,
-        archive_captured_at: dt.datetime | None = None,
-        archive_verified: bool | None = None,
-        archive_reason: str | None = None,
-    ) -> dict[str, Any]:
-        """The stable JSON contract (README, "JSON contract")."""
-        return {
-            "url": self.url,
-            "verdict": self.verdict.value,
-            "http_status": self.http_status,
-            "final_url": self.final_url,
-            "reason": self.reason,
-            "checked_at": _iso(self.checked_at),
-            "elapsed_ms": self.elapsed_ms,
-            "redirect_chain": [{"url": h.url, "status": h.status} for h in self.redirect_chain],
-            "error_class": self.error_class,
-            "status": self.status,
-            "failures": self.failures,
-            "title_score": self.title_score,
-            "changed": self.changed,
-            "attempts": self.attempts,
-            "citations": citations or [],
-            "archive_url": archive_url,
-            "archive_captured_at": _iso(archive_captured_at),
-            "archive_verified": archive_verified,
-            "archive_reason": archive_reason,
-        }
-
-
-def _iso(when: dt.datetime | None) -> str | None:
-    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if when else None
 
 
 # ---------------------------------------------------------------- errors
@@ -392,49 +327,6 @@ class _Retry(Exception):
 
 OnResult = Callable[[CheckResult], None]
 ROBOTS_AGENT = "monitor"
-
-
-def ssl_context(cfg: CheckSettings) -> ssl.SSLContext:
-    """One TLS context for every client of a run: building one costs ~50 ms (the CA
-    bundle), a client that is handed one costs ~0.5 ms, so clients can be per host."""
-    verify = cfg.tls_verify()
-    if isinstance(verify, ssl.SSLContext):
-        return verify
-    return httpx.create_ssl_context(verify=verify, trust_env=cfg.trust_env)
-
-
-def make_client(
-    cfg: CheckSettings, verify: ssl.SSLContext | None = None, connections: int | None = None
-) -> httpx.AsyncClient:
-    """An HTTP client; a run uses one per host batch, so httpcore's pool (scanned on every
-    request, encode/httpcore#1035) holds only that host's few connections: with 4 shared
-    clients the pool scan was the largest cost of a fast run."""
-    size = connections or cfg.concurrency
-    client = httpx.AsyncClient(
-        headers={
-            "User-Agent": cfg.agent(),
-            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
-            "Accept-Language": "en;q=1.0, ru;q=0.8, *;q=0.5",
-            "Accept-Encoding": "gzip, deflate",  # decoded here, with a cap (_read_capped)
-        },
-        timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout, pool=None),
-        limits=httpx.Limits(
-            max_connections=size, max_keepalive_connections=min(size, 32), keepalive_expiry=5.0
-        ),
-        follow_redirects=False,
-        verify=verify if verify is not None else ssl_context(cfg),
-        trust_env=cfg.trust_env,
-    )
-    guard(client, cfg.allowed_networks())  # cited URLs may not reach private networks
-    return client
-
-
-@dataclass
-class Context:
-    """What the database knows that sharpens a verdict; all optional."""
-
-    titles: Mapping[str, list[str]] = field(default_factory=dict)  # url -> cited titles
-    fingerprints: Mapping[str, str] = field(default_factory=dict)  # url -> last good simhash
 
 
 class HostBatch:
@@ -685,7 +577,7 @@ async def check_urls(
     async def one_host(batch: list[str]) -> None:
         try:
             policy = cfg.policy_for(host_of(batch[0]))
-            async with make_client(cfg, verify, policy.concurrency + 2) as client:
+            async with check_client(cfg, verify, policy.concurrency + 2) as client:
                 done = await check_host_batch(client, batch, cfg, limit, on_result, context)
             if keep:
                 kept.extend(done)
@@ -696,36 +588,7 @@ async def check_urls(
         for batch in groups.values():
             await room.acquire()
             tg.create_task(one_host(batch))
-    return in_order(kept, urls, cfg) if keep else []
-
-
-def in_order(results: list[CheckResult], urls: list[str], cfg: CheckSettings) -> list[CheckResult]:
-    """Results as the URLs were given (they come back in whatever order they finish), with
-    the outage rule applied over all of them."""
+    if not keep:
+        return []
     order = {u: i for i, u in enumerate(urls)}
-    results.sort(key=lambda r: order.get(r.url, -1))
-    return apply_outage_rule(results, cfg)
-
-
-def host_reach(results: Iterable[CheckResult]) -> tuple[set[str], set[str]]:
-    """Hosts a server answered for, and hosts that could not be reached at all."""
-    reached: set[str] = set()
-    failed: set[str] = set()
-    for r in results:
-        (reached if r.reached_server else failed).add(host_of(r.url))
-    return reached, failed - reached
-
-
-def apply_outage_rule(results: list[CheckResult], cfg: CheckSettings) -> list[CheckResult]:
-    """Unreachable hosts become `transient` when so many fail that *we* are the problem."""
-    reached, failed = host_reach(results)
-    if outage_suspected(len(reached), len(failed), cfg.outage_share, cfg.outage_min_hosts):
-        mark_outage(results, len(failed), len(reached) + len(failed))
-    return results
-
-
-def mark_outage(results: Iterable[CheckResult], failed: int, tried: int) -> None:
-    for r in results:
-        if not r.reached_server and not r.reason.startswith("network outage suspected"):
-            r.verdict = Verdict.TRANSIENT
-            r.reason = outage_reason(failed, tried, r.reason)
+    return sorted(kept, key=lambda r: order[r.url])

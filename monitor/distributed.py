@@ -1,7 +1,7 @@
 """Distributed mode: many `monitor worker` processes, on any machines, share the checking
 through procrastinate, a job queue that lives in the PostgreSQL database we already use.
 
-Why this shape (../shared/research/libraries.md, procrastinate):
+Why this shape (procrastinate's documentation: locks, queueing locks, stalled jobs):
 - One job = one host's batch of due URLs. procrastinate's `lock="host:<name>"` lets only one
   job per host run at a time across the whole fleet, so per-host politeness holds however
   many workers there are; `queueing_lock` keeps a host from being queued twice.
@@ -23,19 +23,20 @@ import contextlib
 import datetime as dt
 import logging
 import ssl
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from monitor.check import CheckResult, check_host_batch, make_client, mark_outage, ssl_context
+from monitor.check import check_host_batch
 from monitor.config import Settings
-from monitor.due import rule_of
+from monitor.due import rule_of, transition
+from monitor.http import check_client, ssl_context
+from monitor.results import CheckResult
+from monitor.runner import Reach, ResultSink
 from monitor.store import Store
-from monitor.verdict import outage_suspected
 
 try:
     import procrastinate
@@ -113,82 +114,62 @@ class _Worker:
     verify: ssl.SSLContext  # one TLS context; each batch gets its own small client
     limit: asyncio.Semaphore
     writer: _Writer
-    reach: deque[tuple[float, str, bool]] = field(default_factory=deque)
-
-    def outage(self) -> tuple[int, int] | None:
-        """(failed, tried) hosts over the recent window when our own network looks down."""
-        cutoff = time.monotonic() - REACH_WINDOW
-        while self.reach and self.reach[0][0] < cutoff:
-            self.reach.popleft()
-        reached = {h for _, h, ok in self.reach if ok}
-        failed = {h for _, h, ok in self.reach if not ok} - reached
-        cfg = self.settings.check
-        if outage_suspected(len(reached), len(failed), cfg.outage_share, cfg.outage_min_hosts):
-            return len(failed), len(reached) + len(failed)
-        return None
+    reach: Reach  # host outcomes of the last REACH_WINDOW seconds, for the outage rule
 
 
 _STATE: _Worker | None = None
 
 
 class _Writer:
-    """One writer per worker process: the results of every batch it runs go to the
-    database together, once a second, in one transaction per run. Per-batch writes made 32
-    batches compete for a handful of connections and threads."""
+    """One writer per worker process: what the batches' sinks hand over is stored in a
+    thread, one transaction per run, and whatever arrives while a write runs goes with the
+    next one. Per-batch writes made 32 batches compete for a handful of connections."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings, self.store = settings, store
-        self.rule = rule_of(settings.check)
-        self.buffer: dict[int | None, list[CheckResult]] = defaultdict(list)
+        self.step = transition(settings.schedule, rule_of(settings.check))
+        self.pending: dict[int | None, list[CheckResult]] = defaultdict(list)
         self.lock = asyncio.Lock()
-        self.ticker: asyncio.Task[None] | None = None
+        self.drainer: asyncio.Task[None] | None = None
 
     def add(self, run_id: int | None, results: list[CheckResult]) -> None:
-        self.buffer[run_id].extend(results)
-        if self.ticker is None:
-            self.ticker = asyncio.get_running_loop().create_task(self._tick())
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            await self.flush()
+        self.pending[run_id].extend(results)
+        if self.drainer is None or self.drainer.done():
+            self.drainer = asyncio.get_running_loop().create_task(self.flush())
 
     async def flush(self) -> None:
-        """Write everything buffered; returns once it is stored."""
+        """Write everything handed over so far; returns once it is stored."""
         async with self.lock:
-            batches, self.buffer = self.buffer, defaultdict(list)
-            for run_id, results in batches.items():
-                await asyncio.to_thread(
-                    self.store.record_results, results, self.settings.schedule, run_id, self.rule
-                )
+            while self.pending:
+                batches, self.pending = self.pending, defaultdict(list)
+                for run_id, results in batches.items():
+                    await asyncio.to_thread(
+                        self.store.checks.record_results,
+                        results,
+                        self.step,
+                        run_id,
+                    )
 
 
 async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -> dict[str, int]:
-    """The job: check one host's batch politely; results are stored within a second, and
-    all of them before the job counts as done."""
+    """The job: check one host's batch politely; results are stored within about a second,
+    and all of them before the job counts as done."""
     w = _STATE
     if w is None:
         raise DistributedError("check_host runs inside `monitor worker` only")
     cfg = w.settings
-    urls = await asyncio.to_thread(w.store.still_due, url_ids, dt.datetime.now(dt.UTC))
+    urls = await asyncio.to_thread(w.store.checks.still_due, url_ids, dt.datetime.now(dt.UTC))
     if not urls:
         return {"checked": 0, "skipped": len(url_ids)}
-    context = await asyncio.to_thread(w.store.check_context, urls)
-    held: list[CheckResult] = []  # host unreachable: judged against the outage guard at the end
-
-    def collect(r: CheckResult) -> None:
-        if r.reached_server:
-            w.writer.add(run_id, [r])
-        else:
-            held.append(r)
-
+    context = await asyncio.to_thread(w.store.checks.check_context, urls)
+    # unreachable answers wait for the end of the batch, then face the outage rule
+    sink = ResultSink(
+        lambda batch: w.writer.add(run_id, batch), cfg.check, seconds=FLUSH_SECONDS, reach=w.reach
+    )
     size = cfg.check.policy_for(host).concurrency + 2
-    async with make_client(cfg.check, w.verify, size) as client:
-        results = await check_host_batch(client, urls, cfg.check, w.limit, collect, context)
-    w.reach.append((time.monotonic(), host, any(r.reached_server for r in results)))
-    if held and (out := w.outage()) is not None:
-        mark_outage(held, *out)
-    w.writer.add(run_id, held)
+    async with check_client(cfg.check, w.verify, size) as client:
+        results = await check_host_batch(client, urls, cfg.check, w.limit, sink.add, context)
+    sink.settle()
     await w.writer.flush()
     return {"checked": len(results), "skipped": len(url_ids) - len(urls)}
 
@@ -204,7 +185,8 @@ async def run_worker(
     app = make_app(settings, pool_size=max(4, min(conc + 2, 20)))
     verify = ssl_context(settings.check)
     writer = _Writer(settings, store)
-    _STATE = _Worker(settings, store, verify, asyncio.Semaphore(settings.check.concurrency), writer)
+    limit = asyncio.Semaphore(settings.check.concurrency)
+    _STATE = _Worker(settings, store, verify, limit, writer, Reach(window=REACH_WINDOW))
     try:
         async with app.open_async():
             await app.run_worker_async(
@@ -219,8 +201,6 @@ async def run_worker(
             )
     finally:
         _STATE = None
-        if writer.ticker is not None:
-            writer.ticker.cancel()
         await writer.flush()
 
 
@@ -304,10 +284,10 @@ async def dispatch_once(
     ]
     out.hosts_waiting = len(waiting)
     batches = await asyncio.to_thread(
-        store.due_batches, now, settings.distributed.max_batch, busy, waiting
+        store.checks.due_batches, now, settings.distributed.max_batch, busy, waiting
     )
     if batches:
-        out.run_id = await asyncio.to_thread(store.start_run, RUN_STATUS)
+        out.run_id = await asyncio.to_thread(store.runs.start_run, RUN_STATUS)
         jobs = [
             Job(
                 queue=QUEUE,
@@ -353,7 +333,7 @@ async def _defer(app: procrastinate.App, jobs: Sequence[Job]) -> list[Job]:
 
 async def close_finished_runs(app: procrastinate.App, store: Store) -> list[int]:
     """Dispatched runs with no job left queued or running: count their checks and close."""
-    open_runs = await asyncio.to_thread(store.open_runs, RUN_STATUS)
+    open_runs = await asyncio.to_thread(store.runs.open_runs, RUN_STATUS)
     if not open_runs:
         return []
     rows = await _q(
@@ -365,7 +345,7 @@ async def close_finished_runs(app: procrastinate.App, store: Store) -> list[int]
     active = {r["run_id"] for r in rows}
     closed = [r for r in open_runs if r not in active]
     for run_id in closed:
-        await asyncio.to_thread(store.close_run_from_checks, run_id)
+        await asyncio.to_thread(store.runs.close_run_from_checks, run_id)
     return closed
 
 

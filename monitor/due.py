@@ -2,9 +2,10 @@
 
 Death is a conclusion over time, not over one request. InternetArchiveBot declares a link
 dead after 3 failed checks at least 3 days apart (so at least 6 days from the first
-failure), and reports a 0.1% false-positive rate with it (../shared/research/anchors.md
-1.3). We keep that rule as the default: `confirm_checks = 3` failing checks in a row that
-span at least `confirm_days = 6` days; failing links are re-checked every `failing_days = 3`.
+failure), and reports a 0.1% false-positive rate with it (InternetArchiveBot's
+documentation on Meta-Wiki). We keep that rule as the default: `confirm_checks = 3`
+failing checks in a row that span at least `confirm_days = 6` days; failing links are
+re-checked every `failing_days = 3`.
 A week-long span would add little (sites that are down for a week are down), a shorter one
 would call a long weekend's maintenance "dead".
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.config import CheckSettings, ScheduleSettings
@@ -117,6 +119,19 @@ def next_state(
     base = interval(verdict, status, cfg)
     spread = base * (cfg.jitter * _jitter_fraction(url))
     return UrlState(failures, first, good, now + base + spread, status)
+
+
+Transition = Callable[[str, UrlState, Verdict, dt.datetime], UrlState]
+
+
+def transition(cfg: ScheduleSettings, rule: Confirmation = Confirmation()) -> Transition:
+    """`next_state` with the schedule and confirmation rule fixed: what the store is handed
+    to move each checked URL's state (it keeps states, it does not decide them)."""
+
+    def step(url: str, prev: UrlState, verdict: Verdict, now: dt.datetime) -> UrlState:
+        return next_state(url, prev, verdict, now, cfg, rule)
+
+    return step
 
 
 def describe(status: Status, failures: int, rule: Confirmation) -> str:

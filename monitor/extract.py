@@ -31,7 +31,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
-from monitor.urls import ArchiveLink, UrlError, normalise, parse_archive_link
+from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 
 FORMATS = ("html", "markdown", "text", "urls")
 
@@ -53,8 +53,8 @@ class Line:
 
 
 @dataclass(slots=True)
-class Citation:
-    """One cited work as it appears on the page."""
+class FoundCitation:
+    """One cited work as found on the page (stored as `models.Citation`)."""
 
     position: int
     title: str | None
@@ -62,7 +62,7 @@ class Citation:
     stamps: list[AccessStamp] = field(default_factory=list)
     url: str | None = None  # normalised; None for an unlinked citation
     raw_url: str | None = None  # as written on the page
-    archive_links: list[ArchiveLink] = field(default_factory=list)
+    archive_links: list[ArchiveAddress] = field(default_factory=list)
     note: str | None = None  # further header lines (ISBN, edition...)
     excerpt: str | None = None
 
@@ -71,7 +71,7 @@ class Citation:
 class Extraction:
     format: str
     title: str | None
-    citations: list[Citation]
+    citations: list[FoundCitation]
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
 
 
@@ -329,7 +329,7 @@ class _Info:
     rest: str  # text without stamps
     stamps: list[AccessStamp]
     primary: list[tuple[str, Link]]  # (normalised url, link)
-    archives: list[ArchiveLink]
+    archives: list[ArchiveAddress]
 
 
 _NOTE = re.compile(
@@ -351,15 +351,15 @@ class _Assembler:
     def __init__(self, base: str | None, archive_hosts: tuple[str, ...]) -> None:
         self.base = base
         self.archive_hosts = archive_hosts
-        self.citations: list[Citation] = []
+        self.citations: list[FoundCitation] = []
         self.skipped: Counter[str] = Counter()
-        self.awaiting_excerpt: list[Citation] = []
+        self.awaiting_excerpt: list[FoundCitation] = []
 
     def classify(self, line: Line) -> _Info:
         stamps = find_stamps(line.text)
         rest = strip_stamps(line.text, stamps) if stamps else line.text
         primary: list[tuple[str, Link]] = []
-        archives: list[ArchiveLink] = []
+        archives: list[ArchiveAddress] = []
         for link in line.links:
             try:
                 url = normalise(link.href, self.base)
@@ -435,7 +435,7 @@ class _Assembler:
                 urls.append((None, None, title))
         for url, raw, t in urls:
             mine = [a for a in archives if a.original_url == url or len(urls) == 1]
-            c = Citation(
+            c = FoundCitation(
                 position=len(self.citations) + 1,
                 title=t,
                 publisher=publisher,
@@ -451,7 +451,7 @@ class _Assembler:
     def inline(self, info: _Info) -> None:
         """Links inside running text: each is its own citation, titled by its anchor text."""
         for url, link in info.primary:
-            c = Citation(
+            c = FoundCitation(
                 position=len(self.citations) + 1,
                 title=link.text or None,
                 url=url,
@@ -464,7 +464,7 @@ class _Assembler:
         for a in info.archives:
             if a.original_url not in known:
                 self.citations.append(
-                    Citation(
+                    FoundCitation(
                         position=len(self.citations) + 1,
                         title=None,
                         url=a.original_url,
@@ -474,7 +474,7 @@ class _Assembler:
                     )
                 )
 
-    def run(self, lines: list[Line]) -> list[Citation]:
+    def run(self, lines: list[Line]) -> list[FoundCitation]:
         pending: list[_Info] = []
         header: list[_Info] | None = None
         tail: list[_Info] = []
@@ -617,7 +617,7 @@ def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...
             continue
         arch = parse_archive_link(url, archive_hosts)
         ex.citations.append(
-            Citation(
+            FoundCitation(
                 position=len(ex.citations) + 1,
                 title=title,
                 url=arch.original_url if arch else url,

@@ -21,11 +21,12 @@ import pickle
 import signal
 import struct
 import sys
-import time
 from collections.abc import Mapping
 
-from monitor.check import CheckResult, Context, OnResult, check_urls, group_by_host
+from monitor.check import OnResult, check_urls, group_by_host
 from monitor.config import CheckSettings
+from monitor.results import CheckResult, Context
+from monitor.runner import ResultSink
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (benc
 AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
 MAX_AUTO = 8
 _FRAME = struct.Struct("!I")
+FRAME_RESULTS, FRAME_SECONDS = 200, 0.2  # a child reports this many results, or this often
 
 
 def cores() -> int:
@@ -69,15 +71,6 @@ def split(groups: Mapping[str, list[str]], n: int) -> list[list[str]]:
     return [s for s in shares if s]
 
 
-def _subset(context: Context | None, urls: list[str]) -> Context:
-    if context is None:
-        return Context()
-    return Context(
-        titles={u: context.titles[u] for u in urls if u in context.titles},
-        fingerprints={u: context.fingerprints[u] for u in urls if u in context.fingerprints},
-    )
-
-
 async def check_spread(
     urls: list[str],
     cfg: CheckSettings,
@@ -97,7 +90,7 @@ async def check_spread(
     each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // len(shares))})
     async with asyncio.TaskGroup() as tg:
         for share in shares[1:]:
-            tg.create_task(run_child(share, each, on_result, _subset(context, share)))
+            tg.create_task(run_child(share, each, on_result, (context or Context()).subset(share)))
         tg.create_task(check_urls(shares[0], each, on_result, context, keep=False))
     return len(shares)
 
@@ -160,25 +153,16 @@ def child_main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    pending: list[CheckResult] = []
-    last = time.monotonic()
 
-    def send() -> None:
-        nonlocal last
-        data = pickle.dumps(pending, pickle.HIGHEST_PROTOCOL)
+    def send(batch: list[CheckResult]) -> None:
+        data = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
         out.write(_FRAME.pack(len(data)) + data)
         out.flush()
-        pending.clear()
-        last = time.monotonic()
 
-    def on_result(result: CheckResult) -> None:
-        pending.append(result)
-        if len(pending) >= 200 or time.monotonic() - last >= 0.2:
-            send()
-
-    asyncio.run(check_urls(urls, cfg, on_result, context, keep=False))
-    if pending:
-        send()
+    # the parent's own sink holds back and judges unreachable hosts: pass everything on
+    sink = ResultSink(send, cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
+    asyncio.run(check_urls(urls, cfg, sink.add, context, keep=False))
+    sink.flush()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Pure functions, no I/O.
   cryptographic hash, a small edit (a date, an ad, a counter) flips a few bits, a different
   page flips about half of them, so the Hamming distance to the last good check tells
   "rewritten" from "touched". The `simhash` package has had no release since 2022 and this
-  is thirty lines (see ../shared/research/libraries.md).
+  is thirty lines.
 - `title_similarity`: how well the cited title is carried by the live page, 0-100, using
   rapidfuzz against the <title>, og:title, headings and the visible text.
 """

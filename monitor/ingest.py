@@ -15,9 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from monitor.config import CheckSettings, Settings
+from monitor.config import Settings
 from monitor.extract import ExtractError, Extraction, decode, extract
-from monitor.netguard import PrivateAddressError, guard
+from monitor.http import page_client
+from monitor.netguard import PrivateAddressError
 from monitor.store import IngestStats, Store
 from monitor.urls import UrlError, normalise
 
@@ -100,19 +101,8 @@ def read_file(path: str) -> bytes:
 
 def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
     """The page at `url`: its bytes, declared charset and final URL (the base for links)."""
-    cfg = settings.check
     try:
-        with (
-            httpx.Client(
-                headers={"User-Agent": cfg.agent()},
-                timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout),
-                follow_redirects=True,
-                max_redirects=cfg.max_redirects,
-                verify=cfg.tls_verify(),
-                trust_env=cfg.trust_env,
-            ) as client,
-            _guarded(client, cfg).stream("GET", url) as resp,
-        ):
+        with page_client(settings.check) as client, client.stream("GET", url) as resp:
             if resp.status_code != 200:
                 raise SourceError(f"HTTP {resp.status_code} fetching the page")
             buf = bytearray()
@@ -128,11 +118,6 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
         cls, detail = classify_error(exc)
         reason = ERROR_VERDICTS[cls][1] + (f": {detail}" if detail else "")
         raise SourceError(f"cannot fetch the page: {reason}") from None
-
-
-def _guarded(client: httpx.Client, cfg: CheckSettings) -> httpx.Client:
-    guard(client, cfg.allowed_networks())  # page URLs may not reach private networks
-    return client
 
 
 def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extraction, str]:
@@ -165,6 +150,6 @@ def ingest_sources(
         except SourceError as exc:
             results.append(SourceResult(src.location, error=str(exc)))
             continue
-        stats = store.sync_document(src.location, src.kind, extraction, digest)
+        stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
         results.append(SourceResult(src.location, format=extraction.format, stats=stats))
     return results

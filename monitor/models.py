@@ -12,9 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from monitor.times import utcnow
 
 
 class Document(SQLModel, table=True):
@@ -42,7 +40,7 @@ class Url(SQLModel, table=True):
     next_due_at: dt.datetime | None = Field(default=None, index=True)
     last_checked_at: dt.datetime | None = None
     last_verdict: str | None = Field(default=None, index=True)
-    last_status: int | None = None
+    last_http_status: int | None = None  # HTTP code of the latest check
     last_reason: str | None = None
     last_final_url: str | None = None
     last_fingerprint: str | None = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -144,18 +145,45 @@ class GuardedSyncBackend(httpcore.NetworkBackend):
         self.inner.sleep(seconds)
 
 
-def guard(
-    client: httpx.AsyncClient | httpx.Client,
-    allow: Sequence[Network],
-    resolver: Resolver | None = None,
-) -> None:
-    """Put the guard into a client's transport. httpx 0.28 has no public hook for the
-    network backend, so this reaches into its transport's connection pool; the tests fail
-    loudly if a future httpx moves it."""
-    pool = client._transport._pool  # type: ignore[union-attr]
-    if isinstance(client, httpx.AsyncClient):
-        pool._network_backend = GuardedBackend(
-            pool._network_backend, allow, resolver or system_resolver
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over an httpcore pool whose network backend is `GuardedBackend`.
+
+    httpx 0.28 has no parameter for the network backend, but httpcore's pool takes one
+    (`network_backend=`, public). So this transport builds that pool itself, with the same
+    settings httpx would use, in the attribute httpx's request handling reads; every
+    connection of every client `monitor.http` builds goes through the guard.
+    """
+
+    def __init__(
+        self,
+        allow: Sequence[Network],
+        verify: ssl.SSLContext,
+        limits: httpx.Limits,
+        resolver: Resolver | None = None,
+    ) -> None:
+        super().__init__(verify=verify, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=verify,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(
+                httpcore.AnyIOBackend(), allow, resolver or system_resolver
+            ),
         )
-    else:
-        pool._network_backend = GuardedSyncBackend(pool._network_backend, allow)
+
+
+class GuardedSyncTransport(httpx.HTTPTransport):
+    """The same for the synchronous client that fetches pages given to `ingest`."""
+
+    def __init__(
+        self, allow: Sequence[Network], verify: ssl.SSLContext, limits: httpx.Limits
+    ) -> None:
+        super().__init__(verify=verify, limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=verify,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedSyncBackend(httpcore.SyncBackend(), allow),
+        )

@@ -163,7 +163,7 @@ def build_report(
     totals: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     unlinked = 0
-    for d, verdicts, by_status, un in store.citation_counts():
+    for d, verdicts, by_status, un in store.reports.citation_counts():
         docs.append(DocumentSummary(d.source, d.title, sum(verdicts.values()) + un, un, verdicts))
         totals.update(verdicts)
         statuses.update(by_status)
@@ -187,10 +187,12 @@ def build_report(
             col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
         ),
     }
-    found = {name: store.section(w, max_items, known.get(name)) for name, w in wheres.items()}
+    found = {
+        name: store.reports.section(w, max_items, known.get(name)) for name, w in wheres.items()
+    }
     url_ids = {u.id for _, rows in found.values() for _, u, _ in rows}
-    archives = store.archive_links(url_ids)  # type: ignore[arg-type]
-    fallbacks = store.fallbacks({u.url for _, rows in found.values() for _, u, _ in rows})
+    archives = store.archives.archive_links(url_ids)  # type: ignore[arg-type]
+    fallbacks = store.archives.fallbacks({u.url for _, rows in found.values() for _, u, _ in rows})
     sections = {
         name: [
             _item(c, u, d, archives.get(u.id, []), fallbacks.get(u.url), rule)  # type: ignore[arg-type]
@@ -198,7 +200,7 @@ def build_report(
         ]
         for name, (_, rows) in found.items()
     }
-    refreshed_total, picked = store.refreshable(max_items)
+    refreshed_total, picked = store.reports.refreshable(max_items)
     refreshed = []
     for c, u, d, day in picked:
         last = newest([AccessStamp.from_dict(x) for x in c.stamps])
@@ -226,7 +228,7 @@ def build_report(
         newly_dead=sections["newly_dead"],
         newly_recovered=sections["newly_recovered"],
         broken_here=broken,
-        trend=store.weekly_counts(now),
+        trend=store.reports.weekly_counts(now),
         generated_at=now,
         documents=docs,
         totals=totals,

@@ -21,13 +21,15 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
 
 from monitor.config import CheckSettings, SaveSettings
+from monitor.http import save_client
+from monitor.results import SaveResult
+from monitor.times import wayback_time
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,25 +62,6 @@ def _in_daemon_thread(fn: Callable[[], T]) -> concurrent.futures.Future[T]:
     return future
 
 
-@dataclass
-class SaveResult:
-    url: str
-    ok: bool
-    reason: str
-    archive_url: str | None = None
-    captured_at: dt.datetime | None = None
-    job_id: str | None = None
-
-
-def _timestamp(ts: str | None) -> dt.datetime | None:
-    if not ts:
-        return None
-    try:
-        return dt.datetime.strptime(ts[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
-
-
 async def save_spn2(
     client: httpx.AsyncClient, url: str, cfg: SaveSettings, polls: int = 5, poll_wait: float = 3.0
 ) -> SaveResult:
@@ -108,7 +91,7 @@ async def save_spn2(
                     True,
                     f"captured by Save Page Now (job {job})",
                     f"https://web.archive.org/web/{ts}/{original}",
-                    _timestamp(ts),
+                    wayback_time(ts),
                     job,
                 )
             if status == "error":
@@ -152,9 +135,7 @@ async def save_many(urls: list[str], cfg: SaveSettings, check: CheckSettings) ->
     """Capture requests for `urls`, paced at `per_minute`."""
     pace = AsyncLimiter(1, 60.0 / cfg.per_minute)
     results = []
-    async with httpx.AsyncClient(
-        headers={"User-Agent": check.agent()}, timeout=cfg.timeout, trust_env=check.trust_env
-    ) as client:
+    async with save_client(check, cfg) as client:
         for url in urls:
             async with pace:
                 if cfg.access_key and cfg.secret_key:

@@ -1,6 +1,6 @@
 """The service: what runs when, as a daemon (`monitor serve`) or one run at a time (cron).
 
-Design (see ../shared/research/libraries.md, APScheduler):
+Design (APScheduler 3.x user guide and FAQ):
 - APScheduler 3.x (4.0 is alpha) as an in-process trigger only: an AsyncIOScheduler with
   its jobs in the same database (SQLAlchemyJobStore, table `apscheduler_jobs`), so a
   restart resumes them. A handful of jobs, not one job per URL: per-URL due times live in
@@ -33,51 +33,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import api
+from monitor.api.reporting import REPORT_JOB, report_if_due, write_report
 from monitor.config import Settings
-from monitor.due import rule_of
 from monitor.lock import InstanceLock
-from monitor.report import build_report, render, send_email
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
-REPORT_JOB, PRUNE_JOB, REINGEST_JOB = "weekly-report", "prune", "reingest"
-
-
-def report_due(last: dt.datetime | None, now: dt.datetime, cron: str) -> bool:
-    """Has the report's cron time come since the last report? (Never run: the first time
-    comes within a week.)"""
-    trigger = CronTrigger.from_crontab(cron, timezone=dt.UTC)
-    since = last or (now - dt.timedelta(days=7))
-    fire = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
-    return fire is not None and fire <= now
-
-
-def write_report(
-    store: Store,
-    settings: Settings,
-    now: dt.datetime,
-    formats: list[str] | None = None,
-    since: dt.datetime | None = None,
-    mark: bool = True,
-) -> Path:
-    """The report since the previous one, as reports/report-YYYY-MM-DD.{md,html,json,csv}
-    (the formats of `[report] formats`); e-mailed when `[report.email]` is set up.
-    Returns the first file written."""
-    since = since or store.job_last(REPORT_JOB)
-    report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
-    written = []
-    for fmt in formats or settings.report.formats:
-        out = Path(settings.report.dir) / f"report-{now:%Y-%m-%d}.{fmt}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(report, fmt), "utf-8")
-        written.append(out)
-    if settings.report.email.smtp_host and settings.report.email.to:
-        send_email(report, settings.report.email)
-        log.info("report mailed to %s", ", ".join(settings.report.email.to))
-    if mark:
-        store.job_done(REPORT_JOB, now)
-    log.info("report written: %s", ", ".join(map(str, written)))
-    return written[0]
+PRUNE_JOB, REINGEST_JOB = "prune", "reingest"
 
 
 @dataclass
@@ -98,13 +60,6 @@ async def run_once(store: Store, settings: Settings, now: dt.datetime | None = N
         f"; network outage suspected ({summary.outage})" if summary.outage else "",
     )
     return OnceSummary(summary, report_if_due(store, settings, clock))
-
-
-def report_if_due(store: Store, settings: Settings, now: dt.datetime) -> Path | None:
-    """Write the weekly report when its cron time has come since the last one (cron mode)."""
-    if report_due(store.job_last(REPORT_JOB), now, settings.schedule.report_cron):
-        return write_report(store, settings, now)
-    return None
 
 
 # ---------------------------------------------------------------- the daemon
@@ -172,7 +127,7 @@ async def job_check_due() -> None:
 
 async def job_reingest() -> None:
     async def body() -> None:
-        pages = [d.source for d in CTX.store.documents() if d.kind == "url"]
+        pages = [d.source for d in CTX.store.pages.documents() if d.kind == "url"]
         if pages:
             results = await asyncio.to_thread(api.ingest, CTX.store, pages, CTX.settings)
             for r in results:
@@ -191,8 +146,8 @@ async def job_report() -> None:
 async def job_prune() -> None:
     async def body() -> None:
         now = dt.datetime.now(dt.UTC)
-        n = CTX.store.prune(CTX.settings.schedule.keep_checks_days, now)
-        CTX.store.job_done(PRUNE_JOB, now)
+        n = CTX.store.db.prune(CTX.settings.schedule.keep_checks_days, now)
+        CTX.store.jobs.done(PRUNE_JOB, now)
         log.info("pruned %d old checks", n)
 
     await _guarded("prune", body)
@@ -270,26 +225,8 @@ async def serve(store: Store, settings: Settings) -> None:
     log.info("stopped")
 
 
-def scheduler_status(store: Store, settings: Settings) -> dict[str, object]:
-    """For `monitor status`: last run, next job times, URLs due now."""
-    now = dt.datetime.now(dt.UTC)
-    last = store.last_run()
-    jobs: dict[str, str | None] = {}
-    with contextlib.suppress(Exception):  # no daemon has ever run: no job table
-        jobstore = SQLAlchemyJobStore(engine=store.engine)
-        for job in jobstore.get_all_jobs():
-            jobs[job.id] = job.next_run_time.isoformat() if job.next_run_time else None
-    return {
-        "last_run": last.finished_at.isoformat() if last and last.finished_at else None,
-        "last_run_checked": last.checked if last else 0,
-        "due_now": store.due_count(now),
-        "jobs": jobs,
-        "last_report": (r.isoformat() if (r := store.job_last(REPORT_JOB)) else None),
-    }
-
-
 def serve_forever(store: Store, settings: Settings) -> None:
     with InstanceLock(store):
-        if n := store.close_stale_runs():
+        if n := store.runs.close_stale_runs():
             log.info("%d run(s) of a killed process marked as killed; their URLs are due", n)
         asyncio.run(serve(store, settings))

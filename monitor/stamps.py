@@ -1,10 +1,10 @@
 """Access stamps: find "[accessed 16 February 2011]" and its wild relatives, parse to dates.
 
-Pure functions, no I/O. The approach follows ../shared/research/libraries.md section 7:
-a regex finds the access *phrase* and cuts out the date words; python-dateutil parses those
-words strictly (never `fuzzy=True`, which silently turned "[accessed 16 February 2011]" into
-1900-02-16); parsing twice with two different defaults tells which parts the stamp really
-gave, so "[accessed 2009]" is stored as the year 2009, not as 1 January 2009.
+Pure functions, no I/O. A regex finds the access *phrase* and cuts out the date words;
+python-dateutil parses those words strictly (never `fuzzy=True`, which silently turned
+"[accessed 16 February 2011]" into 1900-02-16); parsing twice with two different defaults
+tells which parts the stamp really gave, so "[accessed 2009]" is stored as the year 2009,
+not as 1 January 2009.
 """
 
 from __future__ import annotations

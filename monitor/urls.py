@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
 
+from monitor.times import wayback_time
+
 # url-normalize IDNA-checks the host of every URL (~0.1 ms); a page cites the same few hosts
 # thousands of times, so the pure host step is memoised (a 100,000-link page: -9 s).
 _url_normalize_module = importlib.import_module("url_normalize.url_normalize")
@@ -113,21 +115,13 @@ _REPLAY_PATH = re.compile(
 
 
 @dataclass(frozen=True)
-class ArchiveLink:
-    """A link into a web archive: which original URL it replays, captured when."""
+class ArchiveAddress:
+    """A parsed link into a web archive: which original URL it replays, captured when (the
+    stored copy a lookup or a page gave us is `models.ArchiveLink`)."""
 
     archive_url: str
     original_url: str
     captured_at: dt.datetime | None
-
-
-def _timestamp(ts: str) -> dt.datetime | None:
-    """Wayback's 14-digit timestamp; shorter ones are padded (2011 -> 20110101000000)."""
-    padded = (ts + "0101000000")[:14] if len(ts) < 8 else ts.ljust(14, "0")
-    try:
-        return dt.datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
 
 
 def is_archive_host(host: str, extra_hosts: tuple[str, ...] = ()) -> bool:
@@ -135,7 +129,7 @@ def is_archive_host(host: str, extra_hosts: tuple[str, ...] = ()) -> bool:
     return host in _ARCHIVE_HOSTS or host in extra_hosts or host.endswith(".archive-it.org")
 
 
-def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveLink | None:
+def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveAddress | None:
     """The original URL and capture time of a Wayback-style replay link, else None."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -154,6 +148,6 @@ def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveLi
         original = normalise(orig)
     except UrlError:
         return None
-    return ArchiveLink(
-        archive_url=url, original_url=original, captured_at=_timestamp(m.group("ts"))
+    return ArchiveAddress(
+        archive_url=url, original_url=original, captured_at=wayback_time(m.group("ts"))
     )

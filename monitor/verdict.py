@@ -5,7 +5,8 @@ tested with a plain function call. `check.py` gathers an `Observation` (status c
 redirect chain, a decoded slice of the body, or the class of transport error) and hands it
 to `decide()`.
 
-Why these rules (see ../shared/research/anchors.md):
+Why these rules (InternetArchiveBot's dead-link rules, Google's soft-404 guidance, Bar-Yossef
+et al. 2004):
 - A 200 is not enough: "Page not found" pages served with 200 and deep links redirected to
   a home page are `soft404`, not alive (IABot's "REDIRECT TO ROOT" rule, Google's soft-404).
 - Throttling (429), server errors and timeouts say nothing about the cited work: they are

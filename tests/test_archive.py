@@ -18,7 +18,6 @@ import respx
 
 from monitor import api
 from monitor.archive import (
-    Capture,
     Endpoint,
     anchor_date,
     index_key,
@@ -30,6 +29,7 @@ from monitor.archive import (
 )
 from monitor.config import Settings
 from monitor.report import build_report, render_markdown
+from monitor.results import Capture
 from monitor.store import Store
 from tests.archive_world import KAZAK, KAZAK_URL, STOPVAW_URL
 from tests.conftest import make_settings
@@ -175,15 +175,15 @@ def test_run_finds_stores_and_reports_a_fallback(
     assert summary.counts == {"dead": 1}
     (fb,) = summary.archives.lookups
     assert fb.chosen.capture.timestamp == "20100601100000" and fb.anchor == D(2011, 2, 16)
-    assert store.fallbacks([world.url("/gone")])[world.url("/gone")].verified is True
-    (look,) = store.lookups(world.url("/gone"))
+    assert store.archives.fallbacks([world.url("/gone")])[world.url("/gone")].verified is True
+    (look,) = store.archives.lookups(world.url("/gone"))
     assert look.outcome == "found" and look.candidates == 1
     # the two "[here]" links of the page: one replays a drifted page, one the article
     works = {link.split("/")[4]: v.ok for link, v in summary.archives.page_links}
     assert works == {"20110201100000": False, "20110110100000": True}
     # a second run does not repeat the lookup (cached for lookup_days)
     again = api.run(store, s, everything=True)
-    assert again.archives.lookups == [] and len(store.lookups(world.url("/gone"))) == 1
+    assert again.archives.lookups == [] and len(store.archives.lookups(world.url("/gone"))) == 1
     text = render_markdown(build_report(store))
     assert (
         "verified archive copy, captured 2010-06-01: "

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from monitor import api, fanout
-from monitor.check import CheckResult, Context
 from monitor.config import CheckSettings
 from monitor.fanout import check_spread, processes_for, split
+from monitor.results import CheckResult, Context
 from monitor.store import open_store
 from monitor.verdict import Verdict
 from tests.conftest import make_settings

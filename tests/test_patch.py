@@ -34,15 +34,15 @@ def after_(text: str, needle: str, start: int = 0) -> int:
 def run_and_patch(store: Store, settings: Settings, page: Path, **policy):
     api.ingest(store, [str(page)], settings)
     api.run(store, settings)
-    doc = store.document_by_source(str(page.resolve()))
-    rows = [(c, u) for c, u, _ in store.citation_rows(doc.id)]
+    doc = store.pages.document_by_source(str(page.resolve()))
+    rows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]
     urls = [u.url for _, u in rows if u]
     return plan(
         page.resolve(),
         rows,
-        store.verified_dates(),
-        store.fallbacks(urls),
-        store.page_archive_links(doc.id),
+        store.pages.verified_dates(),
+        store.archives.fallbacks(urls),
+        store.archives.page_archive_links(doc.id),
         Policy(**policy),
     )
 

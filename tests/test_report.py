@@ -106,14 +106,14 @@ def test_report_formats_and_patched_seed_page(
     from monitor.patch import Policy
     from monitor.patch import plan as patch_plan
 
-    doc = store.document_by_source(str(page_file.resolve()))
-    crows = [(c, u) for c, u, _ in store.citation_rows(doc.id)]
+    doc = store.pages.document_by_source(str(page_file.resolve()))
+    crows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]
     patch = patch_plan(
         page_file.resolve(),
         crows,
-        store.verified_dates(),
-        store.fallbacks([u.url for _, u in crows if u]),
-        store.page_archive_links(doc.id),
+        store.pages.verified_dates(),
+        store.archives.fallbacks([u.url for _, u in crows if u]),
+        store.archives.page_archive_links(doc.id),
         Policy(),
     )
     stamped_alive = sum(1 for c, u in crows if u and u.last_verdict == "alive" and c.stamps)

@@ -13,8 +13,9 @@ import httpx
 import respx
 
 from monitor import api
-from monitor.check import CheckResult
 from monitor.config import SaveSettings, Settings
+from monitor.due import transition
+from monitor.results import CheckResult
 from monitor.save import save_anonymous, save_spn2
 from monitor.store import Store
 from monitor.verdict import Verdict
@@ -98,12 +99,12 @@ def test_only_alive_links_without_recent_capture_are_saved(store: Store, tmp_pat
     links.write_text("http://alive.example/a\nhttp://dead.example/b\n")
     api.ingest(store, [str(links)], s)
     now = dt.datetime.now(dt.UTC)
-    store.record_results(
+    store.checks.record_results(
         [
             CheckResult("http://alive.example/a", Verdict.ALIVE, "t", 200, None, now, 1),
             CheckResult("http://dead.example/b", Verdict.DEAD, "t", 404, None, now, 1),
         ],
-        s.schedule,
+        transition(s.schedule),
     )
     respx.post("https://web.archive.org/save").mock(
         return_value=httpx.Response(200, json={"job_id": "j9"})
@@ -122,5 +123,5 @@ def test_only_alive_links_without_recent_capture_are_saved(store: Store, tmp_pat
     assert [r.url for r in results] == ["http://alive.example/a"] and results[0].ok
     # captured now: not asked again within min_age_days
     assert asyncio.run(api.save_async(store, s)) == []
-    link = store.archive_links([store.url("http://alive.example/a").id])
+    link = store.archives.archive_links([store.pages.url("http://alive.example/a").id])
     assert [a.source for links in link.values() for a in links] == ["save"]

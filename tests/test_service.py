@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from monitor import api
+from monitor.api import report_due
 from monitor.config import Settings
 from monitor.lock import InstanceLock, LockError
-from monitor.service import report_due, run_once
+from monitor.service import run_once
 from monitor.store import Store, open_store
 from tests.conftest import make_settings
 from tests.world import World
@@ -97,16 +98,16 @@ def test_eight_simulated_weeks(store: Store, world: World, tmp_path: Path) -> No
 
     for tick in range(56 * 4):
         asyncio.run(run_once(store, settings, now=start + dt.timedelta(hours=6 * tick)))
-    checks = {u: [c.checked_at for c in store.history(u, 100)] for u in alive + failing}
+    checks = {u: [c.checked_at for c in store.checks.history(u, 100)] for u in alive + failing}
     for u in alive:  # once a week, no more, no less
         days = sorted((t - start).days for t in checks[u])
         assert days == [0, 7, 14, 21, 28, 35, 42, 49]
     for u in failing:  # day 0, 3, 6 (confirmed dead: 3 checks over 6 days), then monthly
         days = sorted((t - start).days for t in checks[u])
         assert days == [0, 3, 6, 36]
-        rec = store.url(u)
+        rec = store.pages.url(u)
         assert rec.status == "dead" and rec.first_failure_at == start
-        assert [h.status for h in store.history(u)][::-1] == ["failing", "failing", "dead", "dead"]
+        assert [h.status for h in store.checks.history(u)][::-1] == ["failing", "failing", "dead", "dead"]
     reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
     weekly = [r for r in reports if r.endswith(".md")]
     assert len(weekly) == 8 and weekly[0] == "report-2026-01-05.md"
@@ -293,7 +294,7 @@ def test_backup_while_writing(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "copy.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM url").fetchone()[0] == 500
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0006"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{db}"
     r = subprocess.run(

@@ -13,10 +13,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from monitor import api
-from monitor.check import CheckResult
 from monitor.config import ScheduleSettings
-from monitor.due import Confirmation
+from monitor.due import Confirmation, transition
 from monitor.report import build_report, render_markdown
+from monitor.results import CheckResult
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
 from monitor.verdict import Hop, Verdict
 from tests.conftest import make_settings
@@ -73,7 +73,7 @@ def test_schema_is_migrated_with_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         head = ScriptDirectory.from_config(_alembic_cfg()).get_current_head()
         assert conn.execute(text("select version_num from alembic_version")).scalar() == head
-    assert head == "0005"
+    assert head == "0006"
     store.migrate()  # idempotent
 
 
@@ -124,12 +124,12 @@ def test_ingest_seeds_and_reingest_without_duplicates(store: Store) -> None:
     assert by["kazakhstan.html"].stats.citations == 23
     assert by["kazakhstan.html"].stats.linked == 15
     assert by["kazakhstan.txt"].stats.unlinked == 21
-    counts = store.table_counts()
+    counts = store.reports.table_counts()
     assert counts["citation"] == 44 and counts["url"] == 15
     again = api.ingest(store, [str(SEEDS)], settings)
     assert all(r.stats.added == 0 and r.stats.removed == 0 for r in again if r.stats)
-    assert store.table_counts()["citation"] == 44
-    rows = store.citation_rows()
+    assert store.reports.table_counts()["citation"] == 44
+    rows = store.pages.citation_rows()
     kazak = next(c for c, u, d in rows if c.title == "Kazak Women Sold as Sex Slaves" and u)
     assert [s["date"] for s in kazak.stamps] == ["2011-02-16", "2017-06-07"]
 
@@ -162,13 +162,13 @@ def test_reingest_marks_removed_and_keeps_history(
     )
     (res,) = api.ingest(store, [str(f)], settings)
     assert (res.stats.added, res.stats.updated, res.stats.removed) == (1, 1, 1)
-    live = {c.title for c, _, _ in store.citation_rows()}
+    live = {c.title for c, _, _ in store.pages.citation_rows()}
     assert live == {"Alpha", "Gamma"}
-    everything = {c.title: c for c, _, _ in store.citation_rows(include_removed=True)}
+    everything = {c.title: c for c, _, _ in store.pages.citation_rows(include_removed=True)}
     assert everything["Beta"].removed_at is not None
-    assert len(store.history(world.url("/article/b"))) == 1  # history kept
+    assert len(store.checks.history(world.url("/article/b"))) == 1  # history kept
     # Only URLs of live citations are due: Beta's URL is no longer checked.
-    due = store.due_urls(dt.datetime.now(dt.UTC), everything=True)
+    due = store.checks.due_urls(dt.datetime.now(dt.UTC), everything=True)
     assert world.url("/article/b") not in due and world.url("/article/c") in due
 
 
@@ -193,16 +193,16 @@ def test_run_records_checks_and_verified_access_dates(
     # Nothing is due right after a run; --all checks again.
     assert api.run(store, settings).due == 0
     assert api.run(store, settings, everything=True).due == 3
-    hist = store.history(world.url("/old"))
+    hist = store.checks.history(world.url("/old"))
     assert len(hist) == 2 and hist[0].verdict == "moved"
     assert hist[0].redirect_chain == [{"url": world.url("/old"), "status": 301}]
     assert hist[0].checked_at.tzinfo is not None
-    gone = store.url(world.url("/missing"))
+    gone = store.pages.url(world.url("/missing"))
     assert gone.consecutive_failures == 2 and gone.first_failure_at is not None
-    verified = store.verified_dates()
-    alpha = next(c for c, _, _ in store.citation_rows() if c.title == "Alpha")
+    verified = store.pages.verified_dates()
+    alpha = next(c for c, _, _ in store.pages.citation_rows() if c.title == "Alpha")
     assert verified == {alpha.id: dt.datetime.now(dt.UTC).date()}  # one row despite two runs
-    assert store.table_counts()["verified_access"] == 1
+    assert store.reports.table_counts()["verified_access"] == 1
 
 
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
@@ -212,9 +212,9 @@ def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) ->
     bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
     with pytest.raises(IntegrityError):
-        store.record_results([good, bad], ScheduleSettings())
-    assert store.table_counts()["url_check"] == 0
-    assert store.url(world.url("/article/a")).last_verdict is None
+        store.checks.record_results([good, bad], transition(ScheduleSettings()))
+    assert store.reports.table_counts()["url_check"] == 0
+    assert store.pages.url(world.url("/article/a")).last_verdict is None
 
 
 def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_ingest_a_page_url_resolves_relative_links(store: Store, world: World) -
     settings = make_settings()
     (res,) = api.ingest(store, [world.url("/pages/kazakhstan.htm")], settings)
     assert res.ok and res.format == "html" and res.stats.linked == 2
-    rows = store.citation_rows()
+    rows = store.pages.citation_rows()
     assert [(c.title, u.url) for c, u, _ in rows] == [
         ("Kazak Women Sold as Sex Slaves", world.url("/article/iwpr")),
         ("Atyrau authorities plan to prevent human trafficking", world.url("/gone")),
@@ -275,19 +275,19 @@ def test_death_is_confirmed_over_time_and_recovery_reported(
             (Verdict.DEAD, t0 + 6 * day),
         ]
     ):
-        store.record_results([result(url, verdict, when)], sched, None, rule)
-        u = store.url(url)
+        store.checks.record_results([result(url, verdict, when)], transition(sched, rule))
+        u = store.pages.url(url)
         assert u.status == ["failing", "failing", "failing", "dead"][i]
         assert u.consecutive_failures == [1, 1, 2, 3][i]
-    assert store.url(url).first_failure_at == t0
+    assert store.pages.url(url).first_failure_at == t0
     report = build_report(store, rule)
     assert [i.url for i in report.dead] == [url] and not report.failing
-    store.record_results([result(url, Verdict.ALIVE, t0 + 40 * day)], sched, None, rule)
-    assert store.url(url).status == "recovered"
+    store.checks.record_results([result(url, Verdict.ALIVE, t0 + 40 * day)], transition(sched, rule))
+    assert store.pages.url(url).status == "recovered"
     report = build_report(store, rule)
     assert [i.url for i in report.recovered] == [url] and not report.dead
     assert "## Recovered (1)" in render_markdown(report)
-    assert [h.status for h in store.history(url)][:2] == ["recovered", "dead"]
+    assert [h.status for h in store.checks.history(url)][:2] == ["recovered", "dead"]
 
 
 def test_large_content_change_is_flagged(store: Store, world: World, tmp_path: Path) -> None:
@@ -300,7 +300,7 @@ def test_large_content_change_is_flagged(store: Store, world: World, tmp_path: P
     api.run(store, settings, everything=True)
     world.mutable = " ".join(f"x{i}" for i in range(400))  # another text altogether
     api.run(store, settings, everything=True)
-    first, small, big = reversed(store.history(world.url("/mutable")))
+    first, small, big = reversed(store.checks.history(world.url("/mutable")))
     assert first.changed is None and small.changed is False and big.changed is True
     assert "content changed a lot" in big.reason and big.verdict == "alive"
 
@@ -316,9 +316,9 @@ def test_outage_counts_nothing_as_failing(store: Store, tmp_path: Path) -> None:
     summary = api.run(store, settings)
     assert summary.outage == "7 of 7 hosts unreachable"
     assert summary.counts == {"transient": 7}
-    for _, u, _ in store.citation_rows():
+    for _, u, _ in store.pages.citation_rows():
         assert u.status == "unverified" and u.consecutive_failures == 0
-        assert store.history(u.url)[0].reason.startswith("network outage suspected")
+        assert store.checks.history(u.url)[0].reason.startswith("network outage suspected")
 
 
 def test_failed_canary_stops_the_run_before_any_check(
@@ -328,5 +328,5 @@ def test_failed_canary_stops_the_run_before_any_check(
     ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
     summary = api.run(store, settings)
     assert summary.outage and "canary" in summary.outage
-    assert store.table_counts()["url_check"] == 0
-    assert world.hits["/article/a"] == 0 or store.url(world.url("/article/a")).status == "unchecked"
+    assert store.reports.table_counts()["url_check"] == 0
+    assert world.hits["/article/a"] == 0 or store.pages.url(world.url("/article/a")).status == "unchecked"

@@ -93,9 +93,9 @@ def test_round_trip_sqlite_postgres_sqlite(tmp_path: Path, world: World, pg_url:
 
     # the imported database is a working one: new rows get fresh ids past the imported ones
     store = open_store(pg_url)
-    run_id = store.start_run()
+    run_id = store.runs.start_run()
     assert run_id > max(r["row"]["id"] for r in _rows(first) if r["table"] == "run")
-    assert store.citation_counts()
+    assert store.reports.citation_counts()
     store.close()
     # and the report reads the same facts from it
     assert _monitor(back, "report", "--format", "json").returncode == 0

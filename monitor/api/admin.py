@@ -1,0 +1,129 @@
+"""Running and keeping the service: the database, backups, exports, the daemon and the
+distributed worker and dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+from monitor.config import Settings
+from monitor.store import Store, StoreError, open_store
+from monitor.transfer import TransferError, export, import_
+
+Progress = Callable[[str, int], None]
+
+
+class AdminError(Exception):
+    """A request that cannot be carried out; the message is for the user."""
+
+
+def open_database(settings: Settings) -> Store:
+    """The configured database, migrated; `StoreError` with a message when it cannot be."""
+    return open_store(settings.database.url)
+
+
+def backup(store: Store, path: str, force: bool = False) -> int:
+    """Copy the SQLite database to `path` consistently; returns its size in bytes."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise AdminError(f"{path} exists; use --force to replace it")
+    store.backup(target)
+    return target.stat().st_size
+
+
+def export_to(
+    store: Store, path: str, stdout: IO[str], force: bool = False, progress: Progress | None = None
+) -> int:
+    """The whole history as JSON lines to `path` (`-`: `stdout`); a file appears under its
+    real name only once complete. Returns the rows written."""
+    if path == "-":
+        return export(store, stdout, progress)
+    target = Path(path)
+    if target.exists() and not force:
+        raise AdminError(f"{path} exists; use --force to replace it")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            n = export(store, out, progress)
+        partial.replace(target)  # never a half-written export under the real name
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise AdminError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return n
+
+
+def import_from(store: Store, path: str, stdin: IO[str], progress: Progress | None = None) -> int:
+    """Load an export into this (new, empty) database, all or nothing; returns the rows."""
+    try:
+        if path == "-":
+            return import_(store, stdin, progress)
+        with open(path, encoding="utf-8") as src:
+            return import_(store, src, progress)
+    except TransferError as exc:
+        raise AdminError(f"{path}: {exc}; nothing was imported") from None
+    except OSError as exc:
+        raise AdminError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise AdminError(f"{path}: not a UTF-8 text file; nothing was imported") from None
+
+
+def serve(store: Store, settings: Settings) -> None:
+    """The daemon until SIGTERM/SIGINT (`LockError` if another monitor holds the database)."""
+    from monitor.service import serve_forever
+
+    if settings.distributed.enabled:
+        distributed_mode(settings)  # fail now, clearly, not at the first dispatch
+    serve_forever(store, settings)
+
+
+def distributed_mode(settings: Settings) -> ModuleType:
+    """The distributed module, or `AdminError` when its extra or PostgreSQL is missing."""
+    try:
+        from monitor import distributed
+    except ImportError as exc:
+        raise AdminError(str(exc)) from None
+    try:
+        distributed.conninfo(settings.database.url)
+    except distributed.DistributedError as exc:
+        raise AdminError(str(exc)) from None
+    return distributed
+
+
+def worker(store: Store, settings: Settings, concurrency: int | None, burst: bool) -> None:
+    """One distributed worker until stopped (or, with `burst`, until the queue is empty)."""
+    dist = distributed_mode(settings)
+    try:
+        asyncio.run(dist.run_worker(settings, store, concurrency, wait=not burst))
+    except dist.DistributedError as exc:
+        raise AdminError(str(exc)) from None
+
+
+def dispatch(
+    store: Store,
+    settings: Settings,
+    every: float | None,
+    until_done: bool,
+    on_round: Callable[[Any], None] | None = None,
+) -> None:
+    """Queue host batches for the workers once, every `every` seconds, or until done."""
+    dist = distributed_mode(settings)
+    try:
+        asyncio.run(dist.dispatch(settings, store, every, until_done, on_round))
+    except dist.DistributedError as exc:
+        raise AdminError(str(exc)) from None
+
+
+__all__ = [
+    "AdminError",
+    "StoreError",
+    "backup",
+    "dispatch",
+    "export_to",
+    "import_from",
+    "open_database",
+    "serve",
+    "worker",
+]

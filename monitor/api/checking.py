@@ -1,0 +1,183 @@
+"""Checking now, without a database: URLs and the cited URLs of pages (`monitor check`).
+
+from monitor import check
+for r in check(["https://example.org/a", "https://example.org/b"]):
+    print(r.url, r.verdict, r.reason)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from monitor.archive import anchor_date, lookup_many
+from monitor.check import OnResult
+from monitor.config import Settings, load_settings
+from monitor.due import UrlState, next_state, rule_of
+from monitor.fanout import check_spread
+from monitor.ingest import SourceError, SourceResult, expand_inputs, is_url, load_source
+from monitor.results import CheckResult, Context, Fallback
+from monitor.runner import in_order
+from monitor.urls import UrlError, normalise
+
+
+async def check_async(
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    on_result: OnResult | None = None,
+    titles: Mapping[str, list[str]] | None = None,
+) -> list[CheckResult]:
+    """Check URLs now (no database); invalid URLs raise `urls.UrlError`.
+
+    `titles` (URL -> cited titles) lets the check tell a live page from a drifted one. Each
+    result's `status` is what this one check would make of a URL with no history: a
+    failure is `failing (1 of N)`, never `dead`.
+    """
+    cfg = settings or load_settings()
+    wanted = list(dict.fromkeys(normalise(u) for u in urls))
+    results: list[CheckResult] = []
+
+    def keep(result: CheckResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    await check_spread(wanted, cfg.check, keep, Context(titles=titles or {}))
+    in_order(results, wanted, cfg.check)
+    rule = rule_of(cfg.check)
+    for r in results:
+        st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)
+        r.status, r.failures = st.status.value, st.consecutive_failures
+    return results
+
+
+def check(
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    on_result: OnResult | None = None,
+    titles: Mapping[str, list[str]] | None = None,
+) -> list[CheckResult]:
+    """Synchronous `check_async`, for scripts and notebooks without an event loop."""
+    return asyncio.run(check_async(list(urls), settings, on_result, titles))
+
+
+@dataclass
+class Targets:
+    """What `monitor check` was asked to check: URLs and, for pages, who cites them."""
+
+    urls: list[str] = field(default_factory=list)
+    citations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    titles: dict[str, list[str]] = field(default_factory=dict)
+    anchors: dict[str, dt.date] = field(default_factory=dict)  # newest stamp on the page
+    archive_urls: dict[str, str] = field(default_factory=dict)
+    problems: list[SourceResult] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def collect_targets(
+    items: Iterable[str],
+    settings: Settings | None = None,
+    fmt: str | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Targets:
+    """URLs given directly, plus the cited URLs of any page files or page URLs; `-` reads
+    URLs or page text from `stdin`."""
+    cfg = settings or load_settings()
+    items = list(items)
+    if "-" in items and stdin is not None:
+        with tempfile.TemporaryDirectory(prefix="monitor-") as tmp:
+            path = Path(tmp) / "stdin.txt"
+            path.write_bytes(stdin.read())
+            return collect_targets([str(path) if i == "-" else i for i in items], cfg, fmt)
+    out = Targets()
+    seen: dict[str, None] = {}
+    pages: list[str] = []
+    for item in items:
+        if is_url(item) and fmt is None:
+            try:
+                seen.setdefault(normalise(item))
+            except UrlError as exc:
+                out.problems.append(SourceResult(item, error=f"invalid URL: {exc}"))
+        elif re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", item) and not Path(item).exists():
+            try:  # "javascript:..." or "htp://x": say what is wrong with it as a URL
+                normalise(item)
+                reason = "not an http(s) URL"
+            except UrlError as exc:
+                reason = str(exc)
+            out.problems.append(SourceResult(item, error=f"invalid URL: {reason}"))
+        else:
+            pages.append(item)
+    sources, problems = expand_inputs(pages)
+    out.problems.extend(problems)
+    for src in sources:
+        try:
+            extraction, _ = load_source(src, cfg, fmt)
+        except SourceError as exc:
+            out.problems.append(SourceResult(src.location, error=str(exc)))
+            continue
+        out.skipped.update(extraction.skipped)
+        for c in extraction.citations:
+            if c.url is None:
+                continue
+            seen.setdefault(c.url)
+            out.citations.setdefault(c.url, []).append({"title": c.title, "document": src.location})
+            if c.title:
+                out.titles.setdefault(c.url, []).append(c.title)
+            stamps = [(st.date, st.precision.value) for st in c.stamps if st.date]
+            if stamps:
+                day = anchor_date(None, stamps, stamps[0][0])
+                out.anchors[c.url] = max(day, out.anchors.get(c.url, day))
+            if c.archive_links and c.url not in out.archive_urls:
+                out.archive_urls[c.url] = c.archive_links[0].archive_url
+    out.urls = list(seen)
+    return out
+
+
+async def check_archives(
+    results: Sequence[CheckResult], targets: Targets, settings: Settings
+) -> dict[str, Fallback]:
+    """One-off fallbacks for the failed results of `monitor check --archive`, anchored on
+    the page's newest stamp (else today)."""
+    failed = [r for r in results if r.verdict.value in ("dead", "soft404", "drifted")]
+    today = dt.datetime.now(dt.UTC).date()
+    reqs = [
+        (r.url, targets.anchors.get(r.url, today), targets.titles.get(r.url, [])) for r in failed
+    ]
+    found = await lookup_many(reqs, settings.archive, settings.check)
+    return {f.url: f for f in found}
+
+
+def fallbacks_for(
+    results: Sequence[CheckResult], targets: Targets, settings: Settings
+) -> dict[str, Fallback]:
+    """Synchronous `check_archives`."""
+    return asyncio.run(check_archives(results, targets, settings))
+
+
+def check_rows(
+    results: Sequence[CheckResult], targets: Targets, fallbacks: Mapping[str, Fallback]
+) -> list[dict[str, Any]]:
+    """The JSON contract's rows: each result with who cites it and its archive copy (a
+    verified fallback found now, else the archive link the page gives)."""
+    rows = []
+    for r in results:
+        fb = fallbacks.get(r.url)
+        archive: dict[str, Any] = {"archive_url": targets.archive_urls.get(r.url)}
+        if fb is not None and fb.chosen is not None:
+            archive = {
+                "archive_url": fb.chosen.archive_url,
+                "archive_captured_at": fb.chosen.capture.captured_at,
+                "archive_verified": True,
+                "archive_reason": fb.reason,
+            }
+        elif fb is not None:
+            archive.update(archive_verified=False, archive_reason=fb.reason)
+        rows.append(r.as_json(targets.citations.get(r.url), archive))
+    return rows

@@ -1,0 +1,111 @@
+"""Writing the report: when it is due, where it goes, who gets it by e-mail.
+
+One writer for the daemon, cron (`run --once`) and `monitor report`; `monitor.report` builds
+and renders it, this module decides files, periods and delivery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+
+from monitor.config import Settings
+from monitor.due import rule_of
+from monitor.report import build_report, render, send_email
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+REPORT_JOB = "weekly-report"
+FORMATS = ("md", "html", "json", "csv")
+
+
+def report_due(last: dt.datetime | None, now: dt.datetime, cron: str) -> bool:
+    """Has the report's cron time come since the last report? (Never run: the first time
+    comes within a week.)"""
+    trigger = CronTrigger.from_crontab(cron, timezone=dt.UTC)
+    since = last or (now - dt.timedelta(days=7))
+    fire = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
+    return fire is not None and fire <= now
+
+
+def write_report(
+    store: Store,
+    settings: Settings,
+    now: dt.datetime,
+    formats: list[str] | None = None,
+    since: dt.datetime | None = None,
+    mark: bool = True,
+    directory: str | Path | None = None,
+) -> Path:
+    """The report since the previous one, as DIR/report-YYYY-MM-DD.{md,html,json,csv} (the
+    formats of `[report] formats`, DIR `[report] dir` unless given); e-mailed when
+    `[report.email]` is set up. Returns the first file written."""
+    since = since or store.jobs.last(REPORT_JOB)
+    report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
+    written = []
+    for fmt in formats or settings.report.formats:
+        out = Path(directory or settings.report.dir) / f"report-{now:%Y-%m-%d}.{fmt}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(report, fmt), "utf-8")
+        written.append(out)
+    if settings.report.email.smtp_host and settings.report.email.to:
+        send_email(report, settings.report.email)
+        log.info("report mailed to %s", ", ".join(settings.report.email.to))
+    if mark:
+        store.jobs.done(REPORT_JOB, now)
+    log.info("report written: %s", ", ".join(map(str, written)))
+    return written[0]
+
+
+def report_if_due(store: Store, settings: Settings, now: dt.datetime) -> Path | None:
+    """Write the weekly report when its cron time has come since the last one (cron mode)."""
+    if report_due(store.jobs.last(REPORT_JOB), now, settings.schedule.report_cron):
+        return write_report(store, settings, now)
+    return None
+
+
+@dataclass
+class ReportOutcome:
+    """What `report` did: the text (when printed, not written), where it went, who got it."""
+
+    text: str | None = None
+    written: Path | None = None  # a file, or the directory of several
+    mailed_to: list[str] = field(default_factory=list)
+
+
+def report(
+    store: Store,
+    settings: Settings,
+    fmt: str = "md",
+    out: str | None = None,
+    since: dt.datetime | None = None,
+    email: bool = False,
+    now: dt.datetime | None = None,
+) -> ReportOutcome:
+    """`monitor report`: `fmt` one of FORMATS or "all". `out` a directory (ending in `/`, an
+    existing one, or any with "all") gets report-DATE.EXT files, another path one file;
+    without `out` the text is returned. Written, it counts as the previous report."""
+    now = now or dt.datetime.now(dt.UTC)
+    start = since or store.jobs.last(REPORT_JOB)
+    formats = list(FORMATS) if fmt == "all" else [fmt]
+    if out and (Path(out).is_dir() or out.endswith("/") or fmt == "all"):
+        first = write_report(store, settings, now, formats, start, directory=out)
+        return ReportOutcome(written=first.parent)
+    r = build_report(store, rule_of(settings.check), start, settings.report.max_items, now)
+    text = render(r, formats[0])
+    outcome = ReportOutcome()
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text, "utf-8")
+        store.jobs.done(REPORT_JOB, now)
+        outcome.written = Path(out)
+    else:
+        outcome.text = text
+    if email:
+        send_email(r, settings.report.email)
+        outcome.mailed_to = list(settings.report.email.to)
+    return outcome

@@ -1,0 +1,230 @@
+"""Keeping pages and checks in the database: ingest, run (the main job), archive fallbacks
+and Save Page Now. The daemon (`monitor.service`) and the CLI both come through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.api.reporting import report_if_due
+from monitor.archive import lookup_many, lookup_requests, verify_links
+from monitor.check import OnResult, observe
+from monitor.config import Settings, load_settings
+from monitor.due import rule_of, transition
+from monitor.fanout import check_spread
+from monitor.http import check_client
+from monitor.ingest import SourceResult, expand_inputs, ingest_sources
+from monitor.lock import InstanceLock
+from monitor.results import CheckResult, Fallback, SaveResult, Verification
+from monitor.runner import OutageSuspected, ResultSink
+from monitor.save import save_many
+from monitor.store import Store
+from monitor.urls import normalise
+
+
+def ingest(
+    store: Store,
+    inputs: Iterable[str],
+    settings: Settings | None = None,
+    fmt: str | None = None,
+) -> list[SourceResult]:
+    """Read pages (files, directories, URLs) and store their citations; one result each."""
+    sources, problems = expand_inputs(inputs)
+    return problems + ingest_sources(store, sources, settings or load_settings(), fmt)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    due: int
+    counts: Counter[str]
+    interrupted: bool = False
+    outage: str | None = None  # why a network outage is suspected; None when none is
+    archives: ArchiveSummary | None = None
+
+    @property
+    def all_alive(self) -> bool:
+        return set(self.counts) <= {"alive"}
+
+
+log = logging.getLogger(__name__)
+# Stored in batches: a kill -9 loses at most FLUSH_SECONDS of finished checks, which are
+# simply due again on restart (never half-written, never counted twice).
+FLUSH_EVERY = 200
+FLUSH_SECONDS = 2.0
+# Give up a run early when this many distinct hosts were tried and not one answered.
+EARLY_OUTAGE_HOSTS = 50
+
+
+async def canary_fails(url: str, settings: Settings) -> str | None:
+    """Why the canary URL failed, or None if it answered."""
+    async with check_client(settings.check) as client:
+        obs = await observe(client, url, settings.check)
+    if obs.error is None and obs.status is not None and obs.status < 500:
+        return None
+    return f"canary {url} failed: {obs.error.value if obs.error else f'HTTP {obs.status}'}"
+
+
+async def run_async(
+    store: Store,
+    settings: Settings | None = None,
+    everything: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_result: OnResult | None = None,
+    now: dt.datetime | None = None,
+) -> RunSummary:
+    """Check every due URL and store each result; writes in batches, each atomic.
+
+    Outage guard: results from hosts that answered are stored as they come; results of
+    hosts that could not be reached at all (DNS, refused, unreachable, connect timeout)
+    are held back until the end of the run. If too many hosts were unreachable (or the
+    canary URL failed) they are stored as `transient` "network outage suspected", so no
+    link moves one step towards dead because our own network was down.
+    """
+    cfg = settings or load_settings()
+    urls = store.checks.due_urls(now or dt.datetime.now(dt.UTC), everything=everything)
+    run_id = store.runs.start_run()
+    counts: Counter[str] = Counter()
+    if cfg.check.canary_url:
+        why = await canary_fails(cfg.check.canary_url, cfg)
+        if why:
+            store.runs.finish_run(run_id, counts, "outage")
+            return RunSummary(run_id, len(urls), counts, outage=why)
+    if on_start:
+        on_start(len(urls))
+    context = store.checks.check_context(urls)
+    step = transition(cfg.schedule, rule_of(cfg.check))
+
+    def write(batch: list[CheckResult]) -> None:
+        counts.update(r.verdict.value for r in batch)
+        store.checks.record_results(batch, step, run_id)
+
+    sink = ResultSink(
+        write, cfg.check, FLUSH_EVERY, FLUSH_SECONDS, give_up_after=EARLY_OUTAGE_HOSTS
+    )
+
+    def collect(r: CheckResult) -> None:
+        if now is not None:  # a simulated clock (tests, replays): checks happen "now"
+            r.checked_at = now
+        log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
+        if on_result:
+            on_result(r)
+        sink.add(r)
+
+    status = "done"
+    outage: str | None = None
+    try:
+        try:
+            used = await check_spread(urls, cfg.check, collect, context)
+            log.info("checked %d URLs with %d process(es)", len(urls), used)
+        except* OutageSuspected:
+            pass
+    except BaseException:
+        status = "interrupted"
+        raise
+    finally:
+        outage = sink.settle()
+        if outage is not None and status == "done":
+            status = "outage"
+        store.runs.finish_run(run_id, counts, status)
+    found = None
+    if outage is None and cfg.archive.endpoints:
+        # fallbacks for links that became dead/soft-404/drifted (cached for lookup_days)
+        found = await archive_async(store, cfg)
+    if outage is None and cfg.archive.save.enabled:
+        await save_async(store, cfg)
+    return RunSummary(run_id, len(urls), counts, outage=outage, archives=found)
+
+
+@dataclass
+class ArchiveSummary:
+    lookups: list[Fallback] = field(default_factory=list)
+    page_links: list[tuple[str, Verification]] = field(default_factory=list)
+
+    @property
+    def found(self) -> int:
+        return sum(f.chosen is not None for f in self.lookups)
+
+
+async def archive_async(
+    store: Store, settings: Settings | None = None, urls: Iterable[str] | None = None
+) -> ArchiveSummary:
+    """Find and verify archive fallbacks: for the given URLs, else for every link whose last
+    verdict is dead/soft404/drifted and that was not looked up within `lookup_days`; and
+    verify the archive links cited on the pages ("accessible [here]")."""
+    cfg = settings or load_settings()
+    if not cfg.archive.endpoints:
+        return ArchiveSummary()
+    now = dt.datetime.now(dt.UTC)
+    wanted = [normalise(u) for u in urls] if urls is not None else None
+    targets = lookup_requests(store.archives.archive_targets(now, cfg.archive.lookup_days, wanted))
+    summary = ArchiveSummary()
+    summary.lookups = await lookup_many(targets, cfg.archive, cfg.check)
+    for fb in summary.lookups:
+        store.archives.record_lookup(fb)
+    links = store.archives.page_links_to_verify(now, cfg.archive.lookup_days, wanted)
+    checks = await verify_links([(u, t) for _, u, t in links], cfg.archive, cfg.check)
+    for (link_id, link, _), v in zip(links, checks, strict=True):
+        store.archives.record_link_verification(link_id, v.ok, v.reason)
+        summary.page_links.append((link, v))
+    return summary
+
+
+async def save_async(store: Store, settings: Settings | None = None) -> list[SaveResult]:
+    """Proactive archiving (opt-in, `[archive.save] enabled`): capture alive links that have
+    no capture newer than `min_age_days`."""
+    cfg = settings or load_settings()
+    if not cfg.archive.save.enabled:
+        return []
+    urls = store.archives.save_candidates(dt.datetime.now(dt.UTC), cfg.archive.save.min_age_days)
+    results = await save_many(urls, cfg.archive.save, cfg.check)
+    for r in results:
+        store.archives.record_save(r)
+    return results
+
+
+def save(store: Store, settings: Settings | None = None) -> list[SaveResult]:
+    """Synchronous `save_async`."""
+    return asyncio.run(save_async(store, settings))
+
+
+def archive(
+    store: Store, settings: Settings | None = None, urls: Iterable[str] | None = None
+) -> ArchiveSummary:
+    """Synchronous `archive_async`."""
+    return asyncio.run(archive_async(store, settings, urls))
+
+
+def run(
+    store: Store,
+    settings: Settings | None = None,
+    everything: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_result: OnResult | None = None,
+    now: dt.datetime | None = None,
+) -> RunSummary:
+    """Synchronous `run_async`."""
+    return asyncio.run(run_async(store, settings, everything, on_start, on_result, now))
+
+
+def run_command(
+    store: Store,
+    settings: Settings,
+    everything: bool = False,
+    once: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_result: OnResult | None = None,
+) -> tuple[RunSummary, Path | None]:
+    """`monitor run`: the run under the instance lock (a second monitor on the same database
+    raises `LockError`), then, with `once` (cron), the weekly report when it is due."""
+    with InstanceLock(store):
+        summary = run(store, settings, everything, on_start, on_result)
+        log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
+        written = report_if_due(store, settings, dt.datetime.now(dt.UTC)) if once else None
+    return summary, written

@@ -1,0 +1,153 @@
+"""What is known, for people: per-page counts, every citation with its state, one URL's
+history, and where the scheduler stands (`monitor status`, `monitor history`)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+from monitor.api.reporting import REPORT_JOB
+from monitor.config import Settings
+from monitor.due import Confirmation, Status, describe, rule_of
+from monitor.models import Citation, Document, Url, UrlCheck
+from monitor.stamps import AccessStamp
+from monitor.store import Store
+from monitor.times import iso
+from monitor.urls import normalise
+
+
+@dataclass
+class PageCounts:
+    id: int
+    source: str
+    format: str
+    counts: Counter[str]  # citations by confirmed status, "unlinked" for those without a URL
+
+
+@dataclass
+class StatusRow:
+    """One live citation and the state of its URL."""
+
+    document_id: int
+    document: str
+    position: int
+    title: str | None
+    publisher: str | None
+    stamps: list[dict[str, Any]]
+    url: str | None
+    status: str | None
+    failures: int | None
+    verdict: str | None
+    reason: str | None
+    verified_on: dt.date | None
+    state: str | None  # the status for people: "failing (1 of 3)"
+
+    @property
+    def stamps_text(self) -> str:
+        return ", ".join(AccessStamp.from_dict(s).display() for s in self.stamps) or "none"
+
+    def json(self) -> dict[str, Any]:
+        """`monitor status --format json`'s row."""
+        return {
+            "document": self.document,
+            "position": self.position,
+            "title": self.title,
+            "publisher": self.publisher,
+            "stamps": self.stamps,
+            "url": self.url,
+            "status": self.status,
+            "failures": self.failures,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "verified_access": iso(self.verified_on),
+        }
+
+
+def _row(c: Citation, u: Url | None, d: Document, rule: Confirmation) -> StatusRow:
+    return StatusRow(
+        document_id=d.id,  # type: ignore[arg-type]
+        document=d.source,
+        position=c.position,
+        title=c.title,
+        publisher=c.publisher,
+        stamps=c.stamps,
+        url=u.url if u else None,
+        status=u.status if u else None,
+        failures=u.consecutive_failures if u else None,
+        verdict=u.last_verdict if u else None,
+        reason=u.last_reason if u else None,
+        verified_on=c.verified_on,
+        state=describe(Status(u.status), u.consecutive_failures, rule) if u else None,
+    )
+
+
+def page_counts(store: Store) -> list[PageCounts]:
+    """Every page with its citations counted by status (one GROUP BY)."""
+    out = []
+    for doc, _, by_status, unlinked in store.reports.citation_counts():
+        here = by_status + Counter({"unlinked": unlinked} if unlinked else {})
+        out.append(PageCounts(doc.id, doc.source, doc.format, here))  # type: ignore[arg-type]
+    return out
+
+
+def status_rows(store: Store, settings: Settings) -> Iterator[StatusRow]:
+    """Every live citation by page and position, streamed from the database."""
+    rule = rule_of(settings.check)
+    for c, u, d in store.pages.iter_citation_rows():
+        yield _row(c, u, d, rule)
+
+
+@dataclass
+class SchedulerStatus:
+    last_run: str | None
+    last_run_checked: int
+    due_now: int
+    jobs: dict[str, str | None] = field(default_factory=dict)
+    last_report: str | None = None
+
+
+def scheduler_status(store: Store) -> SchedulerStatus:
+    """The last finished run, URLs due now, the daemon's next job times, the last report."""
+    now = dt.datetime.now(dt.UTC)
+    last = store.runs.last_run()
+    jobs: dict[str, str | None] = {}
+    with contextlib.suppress(Exception):  # no daemon has ever run: no job table
+        jobstore = SQLAlchemyJobStore(engine=store.engine)
+        for job in jobstore.get_all_jobs():
+            jobs[job.id] = job.next_run_time.isoformat() if job.next_run_time else None
+    return SchedulerStatus(
+        last_run=last.finished_at.isoformat() if last and last.finished_at else None,
+        last_run_checked=last.checked if last else 0,
+        due_now=store.checks.due_total(now),
+        jobs=jobs,
+        last_report=(r.isoformat() if (r := store.jobs.last(REPORT_JOB)) else None),
+    )
+
+
+class NotCited(LookupError):
+    """The URL is not cited by any ingested page."""
+
+
+@dataclass
+class History:
+    url: str
+    state: str
+    next_due_at: dt.datetime | None
+    checks: list[UrlCheck]
+
+
+def history(store: Store, settings: Settings, url: str, limit: int = 50) -> History:
+    """A URL's state and its latest checks, newest first. Raises `urls.UrlError` for an
+    invalid URL and `NotCited` for one no page cites."""
+    norm = normalise(url)
+    rec = store.pages.url(norm)
+    if rec is None:
+        raise NotCited(f"{norm} is not cited by any ingested page")
+    state = describe(Status(rec.status), rec.consecutive_failures, rule_of(settings.check))
+    return History(norm, state, rec.next_due_at, store.checks.history(norm, limit))

@@ -1,0 +1,116 @@
+"""The one place that builds HTTP clients: TLS settings, the private-network guard,
+connection limits, timeouts and the User-Agent are decided here, once, for every purpose.
+
+Clients differ by purpose, on purpose:
+- `check_client`: cited URLs, written by strangers. Guarded (`netguard`), redirects followed
+  by hand (`check.observe` records every hop), gzip/deflate asked for and inflated with a
+  cap by the checker, a small pool per host batch (httpcore scans its pool on every
+  request, encode/httpcore#1035, so one big shared pool was the largest cost of a run).
+- `page_client`: page URLs given to `ingest` (synchronous). Guarded; httpx follows redirects.
+- `archive_client` and `save_client`: the archive endpoints of `[[archive.endpoints]]` and
+  `[archive.save]`, set by the administrator (a pywb on the local network is normal), so
+  not guarded.
+
+Every builder takes `transport=` so a test can swap the network (httpx.MockTransport, a
+recording transport), as httpx intends; without one, the transport is the guarded one
+where the purpose needs it.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from monitor.config import ArchiveSettings, CheckSettings, SaveSettings
+from monitor.netguard import GuardedSyncTransport, GuardedTransport
+
+CHECK_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en;q=1.0, ru;q=0.8, *;q=0.5",
+    "Accept-Encoding": "gzip, deflate",  # decoded by check._read_capped, with a cap
+}
+
+
+def ssl_context(cfg: CheckSettings) -> ssl.SSLContext:
+    """One TLS context for every client of a run: building one costs ~50 ms (the CA
+    bundle), a client that is handed one costs ~0.5 ms, so clients can be per host."""
+    verify = cfg.tls_verify()
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    return httpx.create_ssl_context(verify=verify, trust_env=cfg.trust_env)
+
+
+def _limits(connections: int) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=min(connections, 32),
+        keepalive_expiry=5.0,
+    )
+
+
+def check_client(
+    cfg: CheckSettings,
+    verify: ssl.SSLContext | None = None,
+    connections: int | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """A client for cited URLs (a run uses one per host batch, sharing `verify`)."""
+    tls = verify if verify is not None else ssl_context(cfg)
+    limits = _limits(connections or cfg.concurrency)
+    return httpx.AsyncClient(
+        headers={"User-Agent": cfg.agent(), **CHECK_HEADERS},
+        timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout, pool=None),
+        limits=limits,
+        follow_redirects=False,
+        verify=tls,
+        trust_env=cfg.trust_env,
+        transport=transport or GuardedTransport(cfg.allowed_networks(), tls, limits),
+    )
+
+
+def page_client(cfg: CheckSettings, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """A synchronous client for the page URLs given to `ingest`."""
+    tls = ssl_context(cfg)
+    limits = _limits(4)
+    return httpx.Client(
+        headers={"User-Agent": cfg.agent()},
+        timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout),
+        limits=limits,
+        follow_redirects=True,
+        max_redirects=cfg.max_redirects,
+        verify=tls,
+        trust_env=cfg.trust_env,
+        transport=transport or GuardedSyncTransport(cfg.allowed_networks(), tls, limits),
+    )
+
+
+def archive_client(
+    check: CheckSettings,
+    archive: ArchiveSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """A client for CDX queries and replays of the configured archive endpoints."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": check.agent()},
+        timeout=httpx.Timeout(archive.timeout, connect=min(archive.timeout, 10.0)),
+        follow_redirects=False,
+        verify=ssl_context(check),
+        trust_env=check.trust_env,
+        transport=transport,
+    )
+
+
+def save_client(
+    check: CheckSettings,
+    save: SaveSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """A client for Save Page Now 2 (with keys)."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": check.agent()},
+        timeout=save.timeout,
+        verify=ssl_context(check),
+        trust_env=check.trust_env,
+        transport=transport,
+    )

@@ -1,0 +1,254 @@
+"""Checks: which URLs are due, what they are checked with, and storing the results.
+
+`record_results` stores a batch atomically with a handful of bulk statements (executemany,
+INSERT ... RETURNING and ON CONFLICT through SQLAlchemy's SQLite and PostgreSQL dialects),
+not one ORM object per row: the per-row ORM version cost 4 ms a result, more than the
+check. What a check does to a URL's confirmed status is not decided here: the caller
+passes the transition (`due.transition`), the store only keeps its outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_
+from sqlmodel import col, select
+
+from monitor.due import Status, Transition, UrlState
+from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
+from monitor.results import CheckResult, Context
+from monitor.store.engine import Database
+from monitor.store.pages import cited_titles
+from monitor.verdict import GOOD, Verdict
+
+STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
+
+
+class Checks:
+    """Due URLs, the context of their checks, and the checks' history."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def due_urls(self, now: dt.datetime, everything: bool = False) -> list[str]:
+        """URLs cited by at least one live citation whose next check is due."""
+        q = self._due_filter(select(Url.url), None if everything else now)
+        with self.db.session() as s:
+            return list(s.exec(q.order_by(Url.host, Url.id)))
+
+    def _due_filter(self, q: Any, now: dt.datetime | None) -> Any:
+        """Cited by at least one live citation and, unless `now` is None, due by `now`."""
+        cited = (
+            select(Citation.url_id)
+            .where(col(Citation.removed_at).is_(None), col(Citation.url_id).is_not(None))
+            .distinct()
+        )
+        q = q.where(col(Url.id).in_(cited))
+        if now is None:
+            return q
+        return q.where(or_(col(Url.next_due_at).is_(None), col(Url.next_due_at) <= now))
+
+    def due_batches(
+        self,
+        now: dt.datetime,
+        per_host: int,
+        busy: Iterable[int] = (),
+        skip_hosts: Iterable[str] = (),
+    ) -> dict[str, list[int]]:
+        """For each host with due URLs, the ids of its first `per_host` due URLs, leaving out
+        URL ids already in a job (`busy`) and hosts that already have one waiting.
+
+        A window function caps each host in SQL, so a host with a million due URLs costs a
+        batch, not a million rows in memory.
+        """
+        busy_ids, skip = set(busy), set(skip_hosts)
+        rank = func.row_number().over(partition_by=Url.host, order_by=Url.id).label("rank")
+        inner = self._due_filter(select(Url.id, Url.host, rank), now).subquery()
+        # busy URLs are at most one running batch per host: fetch enough to skip past them
+        q = select(inner.c.id, inner.c.host).where(inner.c.rank <= 2 * per_host)
+        out: dict[str, list[int]] = defaultdict(list)
+        with self.db.session() as s:
+            for uid, host in s.execute(q.order_by(inner.c.host, inner.c.id)):
+                if host in skip or uid in busy_ids or len(out[host]) >= per_host:
+                    continue
+                out[host].append(uid)
+        return {h: ids for h, ids in out.items() if ids}
+
+    def still_due(self, ids: Sequence[int], now: dt.datetime) -> list[str]:
+        """Which of these URL ids are still due and cited, as URLs (a retried or repeated
+        job must not check what another job already checked)."""
+        out: list[str] = []
+        with self.db.session() as s:
+            for i in range(0, len(ids), 1000):
+                q = self._due_filter(select(Url.url), now).where(
+                    col(Url.id).in_(list(ids[i : i + 1000]))
+                )
+                out.extend(s.exec(q.order_by(Url.id)))
+        return out
+
+    def due_total(self, now: dt.datetime) -> int:
+        with self.db.session() as s:
+            return s.exec(self._due_filter(select(func.count()).select_from(Url), now)).one()
+
+    def check_context(self, urls: Sequence[str]) -> Context:
+        """Cited titles and last good fingerprints of `urls`, to sharpen their verdicts."""
+        prints: dict[str, str] = {}
+        with self.db.session() as s:
+            titles = cited_titles(s, urls)
+            for i in range(0, len(urls), 1000):
+                q = select(Url.url, Url.last_fingerprint).where(
+                    col(Url.url).in_(list(urls[i : i + 1000])),
+                    col(Url.last_fingerprint).is_not(None),
+                )
+                for url, fp in s.exec(q):
+                    prints[url] = fp  # type: ignore[assignment]
+        return Context(titles=titles, fingerprints=prints)
+
+    def record_results(
+        self,
+        results: Sequence[CheckResult],
+        transition: Transition,
+        run_id: int | None = None,
+    ) -> None:
+        """Store a batch of checks atomically: history rows, URL state, verified access
+        dates. `transition` gives each URL's state after its check (`due.transition`); each
+        result's `status` and `failures` are set from it."""
+        if not results:
+            return
+        url_t, check_t = Url.__table__, UrlCheck.__table__  # type: ignore[attr-defined]
+        cit_t = Citation.__table__  # type: ignore[attr-defined]
+        state_cols = [
+            url_t.c.id, url_t.c.url, url_t.c.consecutive_failures, url_t.c.first_failure_at,
+            url_t.c.last_good_at, url_t.c.next_due_at, url_t.c.status, url_t.c.status_since,
+        ]  # fmt: skip
+        with self.db.session() as s, s.begin():
+            conn = s.connection()
+            rows = conn.execute(
+                select(*state_cols).where(url_t.c.url.in_(list({r.url for r in results})))
+            )
+            known = {row.url: row._asdict() for row in rows}
+            checks: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            alive: list[tuple[int, int]] = []  # (index into checks, url id)
+            for r in results:
+                u = known.get(r.url)
+                if u is None:  # a URL forgotten since the run began: nothing to attach to
+                    continue
+                prev = UrlState(
+                    u["consecutive_failures"],
+                    u["first_failure_at"],
+                    u["last_good_at"],
+                    u["next_due_at"],
+                    Status(u["status"]),
+                )
+                st = transition(r.url, prev, r.verdict, r.checked_at)
+                r.status, r.failures = st.status.value, st.consecutive_failures
+                checks.append({"url_id": u["id"], "run_id": run_id, **r.as_row()})
+                since = u["status_since"]
+                if u["status"] != st.status.value or since is None:
+                    since = r.checked_at
+                upd = {
+                    "_id": u["id"],
+                    "consecutive_failures": st.consecutive_failures,
+                    "first_failure_at": st.first_failure_at,
+                    "last_good_at": st.last_good_at,
+                    "next_due_at": st.next_due_at,
+                    "status": st.status.value,
+                    "status_since": since,
+                    "last_checked_at": r.checked_at,
+                    "last_verdict": r.verdict.value,
+                    "last_http_status": r.http_status,
+                    "last_reason": r.reason,
+                    "last_final_url": r.final_url,
+                }
+                # the baseline for "changed": only a good check's fingerprint replaces it
+                upd["last_fingerprint"] = (
+                    r.fingerprint if r.verdict in GOOD and r.fingerprint else None
+                )
+                updates.append(upd)
+                # a URL twice in one batch: the second sees the first
+                u.update({k: upd[k] for k in STATE_KEYS}, status_since=since)
+                if r.verdict is Verdict.ALIVE:
+                    alive.append((len(checks) - 1, u["id"]))
+            if not checks:
+                return
+            ids = (
+                conn.execute(
+                    check_t.insert().returning(check_t.c.id, sort_by_parameter_order=True), checks
+                )
+                .scalars()
+                .all()
+            )
+            keep_print = [u for u in updates if u["last_fingerprint"] is not None]
+            for group in (keep_print, [u for u in updates if u["last_fingerprint"] is None]):
+                if not group:
+                    continue
+                cols = [k for k in group[0] if k != "_id"]
+                if group is not keep_print:
+                    cols.remove("last_fingerprint")
+                conn.execute(
+                    url_t.update()
+                    .where(url_t.c.id == bindparam("_id"))
+                    .values({k: bindparam(f"v_{k}") for k in cols}),
+                    [{"_id": u["_id"], **{f"v_{k}": u[k] for k in cols}} for u in group],
+                )
+            if alive:
+                self._verify_access(conn, cit_t, alive, ids, checks)
+
+    def _verify_access(
+        self,
+        conn: Any,
+        cit_t: Any,
+        alive: list[tuple[int, int]],
+        ids: Sequence[int],
+        checks: list[dict[str, Any]],
+    ) -> None:
+        """Alive checks are verified access dates of every live citation of their URL."""
+        citations: dict[int, list[int]] = defaultdict(list)
+        url_ids = list({uid for _, uid in alive})
+        for i in range(0, len(url_ids), 1000):
+            for cid, uid in conn.execute(
+                select(cit_t.c.id, cit_t.c.url_id).where(
+                    cit_t.c.url_id.in_(url_ids[i : i + 1000]), cit_t.c.removed_at.is_(None)
+                )
+            ):
+                citations[uid].append(cid)
+        rows: list[dict[str, Any]] = []
+        by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for k, uid in alive:
+            day = checks[k]["checked_at"].astimezone(dt.UTC).date()
+            for cid in citations.get(uid, []):
+                rows.append({"citation_id": cid, "check_id": ids[k], "accessed_on": day})
+                by_day[day].append(cid)
+        if not rows:
+            return
+        conn.execute(
+            self.db.insert(VerifiedAccess.__table__).on_conflict_do_nothing(
+                index_elements=["citation_id", "accessed_on"]
+            ),
+            rows,
+        )
+        for day, cids in by_day.items():
+            for i in range(0, len(cids), 1000):
+                conn.execute(
+                    cit_t.update()
+                    .where(
+                        cit_t.c.id.in_(cids[i : i + 1000]),
+                        or_(cit_t.c.verified_on.is_(None), cit_t.c.verified_on < day),
+                    )
+                    .values(verified_on=day)
+                )
+
+    def history(self, url: str, limit: int = 50) -> list[UrlCheck]:
+        with self.db.session() as s:
+            q = (
+                select(UrlCheck)
+                .join(Url, col(Url.id) == UrlCheck.url_id)
+                .where(Url.url == url)
+                .order_by(col(UrlCheck.checked_at).desc(), col(UrlCheck.id).desc())
+                .limit(limit)
+            )
+            return list(s.exec(q))

@@ -1,0 +1,154 @@
+"""The database itself: opening it (SQLite by default, any SQLAlchemy URL), its pragmas,
+migrations, backups and pruning. The parts of the store (`pages`, `checks`, ...) share
+one `Database`.
+
+Writes happen in short transactions of one ingest or one batch of check results, so a
+crash or Ctrl-C leaves either all of a batch or none of it. SQLite runs in WAL mode with a
+busy timeout, so `monitor status` can read while `monitor run` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from monitor.models import UrlCheck, VerifiedAccess
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message is for the user."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def redact(url: str) -> str:
+    """A database URL fit to print: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def create(url: str) -> Engine:
+    """An engine for SQLAlchemy `url`; a SQLite file's directory is created if needed."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            parent = Path(db).expanduser().resolve().parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create directory {parent} for the database: {exc}"
+                ) from None
+        kwargs["connect_args"] = {"timeout": 10}
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        raise StoreError(f"cannot use database {redact(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """The engine and what concerns the database as a whole."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT that knows ON CONFLICT (SQLite's or PostgreSQL's dialect)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StoreError(
+                f"cannot open database {redact(str(self.engine.url))}: {reason}"
+            ) from None
+
+    def prune(self, keep_days: float, now: dt.datetime) -> int:
+        """Delete checks older than `keep_days`, keeping each URL's latest and any that
+        verified an access date; then compact."""
+        cutoff = now - dt.timedelta(days=keep_days)
+        latest = select(func.max(UrlCheck.id)).group_by(UrlCheck.url_id)
+        referenced = select(VerifiedAccess.check_id)
+        checks = UrlCheck.__table__  # type: ignore[attr-defined]
+        with self.session() as s, s.begin():
+            res = s.execute(
+                checks.delete().where(
+                    col(UrlCheck.checked_at) < cutoff,
+                    col(UrlCheck.id).not_in(latest),
+                    col(UrlCheck.id).not_in(referenced),
+                )
+            )
+            removed = res.rowcount or 0
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.exec_driver_sql("VACUUM")
+            elif self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        return removed
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the SQLite database, safe while the daemon writes (SQLite's
+        online backup API, page by page); PostgreSQL has pg_dump for that."""
+        url = make_url(str(self.engine.url))
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            raise StoreError(
+                "monitor backup copies SQLite files; for PostgreSQL use "
+                "pg_dump --format=custom --file=monitor.dump <database>"
+            )
+        target = target.expanduser()
+        tmp = target.with_name(target.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        try:
+            src = sqlite3.connect(url.database, timeout=30)
+            dst = sqlite3.connect(tmp)
+            with dst:
+                src.backup(dst, pages=256, sleep=0.01)
+            dst.close()
+            src.close()
+            tmp.replace(target)
+        except (sqlite3.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"backup to {target} failed: {exc}") from None

@@ -1,0 +1,98 @@
+"""One name for one thing: the Wayback timestamp parser, the JSON time style, the check
+result's field lists, and HTTP clients that take a transport."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import httpx
+import pytest
+
+from monitor.archive import parse_cdx
+from monitor.check import check_host_batch
+from monitor.config import CheckSettings
+from monitor.http import check_client, page_client
+from monitor.netguard import GuardedTransport
+from monitor.results import JSON_FIELDS, STORED_FIELDS, Capture, CheckResult
+from monitor.times import iso, wayback_time
+from monitor.urls import parse_archive_link
+from monitor.verdict import Hop, Verdict
+
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("ts", "when"),
+    [
+        ("20110216123456", dt.datetime(2011, 2, 16, 12, 34, 56, tzinfo=UTC)),
+        ("20110216", dt.datetime(2011, 2, 16, tzinfo=UTC)),
+        ("201103", dt.datetime(2011, 3, 1, tzinfo=UTC)),
+        ("2011", dt.datetime(2011, 1, 1, tzinfo=UTC)),
+        ("20111301", None),  # month 13
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_one_wayback_timestamp_parser(ts: str, when: dt.datetime | None) -> None:
+    assert wayback_time(ts) == when
+
+
+def test_archive_links_and_cdx_rows_read_timestamps_the_same_way() -> None:
+    link = parse_archive_link("https://web.archive.org/web/201103/http://x.org/a")
+    assert link is not None and link.captured_at == dt.datetime(2011, 3, 1, tzinfo=UTC)
+    rows = '[["timestamp","original","statuscode"],["2011","http://x.org/a","200"],["bad","http://x.org/a","200"]]'
+    assert parse_cdx(rows) == [Capture("2011", "http://x.org/a", 200)]
+    assert parse_cdx(rows)[0].captured_at == dt.datetime(2011, 1, 1, tzinfo=UTC)
+
+
+def test_one_json_time_style() -> None:
+    assert iso(dt.datetime(2026, 12, 2, 8, 0, tzinfo=UTC)) == "2026-12-02T08:00:00Z"
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    assert iso(dt.datetime(2026, 12, 2, 10, 0, tzinfo=plus_two)) == "2026-12-02T08:00:00Z"
+    assert iso(dt.date(2026, 12, 2)) == "2026-12-02" and iso(None) is None
+
+
+def test_one_field_list_for_a_check_result() -> None:
+    r = CheckResult(
+        "http://x.org/a", Verdict.MOVED, "moved", 200, "http://x.org/b",
+        dt.datetime(2026, 12, 2, tzinfo=UTC), 12, [Hop("http://x.org/a", 301)],
+        fingerprint="ab", page_title="B",
+    )  # fmt: skip
+    row, js = r.as_row(), r.as_json()
+    assert tuple(row) == STORED_FIELDS and tuple(js)[: len(JSON_FIELDS)] == JSON_FIELDS
+    assert (
+        row["redirect_chain"] == js["redirect_chain"] == [{"url": "http://x.org/a", "status": 301}]
+    )
+    assert row["checked_at"] == r.checked_at and js["checked_at"] == "2026-12-02T00:00:00Z"
+    assert "fingerprint" not in js and row["fingerprint"] == "ab"
+    archived = r.as_json(archive={"archive_captured_at": dt.datetime(2010, 6, 1, 10, tzinfo=UTC)})
+    assert archived["archive_captured_at"] == "2010-06-01T10:00:00Z"
+
+
+def test_clients_are_guarded_unless_given_a_transport() -> None:
+    cfg = CheckSettings()
+    guarded = check_client(cfg)
+    assert isinstance(guarded._transport, GuardedTransport)
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path not in ("/a", "/page"):
+            return httpx.Response(404)  # robots.txt, the sibling probe
+        page = b"<title>Hello</title><p>Hello there</p>"  # a stream: the checker reads it raw
+        return httpx.Response(
+            200, headers={"content-type": "text/html"}, stream=httpx.ByteStream(page)
+        )
+
+    async def go() -> list[CheckResult]:
+        await guarded.aclose()
+        async with check_client(cfg, transport=httpx.MockTransport(answer)) as client:
+            assert client.headers["User-Agent"] == cfg.agent()
+            return await check_host_batch(client, ["http://10.0.0.1/a"], cfg)
+
+    (r,) = asyncio.run(go())
+    # a private address, reachable only because the test swapped the network
+    assert r.verdict is Verdict.ALIVE and "http://10.0.0.1/a" in seen
+    with page_client(cfg, transport=httpx.MockTransport(answer)) as client:
+        assert client.get("http://10.0.0.1/page").text.startswith("<title>")

@@ -21,6 +21,7 @@ from monitor.due import Confirmation, Status, describe
 from monitor.models import ArchiveLink, Citation, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
+from monitor.times import iso
 from monitor.verdict import Verdict
 
 UNCHECKED = "unchecked"
@@ -284,10 +285,6 @@ STATUS_COLOURS = {
 }  # fmt: skip
 
 
-def _iso(t: dt.datetime | dt.date | None) -> str | None:
-    return t.isoformat() if t else None
-
-
 def item_json(i: Item) -> dict[str, object]:
     fb = i.fallback
     return {
@@ -297,12 +294,12 @@ def item_json(i: Item) -> dict[str, object]:
         "verdict": i.verdict,
         "status": i.status,
         "reason": i.reason,
-        "checked_at": _iso(i.checked_at),
-        "first_failure_at": _iso(i.first_failure_at),
+        "checked_at": iso(i.checked_at),
+        "first_failure_at": iso(i.first_failure_at),
         "failures": i.failures,
         "final_url": i.final_url,
         "archive_url": fb.archive_url if fb else None,
-        "archive_captured_at": _iso(fb.captured_at) if fb else None,
+        "archive_captured_at": iso(fb.captured_at) if fb else None,
         "archive_verified": fb.verified if fb else None,
         "page_links": [
             {"url": a.archive_url, "verified": a.verified, "reason": a.verify_reason}
@@ -318,8 +315,8 @@ SECTIONS = ("newly_dead", "dead", "failing", "newly_recovered", "recovered", "mo
 def to_json(r: Report) -> dict[str, object]:
     """The report as data; CSV rows carry the same item fields."""
     return {
-        "generated_at": _iso(r.generated_at),
-        "since": _iso(r.since),
+        "generated_at": iso(r.generated_at),
+        "since": iso(r.since),
         "confirmation": {"checks": r.rule.checks, "days": r.rule.days},
         "totals": dict(r.totals),
         "unlinked": r.unlinked,
@@ -342,12 +339,12 @@ def to_json(r: Report) -> dict[str, object]:
                 "document": f.document,
                 "url": f.url,
                 "old_stamp": f.old_stamp,
-                "new_date": _iso(f.new_date),
+                "new_date": iso(f.new_date),
                 "new_stamp": f.new_stamp,
             }
             for f in r.refreshed
         ],
-        "trend": [{"week": _iso(w), "counts": c} for w, c in r.trend],
+        "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
     }
 
 

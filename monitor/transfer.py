@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from monitor import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from monitor.store import Store
+from monitor.times import iso, utcnow
 
 FORMAT = "monitor-export"
 VERSION = 1
@@ -42,7 +43,7 @@ def _revision(store: Store) -> str | None:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+        return iso(value)
     return value
 
 
@@ -52,7 +53,7 @@ def export(store: Store, out: IO[str], progress: Callable[[str, int], None] | No
         "format": FORMAT,
         "version": VERSION,
         "schema": _revision(store),
-        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "exported_at": iso(utcnow()),
         "source": store.engine.dialect.name,
     }
     out.write(json.dumps(header) + "\n")

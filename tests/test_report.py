@@ -89,6 +89,9 @@ def test_report_formats_and_patched_seed_page(
     assert data["sections"]["moved"][0]["final_url"].endswith("-new")
     assert {i["status"] for i in data["sections"]["failing"]} == {"failing (1 of 3)"}
     assert data["trend"][-1]["counts"]["alive"] == expected["alive"]
+    # the one JSON time style (monitor/times.py), as in `monitor check --format json`
+    assert data["generated_at"].endswith("Z") and "+00:00" not in json.dumps(data)
+    assert all(i["checked_at"].endswith("Z") for i in data["sections"]["failing"])
     # CSV: the same items, a row each
     rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
     assert sum(r["section"] == "failing" for r in rows) == len(data["sections"]["failing"])

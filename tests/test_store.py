@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from monitor import api
@@ -330,3 +330,29 @@ def test_failed_canary_stops_the_run_before_any_check(
     assert summary.outage and "canary" in summary.outage
     assert store.reports.table_counts()["url_check"] == 0
     assert world.hits["/article/a"] == 0 or store.pages.url(world.url("/article/a")).status == "unchecked"
+
+
+def test_migration_0006_renames_last_status_and_keeps_the_codes(tmp_path: Path) -> None:
+    """`url.last_status` (an HTTP code beside `url.status`) became `last_http_status`; a
+    database made before keeps its codes."""
+    db = tmp_path / "old.sqlite"
+    cfg = _alembic_cfg()
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(
+            text(
+                "INSERT INTO url (url, host, first_seen_at, last_status, status, "
+                "consecutive_failures) VALUES ('http://x.org/a', 'x.org', '2026-01-01', 404, "
+                "'failing', 1)"
+            )
+        )
+    engine.dispose()
+    store = open_store(f"sqlite:///{db}")
+    try:
+        assert store.pages.url("http://x.org/a").last_http_status == 404
+        cols = {c["name"] for c in inspect(store.engine).get_columns("url")}
+        assert "last_http_status" in cols and "last_status" not in cols
+    finally:
+        store.close()

@@ -145,6 +145,16 @@ class GuardedSyncBackend(httpcore.NetworkBackend):
         self.inner.sleep(seconds)
 
 
+def _pool_options(verify: ssl.SSLContext, limits: httpx.Limits) -> dict[str, Any]:
+    """The pool settings httpx's own transport would derive from `verify` and `limits`."""
+    return {
+        "ssl_context": verify,
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over an httpcore pool whose network backend is `GuardedBackend`.
 
@@ -162,14 +172,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         resolver: Resolver | None = None,
     ) -> None:
         super().__init__(verify=verify, limits=limits)
+        backend = GuardedBackend(httpcore.AnyIOBackend(), allow, resolver or system_resolver)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=verify,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(
-                httpcore.AnyIOBackend(), allow, resolver or system_resolver
-            ),
+            network_backend=backend, **_pool_options(verify, limits)
         )
 
 
@@ -180,10 +185,7 @@ class GuardedSyncTransport(httpx.HTTPTransport):
         self, allow: Sequence[Network], verify: ssl.SSLContext, limits: httpx.Limits
     ) -> None:
         super().__init__(verify=verify, limits=limits)
+        backend = GuardedSyncBackend(httpcore.SyncBackend(), allow)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=verify,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedSyncBackend(httpcore.SyncBackend(), allow),
+            network_backend=backend, **_pool_options(verify, limits)
         )

@@ -11,9 +11,9 @@ from monitor.extract import ExtractError, decode, detect_format, extract
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
-# (title, publisher, access dates) of the seed page's 21 stamped citations, as
-# ../shared/seeds/000_links.tsv lists them. "Web. 9 Sept. 2009" is an MLA access stamp and
-# so is parsed as one (the tsv left it inside the publisher line).
+# (title, publisher, access dates) of the seed page's 21 stamped citations, as the seed
+# page gives them (seeds/kazakhstan.txt). "Web. 9 Sept. 2009" is an MLA access stamp and so
+# is parsed as one, not left inside the publisher line.
 EXPECTED = [
     ("Kazak Women Sold as Sex Slaves", "Gaziza Baituova, Institute for War & Peace Reporting IWPR correspondent in Taraz - The Women’s Reporting & Dialogue Programme, WPR Issue 2, 17 Nov 05", ["2011-02-16", "2017-06-07"]),
     ("Freedom House Country Report - Political Rights: 7 Civil Liberties: 5 Status: Not Free", "2018 Edition", ["2019-02-11"]),

@@ -77,13 +77,14 @@ class App:
             self.err.print(message)
 
     @contextmanager
-    def progress(self, label: str) -> Iterator[Callable[[int | None], Callable[..., None]]]:
-        """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
+    def progress(self) -> Iterator[api.Phase]:
+        """Progress bars on stderr, one per phase of the work, only when stderr is a
+        terminal and not --quiet."""
         if self.quiet or not self.err.is_terminal:
-            yield lambda total: lambda *_: None
+            yield lambda label, total: lambda *_: None
             return
         bar = Progress(
-            TextColumn(label),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -91,13 +92,14 @@ class App:
             transient=True,
         )
         with bar:
-            task = bar.add_task(label, total=None)
 
-            def start(total: int | None) -> Callable[..., None]:
-                bar.update(task, total=total)
+            def phase(label: str, total: int | None) -> Callable[..., None]:
+                for earlier in bar.task_ids:
+                    bar.update(earlier, visible=False)
+                task = bar.add_task(label, total=total)
                 return lambda *_: bar.advance(task)
 
-            yield start
+            yield phase
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -183,28 +185,22 @@ def check(
 
     TARGETS are URLs, page files or directories; `-` reads URLs/page text from stdin.
     """
-    found = api.collect_targets(targets, app.settings, input_format, sys.stdin.buffer)
-    _problems(found.problems)
-    for reason, n in sorted(found.skipped.items()):
+    with app.progress() as phase:
+        done = api.check_command(
+            targets, app.settings, input_format, sys.stdin.buffer, archive, phase
+        )
+    _problems(done.targets.problems)
+    for reason, n in sorted(done.targets.skipped.items()):
         app.note(f"skipped {n} link(s): {reason}")
-    if not found.urls:
-        if found.problems:
-            sys.exit(EXIT_USAGE)
-        app.note("no checkable URLs found")
-        sys.exit(EXIT_OK)
-    with app.progress("checking") as start:
-        advance = start(len(found.urls))
-        results = api.check(found.urls, app.settings, on_result=advance, titles=found.titles)
-    fallbacks = {}
-    if archive and app.settings.archive.endpoints:
-        with app.progress("archives") as start:
-            start(None)
-            fallbacks = api.fallbacks_for(results, found, app.settings)
-    output.check_rows(app.out, api.check_rows(results, found, fallbacks), fmt)
-    _summary(app, Counter(r.verdict.value for r in results))
-    if found.problems:
+    if not done.results:
+        if not done.targets.problems:
+            app.note("no checkable URLs found")
+        sys.exit(EXIT_USAGE if done.targets.problems else EXIT_OK)
+    output.check_rows(app.out, done.rows, fmt)
+    _summary(app, done.counts)
+    if done.targets.problems:
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_OK if all(r.verdict.value == "alive" for r in results) else EXIT_NOT_ALIVE)
+    sys.exit(EXIT_OK if done.all_alive else EXIT_NOT_ALIVE)
 
 
 # ---------------------------------------------------------------- ingest / run
@@ -245,21 +241,9 @@ def run(app: App, everything: bool, once: bool) -> None:
     Refuses to start while another monitor (`serve`, or another `run`) uses the database.
     """
     store, settings = app.store, app.settings
-    with app.progress("checking") as start:
-        holder: dict[str, Callable[..., None]] = {}
-
-        def on_start(n: int) -> None:
-            holder["advance"] = start(n)
-
+    with app.progress() as phase:
         try:
-            summary, written = api.run_command(
-                store,
-                settings,
-                everything,
-                once,
-                on_start=on_start,
-                on_result=lambda r: holder["advance"](),
-            )
+            summary, written = api.run_command(store, settings, everything, once, phase)
         except api.LockError as exc:
             raise UserError(str(exc)) from None
         except KeyboardInterrupt:
@@ -360,8 +344,8 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
     if not app.settings.archive.endpoints and not save:
         raise UserError("no archive endpoints configured ([[archive.endpoints]])")
     try:
-        with app.progress("archives") as start:
-            start(None)
+        with app.progress() as phase:
+            phase("archives", None)
             summary = api.archive(app.store, app.settings, list(urls) or None)
     except api.UrlError as exc:
         raise UserError(f"invalid URL: {exc}") from None
@@ -388,12 +372,11 @@ def status(app: App, brief: bool, fmt: str) -> None:
     if fmt == "json":
         output.status_json(click.get_text_stream("stdout"), api.status_rows(store, settings))
         return
-    pages = api.page_counts(store)
-    if not pages:
+    view = api.status(store, settings, brief)
+    if not view.pages:
         app.note("no pages yet: `monitor ingest PAGE...` adds some")
         return
-    rows = () if brief else api.status_rows(store, settings)
-    output.status_text(app.out, pages, rows, api.scheduler_status(store))
+    output.status_text(app.out, view)
 
 
 @cli.command()

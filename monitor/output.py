@@ -75,9 +75,9 @@ def status_json(stream: IO[str], rows: Iterable[Any]) -> None:
     stream.write("\n]\n" if n else "]\n")
 
 
-def status_text(out: Console, pages: list[Any], rows: Iterable[Any], scheduler: Any) -> None:
+def status_text(out: Console, view: Any) -> None:
     """`monitor status`: per page its counts, then each citation with stamps and state."""
-    rows = iter(rows)
+    pages, rows, scheduler = view.pages, view.rows, view.scheduler
     pending = next(rows, None)
     total: Counter[str] = Counter()
     for page in pages:

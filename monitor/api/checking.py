@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +26,14 @@ from monitor.ingest import SourceError, SourceResult, expand_inputs, is_url, loa
 from monitor.results import CheckResult, Context, Fallback
 from monitor.runner import in_order
 from monitor.urls import UrlError, normalise
+
+# a phase of long work: (what, how many or None) -> a callable to call once per item done;
+# the CLI draws a progress bar per phase, other callers pass `quiet`
+Phase = Callable[[str, int | None], Callable[..., None]]
+
+
+def quiet(label: str, total: int | None) -> Callable[..., None]:
+    return lambda *_: None
 
 
 async def check_async(
@@ -181,3 +189,43 @@ def check_rows(
             archive.update(archive_verified=False, archive_reason=fb.reason)
         rows.append(r.as_json(targets.citations.get(r.url), archive))
     return rows
+
+
+@dataclass
+class CheckOutcome:
+    """What `monitor check` found: the targets (with problems and skipped links), the
+    results in the order asked, and their JSON contract rows."""
+
+    targets: Targets
+    results: list[CheckResult] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(r.verdict.value for r in self.results)
+
+    @property
+    def all_alive(self) -> bool:
+        return all(r.verdict.value == "alive" for r in self.results)
+
+
+def check_command(
+    items: Iterable[str],
+    settings: Settings,
+    fmt: str | None = None,
+    stdin: IO[bytes] | None = None,
+    archive: bool = False,
+    phase: Phase = quiet,
+) -> CheckOutcome:
+    """`monitor check`: collect the targets, check them and, with `archive` and archive
+    endpoints configured, find verified fallbacks for the failed ones."""
+    found = collect_targets(items, settings, fmt, stdin)
+    if not found.urls:
+        return CheckOutcome(found)
+    advance = phase("checking", len(found.urls))
+    results = check(found.urls, settings, on_result=advance, titles=found.titles)
+    fallbacks: dict[str, Fallback] = {}
+    if archive and settings.archive.endpoints:
+        phase("archives", None)
+        fallbacks = fallbacks_for(results, found, settings)
+    return CheckOutcome(found, results, check_rows(results, found, fallbacks))

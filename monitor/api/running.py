@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.api.checking import Phase, quiet
 from monitor.api.reporting import report_if_due
 from monitor.archive import lookup_many, lookup_requests, verify_links
 from monitor.check import OnResult, observe
@@ -218,13 +219,19 @@ def run_command(
     settings: Settings,
     everything: bool = False,
     once: bool = False,
-    on_start: Callable[[int], None] | None = None,
-    on_result: OnResult | None = None,
+    phase: Phase = quiet,
 ) -> tuple[RunSummary, Path | None]:
     """`monitor run`: the run under the instance lock (a second monitor on the same database
     raises `LockError`), then, with `once` (cron), the weekly report when it is due."""
+    advance: list[Callable[..., None]] = []
     with InstanceLock(store):
-        summary = run(store, settings, everything, on_start, on_result)
+        summary = run(
+            store,
+            settings,
+            everything,
+            on_start=lambda n: advance.append(phase("checking", n)),
+            on_result=lambda r: advance[0](),
+        )
         log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
         written = report_if_due(store, settings, dt.datetime.now(dt.UTC)) if once else None
     return summary, written

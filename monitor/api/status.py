@@ -151,3 +151,21 @@ def history(store: Store, settings: Settings, url: str, limit: int = 50) -> Hist
         raise NotCited(f"{norm} is not cited by any ingested page")
     state = describe(Status(rec.status), rec.consecutive_failures, rule_of(settings.check))
     return History(norm, state, rec.next_due_at, store.checks.history(norm, limit))
+
+
+@dataclass
+class StatusView:
+    """`monitor status`: the pages with their counts, each citation (none when brief), and
+    where the scheduler stands."""
+
+    pages: list[PageCounts]
+    rows: Iterator[StatusRow]
+    scheduler: SchedulerStatus | None
+
+
+def status(store: Store, settings: Settings, brief: bool = False) -> StatusView:
+    pages = page_counts(store)
+    if not pages:
+        return StatusView([], iter(()), None)
+    rows = iter(()) if brief else status_rows(store, settings)
+    return StatusView(pages, rows, scheduler_status(store))

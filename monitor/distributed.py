@@ -136,6 +136,7 @@ class _Writer:
         self.pending[run_id].extend(results)
         if self.drainer is None or self.drainer.done():
             self.drainer = asyncio.get_running_loop().create_task(self.flush())
+            self.drainer.add_done_callback(_said_if_failed)
 
     async def flush(self) -> None:
         """Write everything handed over so far; returns once it is stored."""
@@ -149,6 +150,13 @@ class _Writer:
                         self.step,
                         run_id,
                     )
+
+
+def _said_if_failed(task: asyncio.Task[None]) -> None:
+    """A background write that failed: its results are lost, so their URLs stay due and go
+    out with a later batch; say so instead of leaving an unretrieved exception."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("storing a batch of results failed (its URLs stay due): %s", exc)
 
 
 async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -> dict[str, int]:

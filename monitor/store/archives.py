@@ -68,7 +68,7 @@ class Archives:
                     col(Url.last_verdict).in_(["dead", "soft404", "drifted"]),
                     col(Url.id).not_in(recent),
                 )
-            targets = list(s.exec(q.order_by(Url.id)))
+            targets = list(s.exec(q.order_by(col(Url.id))))
             ids = [u.id for u in targets]
             cits: dict[int, list[Citation]] = defaultdict(list)
             for c in s.exec(
@@ -82,7 +82,7 @@ class Archives:
                     select(Citation.url_id, func.max(VerifiedAccess.accessed_on))
                     .join(Citation, col(Citation.id) == VerifiedAccess.citation_id)
                     .where(col(Citation.url_id).in_(ids))
-                    .group_by(Citation.url_id)
+                    .group_by(col(Citation.url_id))
                 ).all()
             )
         out = []
@@ -243,7 +243,7 @@ class Archives:
                     col(Url.id).not_in(recent_capture),
                     col(Url.id).not_in(recent_save),
                 )
-                .order_by(Url.id)
+                .order_by(col(Url.id))
                 .limit(limit)
             )
             return list(s.exec(q))

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from monitor.due import Status, Transition, UrlState
 from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
 from monitor.results import CheckResult, Context
-from monitor.store.engine import Database
+from monitor.store.engine import Database, table
 from monitor.store.pages import cited_titles
 from monitor.verdict import GOOD, Verdict
 
@@ -65,7 +65,7 @@ class Checks:
         batch, not a million rows in memory.
         """
         busy_ids, skip = set(busy), set(skip_hosts)
-        rank = func.row_number().over(partition_by=Url.host, order_by=Url.id).label("rank")
+        rank = func.row_number().over(partition_by=Url.host, order_by=col(Url.id)).label("rank")
         inner = self._due_filter(select(Url.id, Url.host, rank), now).subquery()
         # busy URLs are at most one running batch per host: fetch enough to skip past them
         q = select(inner.c.id, inner.c.host).where(inner.c.rank <= 2 * per_host)
@@ -118,8 +118,7 @@ class Checks:
         result's `status` and `failures` are set from it."""
         if not results:
             return
-        url_t, check_t = Url.__table__, UrlCheck.__table__  # type: ignore[attr-defined]
-        cit_t = Citation.__table__  # type: ignore[attr-defined]
+        url_t, check_t, cit_t = table(Url), table(UrlCheck), table(Citation)
         state_cols = [
             url_t.c.id, url_t.c.url, url_t.c.consecutive_failures, url_t.c.first_failure_at,
             url_t.c.last_good_at, url_t.c.next_due_at, url_t.c.status, url_t.c.status_since,
@@ -226,7 +225,7 @@ class Checks:
         if not rows:
             return
         conn.execute(
-            self.db.insert(VerifiedAccess.__table__).on_conflict_do_nothing(
+            self.db.insert(table(VerifiedAccess)).on_conflict_do_nothing(
                 index_elements=["citation_id", "accessed_on"]
             ),
             rows,

@@ -12,19 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy import Engine, Table, create_engine, event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from monitor.models import UrlCheck, VerifiedAccess
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class, for bulk statements (SQLModel declares
+    `__table__` only at run time, so type checkers do not see it)."""
+    return cast(Table, getattr(model, "__table__"))  # noqa: B009
 
 
 class StoreError(Exception):
@@ -109,11 +115,11 @@ class Database:
         """Delete checks older than `keep_days`, keeping each URL's latest and any that
         verified an access date; then compact."""
         cutoff = now - dt.timedelta(days=keep_days)
-        latest = select(func.max(UrlCheck.id)).group_by(UrlCheck.url_id)
+        latest = select(func.max(UrlCheck.id)).group_by(col(UrlCheck.url_id))
         referenced = select(VerifiedAccess.check_id)
-        checks = UrlCheck.__table__  # type: ignore[attr-defined]
+        checks = table(UrlCheck)
         with self.session() as s, s.begin():
-            res = s.execute(
+            res = s.connection().execute(
                 checks.delete().where(
                     col(UrlCheck.checked_at) < cutoff,
                     col(UrlCheck.id).not_in(latest),

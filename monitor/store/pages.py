@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from monitor.extract import Extraction, FoundCitation
 from monitor.models import ArchiveLink, Citation, Document, Url, VerifiedAccess
-from monitor.store.engine import Database
+from monitor.store.engine import Database, table
 from monitor.times import utcnow
 from monitor.urls import host_of
 
@@ -85,13 +85,14 @@ class Pages:
         now = utcnow()
         rows = [{"url": u, "host": host_of(u), "first_seen_at": now} for u in urls]
         for i in range(0, len(rows), 1000):
-            stmt = self.db.insert(Url.__table__).on_conflict_do_nothing(index_elements=["url"])
+            stmt = self.db.insert(table(Url)).on_conflict_do_nothing(index_elements=["url"])
             s.execute(stmt, rows[i : i + 1000])
         ids: dict[str, int] = {}
         for i in range(0, len(urls), 1000):
             chunk = urls[i : i + 1000]
-            for uid, u in s.exec(select(Url.id, Url.url).where(col(Url.url).in_(chunk))):
-                ids[u] = uid  # type: ignore[assignment]
+            for uid, u in s.exec(select(col(Url.id), Url.url).where(col(Url.url).in_(chunk))):
+                if uid is not None:  # always: the id is the primary key
+                    ids[u] = uid
         return ids
 
     def sync_document(
@@ -130,7 +131,7 @@ class Pages:
     ) -> None:
         """Citations of one page in bulk statements (a 100,000-link page took 49 s and
         400 MB as one ORM object per citation)."""
-        t = Citation.__table__  # type: ignore[attr-defined]
+        t = table(Citation)
         fields = ["url_id", "position", "title", "publisher", "note", "excerpt", "raw_url",
                   "stamps", "stamped_on"]  # fmt: skip
         conn = s.connection()
@@ -201,7 +202,7 @@ class Pages:
         for i in range(0, len(gone), 1000):
             conn.execute(t.update().where(t.c.id.in_(gone[i : i + 1000])).values(removed_at=now))
         stats.removed = len(gone)
-        stmt = self.db.insert(ArchiveLink.__table__).on_conflict_do_nothing(
+        stmt = self.db.insert(table(ArchiveLink)).on_conflict_do_nothing(
             index_elements=["url_id", "archive_url"]
         )
         for link in links:  # few; one by one so the count of new ones is exact
@@ -209,7 +210,7 @@ class Pages:
 
     def documents(self) -> list[Document]:
         with self.db.session() as s:
-            return list(s.exec(select(Document).order_by(Document.id)))
+            return list(s.exec(select(Document).order_by(col(Document.id))))
 
     def document_by_source(self, source: str) -> Document | None:
         with self.db.session() as s:
@@ -228,7 +229,7 @@ class Pages:
         if not include_removed:
             q = q.where(col(Citation.removed_at).is_(None))
         with self.db.session() as s:
-            return list(s.exec(q.order_by(Citation.document_id, Citation.position)))  # type: ignore[arg-type]
+            return list(s.exec(q.order_by(col(Citation.document_id), col(Citation.position))))
 
     def iter_citation_rows(self) -> Iterator[tuple[Citation, Url | None, Document]]:
         """Live citations by page (document id, position), fetched in chunks of 1,000."""
@@ -237,11 +238,11 @@ class Pages:
             .join(Document, col(Document.id) == Citation.document_id)
             .outerjoin(Url, col(Url.id) == Citation.url_id)
             .where(col(Citation.removed_at).is_(None))
-            .order_by(Citation.document_id, Citation.position, Citation.id)
+            .order_by(col(Citation.document_id), col(Citation.position), col(Citation.id))
             .execution_options(yield_per=1000)
         )
         with self.db.session() as s:
-            yield from s.exec(q)  # type: ignore[misc]
+            yield from s.exec(q)
 
     def url(self, url: str) -> Url | None:
         with self.db.session() as s:
@@ -251,6 +252,6 @@ class Pages:
         """citation id -> newest date our checks verified it."""
         with self.db.session() as s:
             q = select(VerifiedAccess.citation_id, func.max(VerifiedAccess.accessed_on)).group_by(
-                VerifiedAccess.citation_id
+                col(VerifiedAccess.citation_id)
             )
-            return {cid: day for cid, day in s.exec(q)}  # type: ignore[misc]
+            return {cid: day for cid, day in s.exec(q)}

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from sqlalchemy import case, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from monitor.models import (
@@ -22,7 +23,7 @@ from monitor.models import (
     UrlCheck,
     VerifiedAccess,
 )
-from monitor.store.engine import Database
+from monitor.store.engine import Database, table
 
 
 class Reports:
@@ -35,24 +36,27 @@ class Reports:
         """Per page: citations by last verdict, by status, and unlinked ones; one GROUP BY,
         so a million citations cost one indexed scan, not a million objects."""
         q = (
-            select(
-                Citation.document_id,
-                Url.last_verdict,
-                Url.status,
+            sa_select(
+                col(Citation.document_id),
+                col(Url.last_verdict),
+                col(Url.status),
                 col(Citation.url_id).is_(None),
                 func.count(),
             )
             .outerjoin(Url, col(Url.id) == Citation.url_id)
             .where(col(Citation.removed_at).is_(None))
             .group_by(
-                Citation.document_id, Url.last_verdict, Url.status, col(Citation.url_id).is_(None)
+                col(Citation.document_id),
+                col(Url.last_verdict),
+                col(Url.status),
+                col(Citation.url_id).is_(None),
             )
         )
         verdicts: dict[int, Counter[str]] = defaultdict(Counter)
         statuses: dict[int, Counter[str]] = defaultdict(Counter)
         unlinked: Counter[int] = Counter()
         with self.db.session() as s:
-            docs = list(s.exec(select(Document).order_by(Document.id)))
+            docs = list(s.exec(select(Document).order_by(col(Document.id))))
             for doc_id, verdict, status, no_url, n in s.execute(q):
                 if no_url:
                     unlinked[doc_id] += n
@@ -82,9 +86,9 @@ class Reports:
             if total is None:
                 total = s.exec(counted).one()
             # newest change first: walks the (status, status_since) index, stops at `limit`
-            order = (col(Url.status_since).desc(), Url.id, Citation.id)
+            order = (col(Url.status_since).desc(), col(Url.id), col(Citation.id))
             rows = list(s.exec(base.order_by(*order).limit(limit)))
-        return total, rows  # type: ignore[return-value]
+        return total, rows
 
     def refreshable(self, limit: int) -> tuple[int, list[tuple[Citation, Url, Document, dt.date]]]:
         """Citations whose newest verified access is newer than their newest stamp: how many,
@@ -105,7 +109,7 @@ class Reports:
                     .join(Url, col(Url.id) == Citation.url_id)
                     .join(Document, col(Document.id) == Citation.document_id)
                     .where(*where)
-                    .order_by(Citation.document_id, Citation.position)
+                    .order_by(col(Citation.document_id), col(Citation.position))
                     .limit(limit)
                 )
             )
@@ -127,7 +131,7 @@ class Reports:
         q = (
             select(bucket, UrlCheck.status, func.count())
             .where(col(UrlCheck.checked_at) >= edges[0])
-            .group_by(bucket, UrlCheck.status)
+            .group_by(bucket, col(UrlCheck.status))
         )
         out: dict[int, dict[str, int]] = defaultdict(dict)
         with self.db.session() as s:
@@ -142,6 +146,6 @@ class Reports:
     def table_counts(self) -> dict[str, int]:
         with self.db.session() as s:
             return {
-                m.__tablename__: s.exec(select(func.count()).select_from(m)).one()  # type: ignore[attr-defined]
+                table(m).name: s.exec(select(func.count()).select_from(m)).one()
                 for m in (Document, Citation, Url, UrlCheck, VerifiedAccess, ArchiveLink, Run)
             }

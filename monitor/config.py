@@ -315,6 +315,14 @@ class DistributedSettings(_Section):
     )
 
 
+class IngestSettings(_Section):
+    date_order: Literal["dmy", "mdy"] | None = Field(
+        None,
+        description="how to read numeric access dates like 02/03/2011 (dmy: 2 March); "
+        "unset: day first in languages that write it so, else only the year is kept, noted",
+    )
+
+
 class Settings(BaseSettings):
     """All settings. Sections mirror the TOML tables."""
 
@@ -326,6 +334,7 @@ class Settings(BaseSettings):
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     check: CheckSettings = Field(default_factory=CheckSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)

@@ -348,15 +348,18 @@ def _is_prose(text: str) -> bool:
 
 
 class _Assembler:
-    def __init__(self, base: str | None, archive_hosts: tuple[str, ...]) -> None:
+    def __init__(
+        self, base: str | None, archive_hosts: tuple[str, ...], date_order: str | None = None
+    ) -> None:
         self.base = base
+        self.date_order = date_order
         self.archive_hosts = archive_hosts
         self.citations: list[FoundCitation] = []
         self.skipped: Counter[str] = Counter()
         self.awaiting_excerpt: list[FoundCitation] = []
 
     def classify(self, line: Line) -> _Info:
-        stamps = find_stamps(line.text)
+        stamps = find_stamps(line.text, self.date_order)
         rest = strip_stamps(line.text, stamps) if stamps else line.text
         primary: list[tuple[str, Link]] = []
         archives: list[ArchiveAddress] = []
@@ -575,8 +578,10 @@ def extract(
     name: str | None = None,
     base_url: str | None = None,
     archive_hosts: tuple[str, ...] = (),
+    date_order: str | None = None,
 ) -> Extraction:
-    """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links."""
+    """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links;
+    `date_order` ("dmy", "mdy") reads ambiguous numeric access dates."""
     fmt = fmt or detect_format(name, text)
     if fmt not in FORMATS:
         raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
@@ -596,7 +601,7 @@ def extract(
     else:
         lines = text_lines(text)
         title = next((ln.text for ln in lines if ln.text), None)
-    asm = _Assembler(base_url, archive_hosts)
+    asm = _Assembler(base_url, archive_hosts, date_order)
     citations = asm.run(lines)
     return Extraction(fmt, title, citations, asm.skipped)
 

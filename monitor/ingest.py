@@ -130,7 +130,12 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
     try:
         text = decode(data, charset)
         extraction = extract(
-            text, fmt=fmt, name=name, base_url=base, archive_hosts=settings.archive.hosts()
+            text,
+            fmt=fmt,
+            name=name,
+            base_url=base,
+            archive_hosts=settings.archive.hosts(),
+            date_order=settings.ingest.date_order,
         )
     except ExtractError as exc:
         raise SourceError(str(exc)) from None

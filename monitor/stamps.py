@@ -9,6 +9,7 @@ not as 1 January 2009.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import functools
@@ -37,40 +38,64 @@ class AccessStamp:
     precision: Precision
     start: int = 0  # offsets in the line it came from, so callers can cut it out
     end: int = 0
+    note: str | None = None  # what the date could not tell (an ambiguous numeric date)
 
     def as_dict(self) -> dict[str, str | None]:
-        return {
+        out = {
             "raw": self.raw,
             "date": self.date.isoformat() if self.date else None,
             "precision": self.precision.value,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, str | None]) -> AccessStamp:
         date = dt.date.fromisoformat(d["date"]) if d.get("date") else None
-        return cls(raw=d.get("raw") or "", date=date, precision=Precision(d["precision"]))
+        return cls(
+            raw=d.get("raw") or "",
+            date=date,
+            precision=Precision(d["precision"]),
+            note=d.get("note"),
+        )
 
     def display(self) -> str:
-        """The date at its own precision: '2011-02-16', '2008-03', '2009', 'unknown'."""
+        """The date at its own precision: '2011-02-16', '2008-03', '2009', 'unknown';
+        with its note when the stamp was ambiguous."""
         if self.date is None:
             return "unknown"
         if self.precision is Precision.YEAR:
-            return f"{self.date.year}"
-        if self.precision is Precision.MONTH:
-            return f"{self.date.year}-{self.date.month:02d}"
-        return self.date.isoformat()
+            shown = f"{self.date.year}"
+        elif self.precision is Precision.MONTH:
+            shown = f"{self.date.year}-{self.date.month:02d}"
+        else:
+            shown = self.date.isoformat()
+        return f"{shown} ({self.note})" if self.note else shown
 
 
-_KEYWORD = (
-    r"(?:last\s+accessed|last\s+visited|last\s+checked|date\s+accessed|accessed\s+on|"
-    r"accessed|retrieved(?:\s+on)?|viewed(?:\s+on)?|consulted(?:\s+on)?|visited(?:\s+on)?|"
-    r"web\.|дата\s+обращения|просмотрено)"
-)
-# keyword, then up to 40 date characters ending in a 4-digit year (optionally ISO -MM-DD).
+# The access phrase, by language. English includes CS1's "Retrieved" and MLA's "Web.";
+# the others are what Wikipedia's citation templates and style guides write in Russian
+# ("дата обращения"), Kazakh ("қаралды", "тексерілді"), French ("consulté le"), German
+# ("abgerufen am", "Zugriff am") and Spanish ("consultado el", "fecha de consulta").
+_KEYWORDS = {
+    "en": r"last\s+accessed|last\s+visited|last\s+checked|date\s+accessed|accessed\s+on|accessed|"
+    r"retrieved(?:\s+on)?|viewed(?:\s+on)?|consulted(?:\s+on)?|visited(?:\s+on)?|web\.",
+    "ru": r"дата\s+обращения|дата\s+доступа|просмотрено|проверено",
+    "kk": r"қаралған\s+күні|қаралды|тексерілген\s+күні|тексерілді",
+    "fr": r"(?:page\s+)?consult[ée]e?\s+(?:le|en)|consult[ée]e?|date\s+de\s+consultation",
+    "de": r"(?:zuletzt\s+)?abgerufen\s+am|(?:zuletzt\s+)?abgerufen|zugriff\s+am|zugriff",
+    "es": r"consultado\s+el|consultado\s+en|consultado|fecha\s+de\s+consulta|recuperado\s+el|"
+    r"accedido\s+el",
+}
+_KEYWORD = "(?:" + "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items()) + ")"
+# keyword, then up to 40 date characters ending in a 4-digit year (optionally ISO -MM-DD),
+# then a year word some languages put after the year ("2011 г.", "2011 ж.", "2011 года")
 _STAMP = re.compile(
     r"(?P<open>\[\s*)?"
     r"(?P<kw>" + _KEYWORD + r")\s*[:\-–]?\s*"
     r"(?P<date>[^\[\]\n;()]{0,40}?(?<!\d)\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?!\d)"
+    r"(?:\s*(?:г\.|года|жылғы|жыл|ж\.))?"
     r"(?P<close>\s*\])?",
     re.IGNORECASE,
 )
@@ -82,14 +107,74 @@ _YEAR_ONLY = re.compile(r"^\s*(\d{4})\s*$")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _SEPT = re.compile(r"\bsept\b", re.IGNORECASE)
 
+# Month names of the languages above (Russian in both cases), as dateutil's English ones.
+_MONTH_NAMES = {
+    "January": "января январь январь янв қаңтар janvier janv januar jänner jan enero ene",
+    "February": "февраля февраль фев ақпан février févr fevrier februar feb febrero",
+    "March": "марта март мар наурыз mars märz marz marzo",
+    "April": "апреля апрель апр сәуір avril avr april abril abr",
+    "May": "мая май мамыр mai mayo",
+    "June": "июня июнь июн маусым juin juni junio",
+    "July": "июля июль июл шілде juillet juil juli julio",
+    "August": "августа август авг тамыз août aout august agosto ago",
+    "September": "сентября сентябрь сен сент қыркүйек septembre septiembre setiembre sept",
+    "October": "октября октябрь окт қазан octobre oct oktober okt octubre",
+    "November": "ноября ноябрь ноя қараша novembre nov noviembre",
+    "December": "декабря декабрь дек желтоқсан décembre déc dezember dez diciembre dic",
+}
+_MONTHS = {word: english for english, words in _MONTH_NAMES.items() for word in words.split()}
+_FOREIGN_MONTH = re.compile(
+    r"(?<![^\W\d_])(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# words between day, month and year: "16 de febrero de 2011", "le 1er mars", "16. Februar"
+_FILLER = re.compile(r"(?<![^\W\d_])(?:de|del|le|am|den)(?![^\W\d_])|(?<=\d)er\b", re.IGNORECASE)
+_NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
+DATE_ORDERS = ("dmy", "mdy")
+
+
+def _numeric(text: str, order: str | None) -> tuple[dt.date, Precision, str | None] | None:
+    """dd.mm.yyyy (day first wherever dots are written), and dd/mm/yyyy or mm/dd/yyyy:
+    when both readings are dates and `order` does not say which, only what they share is
+    kept (the year, or more when they agree), with a note saying why."""
+    m = _NUMERIC.match(text)
+    if m is None:
+        return None
+    a, sep, b, year = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+    if sep == ".":
+        order = "dmy"
+    readings = []
+    for first_is_day in (True, False):
+        day, month = (a, b) if first_is_day else (b, a)
+        with contextlib.suppress(ValueError):
+            readings.append((first_is_day, dt.date(year, month, day)))
+    if not readings or not 1900 <= year <= 2100:
+        return None
+    wanted = {"dmy": True, "mdy": False}.get(order or "")
+    chosen = [d for first_is_day, d in readings if wanted is None or first_is_day == wanted]
+    dates = {d for d in chosen} if chosen else {d for _, d in readings}
+    if len(dates) == 1:
+        return dates.pop(), Precision.DAY, None
+    note = f"{text}: day and month order unknown (set [ingest] date_order)"
+    months = {d.month for d in dates}
+    if len(months) == 1:
+        return dt.date(year, months.pop(), 1), Precision.MONTH, note
+    return dt.date(year, 1, 1), Precision.YEAR, note
+
+
 # Two defaults that differ in every field: a field that comes back different was not given.
 _DEFAULT_A = dt.datetime(2000, 1, 1)
 _DEFAULT_B = dt.datetime(2001, 2, 2)
 
 
 @functools.lru_cache(maxsize=8192)
-def parse_date_words(words: str) -> tuple[dt.date, Precision] | None:
-    """Parse the date part of a stamp ('16 February 2011', 'Sept. 9, 2009', '2009').
+def parse_date_words(
+    words: str, order: str | None = None
+) -> tuple[dt.date, Precision] | tuple[dt.date, Precision, str] | None:
+    """Parse the date part of a stamp ('16 February 2011', 'Sept. 9, 2009', '2009',
+    '16 февраля 2011', '16.02.2011'). A third item, when present, says what could not be
+    told (an ambiguous numeric date); `order` ("dmy" or "mdy") settles those.
 
     Cached: a page stamps hundreds of citations with the same few dates, and dateutil
     costs ~0.1 ms a parse (two parses each); a 100,000-link page spent 40 s here."""
@@ -100,11 +185,19 @@ def parse_date_words(words: str) -> tuple[dt.date, Precision] | None:
     if m:
         year = int(m.group(1))
         return (dt.date(year, 1, 1), Precision.YEAR) if 1900 <= year <= 2100 else None
+    numeric = _numeric(text, order)
+    if numeric is not None:
+        date, precision, note = numeric
+        return (date, precision, note) if note else (date, precision)
     text = _ORDINAL.sub(r"\1", text)
+    text = _FOREIGN_MONTH.sub(lambda mo: " " + _MONTHS[mo.group(1).lower()] + " ", text)
+    text = _FILLER.sub(" ", text)
     if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", text):
         text = text.replace(".", " ")
     text = _SEPT.sub("Sep", text)
     text = re.sub(r"\s+", " ", text).strip(" ,")
+    if re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}", text):
+        return None  # not a date _numeric reads: never let dateutil guess the order
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)
         b = dateparser.parse(text, default=_DEFAULT_B)
@@ -119,19 +212,25 @@ def parse_date_words(words: str) -> tuple[dt.date, Precision] | None:
     return a.date(), Precision.DAY
 
 
-def find_stamps(text: str) -> list[AccessStamp]:
-    """Every access stamp in `text`, in order of appearance."""
+def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
+    """Every access stamp in `text`, in order of appearance. `date_order` ("dmy", "mdy")
+    reads numeric dates like 02/03/2011; without it, a stamp in a language that writes the
+    day first (all but English here) is read day first, and an English one keeps only what
+    both readings share, with a note."""
     found: list[AccessStamp] = []
     for m in _UNKNOWN.finditer(text):
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
     for m in _STAMP.finditer(text):
         if any(s.start <= m.start() < s.end for s in found):
             continue
-        parsed = parse_date_words(m.group("date"))
+        order = date_order or (None if m.group("en") else "dmy")
+        parsed = parse_date_words(m.group("date"), order)
         if parsed is None:
             continue
-        date, precision = parsed
-        found.append(AccessStamp(m.group(0).strip(), date, precision, m.start(), m.end()))
+        date, precision = parsed[0], parsed[1]
+        note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]
+        raw = m.group(0).strip()
+        found.append(AccessStamp(raw, date, precision, m.start(), m.end(), note))
     found.sort(key=lambda s: s.start)
     return found
 
@@ -153,8 +252,41 @@ def newest(stamps: list[AccessStamp]) -> AccessStamp | None:
     return max(dated, key=lambda s: s.date) if dated else None  # type: ignore[arg-type,return-value]
 
 
+# month names as each language writes them in a date (Russian: the genitive)
+_MONTHS_OUT = {
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "kk": "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+}
+
+
+def _date_like(date: dt.date, words: str, lang: str) -> str:
+    """`date` written the way `words` wrote the old one, in `lang`."""
+    words = words.strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words):
+        return date.isoformat()
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", words):
+        return f"{date.day:02d}.{date.month:02d}.{date.year}"
+    month = _MONTHS_OUT[lang].split()[date.month - 1]
+    if lang == "de":
+        return f"{date.day}. {month} {date.year}"
+    if lang == "es":
+        return f"{date.day} de {month} de {date.year}"
+    return f"{date.day} {month} {date.year}"
+
+
 def format_stamp(date: dt.date, like: str | None = None) -> str:
-    """A new stamp for `date` in the style of an existing one (default: the seed page's)."""
+    """A new stamp for `date` in the style of an existing one (default: the seed page's).
+    A stamp in another language gets the same phrase with the new date in that language."""
+    m = _STAMP.search(like) if like else None
+    lang = next((lang for lang in _KEYWORDS if m is not None and m.group(lang)), "en")
+    if m is not None and lang != "en":
+        head = m.string[m.start() : m.start("date")]
+        tail = m.string[m.end("date") : m.end()]
+        return (head + _date_like(date, m.group("date"), lang) + tail).strip()
     if like and re.search(r"retrieved", like, re.IGNORECASE):
         return f"Retrieved {date.strftime('%B')} {date.day}, {date.year}"
     if like and re.search(r"\d{4}-\d{2}-\d{2}", like):

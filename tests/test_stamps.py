@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from monitor.stamps import (
+    AccessStamp,
     Precision,
     find_stamps,
     format_stamp,
@@ -70,3 +71,61 @@ def test_format_stamp_follows_the_page_style() -> None:
     assert format_stamp(day) == "[accessed 23 November 2026]"
     assert format_stamp(day, "Retrieved July 7, 2004") == "Retrieved November 23, 2026"
     assert format_stamp(day, "accessed 2011-02-16") == "accessed 2026-11-23"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("[дата обращения 16 февраля 2011]", dt.date(2011, 2, 16)),
+        ("Дата обращения: 16.02.2011", dt.date(2011, 2, 16)),
+        ("Дата обращения: 02.03.2011", dt.date(2011, 3, 2)),  # day first, as written
+        ("Дата обращения: 5 мая 2019 г.", dt.date(2019, 5, 5)),
+        ("Қаралды 16 ақпан 2011", dt.date(2011, 2, 16)),
+        ("consulté le 16 février 2011", dt.date(2011, 2, 16)),
+        ("Consulté le 1er mars 2011", dt.date(2011, 3, 1)),
+        ("abgerufen am 16. Februar 2011", dt.date(2011, 2, 16)),
+        ("Zugriff am 3.5.2012", dt.date(2012, 5, 3)),
+        ("consultado el 16 de febrero de 2011", dt.date(2011, 2, 16)),
+        ("consultado el 2/3/2011", dt.date(2011, 3, 2)),  # Spanish writes the day first
+        ("Retrieved 2011-02-16", dt.date(2011, 2, 16)),
+    ],
+)
+def test_access_phrases_in_other_languages(text: str, date: dt.date) -> None:
+    (s,) = find_stamps(text)
+    assert (s.date, s.precision, s.note) == (date, Precision.DAY, None)
+    assert strip_stamps(text, [s]) == ""
+
+
+def test_an_ambiguous_numeric_date_is_never_guessed() -> None:
+    (s,) = find_stamps("accessed 02/03/2011")
+    assert (s.date, s.precision) == (dt.date(2011, 1, 1), Precision.YEAR)
+    assert s.note and "order unknown" in s.note and "02/03/2011" in s.display()
+    assert AccessStamp.from_dict(s.as_dict()) == AccessStamp(
+        s.raw, s.date, s.precision, note=s.note
+    )
+    (dmy,) = find_stamps("accessed 02/03/2011", "dmy")
+    (mdy,) = find_stamps("accessed 02/03/2011", "mdy")
+    assert (dmy.date, mdy.date) == (dt.date(2011, 3, 2), dt.date(2011, 2, 3))
+    assert dmy.note is None and dmy.precision is Precision.DAY
+    (one_way,) = find_stamps("accessed 13/03/2011")  # 13 is no month: only one reading
+    assert (one_way.date, one_way.note) == (dt.date(2011, 3, 13), None)
+    (same,) = find_stamps("accessed 03/03/2011")
+    assert (same.date, same.precision) == (dt.date(2011, 3, 3), Precision.DAY)
+
+
+@pytest.mark.parametrize(
+    ("like", "expected"),
+    [
+        ("[дата обращения 16 февраля 2011]", "[дата обращения 2 декабря 2026]"),
+        ("Дата обращения: 16.02.2011", "Дата обращения: 02.12.2026"),
+        ("consulté le 16 février 2011", "consulté le 2 décembre 2026"),
+        ("abgerufen am 16. Februar 2011", "abgerufen am 2. Dezember 2026"),
+        ("consultado el 16 de febrero de 2011", "consultado el 2 de diciembre de 2026"),
+        ("Қаралды 16 ақпан 2011", "Қаралды 2 желтоқсан 2026"),
+    ],
+)
+def test_a_new_stamp_speaks_the_old_ones_language(like: str, expected: str) -> None:
+    day = dt.date(2026, 12, 2)
+    assert format_stamp(day, like) == expected
+    (back,) = find_stamps(expected)
+    assert back.date == day

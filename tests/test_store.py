@@ -282,7 +282,9 @@ def test_death_is_confirmed_over_time_and_recovery_reported(
     assert store.pages.url(url).first_failure_at == t0
     report = build_report(store, rule)
     assert [i.url for i in report.dead] == [url] and not report.failing
-    store.checks.record_results([result(url, Verdict.ALIVE, t0 + 40 * day)], transition(sched, rule))
+    store.checks.record_results(
+        [result(url, Verdict.ALIVE, t0 + 40 * day)], transition(sched, rule)
+    )
     assert store.pages.url(url).status == "recovered"
     report = build_report(store, rule)
     assert [i.url for i in report.recovered] == [url] and not report.dead
@@ -329,7 +331,10 @@ def test_failed_canary_stops_the_run_before_any_check(
     summary = api.run(store, settings)
     assert summary.outage and "canary" in summary.outage
     assert store.reports.table_counts()["url_check"] == 0
-    assert world.hits["/article/a"] == 0 or store.pages.url(world.url("/article/a")).status == "unchecked"
+    assert (
+        world.hits["/article/a"] == 0
+        or store.pages.url(world.url("/article/a")).status == "unchecked"
+    )
 
 
 def test_migration_0006_renames_last_status_and_keeps_the_codes(tmp_path: Path) -> None:
@@ -356,3 +361,24 @@ def test_migration_0006_renames_last_status_and_keeps_the_codes(tmp_path: Path) 
         assert "last_http_status" in cols and "last_status" not in cols
     finally:
         store.close()
+
+
+def test_date_order_from_config_and_an_ambiguous_stamp_in_status(tmp_path: Path) -> None:
+    page = tmp_path / "refs.html"
+    page.write_text(
+        '<ol><li><a href="https://example.org/report">Annual report</a>. Example Org, 2010. '
+        "accessed 02/03/2011</li></ol>"
+    )
+    as_written = open_store(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    api.ingest(as_written, [str(page)], make_settings())
+    (row,) = api.status_rows(as_written, make_settings())
+    assert row.stamps[0]["date"] == "2011-01-01" and row.stamps[0]["precision"] == "year"
+    assert "order unknown" in row.stamps_text  # `monitor status` says why
+    told = make_settings()
+    told.ingest.date_order = "dmy"
+    as_told = open_store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    api.ingest(as_told, [str(page)], told)
+    (row,) = api.status_rows(as_told, told)
+    assert row.stamps[0]["date"] == "2011-03-02" and row.stamps_text == "2011-03-02"
+    as_written.close()
+    as_told.close()

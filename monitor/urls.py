@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
+from url_normalize.normalize_query import process_query_param
+from url_normalize.tools import RESERVED_CHARACTERS, normalize_component
 
 from monitor.times import wayback_time
 
@@ -63,7 +65,9 @@ def _normalise(url: str, base: str | None) -> str:
     if not scheme:
         if raw.startswith("#"):
             raise UrlError("in-page anchor")
-        if base is None:
+        if raw.startswith("//") and base is None:
+            raw = "https:" + raw  # protocol-relative, and no page to take a scheme from
+        elif base is None:
             raise UrlError("relative link with no base URL")
         raw = urljoin(base, raw)
         scheme = urlsplit(raw).scheme.lower()
@@ -81,7 +85,38 @@ def _normalise(url: str, base: str | None) -> str:
         raise UrlError(f"malformed URL ({exc})") from exc
     if not norm:
         raise UrlError("malformed URL")
-    return norm
+    # url-normalize collapses `//` in a path and drops empty query parameters; the server
+    # sees both, so the address checked keeps them (the reader's browser sends them too)
+    kept = urlsplit(norm)
+    return urlunsplit((kept.scheme, kept.netloc, _path(parts.path), _query(parts.query), ""))
+
+
+def _path(path: str) -> str:
+    """Percent-encoding normalised, dot segments removed (RFC 3986 5.2.4), every other
+    segment kept, empty ones included."""
+    path = normalize_component(path, "~:/[]@!$&'()*+,;=", RESERVED_CHARACTERS)
+    segments = path.split("/")
+    out: list[str] = []
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg in (".", ".."):
+            if seg == ".." and len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+            continue
+        out.append(seg)
+    return "/".join(out) or "/"
+
+
+def _query(query: str) -> str:
+    """Each parameter percent-encoding normalised as url-normalize does; order and empty
+    parameters kept."""
+    out = []
+    for param in query.split("&") if query else []:
+        key, sep, value = param.partition("=")
+        out.append(f"{process_query_param(key)}{sep}{process_query_param(value)}")
+    return "&".join(out)
 
 
 def host_of(url: str) -> str:

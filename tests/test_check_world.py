@@ -258,3 +258,12 @@ def test_hostile_answers_end_quickly_in_little_memory(world: World, path: str) -
     assert r.verdict is expected, r.reason
     assert time.monotonic() - t < 3.0
     assert peak < 8 * 1024 * 1024  # the 200 kB Location header is refused, not buffered twice
+
+
+def test_the_url_fetched_is_the_url_cited(world: World) -> None:
+    """`//` inside a path names another resource on many servers: the checker asks for
+    exactly the path the page cites."""
+    world.pages["/double//slash"] = (200, "<title>Double</title><p>the cited page</p>", {})
+    (r,) = check([world.url("/double//slash")], make_settings())
+    assert r.verdict is Verdict.ALIVE and r.url.endswith("/double//slash")
+    assert world.hits["/double//slash"] == 1 and world.hits["/double/slash"] == 0

@@ -72,3 +72,26 @@ def test_malformed_urls_found_by_the_fuzzer_are_url_errors() -> None:
     for bad in ["/\n\n/\u00e6\u00e6]\n$\u00c5", "http://[::1/x", "https://a.example:99999999/"]:
         with pytest.raises(UrlError):
             normalise(bad, "https://site.example/dir/")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://example.com/a//b", "http://example.com/a//b"),  # a different resource
+        ("http://example.com//x", "http://example.com//x"),
+        ("http://example.com/a/./b/../c", "http://example.com/a/c"),  # browsers do this too
+        ("http://example.com/a/..", "http://example.com/"),
+        ("http://example.com/a?x=1&&y=2", "http://example.com/a?x=1&&y=2"),
+        ("http://example.com/%7euser/%c3%bc", "http://example.com/~user/%C3%BC"),
+    ],
+)
+def test_the_key_never_changes_what_the_server_sees(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_protocol_relative_links_take_the_pages_scheme() -> None:
+    assert normalise("//arxiv.org/abs/1234") == "https://arxiv.org/abs/1234"  # no page: https
+    assert normalise("//doi.org/10.1/x", "http://old.example/p") == "http://doi.org/10.1/x"
+    assert normalise("//doi.org/10.1/x", "https://en.wikipedia.org/wiki/X") == (
+        "https://doi.org/10.1/x"
+    )

@@ -129,7 +129,10 @@ def detect_format(name: str | None, text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if lines and sum(bool(_URL_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines):
         return "urls"
-    if re.search(r"\[[^\]]+\]\(https?://", text) or re.search(r"(?m)^#{1,6} \S", text):
+    md_link = re.search(r"\[[^\]]+\]\((?:https?:)?//", text)
+    if suffix in (".txt", ".text"):  # a `# ` line alone does not make a text file Markdown
+        return "markdown" if md_link else "text"
+    if md_link or re.search(r"(?m)^#{1,6} \S", text):
         return "markdown"
     return "text"
 
@@ -599,6 +602,13 @@ def extract(
         lines, _, _ = html_lines(markdown_to_html(text))
         title = next((ln.text for ln in lines if ln.text), None)
     else:
+        from monitor import reflines  # it builds FoundCitations: imported here, not above
+
+        raw_lines = text.splitlines()
+        if reflines.looks_line_per_reference(raw_lines):
+            skipped: Counter[str] = Counter()
+            found = reflines.references(raw_lines, base_url, archive_hosts, date_order, skipped)
+            return Extraction(fmt, None, found, skipped)
         lines = text_lines(text)
         title = next((ln.text for ln in lines if ln.text), None)
     asm = _Assembler(base_url, archive_hosts, date_order)

@@ -1,0 +1,148 @@
+"""Plain-text reference lists with one reference per line (pure).
+
+A copied Wikipedia reference list, a numbered bibliography, a `- ` list in a `.txt`: each
+line (and the lines wrapped under it) is one reference, carrying its own title, URL and
+access stamp. Read as the block layout of the seed page instead, every reference of the list
+would fall into one citation holding every stamp. `looks_line_per_reference` tells the two
+layouts apart; `references` reads the line layout.
+
+Within a line: list markers and Wikipedia's backlinks (`1. ^ a b`) are dropped; the title is
+the quoted part (CS1 `"Title"`, `«Title»`, `“Title”`), else the part after an APA/Harvard
+`(2008).`, else the first sentence; URLs written in the line are its links, archive copies
+among them its fallbacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from monitor.extract import FoundCitation
+from monitor.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
+
+# "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line
+_MARKER = re.compile(r"^\s*(?:\d{1,4}[.)]|\[\d{1,4}\]|[-*•–])\s+")
+# Wikipedia's backlinks before a reference: "^", "^ a b c", "↑"
+_BACKLINK = re.compile(r"^\s*(?:[\^↑](?:\s+[a-z]{1,2}\b(?=\s))*\s*)+")
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
+_AUTHOR_YEAR = re.compile(
+    r"^[^.(]{2,200}\(\s*(?:\d{4}[a-z]?|n\.d\.)\s*\)\s*[.,:]\s*(?P<t>[^.]{3,300})"
+)
+_BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+|https?://[^\s<>\[\]\"'`]+", re.I)
+_URL_TAIL = ".,;:!?)»”\""
+_YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
+
+
+def _inline_evidence(line: str) -> bool | None:
+    """None for a line with no stamp and no URL; else whether it also carries the rest of
+    a reference (four words or more beside them)."""
+    stamps = find_stamps(line)
+    urls = _BARE_URL.findall(line)
+    if not stamps and not urls:
+        return None
+    rest = strip_stamps(line, stamps) if stamps else line
+    for u in urls:
+        rest = rest.replace(u, " ")
+    return len(rest.split()) >= 4
+
+
+def _marked(filled: list[str]) -> bool:
+    return sum(bool(_MARKER.match(ln)) for ln in filled) >= 0.6 * len(filled)
+
+
+def looks_line_per_reference(lines: list[str]) -> bool:
+    """Does a text file put one reference on each line (rather than one on several)?
+
+    Yes when most non-empty lines start with a list marker, or when the lines that carry
+    an access stamp or a URL carry the title and publisher too. Blank lines say nothing:
+    the seed page (a copy of an HTML page) has one between every two lines, and puts 24 of
+    its 25 stamps on lines of their own."""
+    filled = [ln for ln in lines if ln.strip()]
+    if len(filled) < 2:
+        return False
+    if _marked(filled):
+        return True
+    evidence = [e for e in map(_inline_evidence, filled) if e is not None]
+    return len(evidence) >= 2 and sum(evidence) >= 0.8 * len(evidence)
+
+
+def _logical_lines(lines: list[str]) -> list[str]:
+    """One string per reference: with list markers, a marked line and the lines wrapped
+    under it; without, each line."""
+    filled = [ln.strip() for ln in lines if ln.strip()]
+    if not _marked(filled):
+        return filled
+    out: list[str] = []
+    for ln in filled:
+        if _MARKER.match(ln) or not out:
+            out.append(ln)
+        else:
+            out[-1] += " " + ln
+    return out
+
+
+def _title(text: str) -> str | None:
+    m = _QUOTED.search(text)
+    if m:
+        return m.group(1).strip(" ,.")
+    m = _AUTHOR_YEAR.match(text)
+    if m:
+        return m.group("t").strip(" ,.")
+    first = re.split(r"(?<=[^A-Z\s.][.!?])\s", text, maxsplit=1)[0]
+    return first.strip(" ,.") or None
+
+
+def references(
+    lines: list[str],
+    base: str | None,
+    archive_hosts: tuple[str, ...],
+    date_order: str | None,
+    skipped: Counter[str],
+) -> list[FoundCitation]:
+    """The references of a line-per-reference file; unusable links are counted in
+    `skipped`."""
+    out: list[FoundCitation] = []
+    for text in _logical_lines(lines):
+        body = _BACKLINK.sub("", _MARKER.sub("", text, count=1), count=1).strip()
+        stamps: list[AccessStamp] = find_stamps(body, date_order)
+        plain = strip_stamps(body, stamps) if stamps else body
+        links: list[tuple[str, str]] = []
+        archives: list[ArchiveAddress] = []
+        for m in _BARE_URL.finditer(plain):
+            raw = m.group(0).rstrip(_URL_TAIL)
+            plain = plain.replace(raw, " ")
+            try:
+                url = normalise(raw, base)
+            except UrlError as exc:
+                skipped[str(exc)] += 1
+                continue
+            arch = parse_archive_link(url, archive_hosts)
+            if arch is not None:
+                archives.append(arch)
+            elif url not in (u for u, _ in links):
+                links.append((url, raw))
+        rest = re.sub(r"\s+", " ", plain).strip(" ,;")
+        rest = re.sub(r"(?:\s*\.){2,}", ".", rest)  # "UNICEF. . " where a URL was
+        if not stamps and not links and not archives and not _YEAR.search(rest):
+            continue  # a heading or a remark, not a reference
+        title = _title(rest)
+        publisher = None
+        if title and title in rest:
+            after = rest.split(title, 1)[1].strip(" \"”»,.;:")
+            publisher = after or None
+        url, raw_url = links[0] if links else (None, None)
+        if url is None and archives:
+            url = raw_url = archives[0].original_url
+        out.append(
+            FoundCitation(
+                position=len(out) + 1,
+                title=title,
+                publisher=publisher,
+                stamps=stamps,
+                url=url,
+                raw_url=raw_url,
+                archive_links=archives,
+            )
+        )
+    return out

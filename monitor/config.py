@@ -316,6 +316,11 @@ class DistributedSettings(_Section):
 
 
 class IngestSettings(_Section):
+    scope: str = Field(
+        "auto",
+        description='where an HTML page\'s references are: "auto" (reference lists and '
+        'sections headed References, Notes, Bibliography...), "all", or a CSS selector',
+    )
     date_order: Literal["dmy", "mdy"] | None = Field(
         None,
         description="how to read numeric access dates like 02/03/2011 (dmy: 2 March); "

@@ -30,7 +30,10 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.scope import MARK
+from monitor.scope import mark as mark_scope
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.titles import YEAR, meaningful_anchor, ref_title, unquote
 from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 
 FORMATS = ("html", "markdown", "text", "urls")
@@ -50,6 +53,7 @@ class Link:
 class Line:
     text: str
     links: list[Link] = field(default_factory=list)
+    in_refs: bool = False  # inside a page's references (scope.mark): never running prose
 
 
 @dataclass(slots=True)
@@ -220,8 +224,11 @@ def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
-    """Visual lines of an HTML page, its <title>, and its <base href>."""
+def html_lines(
+    html: str, scope: str = "auto", page_url: str | None = None
+) -> tuple[list[Line], str | None, str | None]:
+    """Visual lines of an HTML page (of its reference parts, when it has any: `scope.mark`),
+    its <title>, and its <base href>."""
     if (depth := nesting_depth(html)) > MAX_DEPTH:
         raise ExtractError(
             f"HTML nested more than {MAX_DEPTH:,} elements deep ({depth:,} and counting): "
@@ -232,6 +239,9 @@ def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
     title = _WS.sub(" ", title_node.text()).strip() if title_node else None
     base_node = tree.css_first("base[href]")
     base = (base_node.attributes.get("href") or None) if base_node else None
+    only_marked = mark_scope(tree, scope, page_url)
+    inside = 0  # how many marked elements enclose the walk (only_marked: read only there)
+    item = 0  # open <li>s inside the marked parts: one reference, one line, whatever nests
 
     lines: list[Line] = []
     text_parts: list[str] = []
@@ -240,8 +250,10 @@ def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
 
     def flush() -> None:
         text = _WS.sub(" ", "".join(text_parts)).strip()
-        if text or links:
-            lines.append(Line(text, list(links)))
+        if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
+            links.extend(Link(u, u) for u in _text_urls(text))
+        if (text or links) and (inside or not only_marked):
+            lines.append(Line(text, list(links), in_refs=bool(inside and only_marked)))
         text_parts.clear()
         links.clear()
 
@@ -259,10 +271,15 @@ def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
         node, leaving = stack.pop()
         tag = node.tag
         if leaving:
+            if node.attributes.get(MARK) is not None:
+                flush()
+                inside -= 1
             if tag == "a":
                 href, buf = anchors.pop()
                 links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
-            if tag in _BLOCK_TAGS:
+            if tag == "li" and item:
+                item -= 1
+            if tag in _BLOCK_TAGS and (not item or tag == "li"):
                 flush()
             continue
         if tag == "-text":
@@ -278,8 +295,17 @@ def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
             if alt and anchors:
                 add_text(f" {alt} ")
             continue
-        if tag in _BLOCK_TAGS:
+        if node.attributes.get(MARK) is not None:
             flush()
+            inside += 1
+            stack.append((node, True))
+            if tag == "a":  # a marked link (a CSS scope): its text and href still count
+                anchors.append((node.attributes.get("href") or "", []))
+        elif tag in _BLOCK_TAGS:
+            if not item or tag == "li":
+                flush()
+            if tag == "li" and inside and only_marked:
+                item += 1
             stack.append((node, True))
         elif tag == "a":
             href = node.attributes.get("href")
@@ -295,6 +321,10 @@ def html_lines(html: str) -> tuple[list[Line], str | None, str | None]:
 _BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
 
 
+def _text_urls(text: str) -> list[str]:
+    return [m.group(0).rstrip(".,;:!?)") for m in _BARE_URL.finditer(text)]
+
+
 def text_lines(text: str) -> list[Line]:
     """Plain text: one line a line, bare URLs as links."""
     out = []
@@ -302,7 +332,7 @@ def text_lines(text: str) -> list[Line]:
         s = _WS.sub(" ", raw).strip()
         if not s:
             continue
-        found = [m.group(0).rstrip(".,;:!?)") for m in _BARE_URL.finditer(s)]
+        found = _text_urls(s)
         out.append(Line(s, [Link(u, u) for u in found]))
     return out
 
@@ -391,13 +421,13 @@ class _Assembler:
         elif (
             archives
             and not primary
-            and (_NOTE.search(rest) or not any(_meaningful_anchor(ln.text) for ln in line.links))
+            and (_NOTE.search(rest) or not any(meaningful_anchor(ln.text) for ln in line.links))
         ) or (_NOTE.search(rest) and not primary and len(rest) < 200):
             kind = Kind.NOTE
         elif (_SEP.match(rest) and not primary) or (line.links and not primary and not archives):
             # decoration, or a line whose every link was unusable (menus, mailto: lines)
             kind = Kind.SEP
-        elif _is_prose(rest) and not stamps:
+        elif _is_prose(rest) and not stamps and not line.in_refs:
             kind = Kind.PROSE
         else:
             kind = Kind.SHORT
@@ -409,7 +439,11 @@ class _Assembler:
         stamps = [s for i in infos for s in i.stamps]
         primary = [p for i in infos for p in i.primary]
         archives = [a for i in infos for a in i.archives]
-        if not stamps and not primary and not archives:
+        in_refs = any(i.line.in_refs for i in infos)
+        # without a link or a stamp, only a page's reference list says "this is a citation"
+        # (a book, cited with its year); elsewhere it is just a line of text
+        dated = in_refs and any(YEAR.search(i.rest) for i in infos)
+        if not stamps and not primary and not archives and not dated:
             return
         self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
         texts = [i.rest for i in header if i.rest]
@@ -418,15 +452,20 @@ class _Assembler:
             # is the title; text after a leading anchor is the publisher line.
             anchor = header[0].primary[0][1].text.strip(" []")
             line = texts[0]
-            if _meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
+            if meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
                 rest = (
                     line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if line.find(anchor) <= 2 else ""
                 )
                 texts = [anchor, *([rest] if rest else []), *texts[1:]]
-        title = texts[0] if texts else None
+        title = unquote(texts[0]) if texts else None
         if title is None and primary:
-            title = primary[0][1].text or None
+            title = unquote(primary[0][1].text)
         publisher = texts[1] if len(texts) > 1 else None
+        if in_refs and not primary and texts and (found := ref_title(texts[0])):
+            # an unlinked reference: "Horn, R. (2013). Matrix Analysis. CUP." has its title
+            # inside; what follows it is the publisher
+            title = found
+            publisher = texts[0].split(found, 1)[-1].strip(" \"”»,.;:") or publisher
         note = " | ".join(texts[2:]) or None
         urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
         for n, (url, link) in enumerate(primary):
@@ -459,7 +498,7 @@ class _Assembler:
         for url, link in info.primary:
             c = FoundCitation(
                 position=len(self.citations) + 1,
-                title=link.text or None,
+                title=unquote(link.text),
                 url=url,
                 raw_url=link.href,
                 archive_links=[a for a in info.archives if a.original_url == url],
@@ -499,6 +538,11 @@ class _Assembler:
 
         for line in lines:
             info = self.classify(line)
+            if line.in_refs:  # an item of a reference list is one reference, alone
+                close()
+                flush_pending()
+                self.emit([info], [])
+                continue
             if info.kind in (Kind.STAMP, Kind.NOTE):
                 if header is None:
                     header, pending = _header_of(pending), []
@@ -524,34 +568,6 @@ class _Assembler:
         close()
         flush_pending()
         return self.citations
-
-
-_GENERIC_ANCHORS = frozenset(
-    [
-        "here",
-        "link",
-        "this",
-        "pdf",
-        "html",
-        "full",
-        "text",
-        "source",
-        "click",
-        "more",
-        "read",
-        "more",
-        "website",
-        "web",
-        "page",
-        "url",
-    ]
-)
-
-
-def _meaningful_anchor(text: str) -> bool:
-    """Anchor text that can serve as a title ('here', 'PDF' or a bare URL cannot)."""
-    t = text.strip(" []().").lower()
-    return len(t) >= 4 and t not in _GENERIC_ANCHORS and not t.startswith(("http://", "https://"))
 
 
 def _bare_url_text(info: _Info) -> str | None:
@@ -582,9 +598,11 @@ def extract(
     base_url: str | None = None,
     archive_hosts: tuple[str, ...] = (),
     date_order: str | None = None,
+    scope: str = "auto",
 ) -> Extraction:
     """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links;
-    `date_order` ("dmy", "mdy") reads ambiguous numeric access dates."""
+    `date_order` ("dmy", "mdy") reads ambiguous numeric access dates; `scope` says where
+    an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.scope`)."""
     fmt = fmt or detect_format(name, text)
     if fmt not in FORMATS:
         raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
@@ -594,7 +612,7 @@ def extract(
     if fmt == "urls":
         return _extract_url_list(text, base_url, archive_hosts)
     if fmt == "html":
-        lines, title, base = html_lines(text)
+        lines, title, base = html_lines(text, scope, base_url)
         if base:
             with contextlib.suppress(UrlError):
                 base_url = normalise(base, base_url)

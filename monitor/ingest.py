@@ -136,6 +136,7 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
             base_url=base,
             archive_hosts=settings.archive.hosts(),
             date_order=settings.ingest.date_order,
+            scope=settings.ingest.scope,
         )
     except ExtractError as exc:
         raise SourceError(str(exc)) from None

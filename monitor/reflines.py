@@ -19,19 +19,15 @@ from collections import Counter
 
 from monitor.extract import FoundCitation
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.titles import YEAR, ref_title
 from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 
 # "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line
 _MARKER = re.compile(r"^\s*(?:\d{1,4}[.)]|\[\d{1,4}\]|[-*•–])\s+")
 # Wikipedia's backlinks before a reference: "^", "^ a b c", "↑"
 _BACKLINK = re.compile(r"^\s*(?:[\^↑](?:\s+[a-z]{1,2}\b(?=\s))*\s*)+")
-_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
-_AUTHOR_YEAR = re.compile(
-    r"^[^.(]{2,200}\(\s*(?:\d{4}[a-z]?|n\.d\.)\s*\)\s*[.,:]\s*(?P<t>[^.]{3,300})"
-)
 _BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+|https?://[^\s<>\[\]\"'`]+", re.I)
 _URL_TAIL = ".,;:!?)»”\""
-_YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
 
 
 def _inline_evidence(line: str) -> bool | None:
@@ -82,17 +78,6 @@ def _logical_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def _title(text: str) -> str | None:
-    m = _QUOTED.search(text)
-    if m:
-        return m.group(1).strip(" ,.")
-    m = _AUTHOR_YEAR.match(text)
-    if m:
-        return m.group("t").strip(" ,.")
-    first = re.split(r"(?<=[^A-Z\s.][.!?])\s", text, maxsplit=1)[0]
-    return first.strip(" ,.") or None
-
-
 def references(
     lines: list[str],
     base: str | None,
@@ -124,9 +109,9 @@ def references(
                 links.append((url, raw))
         rest = re.sub(r"\s+", " ", plain).strip(" ,;")
         rest = re.sub(r"(?:\s*\.){2,}", ".", rest)  # "UNICEF. . " where a URL was
-        if not stamps and not links and not archives and not _YEAR.search(rest):
+        if not stamps and not links and not archives and not YEAR.search(rest):
             continue  # a heading or a remark, not a reference
-        title = _title(rest)
+        title = ref_title(rest)
         publisher = None
         if title and title in rest:
             after = rest.split(title, 1)[1].strip(" \"”»,.;:")

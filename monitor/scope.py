@@ -1,0 +1,169 @@
+"""Where a page keeps its references, and which of a reference's links is the cited source
+(pure, on a parsed page).
+
+A Wikipedia article's "citations" are its reference list, not "Jump to content", "Log in",
+the interlanguage links, the footer or the footnote backlinks: on a saved article 382 of
+458 links were such furniture. `mark` finds the reference parts of a page, and
+`monitor.extract.html_lines` then reads only inside them:
+
+- MediaWiki reference lists (`ol.references`, `div.refbegin`) and, on any page, the
+  sections headed References, Notes, Sources, Bibliography, Works cited, Further reading,
+  External links (and their Russian, Kazakh, French, German and Spanish names);
+- nothing found (the seed page, a library guide, a reading list): the whole page, less its
+  navigation, header, footer and sidebars;
+- `[ingest] scope`: "auto" (the above), "all" (every link), or a CSS selector.
+
+Inside a MediaWiki reference, the cited source is the link on the title: links to the
+wiki's own articles (author, publisher) lose their link and keep their text, identifier
+links (DOI, PMID...) count only when the reference has no other link, and a title linked to
+its archive copy ("Archived from the original") is turned around so the original is the
+source and the copy its fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.urls import is_archive_host
+
+MARK = "data-monitor-scope"
+# section headings that introduce references, lower-case, in the languages stamps know
+_NAMES = frozenset(
+    name.strip()
+    for name in """references|notes|sources|bibliography|works cited|further reading|
+    external links|citations|footnotes|notes and references|references and notes|
+    sources and further reading|литература|примечания|ссылки|источники|сноски|дереккөздер|
+    сілтемелер|әдебиет|références|notes et références|liens externes|bibliographie|
+    sources et bibliographie|einzelnachweise|weblinks|literatur|quellen|anmerkungen|
+    referencias|notas|enlaces externos|bibliografía|fuentes""".replace("\n", "").split("|")
+)
+FURNITURE = (
+    "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], "
+    "[role=search], #mw-navigation, #mw-panel, #mw-head, .mw-jump-link, .mw-editsection, "
+    ".navbox, .vertical-navbox, #toc, .toc, .catlinks, #footer, .printfooter, #siteNotice, "
+    ".mw-cite-backlink, sup.reference, .mw-indicators, .vector-header-container, "
+    ".vector-page-toolbar, .vector-column-start, #p-lang, .interlanguage-link"
+)
+_IDENTIFIER_HOSTS = (
+    "doi.org", "dx.doi.org", "hdl.handle.net", "pubmed.ncbi.nlm.nih.gov",
+    "www.ncbi.nlm.nih.gov", "arxiv.org", "www.jstor.org", "www.worldcat.org",
+    "search.worldcat.org", "portal.issn.org", "api.semanticscholar.org", "ui.adsabs.harvard.edu",
+    "www.osti.gov", "zbmath.org", "mathscinet.ams.org", "catalog.hathitrust.org",
+)  # fmt: skip
+_ORIGINAL = re.compile(r"^\s*(?:the\s+)?original\s*$|^\s*(?:l'|el\s+)?original\s*$", re.I)
+
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _level(node: LexborNode) -> int | None:
+    """The heading level of `node` (a heading, or MediaWiki's `div.mw-heading` around one)."""
+    if node.tag in _HEADING_TAGS:
+        return int(node.tag[1])
+    if node.tag == "div" and "mw-heading" in (node.attributes.get("class") or ""):
+        inner = node.css_first(",".join(_HEADING_TAGS))
+        return int(inner.tag[1]) if inner is not None else None
+    return None
+
+
+def _heading_text(node: LexborNode) -> str:
+    text = re.sub(r"\[\s*(?:edit|править|modifier|bearbeiten|editar)[^\]]*\]", "", node.text())
+    return re.sub(r"\s+", " ", text).strip(" :.").lower()
+
+
+def _mark_sections(tree: LexborHTMLParser) -> int:
+    """Mark what follows each reference heading, up to the next heading of its level."""
+    marked = 0
+    for h in tree.css(",".join(_HEADING_TAGS[1:])):
+        if _heading_text(h) not in _NAMES:
+            continue
+        parent = h.parent
+        anchor = parent if parent is not None and _level(parent) is not None else h
+        level = _level(anchor) or 6
+        node = anchor.next
+        while node is not None:
+            nested = _level(node)
+            if nested is not None and nested <= level:
+                break
+            if node.tag not in ("-text", "-comment"):
+                node.attrs[MARK] = "1"
+                marked += 1
+            node = node.next
+    return marked
+
+
+def _own_host(tree: LexborHTMLParser, page_url: str | None) -> str | None:
+    canonical = tree.css_first('link[rel="canonical"]')
+    href = (canonical.attributes.get("href") if canonical else None) or page_url or ""
+    return (urlsplit(href).hostname or "").lower() or None
+
+
+def _is_internal(href: str, own: str | None) -> bool:
+    """A link to the wiki's own articles or its sister projects (relative, to its own host,
+    to wikipedia.org or wikimedia.org); an in-page anchor is not a link to unwrap."""
+    if href.startswith("#"):
+        return False
+    parts = urlsplit(href)
+    if not parts.scheme and not href.startswith("//"):
+        return True
+    host = (parts.hostname or "").lower()
+    return (bool(own) and host == own) or host.endswith(("wikipedia.org", "wikimedia.org"))
+
+
+def _roles(item: LexborNode, own: str | None) -> None:
+    """Keep, in one MediaWiki reference, the links that are its source and its fallback."""
+    links = [a for a in item.css("a[href]") if not (a.attributes.get("href") or "").startswith("#")]
+    external: list[LexborNode] = []
+    for a in links:
+        href = a.attributes.get("href") or ""
+        if _is_internal(href, own):
+            a.unwrap()  # the publisher's article on the wiki: text, not a citation
+        else:
+            external.append(a)
+    host = lambda a: (urlsplit(a.attributes.get("href") or "").hostname or "").lower()  # noqa: E731
+    archived = [a for a in external if is_archive_host(host(a))]
+    original = [a for a in external if _ORIGINAL.match(a.text() or "")]
+    if archived and original and external.index(archived[0]) < external.index(original[0]):
+        # "<a href=ARCHIVE>Title</a> ... Archived from <a href=ORIGINAL>the original</a>":
+        # the title names the original; the copy is its fallback
+        title, orig = archived[0], original[0]
+        title_href, orig_href = title.attributes["href"], orig.attributes["href"]
+        title.attrs["href"], orig.attrs["href"] = orig_href, title_href
+    ids = [a for a in external if host(a) in _IDENTIFIER_HOSTS]
+    others = [a for a in external if a not in ids and not is_archive_host(host(a))]
+    for a in ids if others else ids[1:]:
+        a.unwrap()  # DOI, PMID...: the reference's identifiers, not further citations
+
+
+def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = None) -> bool:
+    """Mark the parts of the page that hold its references; True when the reader should
+    read only those. Also removes page furniture and sorts out MediaWiki link roles."""
+    if scope == "all":
+        return False
+    if scope != "auto":
+        nodes = tree.css(scope)
+        for node in nodes:
+            node.attrs[MARK] = "1"
+        return bool(nodes)
+    for node in tree.css(FURNITURE):
+        node.decompose()
+    lists = tree.css("ol.references, div.refbegin, div.reflist")
+    for node in lists:
+        node.attrs[MARK] = "1"
+    found = _mark_sections(tree) + len(lists)
+    if lists:  # a MediaWiki page: its own articles are never cited sources
+        own = _own_host(tree, page_url)
+        for a in tree.css(f"[{MARK}] a[href]"):
+            if _is_internal(a.attributes.get("href") or "#", own):
+                a.unwrap()  # "Media related to Mozilla at Wikimedia Commons", author links
+        for item in tree.css(f"[{MARK}] li, li[{MARK}]"):
+            _roles(item, own)
+    if not found:
+        return False
+    # a references heading over two or three links of its own is not the page's citations
+    # when the rest of the page is where they are (a blog's "Sources: a, b" footer)
+    linked = sum(len(n.css("a[href]")) for n in tree.css(f"[{MARK}]"))
+    return linked >= 3

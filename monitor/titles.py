@@ -1,0 +1,74 @@
+"""Titles of cited works, as citation styles write them (pure).
+
+CS1 and MLA put a title in quotes, APA and Harvard after the author's `(2008).`; a link's
+text is a title unless it is a word like "here", "PDF" or "the original" (CS1's link to
+the original address of an archived source).
+"""
+
+from __future__ import annotations
+
+import re
+
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
+_AUTHOR_YEAR = re.compile(
+    r"^[^()]{2,200}?\(\s*(?:\d{4}[a-z]?|n\.d\.|[^()]{0,20}\d{4})\s*\)\s*[.,:]\s*(?P<t>[^.]{3,300})"
+)
+
+
+_GENERIC_ANCHORS = frozenset(
+    [
+        "here",
+        "link",
+        "this",
+        "pdf",
+        "html",
+        "full",
+        "text",
+        "source",
+        "click",
+        "more",
+        "read",
+        "more",
+        "website",
+        "web",
+        "page",
+        "url",
+        "original",
+        "the original",
+        "archived",
+        "archive",
+    ]
+)
+YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
+_QUOTES = "\"'“”„«»‘’"
+
+
+def unquote(text: str | None) -> str | None:
+    """A title without the quote marks citation styles put around it (CS1, MLA)."""
+    if not text:
+        return None
+    t = text.strip()
+    if len(t) > 2 and t[0] in _QUOTES and t.rstrip(".,")[-1:] in _QUOTES:
+        t = t.rstrip(".,")[1:-1].strip()
+    return t or None
+
+
+def meaningful_anchor(text: str) -> bool:
+    """Anchor text that can serve as a title ('here', 'PDF' or a bare URL cannot)."""
+    t = text.strip(" []().").lower()
+    return len(t) >= 4 and t not in _GENERIC_ANCHORS and not t.startswith(("http://", "https://"))
+
+
+
+
+def ref_title(text: str) -> str | None:
+    """The title inside a whole reference: the quoted part, else the part after an
+    `(Author) (2008).`, else its first sentence."""
+    m = _QUOTED.search(text)
+    if m:
+        return m.group(1).strip(" ,.")
+    m = _AUTHOR_YEAR.match(text)
+    if m:
+        return m.group("t").strip(" ,.")
+    first = re.split(r"(?<=[^A-Z\s.][.!?])\s", text, maxsplit=1)[0]
+    return first.strip(" ,.") or None

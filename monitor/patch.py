@@ -89,6 +89,56 @@ def _find(hay: str, needles: list[str], start: int) -> tuple[int, int] | None:
     return best
 
 
+_ITEM_OPEN = re.compile(r"<li[\s>]", re.IGNORECASE)
+_ITEM_END = re.compile(r"</li\s*>|<li[\s>]|</[ou]l\s*>", re.IGNORECASE)
+_A_END = re.compile(r"</a\s*>", re.IGNORECASE)
+
+
+def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The list item (`<li>`) around text[start:end] of an HTML page, or None: a citation in
+    a list is that item, and its stamps and notes belong inside it."""
+    opened = None
+    for m in _ITEM_OPEN.finditer(text, max(0, start - 20000), start):
+        opened = m.start()
+    if opened is None or re.search(r"</li\s*>", text[opened:start], re.IGNORECASE):
+        return None
+    close = _ITEM_END.search(text, end)
+    return opened, close.start() if close else len(text)
+
+
+_GAP = r"(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+"
+
+
+def _stamp_span(
+    text: str, raw: str, start: int, end: int, last: bool = True
+) -> tuple[int, int] | None:
+    """Where the stamp whose text is `raw` sits in text[start:end] (the last or first
+    occurrence). In HTML its words may be split by tags and entities, as CS1 writes
+    `Retrieved <span class="nowrap">18 November</span> 2015`."""
+    words = raw.split()
+    if not words:
+        return None
+    pattern = re.compile(_GAP.join(re.escape(w).replace("&", "&(?:amp;)?") for w in words))
+    spans = [m.span() for m in pattern.finditer(text, start, end)]
+    if not spans:
+        return None
+    return spans[-1] if last else spans[0]
+
+
+def _after_tag(text: str, pos: int) -> int:
+    """`pos`, moved out of any tag it falls in: after the link's `</a>` when it is inside an
+    `<a>` start tag (a URL in an href), else after the tag's `>`."""
+    lt, gt = text.rfind("<", 0, pos), text.rfind(">", 0, pos)
+    if lt <= gt:
+        return pos
+    if re.match(r"<a[\s>]", text[lt : lt + 3], re.IGNORECASE):
+        close = _A_END.search(text, pos)
+        if close:
+            return close.end()
+    end = text.find(">", pos)
+    return end + 1 if end >= 0 else pos
+
+
 def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
     when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
     text = f"An archived copy of this article (captured {when}) is accessible"
@@ -145,19 +195,30 @@ def plan(
         if here is None:
             continue
         nxt = next((a[0] for a in anchors[i + 1 :] if a is not None), len(text))
-        region_end = nxt
+        prev = next((a[1] for a in reversed(anchors[:i]) if a is not None), 0)
+        region_start, region_end = prev, nxt
+        item = _item(text, *here) if fmt == "html" else None
+        if item is not None:  # in a list, the citation is its item: stamps stay inside it
+            region_start, region_end = max(prev, item[0]), min(nxt, item[1])
         stamps = [AccessStamp.from_dict(s) for s in c.stamps]
         last = newest(stamps) or (stamps[-1] if stamps else None)
-        insert_at = here[1]
+        # after the link element, never inside its tag (the first match may be the href);
+        # in Markdown and text, a note goes at the end of the citation's line
+        insert_at = _after_tag(text, here[1]) if fmt == "html" else here[1]
+        line_end = text.find("\n", here[1])
+        line_end = len(text) if line_end < 0 else line_end - (text[line_end - 1] == "\r")
+        note_at = insert_at if fmt == "html" else line_end
         last_span = None
         if last is not None:
-            j = text.rfind(last.raw, here[0], region_end)
-            if j < 0:  # the stamp may sit before the link (title line first) in text pages
-                j = text.find(last.raw, here[0])
-                j = j if 0 <= j < region_end else -1
-            if j >= 0:
-                last_span = (j, j + len(last.raw))
-                insert_at = last_span[1]
+            span = _stamp_span(text, last.raw, here[0], region_end)
+            if span is None:  # the stamp may sit before the link: "Title. [accessed ...]. <a>"
+                span = _stamp_span(text, last.raw, region_start, here[0])
+            j = span[0] if span else -1
+            if span is not None:
+                last_span = span
+                insert_at = last_span[1]  # a new stamp goes right after the newest one
+                if j > here[0]:
+                    note_at = max(note_at, insert_at)
         if u is None:
             continue
         day = verified.get(c.id)  # type: ignore[arg-type]
@@ -172,7 +233,7 @@ def plan(
                     patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
         fb = fallbacks.get(u.url)
         if u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
-            patch.edits.append(Edit(insert_at, insert_at, _fallback_note(fmt, fb, nl), "fallback"))
+            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
         if policy.update_moved and u.last_verdict == "moved" and u.last_final_url and c.raw_url:
             for needle in _variants(c.raw_url):
                 j = text.find(needle, here[0], here[1] + 1)

@@ -87,3 +87,57 @@ def test_scope_all_reads_every_link_and_a_selector_reads_only_there() -> None:
     assert len(everything.citations) > 5 * len(refs.citations)
     assert {c.url for c in only.citations} <= {c.url for c in refs.citations}
     assert 0 < len(only.citations) <= 5
+
+
+@pytest.mark.parametrize("page", HTML, ids=lambda p: p.stem)
+def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
+    """Every citation verified today, every third one dead with a verified archive copy:
+    the patched page is the same document plus the inserted nodes, and every original byte
+    is still there in order."""
+    import datetime as dt
+
+    from monitor.models import ArchiveLink, Citation, Url
+    from monitor.patch import Policy, plan
+
+    raw = page.read_text("utf-8")
+    found = extract(raw, name=page.name).citations
+    rows, fallbacks, today = [], {}, dt.date(2026, 12, 2)
+    for n, fc in enumerate(found, start=1):
+        if fc.url is None:
+            continue
+        dead = n % 3 == 0
+        rows.append(
+            (
+                Citation(
+                    id=n, document_id=1, key=fc.url, position=n, raw_url=fc.raw_url,
+                    title=fc.title, stamps=[s.as_dict() for s in fc.stamps],
+                ),
+                Url(url=fc.url, host="x", last_verdict="dead" if dead else "alive"),
+            )
+        )  # fmt: skip
+        if dead:
+            fallbacks[fc.url] = ArchiveLink(
+                url_id=n,
+                archive_url=f"https://web.archive.org/web/2019/{fc.url}",
+                captured_at=dt.datetime(2019, 1, 5, tzinfo=dt.UTC),
+                verified=True,
+            )
+    copy = tmp_path / page.name
+    copy.write_bytes(page.read_bytes())
+    patch = plan(copy, rows, {c.id: today for c, _ in rows}, fallbacks, {}, Policy(today=today))
+    out = patch.apply()
+    kinds = [e.why for e in patch.edits]
+    assert kinds.count("fallback") >= 0.9 * len(fallbacks) > 0
+    stamped = sum(1 for c, u in rows if c.stamps and u.last_verdict == "alive")
+    assert kinds.count("access date") >= 0.95 * stamped  # found even across tags
+    it = iter(out)
+    assert all(ch in it for ch in raw)  # only insertions
+
+    def tags(html: str) -> list[str]:
+        return [n.tag for n in LexborHTMLParser(html).root.traverse() if n.tag[0] != "-"]
+
+    before, after = tags(raw), tags(out)
+    inserted = kinds.count("fallback") * 2  # each note: a <br> and an <a>
+    assert len(after) == len(before) + inserted
+    it2 = iter(after)
+    assert all(t in it2 for t in before)  # the same document, plus the inserted nodes

@@ -165,6 +165,7 @@ def plan(
     enc = "utf-8"
     text = decode(data)
     for candidate in (
+        "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8",  # BOM kept
         "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
         "windows-1251",
         "koi8-r",

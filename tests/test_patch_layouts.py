@@ -89,3 +89,14 @@ def test_markdown_note_goes_after_the_line_not_into_the_link(tmp_path: Path) -> 
     assert first.startswith(f"- [Gamma page]({c}), Agency C")  # the link is intact
     assert "[here](https://web.archive.org/web/2019/https://c.example/gone)" in got
     assert got.endswith("- next line\n")
+
+
+def test_a_utf16_page_stays_utf16(tmp_path: Path) -> None:
+    a = "https://a.example/report"
+    html = f'<ul>\r\n<li>Отчёт. {OLD}. <a href="{a}">{a}</a></li>\r\n</ul>\r\n'
+    page = tmp_path / "u16.html"
+    page.write_bytes(html.encode("utf-16"))  # with its byte-order mark
+    patch = plan(page, rows(html, [(a, "alive")]), {1: TODAY}, {}, {}, Policy(today=TODAY))
+    out = patch.apply().encode(patch.encoding)
+    assert out.startswith(page.read_bytes()[:2])  # the same BOM
+    assert out.decode("utf-16") == html.replace(OLD, f"{OLD}  {NEW}")

@@ -141,3 +141,23 @@ def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
     assert len(after) == len(before) + inserted
     it2 = iter(after)
     assert all(t in it2 for t in before)  # the same document, plus the inserted nodes
+
+
+def test_a_markdown_reading_list() -> None:
+    """An awesome-list: every `- [Name](URL)` item is a citation titled by its name; the
+    sponsor banner in raw HTML at the top is the only noise (precision >= 0.95)."""
+    page = PAGES / "md-awesome-2026.md"
+    expected = json.loads(page.with_suffix(".expected.json").read_text("utf-8"))
+    raw = page.read_text("utf-8")
+    items = re.findall(r"^\s*- \[[^\]]+\]\((https?://[^)\s]+)\)", raw, re.M)
+    assert len(items) == expected["list_items"]
+    ex = extract(raw, name=page.name)
+    assert ex.format == "markdown"
+    urls = [c.url for c in ex.citations]
+    wanted = {normalise(u) for u in items}
+    recall = len(wanted & set(urls)) / len(wanted)
+    precision = sum(u in wanted for u in urls) / len(urls)
+    assert recall >= 0.95 and precision >= 0.95, (recall, precision)
+    by_url = {c.url: c for c in ex.citations}
+    for s in expected["samples"]:
+        assert by_url[s["url"]].title == s["title"]

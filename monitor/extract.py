@@ -453,9 +453,8 @@ class _Assembler:
             anchor = header[0].primary[0][1].text.strip(" []")
             line = texts[0]
             if meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
-                rest = (
-                    line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if line.find(anchor) <= 2 else ""
-                )
+                at = line.find(anchor)  # -1 once a URL-as-text anchor was cut from the line
+                rest = line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if 0 <= at <= 2 else ""
                 texts = [anchor, *([rest] if rest else []), *texts[1:]]
         title = unquote(texts[0]) if texts else None
         if title is None and primary:

@@ -88,7 +88,12 @@ def _normalise(url: str, base: str | None) -> str:
     # url-normalize collapses `//` in a path and drops empty query parameters; the server
     # sees both, so the address checked keeps them (the reader's browser sends them too)
     kept = urlsplit(norm)
-    return urlunsplit((kept.scheme, kept.netloc, _path(parts.path), _query(parts.query), ""))
+    out = urlunsplit((kept.scheme, kept.netloc, _path(parts.path), _query(parts.query), ""))
+    final = urlsplit(out)  # ValueError (-> UrlError) for what no later step could read
+    _ = final.port
+    if not (final.hostname or "").strip("."):
+        raise UrlError("link without a host name")
+    return out
 
 
 def _path(path: str) -> str:

@@ -95,3 +95,10 @@ def test_protocol_relative_links_take_the_pages_scheme() -> None:
     assert normalise("//doi.org/10.1/x", "https://en.wikipedia.org/wiki/X") == (
         "https://doi.org/10.1/x"
     )
+
+
+def test_what_the_fuzzer_found_is_an_error_not_a_crash() -> None:
+    # atheris: a protocol-relative "link" whose host is "." normalised to "https://.]",
+    # which the URL-list reader then could not split ("Invalid IPv6 URL")
+    with pytest.raises(UrlError):
+        normalise("//.//./.]", "https://site.example/dir/")

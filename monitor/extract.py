@@ -621,9 +621,16 @@ def extract(
     else:
         from monitor import reflines  # it builds FoundCitations: imported here, not above
 
+        skipped: Counter[str]
         raw_lines = text.splitlines()
+        if (refs := reflines.section_references(raw_lines)) is not None:
+            skipped = Counter()
+            found = reflines.references(
+                raw_lines, base_url, archive_hosts, date_order, skipped, texts=refs
+            )
+            return Extraction(fmt, None, found, skipped)
         if reflines.looks_line_per_reference(raw_lines):
-            skipped: Counter[str] = Counter()
+            skipped = Counter()
             found = reflines.references(raw_lines, base_url, archive_hosts, date_order, skipped)
             return Extraction(fmt, None, found, skipped)
         lines = text_lines(text)

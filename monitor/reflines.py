@@ -26,8 +26,18 @@ from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 _MARKER = re.compile(r"^\s*(?:\d{1,4}[.)]|\[\d{1,4}\]|[-*•–])\s+")
 # Wikipedia's backlinks before a reference: "^", "^ a b c", "↑"
 _BACKLINK = re.compile(r"^\s*(?:[\^↑](?:\s+[a-z]{1,2}\b(?=\s))*\s*)+")
+# "[RFC2119]", "[QUIC-TRANSPORT]": the tag an RFC or a paper files a reference under
+_TAG = re.compile(r"^\s{0,8}\[[A-Za-z0-9][^\]\s]{0,40}\](?=\s|$)\s*")
+_SECTION = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*\.?\s+|[A-Z]\.(?:\d+\.)*\s+)?(?:normative\s+|informative\s+)?"
+    r"(?:references|bibliography|works\s+cited|citations|литература|список\s+литературы)\s*$",
+    re.IGNORECASE,
+)
+# page furniture of paginated text (RFCs): "Iyengar & Thomson  Standards Track  [Page 150]",
+# "RFC 9000   QUIC Transport Protocol   May 2021", form feeds
+_PAGE_LINE = re.compile(r"\[Page \d+\]\s*$|^\f|^RFC \d+\s.*\s(?:19|20)\d{2}$")
 _BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+|https?://[^\s<>\[\]\"'`]+", re.I)
-_URL_TAIL = ".,;:!?)»”\""
+_URL_TAIL = '.,;:!?)»”"'
 
 
 def _inline_evidence(line: str) -> bool | None:
@@ -78,18 +88,69 @@ def _logical_lines(lines: list[str]) -> list[str]:
     return out
 
 
+def section_references(lines: list[str]) -> list[str] | None:
+    """The references of a text that keeps them under a References heading (an RFC, a
+    paper): each one its marked line (`[RFC2119]`, `[3]`, `1.`) and the lines wrapped under
+    it (a blank line inside one is allowed: RFC 9000 puts some URLs a blank line below). The
+    section ends at the next heading that starts at the margin ("Appendix A.", "Authors'
+    Addresses"). None when there is no such section."""
+    refs: list[list[str]] = []
+    inside = False
+    current: list[str] | None = None
+    for raw in lines:
+        line = raw.rstrip()
+        if _PAGE_LINE.search(line):
+            continue
+        if _SECTION.match(line):
+            inside, current = True, None
+            continue
+        if not inside:
+            continue
+        if not line.strip():
+            continue
+        if _TAG.match(line) or _MARKER.match(line):
+            current = [line.strip()]
+            refs.append(current)
+        elif not line[0].isspace():
+            inside, current = False, None  # a heading at the margin: the section is over
+        elif current is not None:
+            current.append(line.strip())
+    return [_join_urls(_join_lines(r)) for r in refs] if len(refs) >= 2 else None
+
+
+def _join_lines(parts: list[str]) -> str:
+    """Wrapped lines back into one: a word broken after its hyphen ("Keyed-" / "Hashing")
+    is joined without a space."""
+    out = parts[0]
+    for part in parts[1:]:
+        out += part if re.search(r"[A-Za-z]-$", out) else " " + part
+    return out
+
+
+def _join_urls(text: str) -> str:
+    """A URL in angle brackets broken across lines (`<https://web.archive.org/web/2015/
+    http://ha.ckers.org/slowloris/>`) put back together."""
+    return re.sub(
+        r"<((?:https?:)?//[^<>]{0,2000})>",
+        lambda m: "<" + re.sub(r"\s+", "", m.group(1)) + ">",
+        text,
+    )
+
+
 def references(
     lines: list[str],
     base: str | None,
     archive_hosts: tuple[str, ...],
     date_order: str | None,
     skipped: Counter[str],
+    texts: list[str] | None = None,
 ) -> list[FoundCitation]:
-    """The references of a line-per-reference file; unusable links are counted in
-    `skipped`."""
+    """The references of a line-per-reference file (or `texts`, references already put
+    together, e.g. by `section_references`); unusable links are counted in `skipped`."""
     out: list[FoundCitation] = []
-    for text in _logical_lines(lines):
-        body = _BACKLINK.sub("", _MARKER.sub("", text, count=1), count=1).strip()
+    for text in texts if texts is not None else _logical_lines(lines):
+        body = _TAG.sub("", _MARKER.sub("", text, count=1), count=1)
+        body = _BACKLINK.sub("", body, count=1).strip()
         stamps: list[AccessStamp] = find_stamps(body, date_order)
         plain = strip_stamps(body, stamps) if stamps else body
         links: list[tuple[str, str]] = []
@@ -114,7 +175,7 @@ def references(
         title = ref_title(rest)
         publisher = None
         if title and title in rest:
-            after = rest.split(title, 1)[1].strip(" \"”»,.;:")
+            after = rest.split(title, 1)[1].strip(' "”»,.;:')
             publisher = after or None
         url, raw_url = links[0] if links else (None, None)
         if url is None and archives:

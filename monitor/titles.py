@@ -64,9 +64,9 @@ def meaningful_anchor(text: str) -> bool:
 def ref_title(text: str) -> str | None:
     """The title inside a whole reference: the quoted part, else the part after an
     `(Author) (2008).`, else its first sentence."""
-    m = _QUOTED.search(text)
-    if m:
-        return m.group(1).strip(" ,.")
+    quoted = _QUOTED.findall(text)
+    if quoted:  # the longest: an author's "nickname" comes before the title
+        return max(quoted, key=len).strip(" ,.")
     m = _AUTHOR_YEAR.match(text)
     if m:
         return m.group("t").strip(" ,.")

@@ -161,3 +161,26 @@ def test_a_markdown_reading_list() -> None:
     by_url = {c.url: c for c in ex.citations}
     for s in expected["samples"]:
         assert by_url[s["url"]].title == s["title"]
+
+
+@pytest.mark.parametrize("page", sorted(PAGES.glob("rfc*.txt")), ids=lambda p: p.stem)
+def test_a_plain_text_reference_section(page: Path) -> None:
+    """An RFC in plain text: only its References section, one citation per `[TAG]`, wrapped
+    lines joined (a hyphenated word, a URL broken across lines), page headers and footers
+    ignored; the prose and its in-text "[TAG]"s are not citations."""
+    expected = json.loads(page.with_name(page.stem + ".expected.json").read_text("utf-8"))
+    raw = page.read_text("utf-8")
+    start = re.search(r"(?m)^\d+\.\s+References$", raw)
+    assert start is not None
+    end = re.search(r"(?m)^(?:Appendix|Authors?'|Acknowledg)", raw[start.end() :])
+    refs = raw[start.end() : start.end() + end.start()] if end else raw[start.end() :]
+    tags = re.findall(r"(?m)^ {3}\[[A-Za-z0-9][^\]\s]*\]", refs)
+    assert len(tags) == expected["tagged_references"]
+    ex = extract(raw, name=page.name)
+    assert ex.format == "text" and len(ex.citations) == len(tags)
+    assert all(c.url for c in ex.citations)  # every RFC reference here has its URL
+    by_url = {c.url: c for c in ex.citations}
+    for s in expected["samples"]:
+        c = by_url[s["url"]]
+        assert c.title == s["title"]
+        assert [a.archive_url for a in c.archive_links] == s["archives"]

@@ -611,6 +611,12 @@ def extract(
     if fmt == "urls":
         return _extract_url_list(text, base_url, archive_hosts)
     if fmt == "html":
+        if scope == "auto" and "<pre" in text.lower() and (pre := _pre_references(text)):
+            from monitor import reflines  # an Internet-Draft as HTML: plain text in <pre>
+
+            skipped = Counter()
+            found = reflines.references([], base_url, archive_hosts, date_order, skipped, pre)
+            return Extraction(fmt, None, found, skipped)
         lines, title, base = html_lines(text, scope, base_url)
         if base:
             with contextlib.suppress(UrlError):
@@ -638,6 +644,16 @@ def extract(
     asm = _Assembler(base_url, archive_hosts, date_order)
     citations = asm.run(lines)
     return Extraction(fmt, title, citations, asm.skipped)
+
+
+def _pre_references(html: str) -> list[str] | None:
+    """The references of a page whose text is preformatted (an IETF draft or RFC rendered
+    as HTML: its References section sits in `<pre>` blocks)."""
+    from monitor import reflines
+
+    pres = LexborHTMLParser(html).css("pre")
+    text = "\n".join(p.text() for p in pres)
+    return reflines.section_references(text.splitlines()) if text.strip() else None
 
 
 def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:

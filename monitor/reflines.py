@@ -35,7 +35,9 @@ _SECTION = re.compile(
 )
 # page furniture of paginated text (RFCs): "Iyengar & Thomson  Standards Track  [Page 150]",
 # "RFC 9000   QUIC Transport Protocol   May 2021", form feeds
-_PAGE_LINE = re.compile(r"\[Page \d+\]\s*$|^\f|^RFC \d+\s.*\s(?:19|20)\d{2}$")
+_PAGE_LINE = re.compile(
+    r"\[Page \d+\]\s*$|^\f|^(?:RFC \d+|Internet-Draft)\s.*\s(?:19|20)\d{2}$"
+)
 _BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+|https?://[^\s<>\[\]\"'`]+", re.I)
 _URL_TAIL = '.,;:!?)»”"'
 
@@ -123,7 +125,8 @@ def _join_lines(parts: list[str]) -> str:
     is joined without a space."""
     out = parts[0]
     for part in parts[1:]:
-        out += part if re.search(r"[A-Za-z]-$", out) else " " + part
+        glued = re.search(r"[A-Za-z]-$|https?://$", out)  # "Keyed-" / "Hashing", "http://"
+        out += part if glued else " " + part
     return out
 
 

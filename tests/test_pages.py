@@ -22,7 +22,7 @@ from monitor.extract import extract
 from monitor.urls import UrlError, is_archive_host, normalise
 
 PAGES = Path(__file__).resolve().parent / "pages"
-HTML = sorted(PAGES.glob("*.html"))
+HTML = sorted(PAGES.glob("wp-*.html"))  # MediaWiki pages: the oracles below read its markup
 FURNITURE = re.compile(r"//[^/]*(wikipedia|wikimedia|mediawiki|wikidata)\.org/|creativecommons")
 
 
@@ -184,3 +184,21 @@ def test_a_plain_text_reference_section(page: Path) -> None:
         c = by_url[s["url"]]
         assert c.title == s["title"]
         assert [a.archive_url for a in c.archive_links] == s["archives"]
+
+
+def test_an_internet_draft_rendered_as_html() -> None:
+    """The References section of an IETF draft as HTML is preformatted text: read as such,
+    one citation per `[TAG]`, the URL broken after "http://" joined, page headers skipped."""
+    page = PAGES / "ietf-draft-remotestorage-2014.html"
+    expected = json.loads(page.with_name(page.stem + ".expected.json").read_text("utf-8"))
+    raw = page.read_text("utf-8")
+    pre = "\n".join(p.text() for p in LexborHTMLParser(raw).css("pre"))
+    start = re.search(r"(?m)^\d+\.\s+References\s*$", pre)
+    assert start is not None
+    tags = re.findall(r"(?m)^ {4}\[[A-Za-z0-9][^\]\s]*\]", pre[start.end() :])
+    assert len(tags) == expected["tagged_references"]
+    ex = extract(raw, name=page.name)
+    assert len(ex.citations) == len(tags)
+    by_title = {c.title: c for c in ex.citations}
+    for s in expected["samples"]:
+        assert by_title[s["title"]].url == s["url"]

@@ -44,6 +44,11 @@ class Patch:
     original: str
     encoding: str
     edits: list[Edit] = field(default_factory=list)
+    bom: bytes = b""  # a UTF-16 page's byte-order mark, written back as it was
+
+    def encode(self) -> bytes:
+        """The patched page in the page's own encoding, byte-order mark included."""
+        return self.bom + self.apply().encode(self.encoding)
 
     def apply(self) -> str:
         out, pos = [], 0
@@ -164,8 +169,12 @@ def plan(
         raise PatchError(f"{path}: cannot read ({exc.strerror or exc})") from None
     enc = "utf-8"
     text = decode(data)
+    bom = b""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: little or big end first, as given
+        enc = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
+        bom, data = data[:2], data[2:]
     for candidate in (
-        "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8",  # BOM kept
+        enc if bom else "utf-8",
         "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
         "windows-1251",
         "koi8-r",
@@ -181,7 +190,7 @@ def plan(
             continue
     fmt = detect_format(path.name, text)
     nl = "\r\n" if "\r\n" in text else "\n"
-    patch = Patch(text, enc)
+    patch = Patch(text, enc, bom=bom)
     ordered = sorted(rows, key=lambda r: r[0].position)
     anchors: list[tuple[int, int] | None] = []
     cursor = 0
@@ -268,4 +277,4 @@ def _check_overlaps(patch: Patch) -> None:
 
 
 def write(patch: Patch, out: Path) -> None:
-    out.write_bytes(patch.apply().encode(patch.encoding))
+    out.write_bytes(patch.encode())

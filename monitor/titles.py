@@ -48,8 +48,9 @@ def unquote(text: str | None) -> str | None:
     if not text:
         return None
     t = text.strip()
-    if len(t) > 2 and t[0] in _QUOTES and t.rstrip(".,")[-1:] in _QUOTES:
-        t = t.rstrip(".,")[1:-1].strip()
+    core = t.rstrip(" .,;:")  # '"The Mozilla Manifesto". .': punctuation after the quote
+    if len(core) > 2 and core[0] in _QUOTES and core[-1] in _QUOTES:
+        t = core[1:-1].strip()
     return t or None
 
 

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.extract import extract
@@ -69,6 +70,38 @@ def test_references_are_the_citations(page: Path) -> None:
         assert c.title == s["title"]
         assert [st.date.isoformat() for st in c.stamps if st.date] == s["stamps"]
         assert [a.archive_url for a in c.archive_links] == s["archives"]
+
+
+def _cs1_titles(raw: str, page_url: str) -> dict[str, str]:
+    """URL -> title as CS1 renders it: the text of the cite's first external link."""
+    out = {}
+    for li in LexborHTMLParser(raw).css("ol.references > li"):
+        cite = li.css_first("cite")
+        first = cite.css_first("a.external") if cite is not None else None
+        if first is None:
+            continue
+        href = first.attributes.get("href") or ""
+        host = re.sub(r"^(https?:)?//", "", href).split("/")[0].lower()
+        if is_archive_host(host):
+            original = [a for a in cite.css("a.external") if "original" in (a.text() or "")]
+            href = original[0].attributes.get("href") or href if original else href
+        try:
+            out[normalise(href, page_url)] = re.sub(r"\s+", " ", first.text()).strip(' "“”')
+        except UrlError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("page", HTML, ids=lambda p: p.stem)
+def test_titles_are_the_cited_works(page: Path) -> None:
+    """Every linked CS1 reference's title, compared with the title CS1 rendered (token-set
+    similarity >= 85, as the issue measures)."""
+    expected = json.loads(page.with_suffix(".expected.json").read_text("utf-8"))
+    raw = page.read_text("utf-8")
+    oracle = _cs1_titles(raw, expected["page_url"])
+    got = {c.url: c.title or "" for c in extract(raw, name=page.name).citations if c.url}
+    scores = [fuzz.token_set_ratio(t, got[u]) for u, t in oracle.items() if u in got]
+    assert scores and sum(s >= 85 for s in scores) >= 0.95 * len(scores)
 
 
 def test_the_2024_article_no_longer_drowns_in_furniture() -> None:

@@ -224,17 +224,22 @@ def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def html_lines(
-    html: str, scope: str = "auto", page_url: str | None = None
-) -> tuple[list[Line], str | None, str | None]:
-    """Visual lines of an HTML page (of its reference parts, when it has any: `scope.mark`),
-    its <title>, and its <base href>."""
+def parse_html(html: str) -> LexborHTMLParser:
+    """The parsed page, refused before parsing when its nesting is absurd. Every reader of
+    an HTML page comes through here, so the guard cannot be passed by."""
     if (depth := nesting_depth(html)) > MAX_DEPTH:
         raise ExtractError(
             f"HTML nested more than {MAX_DEPTH:,} elements deep ({depth:,} and counting): "
             "not a page a person wrote, and too slow to parse; nothing was extracted"
         )
-    tree = LexborHTMLParser(html)
+    return LexborHTMLParser(html)
+
+
+def html_lines(
+    tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = None
+) -> tuple[list[Line], str | None, str | None]:
+    """Visual lines of a parsed HTML page (of its reference parts, when it has any:
+    `scope.mark`, which edits the tree), its <title>, and its <base href>."""
     title_node = tree.css_first("title")
     title = _WS.sub(" ", title_node.text()).strip() if title_node else None
     base_node = tree.css_first("base[href]")
@@ -464,7 +469,7 @@ class _Assembler:
             # an unlinked reference: "Horn, R. (2013). Matrix Analysis. CUP." has its title
             # inside; what follows it is the publisher
             title = found
-            publisher = texts[0].split(found, 1)[-1].strip(" \"”»,.;:") or publisher
+            publisher = texts[0].split(found, 1)[-1].strip(' "”»,.;:') or publisher
         note = " | ".join(texts[2:]) or None
         urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
         for n, (url, link) in enumerate(primary):
@@ -602,6 +607,8 @@ def extract(
     """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links;
     `date_order` ("dmy", "mdy") reads ambiguous numeric access dates; `scope` says where
     an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.scope`)."""
+    from monitor import reflines  # it builds FoundCitations: imported here, not above
+
     fmt = fmt or detect_format(name, text)
     if fmt not in FORMATS:
         raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
@@ -611,49 +618,29 @@ def extract(
     if fmt == "urls":
         return _extract_url_list(text, base_url, archive_hosts)
     if fmt == "html":
-        if scope == "auto" and "<pre" in text.lower() and (pre := _pre_references(text)):
-            from monitor import reflines  # an Internet-Draft as HTML: plain text in <pre>
-
-            skipped = Counter()
-            found = reflines.references([], base_url, archive_hosts, date_order, skipped, pre)
-            return Extraction(fmt, None, found, skipped)
-        lines, title, base = html_lines(text, scope, base_url)
+        tree = parse_html(text)
+        if scope == "auto" and (pres := tree.css("pre")):
+            # an Internet-Draft as HTML: its References section is plain text in <pre>
+            pre_lines = "\n".join(p.text() for p in pres).splitlines()
+            found = reflines.read(pre_lines, base_url, archive_hosts, date_order, True)
+            if found is not None:
+                return Extraction(fmt, None, *found)
+        lines, title, base = html_lines(tree, scope, base_url)
         if base:
             with contextlib.suppress(UrlError):
                 base_url = normalise(base, base_url)
     elif fmt == "markdown":
-        lines, _, _ = html_lines(markdown_to_html(text))
+        lines, _, _ = html_lines(parse_html(markdown_to_html(text)))
         title = next((ln.text for ln in lines if ln.text), None)
     else:
-        from monitor import reflines  # it builds FoundCitations: imported here, not above
-
-        skipped: Counter[str]
-        raw_lines = text.splitlines()
-        if (refs := reflines.section_references(raw_lines)) is not None:
-            skipped = Counter()
-            found = reflines.references(
-                raw_lines, base_url, archive_hosts, date_order, skipped, texts=refs
-            )
-            return Extraction(fmt, None, found, skipped)
-        if reflines.looks_line_per_reference(raw_lines):
-            skipped = Counter()
-            found = reflines.references(raw_lines, base_url, archive_hosts, date_order, skipped)
-            return Extraction(fmt, None, found, skipped)
+        found = reflines.read(text.splitlines(), base_url, archive_hosts, date_order)
+        if found is not None:  # a reference list, or a text with a References section
+            return Extraction(fmt, None, *found)
         lines = text_lines(text)
         title = next((ln.text for ln in lines if ln.text), None)
     asm = _Assembler(base_url, archive_hosts, date_order)
     citations = asm.run(lines)
     return Extraction(fmt, title, citations, asm.skipped)
-
-
-def _pre_references(html: str) -> list[str] | None:
-    """The references of a page whose text is preformatted (an IETF draft or RFC rendered
-    as HTML: its References section sits in `<pre>` blocks)."""
-    from monitor import reflines
-
-    pres = LexborHTMLParser(html).css("pre")
-    text = "\n".join(p.text() for p in pres)
-    return reflines.section_references(text.splitlines()) if text.strip() else None
 
 
 def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:

@@ -35,10 +35,8 @@ _SECTION = re.compile(
 )
 # page furniture of paginated text (RFCs): "Iyengar & Thomson  Standards Track  [Page 150]",
 # "RFC 9000   QUIC Transport Protocol   May 2021", form feeds
-_PAGE_LINE = re.compile(
-    r"\[Page \d+\]\s*$|^\f|^(?:RFC \d+|Internet-Draft)\s.*\s(?:19|20)\d{2}$"
-)
-_BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+|https?://[^\s<>\[\]\"'`]+", re.I)
+_PAGE_LINE = re.compile(r"\[Page \d+\]\s*$|^\f|^(?:RFC \d+|Internet-Draft)\s.*\s(?:19|20)\d{2}$")
+_BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+", re.I)  # protocol-relative too
 _URL_TAIL = '.,;:!?)»”"'
 
 
@@ -140,18 +138,36 @@ def _join_urls(text: str) -> str:
     )
 
 
-def references(
+def read(
     lines: list[str],
     base: str | None,
     archive_hosts: tuple[str, ...],
     date_order: str | None,
+    sections_only: bool = False,
+) -> tuple[list[FoundCitation], Counter[str]] | None:
+    """The citations of a text that keeps its references under a References heading or,
+    unless `sections_only`, puts one on each line; with the count of unusable links by
+    reason. None when it is neither: then the text is read as blocks (`extract`)."""
+    texts = section_references(lines)
+    if texts is None and not sections_only and looks_line_per_reference(lines):
+        texts = _logical_lines(lines)
+    if texts is None:
+        return None
+    skipped: Counter[str] = Counter()
+    return references(texts, base, archive_hosts, date_order, skipped), skipped
+
+
+def references(
+    texts: list[str],
+    base: str | None,
+    archive_hosts: tuple[str, ...],
+    date_order: str | None,
     skipped: Counter[str],
-    texts: list[str] | None = None,
 ) -> list[FoundCitation]:
-    """The references of a line-per-reference file (or `texts`, references already put
-    together, e.g. by `section_references`); unusable links are counted in `skipped`."""
+    """One citation per reference text (a line, or a reference put together from its
+    wrapped lines); unusable links are counted in `skipped`."""
     out: list[FoundCitation] = []
-    for text in texts if texts is not None else _logical_lines(lines):
+    for text in texts:
         body = _TAG.sub("", _MARKER.sub("", text, count=1), count=1)
         body = _BACKLINK.sub("", body, count=1).strip()
         stamps: list[AccessStamp] = find_stamps(body, date_order)

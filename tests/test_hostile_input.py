@@ -79,10 +79,13 @@ def test_a_page_of_100000_links_in_bounded_time_and_memory(tmp_path: Path) -> No
     assert _count(db, "SELECT count(*) FROM citation") == 100_000
 
 
-def test_absurd_nesting_is_refused_quickly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("head", ["", "<pre>a preformatted block</pre>"])
+def test_absurd_nesting_is_refused_quickly(tmp_path: Path, head: str) -> None:
+    """With a <pre> too: the reader of preformatted reference sections once parsed the
+    page before the nesting guard looked at it."""
     page = tmp_path / "nested.html"
     page.write_text(
-        "<html><body>" + "<div>" * 100_000 + '<a href="https://x.example/deep">Deep</a>'
+        "<html><body>" + head + "<div>" * 100_000 + '<a href="https://x.example/deep">Deep</a>'
         " [accessed 16 February 2011]" + "</div>" * 100_000 + "</body></html>"
     )
     code, err, secs, _ = _monitor(tmp_path / "m.sqlite", "ingest", str(page))

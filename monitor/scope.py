@@ -53,7 +53,7 @@ _IDENTIFIER_HOSTS = (
     "search.worldcat.org", "portal.issn.org", "api.semanticscholar.org", "ui.adsabs.harvard.edu",
     "www.osti.gov", "zbmath.org", "mathscinet.ams.org", "catalog.hathitrust.org",
 )  # fmt: skip
-_ORIGINAL = re.compile(r"^\s*(?:the\s+)?original\s*$|^\s*(?:l'|el\s+)?original\s*$", re.I)
+_ORIGINAL = re.compile(r"^\s*(?:the\s+|l'|el\s+)?original\s*$", re.I)
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -113,16 +113,12 @@ def _is_internal(href: str, own: str | None) -> bool:
     return (bool(own) and host == own) or host.endswith(("wikipedia.org", "wikimedia.org"))
 
 
-def _roles(item: LexborNode, own: str | None) -> None:
-    """Keep, in one MediaWiki reference, the links that are its source and its fallback."""
-    links = [a for a in item.css("a[href]") if not (a.attributes.get("href") or "").startswith("#")]
-    external: list[LexborNode] = []
-    for a in links:
-        href = a.attributes.get("href") or ""
-        if _is_internal(href, own):
-            a.unwrap()  # the publisher's article on the wiki: text, not a citation
-        else:
-            external.append(a)
+def _roles(item: LexborNode) -> None:
+    """Keep, in one MediaWiki reference, the links that are its source and its fallback
+    (`mark` has already taken the link off every mention of the wiki's own articles)."""
+    external = [
+        a for a in item.css("a[href]") if not (a.attributes.get("href") or "#").startswith("#")
+    ]
     host = lambda a: (urlsplit(a.attributes.get("href") or "").hostname or "").lower()  # noqa: E731
     archived = [a for a in external if is_archive_host(host(a))]
     original = [a for a in external if _ORIGINAL.match(a.text() or "")]
@@ -160,7 +156,7 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
             if _is_internal(a.attributes.get("href") or "#", own):
                 a.unwrap()  # "Media related to Mozilla at Wikimedia Commons", author links
         for item in tree.css(f"[{MARK}] li, li[{MARK}]"):
-            _roles(item, own)
+            _roles(item)
     if not found:
         return False
     # a references heading over two or three links of its own is not the page's citations

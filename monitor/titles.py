@@ -60,8 +60,6 @@ def meaningful_anchor(text: str) -> bool:
     return len(t) >= 4 and t not in _GENERIC_ANCHORS and not t.startswith(("http://", "https://"))
 
 
-
-
 def ref_title(text: str) -> str | None:
     """The title inside a whole reference: the quoted part, else the part after an
     `(Author) (2008).`, else its first sentence."""

@@ -114,6 +114,16 @@ def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
 _GAP = r"(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+"
 
 
+_TAGS = r"(?:<[^<>]{0,300}>)*"
+
+
+def _word_pattern(word: str) -> str:
+    """One word of a stamp as a page may write it: a tag may sit between its letters and
+    its punctuation, as zh CS1 writes `[<span class="nowrap">2020-01-11</span>]`."""
+    parts = re.findall(r"\w+|[^\w]", word)
+    return _TAGS.join(re.escape(p).replace("&", "&(?:amp;)?") for p in parts)
+
+
 def _stamp_span(
     text: str, raw: str, start: int, end: int, last: bool = True
 ) -> tuple[int, int] | None:
@@ -123,7 +133,7 @@ def _stamp_span(
     words = raw.split()
     if not words:
         return None
-    pattern = re.compile(_GAP.join(re.escape(w).replace("&", "&(?:amp;)?") for w in words))
+    pattern = re.compile(_GAP.join(_word_pattern(w) for w in words))
     spans = [m.span() for m in pattern.finditer(text, start, end)]
     if not spans:
         return None

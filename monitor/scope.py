@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.urls import is_archive_host
+from monitor.urls import parse_archive_link
 
 MARK = "data-monitor-scope"
 # section headings that introduce references, lower-case, in the languages stamps know
@@ -44,7 +44,8 @@ FURNITURE = (
     "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], "
     "[role=search], #mw-navigation, #mw-panel, #mw-head, .mw-jump-link, .mw-editsection, "
     ".navbox, .vertical-navbox, #toc, .toc, .catlinks, #footer, .printfooter, #siteNotice, "
-    ".mw-cite-backlink, sup.reference, .mw-indicators, .vector-header-container, "
+    ".mw-cite-backlink, a[rel~='mw:referencedBy'], .mw-linkback-text, sup.reference, sup.mw-ref, "
+    ".mw-indicators, .vector-header-container, "
     ".vector-page-toolbar, .vector-column-start, #p-lang, .interlanguage-link"
 )
 _IDENTIFIER_HOSTS = (
@@ -52,8 +53,14 @@ _IDENTIFIER_HOSTS = (
     "www.ncbi.nlm.nih.gov", "arxiv.org", "www.jstor.org", "www.worldcat.org",
     "search.worldcat.org", "portal.issn.org", "api.semanticscholar.org", "ui.adsabs.harvard.edu",
     "www.osti.gov", "zbmath.org", "mathscinet.ams.org", "catalog.hathitrust.org",
+    "lccn.loc.gov", "id.loc.gov", "opac.nlc.cn", "d-nb.info", "openlibrary.org",
+    "ci.nii.ac.jp", "id.ndl.go.jp", "www.sudoc.fr", "www.idref.fr",
 )  # fmt: skip
-_ORIGINAL = re.compile(r"^\s*(?:the\s+|l'|el\s+)?original\s*$", re.I)
+# the anchor CS1 puts on the original address of an archived source, in the languages of
+# `_NAMES` and in Chinese ("原始内容存档于...") and Arabic
+_ORIGINAL = re.compile(
+    r"^\s*(?:(?:the\s+|l'|el\s+|o\s+)?original|оригинала?|原始内容|原始內容|الأصل)\s*$", re.I
+)
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -120,7 +127,9 @@ def _roles(item: LexborNode) -> None:
         a for a in item.css("a[href]") if not (a.attributes.get("href") or "#").startswith("#")
     ]
     host = lambda a: (urlsplit(a.attributes.get("href") or "").hostname or "").lower()  # noqa: E731
-    archived = [a for a in external if is_archive_host(host(a))]
+    # copies in a web archive (a book scanned at archive.org/details/ is a source, not a copy)
+    replay = lambda a: parse_archive_link(a.attributes.get("href") or "") is not None  # noqa: E731
+    archived = [a for a in external if replay(a)]
     original = [a for a in external if _ORIGINAL.match(a.text() or "")]
     if archived and original and external.index(archived[0]) < external.index(original[0]):
         # "<a href=ARCHIVE>Title</a> ... Archived from <a href=ORIGINAL>the original</a>":
@@ -129,7 +138,7 @@ def _roles(item: LexborNode) -> None:
         title_href, orig_href = title.attributes["href"], orig.attributes["href"]
         title.attrs["href"], orig.attrs["href"] = orig_href, title_href
     ids = [a for a in external if host(a) in _IDENTIFIER_HOSTS]
-    others = [a for a in external if a not in ids and not is_archive_host(host(a))]
+    others = [a for a in external if a not in ids and not replay(a)]
     for a in ids if others else ids[1:]:
         a.unwrap()  # DOI, PMID...: the reference's identifiers, not further citations
 

@@ -77,7 +77,9 @@ class AccessStamp:
 # The access phrase, by language. English includes CS1's "Retrieved" and MLA's "Web.";
 # the others are what Wikipedia's citation templates and style guides write in Russian
 # ("дата обращения"), Kazakh ("қаралды", "тексерілді"), French ("consulté le"), German
-# ("abgerufen am", "Zugriff am") and Spanish ("consultado el", "fecha de consulta").
+# ("abgerufen am", "Zugriff am"), Spanish ("consultado el", "fecha de consulta"), Arabic
+# ("اطلع عليه بتاريخ") and Chinese ("访问日期"; zh CS1 mostly writes a bare `[2020-01-11]`,
+# read by `_BARE_ISO` below).
 _KEYWORDS = {
     "en": r"last\s+accessed|last\s+visited|last\s+checked|date\s+accessed|accessed\s+on|accessed|"
     r"retrieved(?:\s+on)?|viewed(?:\s+on)?|consulted(?:\s+on)?|visited(?:\s+on)?|web\.",
@@ -87,13 +89,15 @@ _KEYWORDS = {
     "de": r"(?:zuletzt\s+)?abgerufen\s+am|(?:zuletzt\s+)?abgerufen|zugriff\s+am|zugriff",
     "es": r"consultado\s+el|consultado\s+en|consultado|fecha\s+de\s+consulta|recuperado\s+el|"
     r"accedido\s+el",
+    "ar": r"اطلع\s+عليه\s+بتاريخ|تاريخ\s+الوصول|تاريخ\s+الاطلاع",
+    "zh": r"访问日期|訪問日期|查阅日期|查閱日期|检索日期|檢索日期|存取日期",
 }
 _KEYWORD = "(?:" + "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items()) + ")"
 # keyword, then up to 40 date characters ending in a 4-digit year (optionally ISO -MM-DD),
 # then a year word some languages put after the year ("2011 г.", "2011 ж.", "2011 года")
 _STAMP = re.compile(
     r"(?P<open>\[\s*)?"
-    r"(?P<kw>" + _KEYWORD + r")\s*[:\-–]?\s*"
+    r"(?P<kw>" + _KEYWORD + r")\s*[:：\-–]?\s*"
     r"(?P<date>[^\[\]\n;()]{0,40}?(?<!\d)\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?!\d)"
     r"(?:\s*(?:г\.|года|жылғы|жыл|ж\.))?"
     r"(?P<close>\s*\])?",
@@ -103,6 +107,12 @@ _UNKNOWN = re.compile(
     r"\[?\s*(?:last\s+)?access(?:ed)?\s+date\s+(?:unavailable|unknown|not\s+available)\s*\]?",
     re.IGNORECASE,
 )
+# Chinese Wikipedia's CS1 writes the access date alone in brackets after the work's own
+# date: "無綫新聞. 2016-05-11 [2020-07-11]." or "[19 January 2019]" (an archive date is in
+# parentheses instead). Only a whole date counts: "[2009]" is an original edition's year.
+_BARE_ISO = re.compile(r"\[\s*(?P<date>\d{4}-\d{2}-\d{2})\s*\]")
+_BRACKETED = re.compile(r"\[\s*(?P<date>[^\[\]\n]{6,30}?)\s*\]")
+YEAR_END = re.compile(r"(?<!\d)\d{4}(?:-\d{2}-\d{2})?$")
 _YEAR_ONLY = re.compile(r"^\s*(\d{4})\s*$")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _SEPT = re.compile(r"\bsept\b", re.IGNORECASE)
@@ -122,6 +132,14 @@ _MONTH_NAMES = {
     "November": "ноября ноябрь ноя қараша novembre nov noviembre",
     "December": "декабря декабрь дек желтоқсан décembre déc dezember dez diciembre dic",
 }
+# Arabic months as Egypt and most Arabic Wikipedia citations write them
+_ARABIC_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر"
+for _english, _word in zip(_MONTH_NAMES, _ARABIC_MONTHS.split(), strict=True):
+    _MONTH_NAMES[_english] += " " + _word
+_MONTH_NAMES["April"] += " ابريل إبريل"
+_MONTH_NAMES["May"] += " ماي"
+_MONTH_NAMES["August"] += " اغسطس"
+_MONTH_NAMES["October"] += " اكتوبر"
 _MONTHS = {word: english for english, words in _MONTH_NAMES.items() for word in words.split()}
 _FOREIGN_MONTH = re.compile(
     r"(?<![^\W\d_])(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
@@ -220,8 +238,14 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
     found: list[AccessStamp] = []
     for m in _UNKNOWN.finditer(text):
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
+    for m in _BRACKETED.finditer(text):
+        if not YEAR_END.search(m.group("date")):
+            continue
+        parsed = parse_date_words(m.group("date"), date_order)
+        if parsed is not None and parsed[1] is Precision.DAY and len(parsed) == 2:
+            found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
     for m in _STAMP.finditer(text):
-        if any(s.start <= m.start() < s.end for s in found):
+        if any(s.start <= m.start() < s.end or m.start() <= s.start < m.end() for s in found):
             continue
         order = date_order or (None if m.group("en") else "dmy")
         parsed = parse_date_words(m.group("date"), order)
@@ -260,13 +284,14 @@ _MONTHS_OUT = {
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
     "diciembre",
+    "ar": _ARABIC_MONTHS,
 }
 
 
 def _date_like(date: dt.date, words: str, lang: str) -> str:
     """`date` written the way `words` wrote the old one, in `lang`."""
     words = words.strip()
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words):
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words) or lang == "zh":
         return date.isoformat()
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", words):
         return f"{date.day:02d}.{date.month:02d}.{date.year}"
@@ -281,6 +306,15 @@ def _date_like(date: dt.date, words: str, lang: str) -> str:
 def format_stamp(date: dt.date, like: str | None = None) -> str:
     """A new stamp for `date` in the style of an existing one (default: the seed page's).
     A stamp in another language gets the same phrase with the new date in that language."""
+    if like and _BARE_ISO.fullmatch(like.strip()):
+        return f"[{date.isoformat()}]"
+    if like and (bare := _BRACKETED.fullmatch(like.strip())) and not _STAMP.search(like):
+        words = bare.group("date")
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", words):
+            return f"[{date.day:02d}.{date.month:02d}.{date.year}]"
+        if words[:1].isalpha():  # "[January 19, 2019]"
+            return f"[{date.strftime('%B')} {date.day}, {date.year}]"
+        return f"[{date.day} {date.strftime('%B')} {date.year}]"
     m = _STAMP.search(like) if like else None
     lang = next((lang for lang in _KEYWORDS if m is not None and m.group(lang)), "en")
     if m is not None and lang != "en":
@@ -290,5 +324,6 @@ def format_stamp(date: dt.date, like: str | None = None) -> str:
     if like and re.search(r"retrieved", like, re.IGNORECASE):
         return f"Retrieved {date.strftime('%B')} {date.day}, {date.year}"
     if like and re.search(r"\d{4}-\d{2}-\d{2}", like):
-        return f"accessed {date.isoformat()}"
+        iso = f"accessed {date.isoformat()}"
+        return f"[{iso}]" if like.lstrip().startswith("[") else iso
     return f"[accessed {date.day} {date.strftime('%B')} {date.year}]"

@@ -11,7 +11,8 @@ import re
 
 _QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
 _AUTHOR_YEAR = re.compile(
-    r"^[^()]{2,200}?\(\s*(?:\d{4}[a-z]?|n\.d\.|[^()]{0,20}\d{4})\s*\)\s*[.,:]\s*(?P<t>[^.]{3,300})"
+    r"^[^()]{2,200}?\(\s*(?:(?:[^()]{0,20}\D)?(?:1[5-9]|20)\d{2}[a-z]?|n\.d\.)\s*\)\s*[.,:]\s*"
+    r"(?P<t>[^.]{3,300})"
 )
 
 
@@ -28,7 +29,6 @@ _GENERIC_ANCHORS = frozenset(
         "click",
         "more",
         "read",
-        "more",
         "website",
         "web",
         "page",
@@ -37,6 +37,18 @@ _GENERIC_ANCHORS = frozenset(
         "the original",
         "archived",
         "archive",
+        # the same words where CS1 writes them in other languages
+        "оригинала",
+        "оригинал",
+        "архив",
+        "原始内容",
+        "原始內容",
+        "存档",
+        "存檔",
+        "الأصل",
+        "نسخة محفوظة",
+        "archiviert",
+        "archivlink",
     ]
 )
 YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
@@ -57,7 +69,12 @@ def unquote(text: str | None) -> str | None:
 def meaningful_anchor(text: str) -> bool:
     """Anchor text that can serve as a title ('here', 'PDF' or a bare URL cannot)."""
     t = text.strip(" []().").lower()
-    return len(t) >= 4 and t not in _GENERIC_ANCHORS and not t.startswith(("http://", "https://"))
+    wide = sum(1 for ch in t if ord(ch) > 0x2E80)  # CJK: two characters make a word
+    return (
+        len(t) + wide >= 4
+        and t not in _GENERIC_ANCHORS
+        and not t.startswith(("http://", "https://"))
+    )
 
 
 def ref_title(text: str) -> str | None:

@@ -13,12 +13,13 @@ returns the original URL and the capture time, so ingest can file the link as a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import importlib
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
 from url_normalize.normalize_query import process_query_param
@@ -164,6 +165,31 @@ class ArchiveAddress:
     captured_at: dt.datetime | None
 
 
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _webcite(url: str, parts: SplitResult) -> ArchiveAddress | None:
+    """A WebCite copy, `webcitation.org/61H1Nogft?url=ORIGINAL`: its id is the capture time
+    in microseconds since 1970, written in base 62."""
+    originals = parse_qs(parts.query).get("url")
+    if not originals:
+        return None
+    try:
+        original = normalise(originals[0])
+    except UrlError:
+        return None
+    ident = parts.path.strip("/").split("/")[0]
+    captured = None
+    if ident and all(ch in _BASE62 for ch in ident):
+        micros = 0
+        for ch in ident:
+            micros = micros * 62 + _BASE62.index(ch)
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            when = dt.datetime.fromtimestamp(micros / 1e6, dt.UTC)
+            captured = when if 1997 <= when.year <= 2030 else None
+    return ArchiveAddress(archive_url=url, original_url=original, captured_at=captured)
+
+
 def is_archive_host(host: str, extra_hosts: tuple[str, ...] = ()) -> bool:
     host = host.lower()
     return host in _ARCHIVE_HOSTS or host in extra_hosts or host.endswith(".archive-it.org")
@@ -175,6 +201,8 @@ def parse_archive_link(url: str, extra_hosts: tuple[str, ...] = ()) -> ArchiveAd
     host = (parts.hostname or "").lower()
     if not is_archive_host(host, extra_hosts):
         return None
+    if host.endswith("webcitation.org"):
+        return _webcite(url, parts)
     # The original URL is everything after the timestamp, query included.
     rest = parts.path + (f"?{parts.query}" if parts.query else "")
     m = _REPLAY_PATH.match(rest)

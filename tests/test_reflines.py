@@ -65,3 +65,14 @@ def test_the_seed_text_page_keeps_its_block_layout() -> None:
     ex = extract((SEEDS / "kazakhstan.txt").read_text("utf-8"), name="kazakhstan.txt")
     assert len(ex.citations) == 21  # each checked by hand in test_extract.EXPECTED
     assert sum(len(c.stamps) for c in ex.citations) == 25  # four carry two stamps
+
+
+def test_a_journal_issue_in_parentheses_is_not_an_author_year() -> None:
+    """"Science. 2007;317(5837):519-23": the number in parentheses is an issue, not the
+    year of "Author (2007). Title.", so the title is the first sentence."""
+    from monitor.titles import ref_title
+
+    text = "The Near Eastern origin of cat domestication. Science. 2007 Jul 27;317(5837):519-23"
+    assert ref_title(text) == "The Near Eastern origin of cat domestication"
+    assert ref_title("Horn, R. (2013a). Matrix Analysis. CUP.") == "Matrix Analysis"
+    assert ref_title("Smith, J. (May 2008). A title here. Pub") == "A title here"

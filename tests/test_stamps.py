@@ -88,6 +88,11 @@ def test_format_stamp_follows_the_page_style() -> None:
         ("consultado el 16 de febrero de 2011", dt.date(2011, 2, 16)),
         ("consultado el 2/3/2011", dt.date(2011, 3, 2)),  # Spanish writes the day first
         ("Retrieved 2011-02-16", dt.date(2011, 2, 16)),
+        ("اطلع عليه بتاريخ 16 فبراير 2011", dt.date(2011, 2, 16)),
+        ("تاريخ الوصول: 5 أبريل 2019", dt.date(2019, 4, 5)),
+        ("访问日期：2019-01-09", dt.date(2019, 1, 9)),
+        ("[2020-01-11]", dt.date(2020, 1, 11)),  # zh CS1: the access date alone in brackets
+        ("[19 January 2019]", dt.date(2019, 1, 19)),
     ],
 )
 def test_access_phrases_in_other_languages(text: str, date: dt.date) -> None:
@@ -122,6 +127,10 @@ def test_an_ambiguous_numeric_date_is_never_guessed() -> None:
         ("abgerufen am 16. Februar 2011", "abgerufen am 2. Dezember 2026"),
         ("consultado el 16 de febrero de 2011", "consultado el 2 de diciembre de 2026"),
         ("Қаралды 16 ақпан 2011", "Қаралды 2 желтоқсан 2026"),
+        ("اطلع عليه بتاريخ 16 فبراير 2011", "اطلع عليه بتاريخ 2 ديسمبر 2026"),
+        ("[2020-01-11]", "[2026-12-02]"),
+        ("[19 January 2019]", "[2 December 2026]"),
+        ("[accessed 2011-02-16]", "[accessed 2026-12-02]"),
     ],
 )
 def test_a_new_stamp_speaks_the_old_ones_language(like: str, expected: str) -> None:
@@ -129,3 +138,10 @@ def test_a_new_stamp_speaks_the_old_ones_language(like: str, expected: str) -> N
     assert format_stamp(day, like) == expected
     (back,) = find_stamps(expected)
     assert back.date == day
+
+
+def test_a_bracketed_year_or_number_is_not_an_access_date() -> None:
+    """Only a whole date alone in brackets is a stamp: "[2009]" is an original edition's
+    year, "[02/03/2011]" would be a guess, "[see p. 2011]" is no date at all."""
+    for text in ("Smith [2009] Title", "[02/03/2011]", "[see p. 2011]", "[vol. 3, 1999]"):
+        assert find_stamps(text) == [], text

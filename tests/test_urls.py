@@ -102,3 +102,15 @@ def test_what_the_fuzzer_found_is_an_error_not_a_crash() -> None:
     # which the URL-list reader then could not split ("Invalid IPv6 URL")
     with pytest.raises(UrlError):
         normalise("//.//./.]", "https://site.example/dir/")
+
+
+def test_a_webcite_copy_names_its_original_and_its_capture_time() -> None:
+    """WebCite ids are the capture time in microseconds, in base 62 (zh Wikipedia cites
+    `webcitation.org/61H1Nogft?url=...`, captured 28 August 2011)."""
+    from monitor.urls import parse_archive_link
+
+    copy = "https://www.webcitation.org/61H1Nogft?url=http://www.lsu.edu/deafness/HearingRange.html"
+    a = parse_archive_link(copy)
+    assert a is not None and a.original_url == "http://www.lsu.edu/deafness/HearingRange.html"
+    assert a.captured_at is not None and a.captured_at.date().isoformat() == "2011-08-28"
+    assert parse_archive_link("https://www.webcitation.org/61H1Nogft") is None  # no original

@@ -30,8 +30,10 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.markdown_html import markdown_to_html
 from monitor.scope import MARK
 from monitor.scope import mark as mark_scope
+from monitor.sourcemap import locate
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.titles import YEAR, meaningful_anchor, ref_title, unquote
 from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
@@ -69,6 +71,7 @@ class FoundCitation:
     archive_links: list[ArchiveAddress] = field(default_factory=list)
     note: str | None = None  # further header lines (ISBN, edition...)
     excerpt: str | None = None
+    source_line: int | None = None  # where on the page it is (`monitor.sourcemap`)
 
 
 @dataclass
@@ -342,13 +345,6 @@ def text_lines(text: str) -> list[Line]:
     return out
 
 
-def markdown_to_html(text: str) -> str:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"linkify": True, "html": False}).enable("linkify")
-    return md.render(text)
-
-
 # ---------------------------------------------------------------- lines -> citations
 
 
@@ -478,8 +474,8 @@ class _Assembler:
                 continue
             urls.append((url, link.href, t))
         if not urls:
-            if archives:
-                urls.append((archives[0].original_url, archives[0].original_url, title))
+            if archives:  # only the archive copy is linked: it cites its original
+                urls.append((archives[0].original_url, archives[0].archive_url, title))
             else:
                 urls.append((None, None, title))
         for url, raw, t in urls:
@@ -606,7 +602,24 @@ def extract(
 ) -> Extraction:
     """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links;
     `date_order` ("dmy", "mdy") reads ambiguous numeric access dates; `scope` says where
-    an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.scope`)."""
+    an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.scope`).
+    Each citation knows the line it is on, found the way `monitor patch` finds it."""
+    ex = _extract(text, fmt, name, base_url, archive_hosts, date_order, scope)
+    stamps = [[s.raw for s in c.stamps] for c in ex.citations]
+    for c, place in zip(ex.citations, locate(text, ex.format, ex.citations, stamps), strict=True):
+        c.source_line = place.line if place is not None else None
+    return ex
+
+
+def _extract(
+    text: str,
+    fmt: str | None,
+    name: str | None,
+    base_url: str | None,
+    archive_hosts: tuple[str, ...],
+    date_order: str | None,
+    scope: str,
+) -> Extraction:
     from monitor import reflines  # it builds FoundCitations: imported here, not above
 
     fmt = fmt or detect_format(name, text)

@@ -68,6 +68,7 @@ class Citation(SQLModel, table=True):
     note: str | None = None
     excerpt: str | None = None
     raw_url: str | None = None
+    source_line: int | None = Field(default=None, description="line of the page it is on")
     stamps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     stamped_on: dt.date | None = Field(default=None, description="newest dated stamp")
     verified_on: dt.date | None = Field(default=None, description="newest verified access")

@@ -5,11 +5,11 @@ changed only by *inserting* text at chosen offsets (and, with `--update-moved`, 
 replacing a moved link's address), and encoded back the same way, so line endings,
 markup, entities and whitespace survive untouched.
 
-Finding where a citation sits in the raw file: citations are visited in page order with a
-cursor; each is found by its link as written (`href` value, entities allowed) or, for an
-unlinked citation, by its title; its stamps are the last occurrence of its newest stamp's
-text between it and the next citation. New text goes right after that stamp, in the
-page's own style (`[accessed 23 November 2026]` after `[accessed 7 June 2017]`).
+Where each citation, its link and its stamps sit in the page is `monitor.sourcemap`'s
+answer, the same one ingest stored and the report shows. A new stamp goes right after the
+citation's newest stamp, in the page's own style (`[accessed 23 November 2026]` after
+`[accessed 7 June 2017]`); a fallback note after the link element in HTML, at the end of
+the citation's line in Markdown and text.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from monitor.extract import decode, detect_format
 from monitor.models import ArchiveLink, Citation, Url
+from monitor.sourcemap import locate, variants
 from monitor.stamps import AccessStamp, format_stamp, newest
 
 
@@ -79,81 +80,6 @@ class Policy:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
-def _variants(text: str) -> list[str]:
-    """How a string may be written in a page: as is, HTML-escaped, with &amp; in URLs."""
-    out = [text, html.escape(text, quote=False), html.escape(text), text.replace("&", "&amp;")]
-    return list(dict.fromkeys(v for v in out if v))
-
-
-def _find(hay: str, needles: list[str], start: int) -> tuple[int, int] | None:
-    best: tuple[int, int] | None = None
-    for n in needles:
-        i = hay.find(n, start)
-        if i >= 0 and (best is None or i < best[0]):
-            best = (i, i + len(n))
-    return best
-
-
-_ITEM_OPEN = re.compile(r"<li[\s>]", re.IGNORECASE)
-_ITEM_END = re.compile(r"</li\s*>|<li[\s>]|</[ou]l\s*>", re.IGNORECASE)
-_A_END = re.compile(r"</a\s*>", re.IGNORECASE)
-
-
-def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The list item (`<li>`) around text[start:end] of an HTML page, or None: a citation in
-    a list is that item, and its stamps and notes belong inside it."""
-    opened = None
-    for m in _ITEM_OPEN.finditer(text, max(0, start - 20000), start):
-        opened = m.start()
-    if opened is None or re.search(r"</li\s*>", text[opened:start], re.IGNORECASE):
-        return None
-    close = _ITEM_END.search(text, end)
-    return opened, close.start() if close else len(text)
-
-
-_GAP = r"(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+"
-
-
-_TAGS = r"(?:<[^<>]{0,300}>)*"
-
-
-def _word_pattern(word: str) -> str:
-    """One word of a stamp as a page may write it: a tag may sit between its letters and
-    its punctuation, as zh CS1 writes `[<span class="nowrap">2020-01-11</span>]`."""
-    parts = re.findall(r"\w+|[^\w]", word)
-    return _TAGS.join(re.escape(p).replace("&", "&(?:amp;)?") for p in parts)
-
-
-def _stamp_span(
-    text: str, raw: str, start: int, end: int, last: bool = True
-) -> tuple[int, int] | None:
-    """Where the stamp whose text is `raw` sits in text[start:end] (the last or first
-    occurrence). In HTML its words may be split by tags and entities, as CS1 writes
-    `Retrieved <span class="nowrap">18 November</span> 2015`."""
-    words = raw.split()
-    if not words:
-        return None
-    pattern = re.compile(_GAP.join(_word_pattern(w) for w in words))
-    spans = [m.span() for m in pattern.finditer(text, start, end)]
-    if not spans:
-        return None
-    return spans[-1] if last else spans[0]
-
-
-def _after_tag(text: str, pos: int) -> int:
-    """`pos`, moved out of any tag it falls in: after the link's `</a>` when it is inside an
-    `<a>` start tag (a URL in an href), else after the tag's `>`."""
-    lt, gt = text.rfind("<", 0, pos), text.rfind(">", 0, pos)
-    if lt <= gt:
-        return pos
-    if re.match(r"<a[\s>]", text[lt : lt + 3], re.IGNORECASE):
-        close = _A_END.search(text, pos)
-        if close:
-            return close.end()
-    end = text.find(">", pos)
-    return end + 1 if end >= 0 else pos
-
-
 def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
     when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
     text = f"An archived copy of this article (captured {when}) is accessible"
@@ -202,43 +128,24 @@ def plan(
     nl = "\r\n" if "\r\n" in text else "\n"
     patch = Patch(text, enc, bom=bom)
     ordered = sorted(rows, key=lambda r: r[0].position)
-    anchors: list[tuple[int, int] | None] = []
-    cursor = 0
-    for c, _u in ordered:
-        needles = _variants(c.raw_url) if c.raw_url else _variants(c.title or "")
-        found = _find(text, needles, cursor) if needles else None
-        anchors.append(found)
-        if found:
-            cursor = found[1]
-    for i, (c, u) in enumerate(ordered):
-        here = anchors[i]
-        if here is None:
+    stamps_of = [[AccessStamp.from_dict(s) for s in c.stamps] for c, _ in ordered]
+    places = locate(text, fmt, [c for c, _ in ordered], [[s.raw for s in st] for st in stamps_of])
+    for (c, u), stamps, place in zip(ordered, stamps_of, places, strict=True):
+        if place is None:
             continue
-        nxt = next((a[0] for a in anchors[i + 1 :] if a is not None), len(text))
-        prev = next((a[1] for a in reversed(anchors[:i]) if a is not None), 0)
-        region_start, region_end = prev, nxt
-        item = _item(text, *here) if fmt == "html" else None
-        if item is not None:  # in a list, the citation is its item: stamps stay inside it
-            region_start, region_end = max(prev, item[0]), min(nxt, item[1])
-        stamps = [AccessStamp.from_dict(s) for s in c.stamps]
+        here = place.anchor
         last = newest(stamps) or (stamps[-1] if stamps else None)
         # after the link element, never inside its tag (the first match may be the href);
         # in Markdown and text, a note goes at the end of the citation's line
-        insert_at = _after_tag(text, here[1]) if fmt == "html" else here[1]
+        insert_at = place.link_end
         line_end = text.find("\n", here[1])
         line_end = len(text) if line_end < 0 else line_end - (text[line_end - 1] == "\r")
         note_at = insert_at if fmt == "html" else line_end
-        last_span = None
-        if last is not None:
-            span = _stamp_span(text, last.raw, here[0], region_end)
-            if span is None:  # the stamp may sit before the link: "Title. [accessed ...]. <a>"
-                span = _stamp_span(text, last.raw, region_start, here[0])
-            j = span[0] if span else -1
-            if span is not None:
-                last_span = span
-                insert_at = last_span[1]  # a new stamp goes right after the newest one
-                if j > here[0]:
-                    note_at = max(note_at, insert_at)
+        last_span = place.stamp(last.raw) if last is not None else None
+        if last_span is not None:
+            insert_at = last_span[1]  # a new stamp goes right after the newest one
+            if last_span[0] > here[0]:
+                note_at = max(note_at, insert_at)
         if u is None:
             continue
         day = verified.get(c.id)  # type: ignore[arg-type]
@@ -255,7 +162,7 @@ def plan(
         if u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
             patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
         if policy.update_moved and u.last_verdict == "moved" and u.last_final_url and c.raw_url:
-            for needle in _variants(c.raw_url):
+            for needle in variants(c.raw_url):
                 j = text.find(needle, here[0], here[1] + 1)
                 if j >= 0:
                     new = u.last_final_url if needle == c.raw_url else html.escape(u.last_final_url)
@@ -264,7 +171,7 @@ def plan(
     for link_url, link in page_links.items():
         if link.verified is None:
             continue
-        for needle in _variants(link_url):
+        for needle in variants(link_url):
             for m in re.finditer(re.escape(needle), text):
                 close = text.find("</a>", m.end())
                 end = close + 4 if fmt == "html" and 0 <= close < m.end() + 500 else m.end()

@@ -34,6 +34,7 @@ class Item:
     title: str | None
     document: str
     url: str
+    line: int | None  # where on the page (`monitor.sourcemap`), for the one who fixes it
     verdict: str
     status: str  # e.g. "failing (1 of 3)"
     reason: str | None
@@ -52,6 +53,7 @@ class Refresh:
     title: str | None
     document: str
     url: str
+    line: int | None
     old_stamp: str
     new_date: dt.date
     new_stamp: str
@@ -104,6 +106,7 @@ def _item(
         title=c.title,
         document=d.source,
         url=u.url,
+        line=c.source_line,
         verdict=u.last_verdict or UNCHECKED,
         status=describe(Status(u.status), u.consecutive_failures, rule),
         reason=u.last_reason,
@@ -210,6 +213,7 @@ def build_report(
                 c.title,
                 d.source,
                 u.url,
+                c.source_line,
                 last.raw if last else "(none)",
                 day,
                 format_stamp(day, last.raw if last else None),
@@ -290,6 +294,7 @@ def item_json(i: Item) -> dict[str, object]:
     return {
         "title": i.title,
         "document": i.document,
+        "line": i.line,
         "url": i.url,
         "verdict": i.verdict,
         "status": i.status,
@@ -337,6 +342,7 @@ def to_json(r: Report) -> dict[str, object]:
             {
                 "title": f.title,
                 "document": f.document,
+                "line": f.line,
                 "url": f.url,
                 "old_stamp": f.old_stamp,
                 "new_date": iso(f.new_date),
@@ -348,7 +354,7 @@ def to_json(r: Report) -> dict[str, object]:
     }
 
 
-CSV_FIELDS = ["section", "title", "document", "url", "verdict", "status", "reason",
+CSV_FIELDS = ["section", "title", "document", "line", "url", "verdict", "status", "reason",
               "checked_at", "first_failure_at", "failures", "final_url", "archive_url",
               "archive_captured_at", "archive_verified", "old_stamp", "new_stamp"]  # fmt: skip
 

@@ -38,7 +38,9 @@ _NAMES = frozenset(
     sources and further reading|литература|примечания|ссылки|источники|сноски|дереккөздер|
     сілтемелер|әдебиет|références|notes et références|liens externes|bibliographie|
     sources et bibliographie|einzelnachweise|weblinks|literatur|quellen|anmerkungen|
-    referencias|notas|enlaces externos|bibliografía|fuentes""".replace("\n", "").split("|")
+    referencias|notas|enlaces externos|bibliografía|fuentes|参考资料|参考文献|参考來源|
+    参考来源|注释|註釋|外部链接|外部連結|延伸阅读|延伸閱讀|مراجع|المراجع|مصادر|المصادر|
+    وصلات خارجية|ملاحظات|قراءات إضافية""".replace("\n", "").split("|")
 )
 FURNITURE = (
     "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], "
@@ -108,6 +110,14 @@ def _own_host(tree: LexborHTMLParser, page_url: str | None) -> str | None:
     return (urlsplit(href).hostname or "").lower() or None
 
 
+# the wiki's sister projects: a "Wikidata item" or "Wiktionary" link is the wiki's own
+_SISTERS = (
+    "wikipedia.org", "wikimedia.org", "wikidata.org", "wiktionary.org", "wikisource.org",
+    "wikiquote.org", "wikibooks.org", "wikinews.org", "wikiversity.org", "wikivoyage.org",
+    "mediawiki.org", "wikifunctions.org",
+)  # fmt: skip
+
+
 def _is_internal(href: str, own: str | None) -> bool:
     """A link to the wiki's own articles or its sister projects (relative, to its own host,
     to wikipedia.org or wikimedia.org); an in-page anchor is not a link to unwrap."""
@@ -117,7 +127,15 @@ def _is_internal(href: str, own: str | None) -> bool:
     if not parts.scheme and not href.startswith("//"):
         return True
     host = (parts.hostname or "").lower()
-    return (bool(own) and host == own) or host.endswith(("wikipedia.org", "wikimedia.org"))
+    return (bool(own) and host == own) or host.endswith(_SISTERS)
+
+
+def _short_footnote(item: LexborNode) -> bool:
+    """A short footnote ("Kennedy 2007, p. 400.", CS1's {{sfn}}) points at a work the page's
+    bibliography cites in full; that entry is the citation, the footnote is not another."""
+    links = [a.attributes.get("href") or "" for a in item.css("a[href]")]
+    own = [h for h in links if h.startswith("#CITEREF")]
+    return bool(own) and all(h.startswith("#") for h in links)
 
 
 def _roles(item: LexborNode) -> None:
@@ -165,6 +183,9 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
             if _is_internal(a.attributes.get("href") or "#", own):
                 a.unwrap()  # "Media related to Mozilla at Wikimedia Commons", author links
         for item in tree.css(f"[{MARK}] li, li[{MARK}]"):
+            if _short_footnote(item):
+                item.decompose()
+                continue
             _roles(item)
     if not found:
         return False

@@ -168,3 +168,22 @@ def test_malformed_and_deep_html_does_not_break() -> None:
     deep = "<div>" * 20000 + '<a href="http://deep.example/">Deep</a>' + "</div>" * 20000
     (c,) = extract(deep, fmt="html").citations
     assert c.url == "http://deep.example/"
+
+
+def test_reference_sections_headed_in_chinese_and_arabic() -> None:
+    """A blog in Chinese or Arabic heads its references 参考资料 / مراجع: citations come from
+    there, not from the prose link above."""
+    page = (
+        '<html><body><p>Intro <a href="https://a.example/x">prose link</a> text.</p>'
+        '<h2>参考资料</h2><ul><li><a href="https://b.example/1">一</a> [2020-01-11]</li>'
+        '<li><a href="https://b.example/2">二</a></li><li><a href="https://b.example/3">三</a>'
+        '</li></ul><h2>مراجع</h2><ul><li><a href="https://c.example/1">واحد</a></li></ul>'
+        "</body></html>"
+    )
+    got = [(c.url, c.title, [str(s.date) for s in c.stamps]) for c in extract(page).citations]
+    assert got == [
+        ("https://b.example/1", "一", ["2020-01-11"]),
+        ("https://b.example/2", "二", []),
+        ("https://b.example/3", "三", []),
+        ("https://c.example/1", "واحد", []),
+    ]

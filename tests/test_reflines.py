@@ -68,7 +68,7 @@ def test_the_seed_text_page_keeps_its_block_layout() -> None:
 
 
 def test_a_journal_issue_in_parentheses_is_not_an_author_year() -> None:
-    """"Science. 2007;317(5837):519-23": the number in parentheses is an issue, not the
+    """In "Science. 2007;317(5837):519-23" the number in parentheses is an issue, not the
     year of "Author (2007). Title.", so the title is the first sentence."""
     from monitor.titles import ref_title
 

@@ -99,6 +99,12 @@ def test_report_formats_and_patched_seed_page(
     # Markdown
     md = render(report, "md")
     assert f"## Failing, not yet confirmed ({expected['dead'] + 1})" in md and "## Moved (1)" in md
+    # each item says where on the page it is: the line its link is written on
+    lines = page_file.read_text("utf-8").splitlines()
+    for item in data["sections"]["failing"]:
+        assert item["line"] and item["url"] in lines[item["line"] - 1]
+        assert f"({item['document']}, line {item['line']})" in md
+    assert all(r["line"] for r in rows if r["section"] == "failing")
     # HTML: self-contained, with the chart
     html = render(report, "html")
     assert "<svg" in html and 'class="trend"' in html and 'class="bar"' in html

@@ -133,7 +133,7 @@ class Pages:
         400 MB as one ORM object per citation)."""
         t = table(Citation)
         fields = ["url_id", "position", "title", "publisher", "note", "excerpt", "raw_url",
-                  "stamps", "stamped_on"]  # fmt: skip
+                  "source_line", "stamps", "stamped_on"]  # fmt: skip
         conn = s.connection()
         existing = {
             row.key: row
@@ -157,6 +157,7 @@ class Pages:
                 "note": c.note,
                 "excerpt": c.excerpt,
                 "raw_url": c.raw_url,
+                "source_line": c.source_line,
                 "stamps": [st.as_dict() for st in c.stamps],
                 "stamped_on": max((st.date for st in c.stamps if st.date), default=None),
             }

@@ -1,0 +1,82 @@
+"""The source map: where each citation is in the page, the same answer for ingest (the
+stored line), the report (which shows it) and `patch` (which edits there)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import extract
+from monitor.sourcemap import locate
+from monitor.stamps import find_stamps
+
+PAGES = Path(__file__).resolve().parent / "pages"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6a4bac5434ec1c04.txt"
+CORPUS = sorted(
+    p for p in PAGES.iterdir() if p.suffix in (".html", ".md", ".txt") and p.stem != "README"
+)
+
+
+@pytest.mark.parametrize("page", CORPUS, ids=lambda p: p.stem)
+def test_every_citation_of_a_real_page_has_its_line(page: Path) -> None:
+    """Each citation's line holds its link as written (or, unlinked, its title's first
+    word), a wrapped link or title at most a line further."""
+    raw = page.read_text("utf-8")
+    ex = extract(raw, name=page.name)
+    lines = raw.splitlines()
+    assert ex.citations and all(c.source_line for c in ex.citations)
+    for c in ex.citations:
+        here = " ".join(lines[c.source_line - 1 : c.source_line + 1])  # type: ignore[operator]
+        probe = (c.raw_url or "")[:16] or (c.title or "").split()[0]
+        assert probe in here or probe.replace("&", "&amp;") in here, (c.source_line, probe)
+
+
+def test_the_seed_page_is_mapped_line_by_line() -> None:
+    if not SEED.exists():
+        pytest.skip(f"{SEED} is not beside the repository")
+    raw = SEED.read_text("utf-8")
+    ex = extract(raw, name=SEED.name)
+    lines = raw.splitlines()
+    for c in ex.citations:
+        assert c.source_line is not None
+        if c.raw_url:
+            assert c.raw_url in lines[c.source_line - 1]
+
+
+def test_a_stamp_before_its_link_and_one_split_by_tags_are_both_mapped() -> None:
+    page = (
+        "<ol><li>Title one. Publisher. [accessed 30 August 2018]. "
+        '<a href="http://a.example/1">http://a.example/1</a></li>\n'
+        '<li><a href="http://b.example/2">Two</a>. Site. '
+        '<span class="reference-accessdate"> [<span class="nowrap">2020-01-11</span>]</span>'
+        "</li></ol>"
+    )
+    ex = extract(page, fmt="html")
+    stamps = [[s.raw for s in c.stamps] for c in ex.citations]
+    one, two = locate(page, "html", ex.citations, stamps)
+    assert one is not None and two is not None
+    (s1,) = one.stamps.values()
+    assert page[s1[0] : s1[1]] == "[accessed 30 August 2018]" and s1[1] < one.anchor[0]
+    (s2,) = two.stamps.values()
+    assert page[s2[0] : s2[1]] == '[<span class="nowrap">2020-01-11</span>]'
+    assert one.end <= two.start  # each citation is its own list item
+    assert (one.line, two.line) == (1, 2)
+    assert find_stamps("[2020-01-11]")[0].date == dt.date(2020, 1, 11)
+
+
+def test_a_url_broken_over_lines_and_a_wrapped_title_are_found() -> None:
+    """RFC reference sections wrap long URLs and titles; the map still finds them."""
+    text = (
+        "References\n\n"
+        '   [A]  Doe, J., "A title that is long enough to be\n'
+        '        wrapped over two lines", 2020, <https://example.org/a/very/long/\n'
+        "        path/to/the/document.html>.\n\n"
+        '   [B]  Roe, R., "Another", 2021, <https://example.org/b>.\n'
+    )
+    ex = extract(text, fmt="text")
+    c, b = ex.citations
+    assert b.source_line == 7
+    assert c.url == "https://example.org/a/very/long/path/to/the/document.html"
+    assert c.source_line == 4

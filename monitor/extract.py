@@ -257,7 +257,7 @@ def html_lines(
     anchors: list[tuple[str, list[str]]] = []  # open <a>: href and the text seen inside it
 
     def flush() -> None:
-        text = _WS.sub(" ", "".join(text_parts)).strip()
+        text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
         if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
             links.extend(Link(u, u) for u in _text_urls(text))
         if (text or links) and (inside or not only_marked):
@@ -327,6 +327,33 @@ def html_lines(
 
 
 _BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
+# a URL written as text and broken at a line end: inside <...> (MLA), or after a "/", "-",
+# "_", "=", "?", "&" or "." when what follows on the next line looks like more of a path
+_BROKEN_IN_BRACKETS = re.compile(r"(<\s*(?:https?:)?//[^<>\s]*)[ \t]*\r?\n\s*(?=[^<>\s]*>)", re.I)
+_BROKEN_BARE = re.compile(
+    r"((?:https?:)?//[^\s<>\[\]\"'`]*[/\-_=?&.])[ \t]*\r?\n[ \t]*"
+    r"(?=[\w%~.\-?=&#+]*[/._=-][\w%~/.\-?=&#+]*(?:[\s,;)]|$))",
+    re.I,
+)
+
+
+def join_broken_urls(text: str) -> str:
+    """A URL written as text over two lines, put back together (it is one address to a
+    reader): `<http://iwpr.net/report-news/kazak-women-sold-` / `as-sex-slaves>`."""
+    if "\n" not in text or "//" not in text:
+        return text
+    for _ in range(5):  # a very long URL may be broken more than once
+        joined = _BROKEN_BARE.sub(r"\1", _BROKEN_IN_BRACKETS.sub(r"\1", text))
+        if joined == text:
+            break
+        text = joined
+    return text
+
+
+_URL_LEAD = re.compile(
+    r"<\s*>|\b(?:available\s+(?:at|from)|retrieved\s+from|url|online)\s*:?\s*(?=[\s.,;(]|$)",
+    re.IGNORECASE,
+)
 
 
 def _text_urls(text: str) -> list[str]:
@@ -416,6 +443,7 @@ class _Assembler:
         for link in line.links:  # a bare URL on the line is not part of its title
             if link.text.strip().lower().startswith(("http://", "https://")):
                 rest = rest.replace(link.text.strip(), " ")
+                rest = _URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
         rest = _WS.sub(" ", rest).strip(" ,;")
         if stamps and not re.sub(r"[\W_]+", "", rest):
             kind = Kind.STAMP
@@ -461,9 +489,11 @@ class _Assembler:
         if title is None and primary:
             title = unquote(primary[0][1].text)
         publisher = texts[1] if len(texts) > 1 else None
-        if in_refs and not primary and texts and (found := ref_title(texts[0])):
-            # an unlinked reference: "Horn, R. (2013). Matrix Analysis. CUP." has its title
-            # inside; what follows it is the publisher
+        written = bool(primary) and not meaningful_anchor(primary[0][1].text)
+        if texts and ((in_refs and not primary) or written) and (found := ref_title(texts[0])):
+            # an unlinked reference, or one whose link is its URL written out: "Horn, R.
+            # (2013). Matrix Analysis. CUP." has its title inside; what follows is the
+            # publisher
             title = found
             publisher = texts[0].split(found, 1)[-1].strip(' "”»,.;:') or publisher
         note = " | ".join(texts[2:]) or None

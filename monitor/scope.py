@@ -65,6 +65,7 @@ _ORIGINAL = re.compile(
 )
 
 
+_TEXT_URL = re.compile(r"(?<![\"'=])https?://", re.IGNORECASE)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -191,5 +192,8 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
         return False
     # a references heading over two or three links of its own is not the page's citations
     # when the rest of the page is where they are (a blog's "Sources: a, b" footer)
-    linked = sum(len(n.css("a[href]")) for n in tree.css(f"[{MARK}]"))
+    # (a URL written as text counts: an MLA "Works Cited" list often links nothing)
+    linked = sum(
+        len(n.css("a[href]")) + len(_TEXT_URL.findall(n.text())) for n in tree.css(f"[{MARK}]")
+    )
     return linked >= 3

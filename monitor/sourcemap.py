@@ -192,6 +192,10 @@ def locate(
             if span is not None:
                 found_stamps[raw] = span
         link_end = after_tag(text, here[1]) if fmt == "html" else here[1]
+        if text.startswith("&gt;", link_end):  # a URL written as text, MLA's <http://...>
+            link_end += 4
+        elif text.startswith(">", link_end) and fmt != "html":
+            link_end += 1
         places.append(Place(start, end, here, link_end, line_starts.line(here[0]), found_stamps))
     return places
 

@@ -187,3 +187,37 @@ def test_reference_sections_headed_in_chinese_and_arabic() -> None:
         ("https://b.example/3", "三", []),
         ("https://c.example/1", "واحد", []),
     ]
+
+
+def test_a_works_cited_list_whose_urls_are_written_as_text() -> None:
+    """MLA, APA and Harvard lists on hosted site builders often link nothing: the URL is
+    text, in angle brackets or after "Available at:", sometimes broken over two lines. The
+    list is the page's citations (not the builder's menu and footer), each titled by its
+    quoted or `(2008).` title, the URL put back together."""
+    page = (
+        '<html><body><nav><a href="/home">Home</a> <a href="/about">About</a></nav>'
+        "<p>Intro text for the essay here.</p><h2>Works Cited</h2><ul>\n"
+        "<li>Smith, John. &quot;Kazak Women Sold.&quot; <i>IWPR</i>, 17 Nov. 2005, "
+        "&lt;http://iwpr.net/report-news/kazak-women-sold-\nas-sex-slaves&gt;. "
+        "Accessed 16 Feb. 2011.</li>\n"
+        "<li>Doe, J. (2008). Title two. Publisher. Available at: http://example.org/a/b.html "
+        "(accessed 3 March 2012).</li>\n"
+        "<li>Poe, E. (2010). Fourth. Retrieved from http://example.net/long/\npath/file.pdf</li>"
+        '\n</ul><footer><a href="https://builder.example/">Made with Builder</a></footer>'
+        "</body></html>"
+    )
+    got = [
+        (c.url, c.title, c.publisher, [str(s.date) for s in c.stamps], c.source_line)
+        for c in extract(page, base_url="https://me.example/essay").citations
+    ]
+    assert got == [
+        (
+            "http://iwpr.net/report-news/kazak-women-sold-as-sex-slaves",
+            "Kazak Women Sold",
+            "IWPR, 17 Nov. 2005",
+            ["2011-02-16"],
+            2,
+        ),
+        ("http://example.org/a/b.html", "Title two", "Publisher", ["2012-03-03"], 4),
+        ("http://example.net/long/path/file.pdf", "Fourth", None, [], 5),
+    ]

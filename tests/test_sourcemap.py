@@ -80,3 +80,18 @@ def test_a_url_broken_over_lines_and_a_wrapped_title_are_found() -> None:
     assert b.source_line == 7
     assert c.url == "https://example.org/a/very/long/path/to/the/document.html"
     assert c.source_line == 4
+
+
+def test_a_note_goes_after_the_closing_bracket_of_a_url_written_as_text() -> None:
+    page = (
+        "<ul><li>Smith. &quot;Kazak Women Sold.&quot; IWPR, 2005, "
+        "&lt;http://iwpr.net/report-news/kazak-women-sold-\nas-sex-slaves&gt;.</li>\n"
+        "<li>Doe (2008). Two. Available at: http://example.org/a.html</li>\n"
+        "<li>Roe (2009). Three. <http://example.org/b.html></li></ul>"
+    )
+    ex = extract(page, fmt="html")
+    places = locate(page, "html", ex.citations, [[] for _ in ex.citations])
+    assert all(places)
+    one = places[0]
+    assert one is not None and page[one.link_end - 4 : one.link_end] == "&gt;"
+    assert "\n" in page[one.anchor[0] : one.anchor[1]]  # the broken URL, found whole

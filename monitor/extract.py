@@ -35,6 +35,7 @@ from monitor.scope import MARK
 from monitor.scope import mark as mark_scope
 from monitor.sourcemap import locate
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.texturls import URL_LEAD, join_broken_urls, text_urls
 from monitor.titles import YEAR, meaningful_anchor, ref_title, unquote
 from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 
@@ -259,7 +260,7 @@ def html_lines(
     def flush() -> None:
         text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
         if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
-            links.extend(Link(u, u) for u in _text_urls(text))
+            links.extend(Link(u, u) for u in text_urls(text))
         if (text or links) and (inside or not only_marked):
             lines.append(Line(text, list(links), in_refs=bool(inside and only_marked)))
         text_parts.clear()
@@ -326,40 +327,6 @@ def html_lines(
     return lines, title, base
 
 
-_BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
-# a URL written as text and broken at a line end: inside <...> (MLA), or after a "/", "-",
-# "_", "=", "?", "&" or "." when what follows on the next line looks like more of a path
-_BROKEN_IN_BRACKETS = re.compile(r"(<\s*(?:https?:)?//[^<>\s]*)[ \t]*\r?\n\s*(?=[^<>\s]*>)", re.I)
-_BROKEN_BARE = re.compile(
-    r"((?:https?:)?//[^\s<>\[\]\"'`]*[/\-_=?&.])[ \t]*\r?\n[ \t]*"
-    r"(?=[\w%~.\-?=&#+]*[/._=-][\w%~/.\-?=&#+]*(?:[\s,;)]|$))",
-    re.I,
-)
-
-
-def join_broken_urls(text: str) -> str:
-    """A URL written as text over two lines, put back together (it is one address to a
-    reader): `<http://iwpr.net/report-news/kazak-women-sold-` / `as-sex-slaves>`."""
-    if "\n" not in text or "//" not in text:
-        return text
-    for _ in range(5):  # a very long URL may be broken more than once
-        joined = _BROKEN_BARE.sub(r"\1", _BROKEN_IN_BRACKETS.sub(r"\1", text))
-        if joined == text:
-            break
-        text = joined
-    return text
-
-
-_URL_LEAD = re.compile(
-    r"<\s*>|\b(?:available\s+(?:at|from)|retrieved\s+from|url|online)\s*:?\s*(?=[\s.,;(]|$)",
-    re.IGNORECASE,
-)
-
-
-def _text_urls(text: str) -> list[str]:
-    return [m.group(0).rstrip(".,;:!?)") for m in _BARE_URL.finditer(text)]
-
-
 def text_lines(text: str) -> list[Line]:
     """Plain text: one line a line, bare URLs as links."""
     out = []
@@ -367,7 +334,7 @@ def text_lines(text: str) -> list[Line]:
         s = _WS.sub(" ", raw).strip()
         if not s:
             continue
-        found = _text_urls(s)
+        found = text_urls(s)
         out.append(Line(s, [Link(u, u) for u in found]))
     return out
 
@@ -443,7 +410,7 @@ class _Assembler:
         for link in line.links:  # a bare URL on the line is not part of its title
             if link.text.strip().lower().startswith(("http://", "https://")):
                 rest = rest.replace(link.text.strip(), " ")
-                rest = _URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
+                rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
         rest = _WS.sub(" ", rest).strip(" ,;")
         if stamps and not re.sub(r"[\W_]+", "", rest):
             kind = Kind.STAMP

@@ -71,6 +71,7 @@ from selectolax.lexbor import LexborHTMLParser
 from stamina.instrumentation import RetryDetails
 
 from monitor.config import CheckSettings
+from monitor.evidence import EXACT
 from monitor.extract import ExtractError, decode
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
 from monitor.http import check_client, ssl_context
@@ -188,34 +189,86 @@ class PageFacts:
     title: str | None
     text: str
     headings: list[str] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
+    site_name: str | None = None  # og:site_name
+    refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
+    html: bool = False
 
 
-def inspect_page(body: bytes, charset: str | None) -> PageFacts:
-    """Title, og:title and headings, and visible text of a (partial) HTML or text body."""
+_META_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)", re.I)
+_SCRIPT_GO = re.compile(
+    r"(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]"
+    r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)",
+    re.I,
+)
+_TITLE_PARTS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
+_HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
+REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
+
+
+def _refresh_target(tree: LexborHTMLParser, text: str) -> str | None:
+    """Where a browser takes the reader without a click: `<meta http-equiv=refresh>` within
+    a few seconds, or a script that only sets `location` on a page with no text of its own."""
+    for meta in tree.css("meta[http-equiv]"):
+        if (meta.attributes.get("http-equiv") or "").lower() != "refresh":
+            continue
+        m = _META_REFRESH.match(meta.attributes.get("content") or "")
+        if m and m.group(2).strip() and float(m.group(1) or 0) <= REFRESH_WAIT:
+            return m.group(2).strip()
+    if len(text) < 200:
+        for script in tree.css("script"):
+            m = _SCRIPT_GO.search(script.text() or "")
+            if m:
+                return (m.group(1) or m.group(2)).strip()
+    return None
+
+
+def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts:
+    """Title fields, site name, visible text and any refresh of a (partial) body. A NUL
+    byte or a broken encoding is read past, never a reason to look no further."""
+    body = body.replace(b"\x00", b"")
     try:
         html = decode(body, charset)
     except ExtractError:
-        return PageFacts(None, "")
-    if "<" not in html[:2048]:
-        return PageFacts(None, _WS.sub(" ", html).strip()[:20000])
+        html = body.decode(charset or "utf-8", errors="replace")
+    looks_html = "<" in html[:2048] and bool(_HTML_TAG.search(html[:8192]))
+    said_html = "html" in ctype
+    if not looks_html or (ctype and not said_html and "xml" not in ctype):
+        # an HTML page that is nothing readable (a bomb of zeros) is still an HTML page
+        return PageFacts(None, _WS.sub(" ", html).strip()[:20000], html=said_html)
     tree = LexborHTMLParser(html)
     node = tree.css_first("title")
     title = (_WS.sub(" ", node.text()).strip() or None) if node else None
+    fields: list[tuple[str, str]] = []
+    for where, selector in (
+        ("og:title", 'meta[property="og:title"]'),
+        ("citation_title", 'meta[name="citation_title"]'),
+        ("dc.title", 'meta[name="DC.title"], meta[name="dc.title"]'),
+    ):
+        meta = tree.css_first(selector)
+        if meta is not None and meta.attributes.get("content"):
+            fields.append((where, _WS.sub(" ", meta.attributes["content"] or "").strip()))
     headings = []
-    og = tree.css_first('meta[property="og:title"]')
-    if og and og.attributes.get("content"):
-        headings.append(og.attributes["content"] or "")
     for h in tree.css("h1, h2, h3")[:12]:
         text = _WS.sub(" ", h.text()).strip()
         if text:
             headings.append(text[:300])
+    fields += [("heading", h) for h in headings[:6]]
+    site = tree.css_first('meta[property="og:site_name"]')
+    site_name = (site.attributes.get("content") or None) if site is not None else None
     if not title and headings:
         title = headings[0]
-    for bad in tree.css("script, style, noscript, template"):
+    for bad in tree.css("style, noscript, template"):
         bad.decompose()
     body_node = tree.body
+    visible = body_node.text(separator=" ", deep=True) if body_node else ""
+    refresh = _refresh_target(tree, _WS.sub(" ", visible).strip())
+    for bad in tree.css("script"):
+        bad.decompose()
     text = body_node.text(separator=" ") if body_node else ""
-    return PageFacts(title, _WS.sub(" ", text).strip()[:20000], headings)
+    return PageFacts(
+        title, _WS.sub(" ", text).strip()[:60000], headings, fields, site_name, refresh, True
+    )
 
 
 async def observe(
@@ -254,11 +307,23 @@ async def observe(
                     obs.final_url = current
                     obs.content_type = resp.headers.get("content-type")
                     obs.retry_after = resp.headers.get("retry-after")
-                    ctype = (obs.content_type or "").split(";")[0].strip()
-                    if not ctype or _TEXTY.match(ctype):
+                    ctype = (obs.content_type or "").split(";")[0].strip().lower()
+                    obs.readable = not ctype or bool(_TEXTY.match(ctype))
+                    if obs.readable:
                         body = await _read_capped(resp, cfg.max_body_bytes)
-                        facts = inspect_page(body, resp.charset_encoding)
+                        facts = inspect_page(body, resp.charset_encoding, ctype)
                         obs.title, obs.text, obs.headings = facts.title, facts.text, facts.headings
+                        obs.fields, obs.html = facts.fields, facts.html
+                        obs.site_names = [facts.site_name] if facts.site_name else []
+                        if facts.refresh and 200 <= resp.status_code < 300:
+                            # a browser goes on to the refresh's target: so does the reader
+                            nxt = urljoin(current, facts.refresh).split("#", 1)[0]
+                            if urlsplit(nxt).scheme in ("http", "https") and nxt not in seen:
+                                obs.chain.append(Hop(current, resp.status_code))
+                                obs.refresh_target = nxt
+                                seen.add(nxt)
+                                current = nxt
+                                continue
                     return obs
                 finally:
                     await resp.aclose()
@@ -398,11 +463,12 @@ class HostBatch:
         return rules
 
     # random-sibling probe ---------------------------------------------------
-    async def sibling_similarity(self, obs: Observation) -> float | None:
-        """How alike a made-up URL in the same directory answers (Bar-Yossef et al. 2004)."""
+    async def sibling(self, obs: Observation) -> PageFacts | None:
+        """What a made-up URL in the same directory answers (Bar-Yossef et al. 2004), once
+        per directory per run; None when the server tells pages apart (a 404)."""
         final = obs.final_url or obs.url
         parts = urlsplit(final)
-        if not self.cfg.sibling_probe or parts.path in ("", "/") or not obs.text:
+        if not self.cfg.sibling_probe or parts.path in ("", "/"):
             return None
         directory = parts.path.rsplit("/", 1)[0] + "/"
         key = f"{parts.scheme}://{parts.netloc}{directory}"
@@ -412,17 +478,26 @@ class HostBatch:
                 suffix = PurePosixPath(parts.path).suffix
                 probe = await self._probe(key + name + (suffix if len(suffix) <= 6 else ""))
                 self.probes[key] = probe
-        probe = self.probes[key]
-        if probe is None:
-            return None
-        return fuzz.ratio(obs.text[:3000], probe.text[:3000])
+        return self.probes[key]
 
     async def _probe(self, url: str) -> PageFacts | None:
         async with self.gate():
             obs = await observe(self.client, url, self.cfg, self.policy.user_agent)
-        if obs.status != 200 or not obs.text:
+        if obs.status != 200 or not (obs.text or obs.title):
             return None  # a proper 404 for nonsense: the server tells pages apart
-        return PageFacts(obs.title, obs.text, obs.headings)
+        return PageFacts(obs.title, obs.text, obs.headings, obs.fields, html=obs.html)
+
+    def _compare(self, obs: Observation, probe: PageFacts) -> None:
+        """The sibling's answer beside the page's: how alike, and which part of the page
+        title both share (the site's name, whatever the site calls itself)."""
+        obs.sibling_similarity = max(
+            fuzz.ratio(obs.text[:3000], probe.text[:3000]),
+            100.0 if obs.title and obs.title == probe.title and obs.text == probe.text else 0.0,
+        )
+        mine = {p.strip() for p in _TITLE_PARTS.split(obs.title or "") if p.strip()}
+        theirs = {p.strip() for p in _TITLE_PARTS.split(probe.title or "") if p.strip()}
+        if len(mine) > 1:
+            obs.site_names = [*obs.site_names, *(mine & theirs)]
 
     # one URL ----------------------------------------------------------------
     async def check(self, url: str) -> CheckResult:
@@ -463,12 +538,21 @@ class HostBatch:
                     decision = Decision(
                         decision.verdict, f"{decision.reason} ({attempts} attempts)"
                     )
-            if decision.verdict in (Verdict.ALIVE, Verdict.DRIFTED) and obs.status == 200:
-                # A page without the cited title may be a catch-all server's answer to
-                # anything: the probe tells "gone" (soft404) from "changed" (drifted).
-                similarity = await self.sibling_similarity(obs)
-                if similarity is not None:
-                    obs.sibling_similarity = similarity
+            exact = decision.title_where not in (None, "text") and (
+                (decision.title_score or 0) >= EXACT
+            )
+            if (
+                decision.verdict in (Verdict.ALIVE, Verdict.DRIFTED, Verdict.MOVED)
+                and obs.status == 200
+                and obs.html
+                and not exact
+            ):
+                # Only the page's own title, matching exactly, is beyond doubt. Anything
+                # less may be a catch-all server's answer to any address: the probe tells
+                # "gone" (soft404) from "changed" (drifted), and names the site.
+                probe = await self.sibling(obs)
+                if probe is not None:
+                    self._compare(obs, probe)
                     decision = decide(obs, self.cfg.title_threshold)
         return self._result(obs, decision, started, attempts)
 

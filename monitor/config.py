@@ -78,7 +78,7 @@ class CheckSettings(_Section):
     read_timeout: float = Field(20.0, gt=0)
     timeout: float = Field(45.0, gt=0, description="cap for one URL, redirects included")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="read at most this much")
-    max_redirects: int = Field(10, ge=0, le=50)
+    max_redirects: int = Field(20, ge=0, le=50)
     concurrency: int = Field(64, ge=1, le=2000, description="requests in flight overall")
     per_host_concurrency: int = Field(2, ge=1, le=100)
     per_host_rate: float = Field(1.0, ge=0, description="requests/s to one host; 0 = no limit")

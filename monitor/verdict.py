@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from monitor.fingerprint import title_similarity
+from monitor.evidence import PageFields, title_evidence
 
 
 class Verdict(enum.StrEnum):
@@ -121,7 +121,12 @@ class Observation:
     error: ErrorClass | None = None
     error_detail: str = ""
     retry_after: str | None = None
-    headings: list[str] = field(default_factory=list)  # og:title, h1-h3
+    headings: list[str] = field(default_factory=list)  # h1-h3
+    fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
+    site_names: list[str] = field(default_factory=list)  # og:site_name, shared title parts
+    readable: bool = True  # a body we read (HTML or text), not data, an image or a PDF
+    html: bool = False  # an HTML page: a document with a title, which can drift by title
+    refresh_target: str | None = None  # a meta refresh or script redirect was followed here
     cited_titles: list[str] = field(default_factory=list)  # what the citations call it
     sibling_similarity: float | None = None  # 0-100 vs a made-up sibling URL; None = no probe
 
@@ -131,6 +136,7 @@ class Decision:
     verdict: Verdict
     reason: str
     title_score: float | None = None
+    title_where: str | None = None  # where the cited title was found best
 
 
 @cache
@@ -223,6 +229,18 @@ def _judge_content(obs: Observation) -> Decision | None:
     return None
 
 
+_DOCUMENT_TYPES = ("", "text/html", "application/xhtml+xml")
+
+
+def is_document(obs: Observation) -> bool:
+    """A page that carries a title (HTML), as opposed to data (CSV, JSON), an image or a
+    PDF we do not read: only documents are judged by their words."""
+    if obs.html or obs.title:
+        return True
+    ctype = (obs.content_type or "").split(";")[0].strip().lower()
+    return obs.readable and ctype in _DOCUMENT_TYPES and bool(obs.text)
+
+
 def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
     """The verdict a careful human would give for one observation."""
     if obs.error is not None:
@@ -258,9 +276,11 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
         return Decision(Verdict.TRANSIENT, f"unexpected HTTP status {status}")
 
     # 2xx from here on.
-    content = _judge_content(obs)
-    if content:
-        return content
+    document = is_document(obs)
+    if document:
+        content = _judge_content(obs)
+        if content:
+            return content
     if obs.chain and _is_deep(obs.url):
         if not _is_deep(final) and _same_site(obs.url, final):
             return Decision(
@@ -268,36 +288,46 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
             )
         if _is_landing(final) and not same_resource(obs.url, final):
             return Decision(Verdict.SOFT404, f"redirected to a generic landing page {final}")
-    match = title_similarity(obs.cited_titles, obs.title, obs.headings, obs.text)
-    score = match.score if match else None
-    title_ok = match is not None and match.score >= title_threshold
-    if (
-        obs.sibling_similarity is not None
-        and obs.sibling_similarity >= SIBLING_SAME
-        and not title_ok
-    ):
+    if obs.sibling_similarity is not None and obs.sibling_similarity >= SIBLING_SAME and document:
+        # the server answers a made-up address beside it with this same page: whatever
+        # the page says, it is what the site says for pages it does not have
         return Decision(
             Verdict.SOFT404,
             f"a made-up URL beside it gets the same page ({obs.sibling_similarity:.0f}% alike): "
             "the server answers 200 for pages it does not have",
-            score,
         )
-    if match is not None and not title_ok and (obs.text or obs.title):
-        return Decision(
-            Verdict.DRIFTED,
-            f"the cited title is no longer on the page (best match {match.score:.0f}% "
-            f"in {match.where}, for {match.title!r})",
-            score,
-        )
+    match = None
+    if document:  # only a document with a title can drift by title (not data, images, PDF)
+        page = PageFields(obs.title, obs.fields, obs.text, obs.site_names)
+        match = title_evidence(obs.cited_titles, page)
+    score = match.score if match else None
+    where = match.where if match else None
+    title_ok = match is not None and match.score >= title_threshold
+    if match is not None and not title_ok:
+        if not obs.text and not obs.title:
+            why = "the page has no readable text"
+        else:
+            why = (
+                f"the cited title is no longer on the page (best match {match.score:.0f}% "
+                f"in {match.where}, for {match.title!r})"
+            )
+        return Decision(Verdict.DRIFTED, why, score, where)
+    via = f" via {obs.refresh_target}" if obs.refresh_target else ""
     if obs.chain and not same_resource(obs.url, final):
         if all(h.status in (301, 308) for h in obs.chain):
-            return Decision(Verdict.MOVED, f"permanently redirected to {final}", score)
-        return Decision(Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}", score)
+            return Decision(Verdict.MOVED, f"permanently redirected to {final}", score, where)
+        return Decision(
+            Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}", score, where
+        )
     if match is not None:
         return Decision(
-            Verdict.ALIVE, f"HTTP {status}, cited title found ({match.score:.0f}%)", score
+            Verdict.ALIVE,
+            f"HTTP {status}, cited title found ({match.score:.0f}% in {match.where}){via}",
+            score,
+            where,
         )
-    return Decision(Verdict.ALIVE, f"HTTP {status}")
+    kind = "" if obs.readable else f" ({(obs.content_type or '').split(';')[0]})"
+    return Decision(Verdict.ALIVE, f"HTTP {status}{kind}{via}")
 
 
 # A made-up sibling page this alike (rapidfuzz ratio, 0-100) means "same page for anything".

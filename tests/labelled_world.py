@@ -239,8 +239,8 @@ def _refresh(to: str) -> str:
 def expected_verdict(site: Site, kind: str) -> str:
     if site.style == "catchall":
         return "soft404"
-    if kind == "gone" and site.style == "soft":
-        return "soft404"
+    if kind in ("gone", "refresh-gone", "script-gone") and site.style == "soft":
+        return "soft404"  # the reader lands on the site's 200 "nothing here" page
     return KINDS[kind]
 
 

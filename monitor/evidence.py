@@ -1,0 +1,185 @@
+"""Does the live page still carry the cited work? Title and passage evidence (pure).
+
+A site's name is on every page it serves: in the `<title>` ("Page not found | The Daily
+Telegraph"), in `og:site_name`, in the header and the footer. A cited title that carries
+the publisher ("Kazak Women Sold as Sex Slaves. Institute for War & Peace Reporting") would
+match any page of that site, its not-found page included, if the whole title were compared
+with the whole page. So:
+- the site's name is taken off both sides first: the page title's segments that name the
+  site (`og:site_name`, the part shared with the made-up sibling's answer, the host name),
+  and the same words at the end of the cited title;
+- the title fields (`<title>`, `og:title`, `citation_title`, the first headings) are
+  compared with the title on its *distinctive words* (not the site's, not "the", "and"):
+  a field must carry most of them, in about that length;
+- the body text is searched for the distinctive words first (an index of word positions),
+  and only the few windows where they cluster are aligned with the title. A page that
+  mentions the site's name 40 times but not the work scores nothing.
+
+The quoted passage (the excerpt a scholar copied under the citation) is found the same
+way: its distinctive words located, then the window aligned, tolerant of whitespace,
+quotes, ellipses and a passage cut short on either side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SEPARATORS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
+# words that say nothing about which work a title names, in the languages of the stamps
+_STOP = (
+    "a an the and or of in on at to for from by with as is are was were be it its this that",
+    "how why what who new about after over under into than vs via",
+    "de la le les des du et en un une der die das und von zu im el los las y del por para con",
+    "и в на с по о из за для не что как",
+    "pdf html home page online official website",
+)
+STOPWORDS = frozenset(w for line in _STOP for w in line.split())
+EXACT = 95.0  # a title field this alike is the cited title itself
+
+
+def tokens(text: str | None) -> list[str]:
+    return _WORD.findall((text or "").lower())
+
+
+@dataclass(frozen=True)
+class PageFields:
+    """What a page says about itself: title fields, site name, visible text."""
+
+    title: str | None
+    fields: Sequence[tuple[str, str]]  # (where, text): og:title, citation_title, h1-h3
+    text: str
+    site_names: Sequence[str] = ()  # og:site_name, the sibling's title segments, host words
+
+
+@dataclass(frozen=True)
+class TitleEvidence:
+    score: float  # 0-100
+    title: str  # the cited title that matched best
+    where: str  # "title", "og:title", "citation_title", "heading" or "text"
+
+    @property
+    def exact(self) -> bool:
+        """Found as the title of the page itself: no probe can argue with that."""
+        return self.where != "text" and self.score >= EXACT
+
+
+def _site_words(names: Iterable[str]) -> set[str]:
+    return {w for n in names for w in tokens(n)}
+
+
+def strip_site(title: str, names: Iterable[str]) -> str:
+    """`title` without the segments that name the site ("Title | Site" -> "Title"); the
+    whole title when every segment names it (a home page titled with the site's name)."""
+    site = _site_words(names)
+    if not site:
+        return title
+    parts = [p for p in _SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        parts = [p for p in re.split(r"(?<=\w)\.\s+", title) if p.strip()]  # "Title. Site"
+    kept = [p for p in parts if not set(tokens(p)) <= site]
+    return " ".join(kept) if kept else title
+
+
+def distinctive(title: str, site_names: Iterable[str] = ()) -> list[str]:
+    """The words of a title that tell it from other pages (not the site's, not stopwords)."""
+    site = _site_words(site_names)
+    out = [w for w in tokens(title) if w not in STOPWORDS and w not in site]
+    return list(dict.fromkeys(out))
+
+
+def _field_score(title: str, words: list[str], field: str) -> float:
+    """How well one title field carries the title: its distinctive words, about as many."""
+    have = set(tokens(field))
+    if not words or not have:
+        return 0.0
+    covered = sum(w in have for w in words) / len(words)
+    t, f = " ".join(tokens(title)), " ".join(tokens(field))
+    alike = max(fuzz.ratio(t, f), fuzz.token_sort_ratio(t, f))
+    if covered >= 0.999 and len(f) <= 2.5 * len(t):
+        alike = max(alike, fuzz.token_set_ratio(t, f))  # "Title: a subtitle" still counts
+    return round(min(100.0 * covered, alike), 1)
+
+
+class TextIndex:
+    """Word positions of a page's text, built once per page, for bounded searches."""
+
+    def __init__(self, text: str, limit: int = 60000) -> None:
+        self.words = tokens(text[:limit])
+        self.where: dict[str, list[int]] = {}
+        for i, w in enumerate(self.words):
+            self.where.setdefault(w, []).append(i)
+
+    def best_window(self, words: list[str], width: int) -> tuple[float, int]:
+        """The share of `words` found in the best `width`-word window, and where it starts.
+        Windows start only near the rarest word's occurrences (at most 50 of them)."""
+        present = [w for w in words if w in self.where]
+        if not present:
+            return 0.0, -1
+        rare = min(present, key=lambda w: len(self.where[w]))
+        best, at = 0.0, -1
+        wanted = set(words)
+        for pos in self.where[rare][:50]:
+            lo = max(0, pos - width)
+            window = set(self.words[lo : pos + width])
+            share = len(wanted & window) / len(wanted)
+            if share > best:
+                best, at = share, lo
+        return best, at
+
+
+def title_evidence(
+    cited: Iterable[str], page: PageFields, index: TextIndex | None = None
+) -> TitleEvidence | None:
+    """Best evidence that any cited title is on the page; None when no title is usable
+    (fewer than two distinctive words: "[PDF]", "Home")."""
+    best: TitleEvidence | None = None
+    names = list(page.site_names)
+    fields = [("title", strip_site(page.title, names))] if page.title else []
+    fields += [(where, strip_site(text, names)) for where, text in page.fields if text]
+    for raw in cited:
+        title = strip_site(raw, names)
+        words = distinctive(title, names)
+        if len(words) < 2:
+            continue
+        scored = [(where, _field_score(title, words, f)) for where, f in fields]
+        if page.text:
+            index = index or TextIndex(page.text)
+            width = max(8, 2 * len(tokens(title)))
+            share, at = index.best_window(words, width)
+            if at >= 0 and share >= 0.5:
+                window = " ".join(index.words[at : at + 3 * width])
+                aligned = fuzz.partial_ratio(" ".join(tokens(title)), window)
+                scored.append(("text", round(min(100.0 * share, aligned, 90.0), 1)))
+            else:
+                scored.append(("text", round(100.0 * share * 0.5, 1)))
+        if not scored:  # an empty page: nothing carries the title
+            scored = [("page", 0.0)]
+        for where, score in scored:
+            if best is None or score > best.score:
+                best = TitleEvidence(score, raw, where)
+    return best
+
+
+def usable_passage(passage: str | None) -> bool:
+    return len(distinctive(passage or "")) >= 6
+
+
+def passage_found(passage: str, index: TextIndex) -> bool:
+    """Whether the page still carries the quoted passage: most of its distinctive words in
+    one window of its length, in about that order (quotes, spacing, an ellipsis or a cut at
+    either end do not matter)."""
+    words = distinctive(re.sub(r"\.\.\.|…", " ", passage))[:40]
+    if len(words) < 6:
+        return True  # nothing to tell by
+    width = max(12, len(tokens(passage)))
+    share, at = index.best_window(words, width)
+    if share < 0.8:
+        return False
+    window = " ".join(index.words[at : at + 3 * width])
+    head = " ".join(tokens(passage)[:40])
+    return fuzz.partial_ratio(head, window) >= 80

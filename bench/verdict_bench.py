@@ -49,6 +49,7 @@ KINDS = {
     "forbidden": (0.03, "blocked"),
     "slow": (0.01, "transient"),
 }
+SERVED = mp.Value("i", 0)  # requests the servers answered, robots.txt and probes included
 CATCHALL_SHARE = 0.05  # hosts answering every path with the same page: their "ok" is soft404
 
 
@@ -61,7 +62,7 @@ def page(t: str, body: str) -> bytes:
     return html.encode()
 
 
-def serve(hosts: list[str], catchall: set[str], ready, ports) -> None:
+def serve(hosts: list[str], catchall: set[str], ready, ports, served=None) -> None:
     rng = random.Random(7)
     seen: Counter[str] = Counter()
 
@@ -111,6 +112,9 @@ def serve(hosts: list[str], catchall: set[str], ready, ports) -> None:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 path = head.split(b" ", 2)[1].decode()
+                if served is not None:
+                    with served.get_lock():
+                        served.value += 1
                 if path.startswith("/slow/"):
                     await asyncio.sleep(30)
                 await asyncio.sleep(rng.uniform(0.02, 0.15))  # realistic server latency
@@ -144,7 +148,7 @@ def world(
     rng = random.Random(42)
     catchall = set(rng.sample(hosts, max(1, int(n_hosts * CATCHALL_SHARE))))
     ready, ports = mp.Event(), mp.Array("i", n_hosts)
-    proc = mp.Process(target=serve, args=(hosts, catchall, ready, ports), daemon=True)
+    proc = mp.Process(target=serve, args=(hosts, catchall, ready, ports, SERVED), daemon=True)
     proc.start()
     if not ready.wait(15):
         sys.exit("bench server did not start")
@@ -194,6 +198,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  {elapsed:.1f} s, {len(urls) / elapsed:,.0f} URLs/s; peak memory {peak_mb:.0f} MB")
     print(f"  accuracy {right}/{len(urls)} = {100 * right / len(urls):.2f}%")
+    print(f"  requests served: {SERVED.value:,} ({SERVED.value / len(urls):.2f} a URL)")
     print(f"  verdicts: {dict(Counter(got.values()).most_common())}")
     reasons = {r.url: r.reason for r in results}
     for (exp, g), n in confusion.most_common():

@@ -57,7 +57,6 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -67,15 +66,14 @@ import stamina.instrumentation
 from aiolimiter import AsyncLimiter
 from protego import Protego
 from rapidfuzz import fuzz
-from selectolax.lexbor import LexborHTMLParser
 from stamina.instrumentation import RetryDetails
 
 from monitor.config import CheckSettings
-from monitor.evidence import EXACT
-from monitor.extract import ExtractError, decode
+from monitor.evidence import EXACT, TextIndex, passage_found, passage_key, usable_passage
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
 from monitor.http import check_client, ssl_context
 from monitor.netguard import PrivateAddressError
+from monitor.pageread import TITLE_PARTS, PageFacts, inspect_page
 from monitor.results import CheckResult, Context
 from monitor.urls import host_of
 from monitor.verdict import (
@@ -86,6 +84,7 @@ from monitor.verdict import (
     Observation,
     Verdict,
     decide,
+    is_document,
 )
 
 log = logging.getLogger(__name__)
@@ -182,93 +181,6 @@ async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
     except zlib.error:
         pass  # a corrupt stream: judge what was readable
     return bytes(buf[:cap])
-
-
-@dataclass
-class PageFacts:
-    title: str | None
-    text: str
-    headings: list[str] = field(default_factory=list)
-    fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
-    site_name: str | None = None  # og:site_name
-    refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
-    html: bool = False
-
-
-_META_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)", re.I)
-_SCRIPT_GO = re.compile(
-    r"(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]"
-    r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)",
-    re.I,
-)
-_TITLE_PARTS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
-_HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
-REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
-
-
-def _refresh_target(tree: LexborHTMLParser, text: str) -> str | None:
-    """Where a browser takes the reader without a click: `<meta http-equiv=refresh>` within
-    a few seconds, or a script that only sets `location` on a page with no text of its own."""
-    for meta in tree.css("meta[http-equiv]"):
-        if (meta.attributes.get("http-equiv") or "").lower() != "refresh":
-            continue
-        m = _META_REFRESH.match(meta.attributes.get("content") or "")
-        if m and m.group(2).strip() and float(m.group(1) or 0) <= REFRESH_WAIT:
-            return m.group(2).strip()
-    if len(text) < 200:
-        for script in tree.css("script"):
-            m = _SCRIPT_GO.search(script.text() or "")
-            if m:
-                return (m.group(1) or m.group(2)).strip()
-    return None
-
-
-def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts:
-    """Title fields, site name, visible text and any refresh of a (partial) body. A NUL
-    byte or a broken encoding is read past, never a reason to look no further."""
-    body = body.replace(b"\x00", b"")
-    try:
-        html = decode(body, charset)
-    except ExtractError:
-        html = body.decode(charset or "utf-8", errors="replace")
-    looks_html = "<" in html[:2048] and bool(_HTML_TAG.search(html[:8192]))
-    said_html = "html" in ctype
-    if not looks_html or (ctype and not said_html and "xml" not in ctype):
-        # an HTML page that is nothing readable (a bomb of zeros) is still an HTML page
-        return PageFacts(None, _WS.sub(" ", html).strip()[:20000], html=said_html)
-    tree = LexborHTMLParser(html)
-    node = tree.css_first("title")
-    title = (_WS.sub(" ", node.text()).strip() or None) if node else None
-    fields: list[tuple[str, str]] = []
-    for where, selector in (
-        ("og:title", 'meta[property="og:title"]'),
-        ("citation_title", 'meta[name="citation_title"]'),
-        ("dc.title", 'meta[name="DC.title"], meta[name="dc.title"]'),
-    ):
-        meta = tree.css_first(selector)
-        if meta is not None and meta.attributes.get("content"):
-            fields.append((where, _WS.sub(" ", meta.attributes["content"] or "").strip()))
-    headings = []
-    for h in tree.css("h1, h2, h3")[:12]:
-        text = _WS.sub(" ", h.text()).strip()
-        if text:
-            headings.append(text[:300])
-    fields += [("heading", h) for h in headings[:6]]
-    site = tree.css_first('meta[property="og:site_name"]')
-    site_name = (site.attributes.get("content") or None) if site is not None else None
-    if not title and headings:
-        title = headings[0]
-    for bad in tree.css("style, noscript, template"):
-        bad.decompose()
-    body_node = tree.body
-    visible = body_node.text(separator=" ", deep=True) if body_node else ""
-    refresh = _refresh_target(tree, _WS.sub(" ", visible).strip())
-    for bad in tree.css("script"):
-        bad.decompose()
-    text = body_node.text(separator=" ") if body_node else ""
-    return PageFacts(
-        title, _WS.sub(" ", text).strip()[:60000], headings, fields, site_name, refresh, True
-    )
 
 
 async def observe(
@@ -494,8 +406,8 @@ class HostBatch:
             fuzz.ratio(obs.text[:3000], probe.text[:3000]),
             100.0 if obs.title and obs.title == probe.title and obs.text == probe.text else 0.0,
         )
-        mine = {p.strip() for p in _TITLE_PARTS.split(obs.title or "") if p.strip()}
-        theirs = {p.strip() for p in _TITLE_PARTS.split(probe.title or "") if p.strip()}
+        mine = {p.strip() for p in TITLE_PARTS.split(obs.title or "") if p.strip()}
+        theirs = {p.strip() for p in TITLE_PARTS.split(probe.title or "") if p.strip()}
         if len(mine) > 1:
             obs.site_names = [*obs.site_names, *(mine & theirs)]
 
@@ -554,7 +466,16 @@ class HostBatch:
                 if probe is not None:
                     self._compare(obs, probe)
                     decision = decide(obs, self.cfg.title_threshold)
-        return self._result(obs, decision, started, attempts)
+        return self._result(obs, decision, started, attempts, self._passages(obs, decision))
+
+    def _passages(self, obs: Observation, decision: Decision) -> list[str] | None:
+        """Keys of the quoted passages the live page no longer carries; None when there is
+        none to look for (no passage quoted, or the page is not there to read)."""
+        quoted = [p for p in self.context.passages.get(obs.url, []) if usable_passage(p)]
+        if not quoted or decision.verdict not in GOOD or not is_document(obs):
+            return None
+        index = TextIndex(obs.text)
+        return [passage_key(p) for p in quoted if not passage_found(p, index)]
 
     def _backoff(self, exc: Exception) -> bool | float:
         """stamina's hook: retry transient answers; honour Retry-After up to the cap."""
@@ -566,7 +487,12 @@ class HostBatch:
         return False if wait > self.cfg.retry_after_cap else wait
 
     def _result(
-        self, obs: Observation, decision: Decision, started: float, attempts: int
+        self,
+        obs: Observation,
+        decision: Decision,
+        started: float,
+        attempts: int,
+        missing: list[str] | None = None,
     ) -> CheckResult:
         digest = simhash(obs.text)
         changed = None
@@ -592,6 +518,8 @@ class HostBatch:
             title_score=decision.title_score,
             changed=changed,
             attempts=attempts,
+            passage_found=None if missing is None else not missing,
+            evidence=_evidence(obs, decision, missing),
         )
 
     async def run(self, urls: list[str], on_result: OnResult | None = None) -> list[CheckResult]:
@@ -610,6 +538,24 @@ class HostBatch:
             for _ in range(min(self.policy.concurrency, len(urls))):
                 tg.create_task(worker())
         return [r for r in results if r is not None]
+
+
+def _evidence(obs: Observation, decision: Decision, missing: list[str] | None) -> dict:
+    """Why the verdict, for the JSON output: what was matched where, what the made-up
+    sibling answered, where a refresh led, what kind of content it was."""
+    out: dict[str, object] = {}
+    if obs.content_type:
+        out["content_type"] = obs.content_type.split(";")[0].strip()
+    if decision.title_score is not None:
+        out["title_score"] = decision.title_score
+        out["title_where"] = decision.title_where
+    if obs.sibling_similarity is not None:
+        out["sibling_similarity"] = round(obs.sibling_similarity, 1)
+    if obs.refresh_target:
+        out["refresh_target"] = obs.refresh_target
+    if missing:
+        out["passages_missing"] = missing
+    return out
 
 
 async def check_host_batch(

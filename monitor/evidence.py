@@ -165,6 +165,12 @@ def title_evidence(
     return best
 
 
+def passage_key(passage: str) -> str:
+    """A short, stable name for a passage (its first distinctive words): what a check
+    reports missing and what the store matches against each citation's excerpt."""
+    return " ".join(distinctive(re.sub(r"\.\.\.|…", " ", passage))[:12])
+
+
 def usable_passage(passage: str | None) -> bool:
     return len(distinctive(passage or "")) >= 6
 

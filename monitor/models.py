@@ -72,6 +72,9 @@ class Citation(SQLModel, table=True):
     stamps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     stamped_on: dt.date | None = Field(default=None, description="newest dated stamp")
     verified_on: dt.date | None = Field(default=None, description="newest verified access")
+    passage_gone_since: dt.date | None = Field(
+        default=None, description="first check that found the page without its quoted passage"
+    )
     first_seen_at: dt.datetime = Field(default_factory=utcnow)
     last_seen_at: dt.datetime = Field(default_factory=utcnow)
     removed_at: dt.datetime | None = None
@@ -115,6 +118,8 @@ class UrlCheck(SQLModel, table=True):
     title_score: float | None = None
     changed: bool | None = None
     attempts: int = 1
+    passage_found: bool | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 class VerifiedAccess(SQLModel, table=True):

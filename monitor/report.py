@@ -85,6 +85,8 @@ class Report:
     newly_dead: list[Item] = field(default_factory=list)
     newly_recovered: list[Item] = field(default_factory=list)
     broken_here: list[Item] = field(default_factory=list)  # "[here]" links that do not work
+    # the page is there but no longer carries the passage its citation quotes
+    passage_gone: list[Item] = field(default_factory=list)
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
     section_totals: dict[str, int] = field(default_factory=dict)  # before the max_items cap
     max_items: int = 1000
@@ -190,6 +192,7 @@ def build_report(
         "newly_recovered": and_(
             col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
         ),
+        "passage_gone": col(Citation.passage_gone_since).is_not(None),
     }
     found = {
         name: store.reports.section(w, max_items, known.get(name)) for name, w in wheres.items()
@@ -241,6 +244,7 @@ def build_report(
         failing=sections["failing"],
         recovered=sections["recovered"],
         moved=sections["moved"],
+        passage_gone=sections["passage_gone"],
         unverifiable=sections["unverifiable"],
         refreshed=refreshed,
         unlinked=unlinked,
@@ -314,7 +318,7 @@ def item_json(i: Item) -> dict[str, object]:
 
 
 SECTIONS = ("newly_dead", "dead", "failing", "newly_recovered", "recovered", "moved",
-            "unverifiable", "broken_here")  # fmt: skip
+            "passage_gone", "unverifiable", "broken_here")  # fmt: skip
 
 
 def to_json(r: Report) -> dict[str, object]:

@@ -20,6 +20,7 @@ from monitor.verdict import NETWORK_ERRORS, ErrorClass, Hop, Verdict
 JSON_FIELDS = (
     "url", "verdict", "http_status", "final_url", "reason", "checked_at", "elapsed_ms",
     "redirect_chain", "error_class", "status", "failures", "title_score", "changed", "attempts",
+    "passage_found", "evidence",
 )  # fmt: skip
 # one check, as the url_check table keeps it (beside url_id and run_id)
 STORED_FIELDS = (*(f for f in JSON_FIELDS if f != "url"), "fingerprint", "page_title")
@@ -46,6 +47,11 @@ class CheckResult:
     title_score: float | None = None  # 0-100: how well the page carries the cited title
     changed: bool | None = None  # text far from the last good check's (None: nothing to compare)
     attempts: int = 1
+    # the quoted passages of its citations: all on the page, one gone, or none to look for
+    passage_found: bool | None = None
+    # why the verdict: title score and where, sibling similarity, refresh target, content
+    # type, the keys of quoted passages no longer on the page (`evidence.passage_key`)
+    evidence: dict[str, Any] = field(default_factory=dict)
     status: str | None = None  # confirmed status after this check (set by the caller)
     failures: int = 0  # failing checks in a row, this one included
 
@@ -88,12 +94,14 @@ class Context:
 
     titles: Mapping[str, list[str]] = field(default_factory=dict)  # url -> cited titles
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # url -> last good simhash
+    passages: Mapping[str, list[str]] = field(default_factory=dict)  # url -> quoted passages
 
     def subset(self, urls: list[str]) -> Context:
         """Only what concerns `urls` (a child process needs no more)."""
         return Context(
             titles={u: self.titles[u] for u in urls if u in self.titles},
             fingerprints={u: self.fingerprints[u] for u in urls if u in self.fingerprints},
+            passages={u: self.passages[u] for u in urls if u in self.passages},
         )
 
 

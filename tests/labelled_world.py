@@ -43,16 +43,15 @@ SITES = [
     ("Statistics New Zealand", "soft"),
 ]
 
-COMMON = (
+_COMMON = (
     "trafficking labour migration border report government survey women children court "
     "police region village market contract passport agency ministry investigation witness "
     "shelter families program funding education health economy river mountain city winter"
-).split()
+)
+COMMON = _COMMON.split()
 _SYLLABLES = "ka ra mi to sa ne lu vo de ri an ul ba ze po ti ma ko ser gen dal tur bek"
 # a vocabulary of 3,000 words, as a news site has: titles share few words with other pages
-WORDS = COMMON + [
-    "".join(random.Random(i).sample(_SYLLABLES.split(), 3)) for i in range(3000)
-]
+WORDS = COMMON + ["".join(random.Random(i).sample(_SYLLABLES.split(), 3)) for i in range(3000)]
 
 KINDS: dict[str, str] = {
     "ok": "alive",

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def page(title: str) -> str:
-    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{'Text. ' * 40}</p></body></html>"
+def page(title: str, passage: str = "") -> str:
+    body = f"<p>{'Text. ' * 40}</p><p>{passage}</p>"
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
 
 @pytest.fixture
@@ -56,6 +57,18 @@ def seed_world(world: World, tmp_path: Path) -> tuple[Path, dict[str, str]]:
             m = re.search(re.escape(world.url(local)) + r'"[^>]*>(?:<b>)?([^<]+)', html)
             title = m.group(1) if m else "Report"
             world.pages[local + ("-new" if plan[local] == "moved" else "")] = (200, page(title), {})
+    # the live pages carry the passages the scholar quoted under each citation
+    from monitor.extract import extract
+
+    for c in extract(html, name="kazakhstan.html").citations:
+        local = (c.url or "").removeprefix(world.base)
+        if local in world.pages and world.pages[local][0] == 200 and plan.get(local) == "alive":
+            status, body, headers = world.pages[local]
+            world.pages[local] = (
+                status,
+                body.replace("<p></p>", f"<p>{c.excerpt or ''}</p>"),
+                headers,
+            )
     out = tmp_path / "kazakhstan.html"
     out.write_text(html, "utf-8")
     return out, plan

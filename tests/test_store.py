@@ -29,7 +29,8 @@ def page(world: World, entries: list[tuple[str, str, str]]) -> str:
     """A gvnet-style citation page; entries are (path, title, stamp)."""
     blocks = [
         f'<p><a href="{world.url(p)}"><b>{t}</b></a><br>Publisher, 2005<br>{s}</p>'
-        f"<p>An excerpt of the article that is long enough to be prose for the extractor.</p>"
+        "<p>When teenagers Lyuda and Sveta were offered work in Turkey, the promised salary "
+        "of 400-450 US dollars per month was beyond their wildest dreams.</p>"  # the quote
         for p, t, s in entries
     ]
     return "<html><head><title>Test page</title></head><body>" + "".join(blocks) + "</body></html>"
@@ -73,7 +74,7 @@ def test_schema_is_migrated_with_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         head = ScriptDirectory.from_config(_alembic_cfg()).get_current_head()
         assert conn.execute(text("select version_num from alembic_version")).scalar() == head
-    assert head == "0007"
+    assert head == "0008"
     store.migrate()  # idempotent
 
 

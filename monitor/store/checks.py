@@ -18,10 +18,11 @@ from sqlalchemy import bindparam, func, or_
 from sqlmodel import col, select
 
 from monitor.due import Status, Transition, UrlState
+from monitor.evidence import passage_key
 from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
 from monitor.results import CheckResult, Context
 from monitor.store.engine import Database, table
-from monitor.store.pages import cited_titles
+from monitor.store.pages import cited_passages, cited_titles
 from monitor.verdict import GOOD, Verdict
 
 STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
@@ -98,6 +99,7 @@ class Checks:
         prints: dict[str, str] = {}
         with self.db.session() as s:
             titles = cited_titles(s, urls)
+            passages = cited_passages(s, urls)
             for i in range(0, len(urls), 1000):
                 q = select(Url.url, Url.last_fingerprint).where(
                     col(Url.url).in_(list(urls[i : i + 1000])),
@@ -105,7 +107,7 @@ class Checks:
                 )
                 for url, fp in s.exec(q):
                     prints[url] = fp  # type: ignore[assignment]
-        return Context(titles=titles, fingerprints=prints)
+        return Context(titles=titles, fingerprints=prints, passages=passages)
 
     def record_results(
         self,
@@ -205,23 +207,44 @@ class Checks:
         ids: Sequence[int],
         checks: list[dict[str, Any]],
     ) -> None:
-        """Alive checks are verified access dates of every live citation of their URL."""
-        citations: dict[int, list[int]] = defaultdict(list)
+        """Alive checks are verified access dates of every live citation of their URL whose
+        quoted passage (if it quotes one) is still on the page; a citation whose passage is
+        gone gets no new date, and the day it went missing is kept."""
+        citations: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
         url_ids = list({uid for _, uid in alive})
         for i in range(0, len(url_ids), 1000):
-            for cid, uid in conn.execute(
-                select(cit_t.c.id, cit_t.c.url_id).where(
+            for cid, uid, excerpt in conn.execute(
+                select(cit_t.c.id, cit_t.c.url_id, cit_t.c.excerpt).where(
                     cit_t.c.url_id.in_(url_ids[i : i + 1000]), cit_t.c.removed_at.is_(None)
                 )
             ):
-                citations[uid].append(cid)
+                citations[uid].append((cid, excerpt))
         rows: list[dict[str, Any]] = []
         by_day: dict[dt.date, list[int]] = defaultdict(list)
+        gone: dict[dt.date, list[int]] = defaultdict(list)
         for k, uid in alive:
             day = checks[k]["checked_at"].astimezone(dt.UTC).date()
-            for cid in citations.get(uid, []):
+            missing = set((checks[k].get("evidence") or {}).get("passages_missing") or ())
+            for cid, excerpt in citations.get(uid, []):
+                if missing and excerpt and passage_key(excerpt) in missing:
+                    gone[day].append(cid)
+                    continue
                 rows.append({"citation_id": cid, "check_id": ids[k], "accessed_on": day})
                 by_day[day].append(cid)
+        for day, cids in gone.items():
+            for i in range(0, len(cids), 1000):
+                conn.execute(
+                    cit_t.update()
+                    .where(cit_t.c.id.in_(cids[i : i + 1000]), cit_t.c.passage_gone_since.is_(None))
+                    .values(passage_gone_since=day)
+                )
+        back = [cid for cids in by_day.values() for cid in cids]  # passages found again
+        for i in range(0, len(back), 1000):
+            conn.execute(
+                cit_t.update()
+                .where(cit_t.c.id.in_(back[i : i + 1000]), cit_t.c.passage_gone_since.is_not(None))
+                .values(passage_gone_since=None)
+            )
         if not rows:
             return
         conn.execute(

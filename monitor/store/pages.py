@@ -72,6 +72,25 @@ def cited_titles(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
     return dict(titles)
 
 
+def cited_passages(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
+    """The distinct passages live citations quote from each of `urls` (their excerpts)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for i in range(0, len(urls), 1000):
+        q = (
+            select(Url.url, Citation.excerpt)
+            .join(Citation, col(Citation.url_id) == Url.id)
+            .where(
+                col(Url.url).in_(list(urls[i : i + 1000])),
+                col(Citation.removed_at).is_(None),
+                col(Citation.excerpt).is_not(None),
+            )
+        )
+        for url, excerpt in s.exec(q):
+            if excerpt and excerpt not in out[url]:
+                out[url].append(excerpt)
+    return dict(out)
+
+
 class Pages:
     """Pages, their citations and the URLs they cite."""
 

@@ -1,0 +1,100 @@
+"""What a fetched page says about itself (pure): its title fields, the site's name, its
+visible text, and where a meta refresh or a one-line script sends the reader."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser
+
+from monitor.extract import ExtractError, decode
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class PageFacts:
+    title: str | None
+    text: str
+    headings: list[str] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
+    site_name: str | None = None  # og:site_name
+    refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
+    html: bool = False
+
+
+_META_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)", re.I)
+_SCRIPT_GO = re.compile(
+    r"(?:window\.|document\.|self\.|top\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]"
+    r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)",
+    re.I,
+)
+TITLE_PARTS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
+_HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
+REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
+
+
+def _refresh_target(tree: LexborHTMLParser, text: str) -> str | None:
+    """Where a browser takes the reader without a click: `<meta http-equiv=refresh>` within
+    a few seconds, or a script that only sets `location` on a page with no text of its own."""
+    for meta in tree.css("meta[http-equiv]"):
+        if (meta.attributes.get("http-equiv") or "").lower() != "refresh":
+            continue
+        m = _META_REFRESH.match(meta.attributes.get("content") or "")
+        if m and m.group(2).strip() and float(m.group(1) or 0) <= REFRESH_WAIT:
+            return m.group(2).strip()
+    if len(text) < 200:
+        for script in tree.css("script"):
+            m = _SCRIPT_GO.search(script.text() or "")
+            if m:
+                return (m.group(1) or m.group(2)).strip()
+    return None
+
+
+def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts:
+    """Title fields, site name, visible text and any refresh of a (partial) body. A NUL
+    byte or a broken encoding is read past, never a reason to look no further."""
+    body = body.replace(b"\x00", b"")
+    try:
+        html = decode(body, charset)
+    except ExtractError:
+        html = body.decode(charset or "utf-8", errors="replace")
+    looks_html = "<" in html[:2048] and bool(_HTML_TAG.search(html[:8192]))
+    said_html = "html" in ctype
+    if not looks_html or (ctype and not said_html and "xml" not in ctype):
+        # an HTML page that is nothing readable (a bomb of zeros) is still an HTML page
+        return PageFacts(None, _WS.sub(" ", html).strip()[:20000], html=said_html)
+    tree = LexborHTMLParser(html)
+    node = tree.css_first("title")
+    title = (_WS.sub(" ", node.text()).strip() or None) if node else None
+    fields: list[tuple[str, str]] = []
+    for where, selector in (
+        ("og:title", 'meta[property="og:title"]'),
+        ("citation_title", 'meta[name="citation_title"]'),
+        ("dc.title", 'meta[name="DC.title"], meta[name="dc.title"]'),
+    ):
+        meta = tree.css_first(selector)
+        if meta is not None and meta.attributes.get("content"):
+            fields.append((where, _WS.sub(" ", meta.attributes["content"] or "").strip()))
+    headings = []
+    for h in tree.css("h1, h2, h3")[:12]:
+        text = _WS.sub(" ", h.text()).strip()
+        if text:
+            headings.append(text[:300])
+    fields += [("heading", h) for h in headings[:6]]
+    site = tree.css_first('meta[property="og:site_name"]')
+    site_name = (site.attributes.get("content") or None) if site is not None else None
+    if not title and headings:
+        title = headings[0]
+    for bad in tree.css("style, noscript, template"):
+        bad.decompose()
+    body_node = tree.body
+    visible = body_node.text(separator=" ", deep=True) if body_node else ""
+    refresh = _refresh_target(tree, _WS.sub(" ", visible).strip())
+    for bad in tree.css("script"):
+        bad.decompose()
+    text = body_node.text(separator=" ") if body_node else ""
+    return PageFacts(
+        title, _WS.sub(" ", text).strip()[:60000], headings, fields, site_name, refresh, True
+    )

@@ -1,0 +1,124 @@
+"""Verdicts that hold on real-looking sites (issue 15), on the labelled world of
+tests/labelled_world.py: 312 URLs on 12 sites whose names are on every page, branded 404s,
+200 "nothing here" pages, a catch-all portal, refresh and script redirects, long chains,
+data files, NUL bytes, a gzip bomb and quoted passages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor import api
+from monitor.check import check_urls
+from monitor.report import build_report, render
+from monitor.results import CheckResult, Context
+from monitor.store import Store
+from tests import labelled_world as lw
+from tests.conftest import make_settings
+from tests.world import ARTICLE, World
+
+
+@pytest.fixture(scope="module")
+def checked() -> Iterator[tuple[list, dict[str, CheckResult]]]:
+    import asyncio
+
+    sites = lw.serve()
+    try:
+        rows = lw.labelled(sites)
+        cfg = make_settings(per_host_rate=0, per_host_concurrency=8, timeout=15.0)
+        ctx = Context(
+            titles={u: t for u, _, t, _ in rows}, passages={u: [p] for u, _, _, p in rows if p}
+        )
+        results = asyncio.run(check_urls([u for u, *_ in rows], cfg.check, context=ctx))
+    finally:
+        lw.stop(sites)
+    yield rows, {r.url: r for r in results}
+
+
+def test_the_labelled_world_is_judged_as_a_careful_reader_would(checked) -> None:
+    rows, results = checked
+    assert len(rows) >= 300
+    s = lw.score(rows, {u: r.verdict.value for u, r in results.items()})
+    wrong = [(u, e, results[u].verdict.value, results[u].reason) for u, e, _, _ in rows
+             if results[u].verdict.value != e]  # fmt: skip
+    assert s["accuracy"] >= 0.98, wrong[:5]
+    assert s["recall"]["soft404"] >= 0.95 and s["recall"]["drifted"] >= 0.9, wrong[:5]
+    assert s["false_failure_rate"] <= 1 / 200, wrong[:5]
+
+
+def _of(rows: list, results: dict[str, CheckResult], kind: str) -> list[CheckResult]:
+    return [results[u] for u, *_ in rows if f"/{kind}/" in u and "127.0.3.9" not in u]
+
+
+def test_every_verdict_says_why(checked) -> None:
+    """The evidence behind a verdict is in its JSON: title score and where it matched, the
+    made-up sibling's likeness, where a refresh led, what kind of content it was."""
+    rows, results = checked
+    for r in _of(rows, results, "ok"):
+        assert r.evidence["title_where"] in ("title", "og:title", "heading")
+        assert r.evidence["title_score"] >= 95 and "sibling_similarity" not in r.evidence
+    refreshed = _of(rows, results, "refresh-ok")[0]
+    assert refreshed.evidence["refresh_target"].endswith("/final/" + refreshed.url.split("/")[-1])
+    assert refreshed.as_json()["evidence"]["refresh_target"] == refreshed.evidence["refresh_target"]
+    csv = _of(rows, results, "csv")[0]
+    assert csv.evidence["content_type"] == "text/csv" and "title_score" not in csv.evidence
+    portal = next(results[u] for u, *_ in rows if "127.0.3.9" in u)  # the catch-all site
+    assert portal.evidence["sibling_similarity"] >= 90
+    chain = _of(rows, results, "chain15")[0]
+    assert len(chain.redirect_chain) == 15
+    assert "too many redirects" in _of(rows, results, "chain25")[0].reason
+
+
+def test_a_quoted_passage_is_looked_for(checked) -> None:
+    rows, results = checked
+    assert all(r.passage_found is True for r in _of(rows, results, "passage-kept"))
+    gone = _of(rows, results, "passage-gone")
+    assert gone and all(r.passage_found is False and r.verdict.value == "alive" for r in gone)
+    assert all(len(r.evidence["passages_missing"]) == 1 for r in gone)
+    assert all(r.passage_found is None for r in _of(rows, results, "ok"))  # none quoted
+
+
+def test_a_source_without_its_quoted_passage_keeps_its_old_access_date(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    """On a page like the seed, each citation quotes a passage. The one whose source still
+    carries it gets a new verified access date; the one whose passage was taken off keeps
+    its old date, and the report lists it."""
+    quote = (
+        "When teenagers Lyuda and Sveta were offered work in Turkey, the promised salary of "
+        "400-450 US dollars per month was beyond their wildest dreams."
+    )
+    world.pages["/kept"] = (200, ARTICLE, {})
+    world.pages["/cut"] = (200, ARTICLE.replace("When teenagers", "Teenagers").split("<p>")[0], {})
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body>"
+        + "".join(
+            f'<p><a href="{world.url(p)}">Kazak Women Sold as Sex Slaves</a><br>'
+            f"Institute for War &amp; Peace Reporting, 17 Nov 05<br>[accessed 16 February 2011]</p>"
+            f"<p>{quote}</p>"
+            for p in ("/kept", "/cut")
+        )
+        + "</body></html>",
+        "utf-8",
+    )
+    settings = make_settings()
+    api.ingest(store, [str(page)], settings)
+    api.run(store, settings)
+    rows = {u.url: c for c, u, _ in store.pages.citation_rows()}
+    kept, cut = rows[world.url("/kept")], rows[world.url("/cut")]
+    today = dt.datetime.now(dt.UTC).date()
+    verified = store.pages.verified_dates()
+    assert verified.get(kept.id) == today and cut.id not in verified
+    assert cut.passage_gone_since == today and kept.passage_gone_since is None
+    md = render(build_report(store), "md")
+    section = md.split("## The quoted passage is gone (1)")[1].split("##")[0]
+    assert world.url("/cut") in section and world.url("/kept") not in section
+    # the passage is back: the date is renewed and the citation leaves the list
+    world.pages["/cut"] = (200, ARTICLE, {})
+    api.run(store, settings, everything=True)
+    again = {u.url: c for c, u, _ in store.pages.citation_rows()}[world.url("/cut")]
+    assert again.passage_gone_since is None and store.pages.verified_dates()[cut.id] == today

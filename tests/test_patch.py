@@ -118,7 +118,8 @@ def test_text_page_bytes_survive_encoding_and_crlf(
         "Торговля людьми: доклады\r\n\r\n"
         f"Kazak Women Sold as Sex Slaves\r\nIWPR, 17 Nov 05\r\n{world.url('/article/cp1251')}\r\n"
         "[accessed 16 February 2011]\r\n\r\n"
-        "Когда девушкам предложили работу в Турции, обещанная зарплата казалась мечтой, а дальше было иначе.\r\n"
+        "When teenagers Lyuda and Sveta were offered work in Turkey, the promised salary of "
+        "400-450 US dollars per month was beyond their wildest dreams.\r\n"  # as the page says
     )
     page = tmp_path / "kz.txt"
     page.write_bytes(body.encode("cp1251"))

@@ -31,13 +31,20 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.markdown_html import markdown_to_html
+from monitor.safe import redact
 from monitor.scope import MARK
 from monitor.scope import mark as mark_scope
 from monitor.sourcemap import locate
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.texturls import URL_LEAD, join_broken_urls, text_urls
 from monitor.titles import YEAR, meaningful_anchor, ref_title, unquote
-from monitor.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
+from monitor.urls import (
+    ArchiveAddress,
+    UrlError,
+    has_credentials,
+    normalise,
+    parse_archive_link,
+)
 
 FORMATS = ("html", "markdown", "text", "urls")
 
@@ -588,6 +595,9 @@ def _header_of(pending: list[_Info]) -> list[_Info]:
 # ---------------------------------------------------------------- entry point
 
 
+CREDENTIALS_NOTE = "the cited address carries a user name and password: checked without them"
+
+
 def extract(
     text: str,
     fmt: str | None = None,
@@ -605,6 +615,9 @@ def extract(
     stamps = [[s.raw for s in c.stamps] for c in ex.citations]
     for c, place in zip(ex.citations, locate(text, ex.format, ex.citations, stamps), strict=True):
         c.source_line = place.line if place is not None else None
+        if c.raw_url and has_credentials(c.raw_url):  # the password is never kept
+            c.raw_url = redact(c.raw_url)
+            c.note = " | ".join(filter(None, [c.note, CREDENTIALS_NOTE]))
     return ex
 
 

@@ -19,12 +19,20 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from monitor import safe
 from monitor.results import ARCHIVE_FIELDS, JSON_FIELDS
 from monitor.verdict import Verdict
 
 CHECK_FORMATS = ("table", "json", "jsonl", "csv")
 # a check row as CSV: the JSON contract without the nested redirect chain, citations joined
 CSV_FIELDS = [*(f for f in JSON_FIELDS if f != "redirect_chain"), *ARCHIVE_FIELDS, "citations"]
+
+
+def _t(text: Any) -> str:
+    """Text from pages and servers for the terminal: no control characters, no markup."""
+    return escape(safe.terminal(text))
+
+
 _COLOURS = {"alive": "green", "moved": "cyan", "transient": "yellow", "blocked": "yellow"}
 
 
@@ -42,15 +50,16 @@ def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
         for row in rows:
             flat = dict(row)
             flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
-            w.writerow(flat)
+            flat["evidence"] = json.dumps(row.get("evidence") or {}, ensure_ascii=False)
+            w.writerow(safe.csv_row(flat))
         click.echo(buf.getvalue(), nl=False)
     else:
         for row in rows:
             v = row["verdict"]
             status = row["http_status"] if row["http_status"] is not None else "-"
             out.print(
-                f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>3}  {escape(row['url'])}  "
-                f"[dim]{escape(row['reason'])}[/]"
+                f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>3}  {_t(row['url'])}  "
+                f"[dim]{_t(row['reason'])}[/]"
             )
 
 
@@ -84,19 +93,21 @@ def status_text(out: Console, view: Any) -> None:
         total.update(page.counts)
         parts = ", ".join(f"{k} {n}" for k, n in sorted(page.counts.items())) or "none found"
         out.print(
-            f"[bold]{escape(page.source)}[/]  ({page.format}, {sum(page.counts.values())} "
+            f"[bold]{_t(page.source)}[/]  ({page.format}, {sum(page.counts.values())} "
             f"citations: {parts})"
         )
         while pending is not None and pending.document_id == page.id:
             r = pending
-            out.print(f"  {r.position:3}. {escape(r.title or '(untitled)')}")
+            out.print(f"  {r.position:3}. {_t(r.title or '(untitled)')}")
             if r.publisher:
-                out.print(f"       [dim]{escape(r.publisher)}[/]")
+                out.print(f"       [dim]{_t(r.publisher)}[/]")
+            if r.note:
+                out.print(f"       [dim]note: {_t(r.note)}[/]")
             ver = f"; verified {r.verified_on.isoformat()}" if r.verified_on else ""
-            out.print(f"       stamps: {r.stamps_text}{ver}")
+            out.print(f"       stamps: {_t(r.stamps_text)}{ver}")
             if r.url is not None:
                 last = f"; last check {r.verdict}: {r.reason}" if r.verdict else ""
-                out.print(f"       {escape(r.url)}  {escape(f'[{r.state}]')}{escape(last)}")
+                out.print(f"       {_t(r.url)}  {_t(f'[{r.state}]')}{_t(last)}")
             else:
                 out.print("       (unlinked citation)")
             pending = next(rows, None)
@@ -107,24 +118,24 @@ def status_text(out: Console, view: Any) -> None:
         f"scheduler: last run {scheduler.last_run or 'never'} "
         f"({scheduler.last_run_checked} checked); "
         f"due now {scheduler.due_now}; last report {scheduler.last_report or 'never'}; "
-        f"next: {escape(jobs)}"
+        f"next: {_t(jobs)}"
     )
 
 
 def history_text(out: Console, h: Any) -> None:
     """`monitor history URL`: the URL's state, then its checks, newest first."""
     out.print(
-        f"[bold]{escape(h.url)}[/]: {escape(h.state)}; next check "
+        f"[bold]{_t(h.url)}[/]: {_t(h.state)}; next check "
         f"{h.next_due_at.isoformat(timespec='minutes') if h.next_due_at else 'now'}"
     )
     for chk in h.checks:
         code = chk.http_status if chk.http_status is not None else "-"
         out.print(
             f"  {chk.checked_at.isoformat(timespec='seconds')}  {chk.verdict:9} {code!s:>3}  "
-            f"{chk.elapsed_ms:>6} ms  {escape(chk.status or '-'):10} {escape(chk.reason)}"
+            f"{chk.elapsed_ms:>6} ms  {_t(chk.status or '-'):10} {_t(chk.reason)}"
         )
         for hop in chk.redirect_chain:
-            out.print(f"      via {hop['status']} {escape(hop['url'])}")
+            out.print(f"      via {hop['status']} {_t(hop['url'])}")
 
 
 def ingest_lines(results: Iterable[Any]) -> Iterable[tuple[str, list[str]]]:
@@ -134,12 +145,15 @@ def ingest_lines(results: Iterable[Any]) -> Iterable[tuple[str, list[str]]]:
             continue
         st = r.stats
         line = (
-            f"{r.source}: {r.format}, {st.citations} citations "
+            f"{safe.terminal(r.source)}: {r.format}, {st.citations} citations "
             f"({st.linked} linked, {st.unlinked} unlinked); "
             f"{st.added} new, {st.updated} updated, {st.unchanged} unchanged, "
             f"{st.removed} removed; {st.archive_links} new archive links"
         )
-        notes = [f"  skipped {n} link(s): {reason}" for reason, n in sorted(st.skipped.items())]
+        notes = [
+            f"  skipped {n} link(s): {safe.terminal(reason)}"
+            for reason, n in sorted(st.skipped.items())
+        ]
         if st.citations == 0:
             notes.append(f"  no citations recognised in {r.source}")
         yield line, notes
@@ -150,7 +164,7 @@ def archive_notes(summary: Any) -> list[str]:
     notes = []
     for fb in summary.lookups:
         where = fb.chosen.archive_url if fb.chosen else "no verified copy"
-        notes.append(f"archive: {fb.url} -> {where} ({fb.reason})")
+        notes.append(safe.terminal(f"archive: {fb.url} -> {where} ({fb.reason})"))
     for link, v in summary.page_links:
         notes.append(
             f"archive link on the page {'works' if v.ok else 'fails'}: {link} ({v.reason})"

@@ -36,7 +36,8 @@ _SECTION = re.compile(
 # page furniture of paginated text (RFCs): "Iyengar & Thomson  Standards Track  [Page 150]",
 # "RFC 9000   QUIC Transport Protocol   May 2021", form feeds
 _PAGE_LINE = re.compile(r"\[Page \d+\]\s*$|^\f|^(?:RFC \d+|Internet-Draft)\s.*\s(?:19|20)\d{2}$")
-_BARE_URL = re.compile(r"(?:https?:)?//[^\s<>\[\]\"'`]+", re.I)  # protocol-relative too
+# protocol-relative too, and an IPv6 literal host in brackets
+_BARE_URL = re.compile(r"(?:https?:)?//(?:\[[0-9A-Fa-f:.]+\])?[^\s<>\[\]\"'`]+", re.I)
 _URL_TAIL = '.,;:!?)»”"'
 
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, StrictUndefined
 from sqlalchemy import and_
 from sqlmodel import col
 
+from monitor import safe
 from monitor.config import EmailSettings
 from monitor.due import Confirmation, Status, describe
 from monitor.models import ArchiveLink, Citation, Document, Url
@@ -254,10 +255,20 @@ def build_report(
     )
 
 
+class _Md(str):
+    """Text already made safe for the Markdown report (not escaped again)."""
+
+
 def _md_escape(text: str | None) -> str:
-    if not text:
-        return "(untitled)"
-    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+    return _Md(safe.markdown(text) if text else "(untitled)")
+
+
+def _md_finalize(value: object) -> object:
+    """Every value the Markdown template prints is escaped unless a filter made it safe:
+    titles, page names and reasons come from pages and servers others control."""
+    if isinstance(value, str) and not isinstance(value, _Md):
+        return safe.markdown(value)
+    return value
 
 
 def counted(r: Report, name: str) -> str:
@@ -268,13 +279,16 @@ def counted(r: Report, name: str) -> str:
 
 def _env() -> Environment:
     env = Environment(
-        autoescape=False,  # Markdown, not HTML; titles are escaped with the md filter
+        autoescape=False,  # Markdown, not HTML: `_md_finalize` escapes every printed value
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_md_finalize,
     )
     env.filters["md"] = _md_escape
+    env.filters["mdurl"] = lambda u: _Md(safe.markdown_url(u))
+    env.filters["code"] = lambda t: _Md(safe.terminal(t).replace("`", "'"))
     env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
     env.globals["counted"] = counted
     return env
@@ -373,9 +387,9 @@ def render_csv(r: Report) -> str:
     data = to_json(r)
     for name, items in data["sections"].items():  # type: ignore[union-attr]
         for item in items:
-            w.writerow({"section": name, **item})
+            w.writerow(safe.csv_row({"section": name, **item}))
     for f in data["refreshed"]:  # type: ignore[union-attr]
-        w.writerow({"section": "refreshed", **f})
+        w.writerow(safe.csv_row({"section": "refreshed", **f}))
     return buf.getvalue()
 
 

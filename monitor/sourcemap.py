@@ -137,7 +137,13 @@ def _loose(text: str, url: str | None, title: str | None, cursor: int) -> tuple[
     """A link or title not written in one piece: a URL broken over lines in a plain-text
     reference list, a title whose words are split by tags or line breaks."""
     if url:
-        pattern = r"(?:\s|<[^<>]{0,300}>)*".join(re.escape(ch) for ch in url[:300])
+        gap = r"(?:\s|<[^<>]{0,300}>)*"
+        head, sep, rest = url[:300].partition("://")
+        if sep:  # the page may carry a user name and password that we never keep
+            userinfo = r"(?:[^/@\s\"'<>]*@)?"
+            pattern = re.escape(head + sep) + userinfo + gap.join(map(re.escape, rest))
+        else:
+            pattern = gap.join(re.escape(ch) for ch in url[:300])
     elif title and title.split():
         pattern = _GAP.join(_word_pattern(w) for w in title.split()[:12])
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-_BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
+_BARE_URL = re.compile(r"https?://(?:\[[0-9A-Fa-f:.]+\])?[^\s<>\[\]\"'`]*", re.IGNORECASE)
 # a URL written as text and broken at a line end: inside <...> (MLA), or after a "/", "-",
 # "_", "=", "?", "&" or "." when what follows on the next line looks like more of a path
 _BROKEN_IN_BRACKETS = re.compile(r"(<\s*(?:https?:)?//[^<>\s]*)[ \t]*\r?\n\s*(?=[^<>\s]*>)", re.I)

@@ -44,6 +44,15 @@ MAX_URL_LENGTH = 2000  # longer URLs are almost always junk, and overflow index 
 _SKIP_SCHEMES = {"mailto", "javascript", "tel", "data", "ftp", "file", "news", "irc", "sms"}
 
 
+def has_credentials(url: str) -> bool:
+    """A link that carries a user name or password (`http://alice:s3cret@host/`)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
 def normalise(url: str, base: str | None = None) -> str:
     """The checkable, normalised form of `url` (resolved against `base`), or UrlError."""
     try:
@@ -80,6 +89,14 @@ def _normalise(url: str, base: str | None) -> str:
     _ = parts.port  # ValueError ("Port out of range") for ports no server can have
     if any(c in parts.netloc for c in " <>\"'{}|\\^`"):
         raise UrlError("host name with invalid characters")
+    if ".." in (parts.hostname or "") or (parts.hostname or "").startswith("."):
+        raise UrlError("host name with an empty label (two dots in a row)")
+    if parts.username is not None or parts.password is not None:
+        # a user name and password are never sent (httpx would send them as Basic auth,
+        # robots.txt included) nor kept: the address checked is the one without them
+        host = parts.hostname or ""
+        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
     try:
         norm = url_normalize(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")))
     except (ValueError, UnicodeError) as exc:

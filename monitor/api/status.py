@@ -47,6 +47,7 @@ class StatusRow:
     reason: str | None
     verified_on: dt.date | None
     state: str | None  # the status for people: "failing (1 of 3)"
+    note: str | None = None  # what ingest noticed (credentials removed, header lines)
 
     @property
     def stamps_text(self) -> str:
@@ -66,6 +67,7 @@ class StatusRow:
             "verdict": self.verdict,
             "reason": self.reason,
             "verified_access": iso(self.verified_on),
+            "note": self.note,
         }
 
 
@@ -84,6 +86,7 @@ def _row(c: Citation, u: Url | None, d: Document, rule: Confirmation) -> StatusR
         reason=u.last_reason if u else None,
         verified_on=c.verified_on,
         state=describe(Status(u.status), u.consecutive_failures, rule) if u else None,
+        note=c.note,
     )
 
 

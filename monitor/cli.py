@@ -536,6 +536,16 @@ def database_trouble(exc: OperationalError) -> str:
     )
 
 
+def _first(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of `kinds` inside (nested) exception groups, else None."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return None
+    found = exc.subgroup(kinds)
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:
@@ -560,6 +570,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as exc:
+        # a configuration error raised inside a task group arrives wrapped: it is still one
+        ours = _first(exc, (api.ConfigError, api.StoreError, api.AdminError))
+        if ours is not None:
+            click.echo(f"monitor: error: {ours}", err=True)
+            sys.exit(EXIT_USAGE)
         # a database failure inside a run's task group arrives wrapped in an ExceptionGroup
         db = exc.subgroup(OperationalError) if isinstance(exc, BaseExceptionGroup) else None
         if db is not None:

@@ -34,7 +34,8 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan pass `ge=0` and then divide by zero: every number must be finite
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DatabaseSettings(_Section):

@@ -9,9 +9,11 @@ so one unreadable file never costs the rest of a directory.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -84,13 +86,25 @@ def expand_inputs(inputs: Iterable[str]) -> tuple[list[Source], list[SourceResul
     return sources, problems
 
 
+def read_bounded(stream: IO[bytes], what: str) -> bytes:
+    """At most MAX_PAGE_BYTES of `stream`, read in pieces: a size it reports (0 for
+    /dev/zero, a pipe) is not believed, and nothing larger is ever read whole."""
+    buf = bytearray()
+    while chunk := stream.read(1 << 20):
+        buf += chunk
+        if len(buf) > MAX_PAGE_BYTES:
+            raise SourceError(f"{what} larger than {MAX_PAGE_BYTES:,} bytes (the page limit)")
+    return bytes(buf)
+
+
 def read_file(path: str) -> bytes:
     p = Path(path)
     try:
         size = p.stat().st_size
         if size > MAX_PAGE_BYTES:
             raise SourceError(f"file too large ({size:,} bytes; limit {MAX_PAGE_BYTES:,})")
-        return p.read_bytes()
+        with p.open("rb") as f:
+            return read_bounded(f, "file")
     except PermissionError:
         raise SourceError("permission denied") from None
     except IsADirectoryError:
@@ -106,10 +120,16 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
             if resp.status_code != 200:
                 raise SourceError(f"HTTP {resp.status_code} fetching the page")
             buf = bytearray()
+            deadline = time.monotonic() + settings.check.timeout
             for chunk in resp.iter_bytes():
                 buf += chunk
                 if len(buf) > MAX_PAGE_BYTES:
                     raise SourceError(f"page larger than {MAX_PAGE_BYTES:,} bytes")
+                if time.monotonic() > deadline:  # a server that drips a byte at a time
+                    raise SourceError(
+                        f"the page took longer than {settings.check.timeout:g} s to arrive "
+                        "([check] timeout)"
+                    )
             return bytes(buf), resp.charset_encoding, str(resp.url)
     except (httpx.HTTPError, PrivateAddressError) as exc:
         from monitor.check import classify_error

@@ -112,3 +112,54 @@ def test_malformed_hosts_and_ipv6_literals_are_counted_not_lost(tmp_path: Path) 
     status = cli(tmp_path, "status", "--format", "json").stdout
     urls = {row["url"] for row in json.loads(status)}
     assert "http://[2001:db8::1]/report.html" in urls and "http://a.b.example/x" not in urls
+
+
+def test_configuration_errors_exit_2_wherever_they_are_raised(tmp_path: Path) -> None:
+    """C: a bad network list is read inside the checking task group; `inf` passed `ge=0` and
+    then divided by zero. Both are configuration errors: exit 2 and the message."""
+    env_bad = os.environ | {"MONITOR_ALLOW_NETWORKS": "garbage"}
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "check", "http://127.0.0.1:9/"],
+        env={k: v for k, v in env_bad.items() if k != "MONITOR_DATABASE__URL"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and "'garbage' is not a network" in r.stderr, r.stderr
+    for value in ("inf", "nan"):
+        cfg = tmp_path / f"{value}.toml"
+        cfg.write_text(f'[check]\nper_host_rate = {value}\ncontact = "mailto:a@b.example"\n')
+        r = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), "check", "http://127.0.0.1:9/"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert r.returncode == 2 and "finite number" in r.stderr, r.stderr
+        assert "internal error" not in r.stderr
+
+
+def test_endless_inputs_are_refused_at_the_page_limit(tmp_path: Path) -> None:
+    """E: `check /dev/zero`, `ingest /dev/zero` and 60 MB on stdin stop at the 50 MB page
+    limit with a message naming what the user gave, not a temporary file."""
+    r = cli(tmp_path, "check", "/dev/zero")
+    assert r.returncode == 2 and "/dev/zero: file larger than" in r.stderr
+    r = cli(tmp_path, "ingest", "/dev/zero")
+    assert r.returncode == 2 and "/dev/zero: file larger than" in r.stderr
+    r = cli(tmp_path, "check", "-", stdin="a" * (60 * 1024 * 1024))
+    assert r.returncode == 2 and "-: standard input larger than" in r.stderr
+    r = cli(tmp_path, "check", "-", "htp://x", stdin="nothing to check here\n")
+    assert "tmp" not in r.stderr and "monitor-" not in r.stderr, r.stderr
+
+
+def test_a_page_that_drips_is_given_up_on_at_the_deadline(world: World, tmp_path: Path) -> None:
+    """F: a server that sends a byte every 0.3 s never trips a read timeout; ingest gives
+    up at the check deadline instead of hanging (the daemon's re-read takes the same path)."""
+    import time
+
+    t = time.monotonic()
+    env = os.environ | {"MONITOR_CHECK__TIMEOUT": "2"}
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "ingest", world.url("/drip")],
+        env=env | {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+                   "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2 and "took longer than 2 s" in r.stderr, r.stderr
+    assert time.monotonic() - t < 15  # the drip alone lasts 18 s

@@ -22,7 +22,14 @@ from monitor.check import OnResult
 from monitor.config import Settings, load_settings
 from monitor.due import UrlState, next_state, rule_of
 from monitor.fanout import check_spread
-from monitor.ingest import SourceError, SourceResult, expand_inputs, is_url, load_source
+from monitor.ingest import (
+    SourceError,
+    SourceResult,
+    expand_inputs,
+    is_url,
+    load_source,
+    read_bounded,
+)
 from monitor.results import CheckResult, Context, Fallback
 from monitor.runner import in_order
 from monitor.urls import UrlError, normalise
@@ -100,10 +107,25 @@ def collect_targets(
     cfg = settings or load_settings()
     items = list(items)
     if "-" in items and stdin is not None:
+        try:
+            data = read_bounded(stdin, "standard input")
+        except SourceError as exc:
+            rest = collect_targets([i for i in items if i != "-"], cfg, fmt)
+            rest.problems.append(SourceResult("-", error=str(exc)))
+            return rest
         with tempfile.TemporaryDirectory(prefix="monitor-") as tmp:
             path = Path(tmp) / "stdin.txt"
-            path.write_bytes(stdin.read())
-            return collect_targets([str(path) if i == "-" else i for i in items], cfg, fmt)
+            path.write_bytes(data)
+            got = collect_targets([str(path) if i == "-" else i for i in items], cfg, fmt)
+        # messages and citations name standard input as the user did: "-"
+        got.problems = [
+            SourceResult("-", error=p.error) if p.source == str(path) else p for p in got.problems
+        ]
+        for cites in got.citations.values():
+            for c in cites:
+                if c["document"] == str(path):
+                    c["document"] = "-"
+        return got
     out = Targets()
     seen: dict[str, None] = {}
     pages: list[str] = []

@@ -2,14 +2,17 @@
 new machine, or into a file a person can read.
 
 One line per row, `{"table": ..., "row": {...}}`, tables in foreign-key order, after a
-header line that names the format and the schema revision. Ids are kept, so every link
-between rows survives; dates and times are ISO 8601 (times with their UTC offset). Both
-directions stream in chunks: memory follows the chunk, not the database.
+header line that names the format and the schema revision, and before a trailer line with
+the rows per table and a SHA-256 of the row lines: a file cut short at a line boundary
+(`head -n 3000`) still parses, and only the trailer tells it is not whole. Ids are kept,
+so every link between rows survives; dates and times are ISO 8601 (times with their UTC
+offset). Both directions stream in chunks: memory follows the chunk, not the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -58,18 +61,27 @@ def export(store: Store, out: IO[str], progress: Callable[[str, int], None] | No
     }
     out.write(json.dumps(header) + "\n")
     total = 0
+    digest = hashlib.sha256()
+    counts: dict[str, int] = {}
     with store.engine.connect() as conn:
         for table in tables():
             key = list(table.primary_key.columns)
             rows = conn.execution_options(yield_per=CHUNK).execute(select(table).order_by(*key))
             n = 0
             for row in rows.mappings():
-                line = {"table": table.name, "row": {k: _plain(v) for k, v in row.items()}}
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                line = json.dumps(
+                    {"table": table.name, "row": {k: _plain(v) for k, v in row.items()}},
+                    ensure_ascii=False,
+                )
+                digest.update(line.encode("utf-8") + b"\n")
+                out.write(line + "\n")
                 n += 1
+            counts[table.name] = n
             total += n
             if progress:
                 progress(table.name, n)
+    trailer = {"trailer": {"rows": counts, "total": total, "sha256": digest.hexdigest()}}
+    out.write(json.dumps(trailer) + "\n")
     return total
 
 
@@ -84,20 +96,39 @@ def _converters(table: Table) -> dict[str, Callable[[Any], Any]]:
     return conv
 
 
-def _lines(src: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _lines(src: IO[str], digest: Any = None) -> Iterator[tuple[int, dict[str, Any]]]:
     for n, line in enumerate(src, start=1):
         if not line.strip():
             continue
         try:
-            yield n, json.loads(line)
+            item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TransferError(f"line {n}: not JSON ({exc.msg})") from None
+        if digest is not None and isinstance(item, dict) and "table" in item:
+            digest.update(line.rstrip("\r\n").encode("utf-8") + b"\n")
+        yield n, item
+
+
+def _check_trailer(trailer: Any, counts: dict[str, int], digest: str) -> None:
+    """The trailer's counts and checksum against what was read: which table came up short."""
+    if not isinstance(trailer, dict):
+        raise TransferError("the trailer is not readable")
+    expected = trailer.get("rows") or {}
+    for name, n in expected.items():
+        got = counts.get(name, 0)
+        if got != n:
+            raise TransferError(
+                f"table {name} came up short: the export has {n:,} rows, {got:,} read"
+            )
+    if trailer.get("sha256") != digest:
+        raise TransferError("the rows do not match the export's checksum (the file was changed)")
 
 
 def import_(store: Store, src: IO[str], progress: Callable[[str, int], None] | None = None) -> int:
     """Load an export into an empty database (same schema revision); one transaction, so a
     bad line leaves the database as it was. Returns the rows loaded."""
-    lines = _lines(src)
+    digest = hashlib.sha256()
+    lines = _lines(src, digest)
     first = next(lines, None)
     if first is None:
         raise TransferError("the file is empty")
@@ -134,7 +165,12 @@ def import_(store: Store, src: IO[str], progress: Callable[[str, int], None] | N
                     ) from None
                 pending.clear()
 
+        trailer: Any = None
+        counts: dict[str, int] = {}
         for n, item in lines:
+            if "trailer" in item:
+                trailer = item["trailer"]
+                break
             name, row = item.get("table"), item.get("row")
             if name not in by_name or not isinstance(row, dict):
                 raise TransferError(f"line {n}: unknown table {name!r} or no row")
@@ -155,9 +191,15 @@ def import_(store: Store, src: IO[str], progress: Callable[[str, int], None] | N
                 raise TransferError(f"line {n}: {exc}") from None
             counted += 1
             total += 1
+            counts[name] = counts.get(name, 0) + 1
             if len(pending) >= CHUNK:
                 flush()
         flush()
+        if trailer is None:
+            raise TransferError(
+                f"the export ends without its trailer after {total:,} rows: it was cut short"
+            )
+        _check_trailer(trailer, counts, digest.hexdigest())
         if current and progress:
             progress(current, counted)
         if conn.dialect.name == "postgresql":  # ids were given: move the sequences past them

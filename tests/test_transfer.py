@@ -35,7 +35,10 @@ def _monitor(db: str, *args: str, stdin: str | None = None) -> subprocess.Comple
 def _rows(path: Path) -> list[dict]:
     lines = path.read_text("utf-8").splitlines()
     assert json.loads(lines[0])["format"] == "monitor-export"
-    return [json.loads(line) for line in lines[1:]]
+    trailer = json.loads(lines[-1])["trailer"]  # rows per table and a checksum, last
+    rows = [json.loads(line) for line in lines[1:-1]]
+    assert trailer["total"] == len(rows)
+    return rows
 
 
 def _history(tmp_path: Path, world: World) -> str:
@@ -127,3 +130,29 @@ def test_import_refuses_bad_files_and_non_empty_databases(tmp_path: Path, world:
     assert r.returncode == 2 and "not JSON" in r.stderr
     r = _monitor(target, "export", str(export))
     assert r.returncode == 2 and "exists; use --force" in r.stderr
+
+
+def test_an_export_cut_at_a_line_boundary_is_refused(tmp_path: Path, world: World) -> None:
+    """A: `head -n 3000 all.jsonl > t.jsonl; monitor import t.jsonl` imported a part and
+    said nothing. Every line parses; only the trailer tells the file is not whole."""
+    src = _history(tmp_path, world)
+    full = tmp_path / "all.jsonl"
+    assert _monitor(src, "export", str(full)).returncode == 0
+    lines = full.read_text("utf-8").splitlines(keepends=True)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(lines[: len(lines) // 2]), "utf-8")
+    r = _monitor(f"sqlite:///{tmp_path / 'a.sqlite'}", "import", str(cut))
+    assert r.returncode == 2 and "without its trailer" in r.stderr and "cut short" in r.stderr
+    # the trailer kept but rows taken out: the table that came up short is named
+    short = tmp_path / "short.jsonl"
+    short.write_text("".join(lines[:-3] + lines[-1:]), "utf-8")
+    r = _monitor(f"sqlite:///{tmp_path / 'b.sqlite'}", "import", str(short))
+    assert r.returncode == 2 and "came up short" in r.stderr, r.stderr
+    # a row changed by hand: the checksum says so
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text("".join(lines).replace('"alive"', '"dead"', 1), "utf-8")
+    r = _monitor(f"sqlite:///{tmp_path / 'c.sqlite'}", "import", str(changed))
+    assert r.returncode == 2 and "checksum" in r.stderr, r.stderr
+    # and through stdin the same
+    r = _monitor(f"sqlite:///{tmp_path / 'd.sqlite'}", "import", "-", stdin=cut.read_text())
+    assert r.returncode == 2 and "cut short" in r.stderr

@@ -163,3 +163,55 @@ def test_a_page_that_drips_is_given_up_on_at_the_deadline(world: World, tmp_path
     )  # fmt: skip
     assert r.returncode == 2 and "took longer than 2 s" in r.stderr, r.stderr
     assert time.monotonic() - t < 15  # the drip alone lasts 18 s
+
+
+def test_a_backup_onto_the_live_database_is_refused(world: World, tmp_path: Path) -> None:
+    """B: `monitor backup monitor.sqlite --force` while a run writes replaced the live file:
+    the run's writes were lost. The live database (or a link to it) is never a target."""
+    page = _page(world, tmp_path)
+    assert cli(tmp_path, "ingest", str(page)).returncode == 0
+    live = tmp_path / "m.sqlite"
+    before = live.stat().st_ino
+    r = cli(tmp_path, "backup", str(live), "--force")
+    assert r.returncode == 2 and "live database" in r.stderr, r.stderr
+    link = tmp_path / "link.sqlite"
+    link.hardlink_to(live)
+    r = cli(tmp_path, "backup", str(link), "--force")
+    assert r.returncode == 2 and "live database" in r.stderr, r.stderr
+    assert live.stat().st_ino == before  # untouched
+    ok = cli(tmp_path, "backup", str(tmp_path / "copy.sqlite"))
+    assert ok.returncode == 0 and (tmp_path / "copy.sqlite").stat().st_size > 0
+
+
+def test_a_run_killed_with_kill_9_is_marked_killed_by_the_next_run(
+    world: World, tmp_path: Path
+) -> None:
+    """A run killed outright left its row `running` for ever; the next run, holding the
+    instance lock, marks it `killed`."""
+    import signal
+    import sqlite3
+    import time
+
+    page = tmp_path / "slow.txt"
+    page.write_text("\n".join(world.url(f"/slow/{i}") for i in range(6)) + "\n")
+    assert cli(tmp_path, "ingest", str(page), "--format", "urls").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+            "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "run"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    db = tmp_path / "m.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the run has its row
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT count(*) FROM run WHERE status='running'").fetchone()[0]:
+                break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert cli(tmp_path, "run").returncode in (0, 1)
+    with sqlite3.connect(db) as conn:
+        statuses = [s for (s,) in conn.execute("SELECT status FROM run ORDER BY id")]
+    assert statuses[0] == "killed" and "running" not in statuses, statuses

@@ -225,6 +225,10 @@ def run_command(
     raises `LockError`), then, with `once` (cron), the weekly report when it is due."""
     advance: list[Callable[..., None]] = []
     with InstanceLock(store):
+        # holding the lock, no other run can be going on: a row still `running` belongs to
+        # a run that was killed (kill -9, a power cut) and is marked so
+        if n := store.runs.close_stale_runs():
+            log.warning("%d run(s) left running by a killed monitor marked killed", n)
         summary = run(
             store,
             settings,

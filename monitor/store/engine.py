@@ -81,6 +81,16 @@ def create(url: str) -> Engine:
     return engine
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Two paths naming one file: the same path once resolved, or the same inode (a link)."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return b.exists() and a.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 class Database:
     """The engine and what concerns the database as a whole."""
 
@@ -145,6 +155,13 @@ class Database:
                 "pg_dump --format=custom --file=monitor.dump <database>"
             )
         target = target.expanduser()
+        live = Path(url.database).expanduser()
+        if _same_file(live, target) or any(
+            _same_file(live.with_name(live.name + s), target) for s in ("-wal", "-shm", "-journal")
+        ):
+            # the copy would replace the database being copied: the writes of a running
+            # `run` would be lost and its run row left `running`
+            raise StoreError(f"{target} is the live database itself; back up to another file")
         tmp = target.with_name(target.name + ".partial")
         tmp.unlink(missing_ok=True)
         try:

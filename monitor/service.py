@@ -86,8 +86,9 @@ async def _guarded(name: str, coro_fn: object) -> None:
         async with CTX.busy:
             await coro_fn()  # type: ignore[operator]
     except asyncio.CancelledError:
+        # the shutdown cancelled it on purpose (its finished checks are stored): the job
+        # ends here, quietly, instead of APScheduler logging a cancelled job as a failure
         log.info("%s cancelled at shutdown", name)
-        raise
     except Exception:  # a job failing must not stop the daemon
         log.exception("job %s failed", name)
     finally:

@@ -215,3 +215,64 @@ def test_a_run_killed_with_kill_9_is_marked_killed_by_the_next_run(
     with sqlite3.connect(db) as conn:
         statuses = [s for (s,) in conn.execute("SELECT status FROM run ORDER BY id")]
     assert statuses[0] == "killed" and "running" not in statuses, statuses
+
+
+def test_sigterm_during_a_run_stops_quietly_and_keeps_what_was_checked(
+    world: World, tmp_path: Path
+) -> None:
+    """`serve` stopped while a run is in progress: after the grace period the run is
+    cancelled, its finished checks are kept, its row says `interrupted`, and no ERROR or
+    traceback reaches the log (APScheduler used to log the cancellation as a failure)."""
+    import signal
+    import sqlite3
+    import time
+
+    page = tmp_path / "slow.txt"
+    page.write_text("\n".join(world.url(f"/slow/{i}") for i in range(8)) + "\n")
+    assert cli(tmp_path, "ingest", str(page), "--format", "urls").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+            "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8", "MONITOR_SCHEDULE__GRACE_SECONDS": "1",
+            "MONITOR_REPORT__DIR": str(tmp_path / "reports")}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "serve"], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    db = tmp_path / "m.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the first checks are written
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT count(*) FROM url_check").fetchone()[0]:
+                break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out and "ERROR" not in out, out
+    with sqlite3.connect(db) as conn:
+        (status, checked), = conn.execute("SELECT status, checked FROM run").fetchall()
+        stored = conn.execute("SELECT count(*) FROM url_check").fetchone()[0]
+    assert status == "interrupted" and 0 < stored < 8 and checked == stored
+
+
+def test_an_export_into_a_closed_pipe_says_it_is_incomplete(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    r = subprocess.run(
+        f"'{sys.executable}' -m monitor --config {os.devnull} export - | head -c 10 >/dev/null;"
+        " echo ${PIPESTATUS[0]} >&2",
+        shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "not complete" in r.stderr or "was closed" in r.stderr, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "2"
+
+
+def test_a_database_in_a_missing_directory_is_refused_not_created(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'typo' / 'dir' / 'm.sqlite'}"
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "status"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert not (tmp_path / "typo").exists()

@@ -4,6 +4,8 @@ distributed worker and dispatcher."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +42,19 @@ def export_to(
     """The whole history as JSON lines to `path` (`-`: `stdout`); a file appears under its
     real name only once complete. Returns the rows written."""
     if path == "-":
-        return export(store, stdout, progress)
+        try:
+            n = export(store, stdout, progress)
+            stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (`| head`): what it got is not an export; say so, and
+            # let Python's exit-time flush write to nothing instead of failing quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise AdminError(
+                "standard output was closed before the export was complete; "
+                "what was written is not an export (import refuses it)"
+            ) from None
+        return n
     target = Path(path)
     if target.exists() and not force:
         raise AdminError(f"{path} exists; use --force to replace it")

@@ -55,7 +55,8 @@ def redact(url: str) -> str:
 
 
 def create(url: str) -> Engine:
-    """An engine for SQLAlchemy `url`; a SQLite file's directory is created if needed."""
+    """An engine for SQLAlchemy `url`. A SQLite file's directory must exist: a mistyped path
+    would otherwise create directories anywhere (as root, under a service) without a word."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -65,12 +66,11 @@ def create(url: str) -> Engine:
         db = parsed.database
         if db and db != ":memory:" and not db.startswith("file:"):
             parent = Path(db).expanduser().resolve().parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
+            if not parent.is_dir():
                 raise StoreError(
-                    f"cannot create directory {parent} for the database: {exc}"
-                ) from None
+                    f"the database's directory {parent} does not exist: create it "
+                    f"(mkdir -p {parent}) or set [database] url to a file in one that does"
+                )
         kwargs["connect_args"] = {"timeout": 10}
     try:
         engine = create_engine(url, **kwargs)

@@ -69,7 +69,6 @@ Kazinform, July 14, 2006<br>[accessed 16 February 2011]</p>
 
 
 @functools.cache
-@functools.cache
 def bomb(encoding: str) -> bytes:
     """200 MB of zeros, compressed with a Content-Encoding (gzip ~200 KB, deflate ~200 KB,
     br ~100 bytes): what a hostile server sends to exhaust a client's memory."""

@@ -33,7 +33,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -197,6 +197,21 @@ class Endpoint:
         self.bucket = AsyncLimiter(1, self.period)
         self.not_before = 0.0  # monotonic time before which nobody may call it (429)
         self.slowed_at = -1e9
+        # outage: requests failed in a row (no answer, 5xx, throttled to the end); at
+        # `down_after` the archive is not asked again until the next run's `reset()`
+        self.failed_requests = 0
+        self.down_after = 3
+        self.down: str | None = None
+
+    def reset(self, down_after: int) -> None:
+        """A new run: the archive is asked again."""
+        self.failed_requests, self.down_after, self.down = 0, down_after, None
+
+    def _failed(self, why: str) -> None:
+        self.failed_requests += 1
+        if self.failed_requests >= self.down_after and self.down is None:
+            self.down = f"{self.failed_requests} requests in a row failed ({why})"
+            log.warning("archive %s not asked again in this run: %s", self.cfg.name, self.down)
 
     @classmethod
     def get(cls, cfg: ArchiveEndpoint) -> Endpoint:
@@ -241,15 +256,24 @@ class Endpoint:
         """GET under the endpoint's budget; 429/503 pause everyone and retry; resets back off."""
         backoff = 1.0
         for attempt in range(attempts):
+            if self.down is not None:
+                raise ArchiveError(f"{self.cfg.name} not asked: {self.down}")
             await self._turn()
+            if self.down is not None:  # it went down while we waited for our turn
+                raise ArchiveError(f"{self.cfg.name} not asked: {self.down}")
             try:
                 resp = await client.get(url, params=params)
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                if attempt == attempts - 1:
+                self._failed(type(exc).__name__)
+                if attempt == attempts - 1 or self.down is not None:
                     raise ArchiveError(f"{self.cfg.name}: {type(exc).__name__}") from None
                 self.pause(backoff)
                 backoff *= 2
                 continue
+            if resp.status_code >= 500 and resp.status_code != 503:
+                self._failed(f"HTTP {resp.status_code}")
+            else:
+                self.failed_requests = 0
             if resp.status_code in (429, 503):
                 wait = retry_after_seconds(resp.headers.get("retry-after"))
                 self.pause(wait if wait is not None else 60.0)
@@ -336,6 +360,23 @@ def raw_replay(archive_url: str, extra_hosts: tuple[str, ...] = ()) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+class ArchiveHealth:
+    """Which archives still answer in this run. An archive whose requests fail
+    `outage_failures` times in a row (no answer, server errors) is down for the rest of the
+    run: its outage is not the cited links' fault, and asking it again only holds the run
+    (and the database lock) up. The state lives on each `Endpoint`; this starts a run."""
+
+    def __init__(self, archive: ArchiveSettings) -> None:
+        self.endpoints = [Endpoint.get(cfg) for cfg in archive.endpoints]
+        for e in self.endpoints:
+            e.reset(archive.outage_failures)
+
+    @property
+    def down(self) -> dict[str, str]:
+        """Archive name -> why it is not asked any more."""
+        return {e.cfg.name: e.down for e in self.endpoints if e.down is not None}
+
+
 async def find_fallback(
     client: httpx.AsyncClient,
     archive: ArchiveSettings,
@@ -349,6 +390,9 @@ async def find_fallback(
     errors = []
     for cfg in archive.endpoints:
         endpoint = Endpoint.get(cfg)
+        if endpoint.down is not None:
+            errors.append(f"{cfg.name} not asked: {endpoint.down}")
+            continue
         try:
             captures = await endpoint.captures(client, url, anchor)
         except ArchiveError as exc:
@@ -371,16 +415,38 @@ async def lookup_many(
     archive: ArchiveSettings,
     check: CheckSettings,
     concurrency: int = 8,
+    on_result: Callable[[Fallback], None] | None = None,
+    health: ArchiveHealth | None = None,
 ) -> list[Fallback]:
-    """Lookups for (url, anchor, titles); the endpoints' buckets keep the pace."""
+    """Lookups for (url, anchor, titles); the endpoints' buckets keep the pace. Each result
+    goes to `on_result` as it completes (an interrupted run keeps those); the lookups end
+    after `run_budget` seconds, and an archive that is down is not asked again. A lookup
+    that did not finish is not returned: its URL is looked up next run."""
     gate = asyncio.Semaphore(concurrency)
+    if health is None:
+        ArchiveHealth(archive)  # a new run: every archive is asked again
+    done: list[Fallback] = []
     async with archive_client(check, archive) as client:
 
-        async def one(url: str, anchor: dt.date, titles: list[str]) -> Fallback:
+        async def one(url: str, anchor: dt.date, titles: list[str]) -> None:
             async with gate:
-                return await find_fallback(client, archive, check, url, anchor, titles)
+                fb = await find_fallback(client, archive, check, url, anchor, titles)
+            done.append(fb)
+            if on_result is not None:
+                on_result(fb)
 
-        return list(await asyncio.gather(*(one(*r) for r in requests)))
+        try:
+            async with asyncio.timeout(archive.run_budget):
+                await asyncio.gather(*(one(*r) for r in requests))
+        except TimeoutError:
+            log.warning(
+                "archive lookups stopped after the run's budget of %g s: %d of %d done, "
+                "the rest wait for the next run",
+                archive.run_budget,
+                len(done),
+                len(requests),
+            )
+    return done
 
 
 async def verify_links(

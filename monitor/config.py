@@ -282,6 +282,18 @@ class ArchiveSettings(_Section):
         5, ge=1, le=50, description="captures verified per endpoint before giving up"
     )
     timeout: float = Field(30.0, gt=0, description="per archive request")
+    outage_failures: int = Field(
+        3,
+        ge=1,
+        description="an archive failing this many lookups in a row is not asked again"
+        " in this run (its outage, not the links' fault)",
+    )
+    run_budget: float = Field(
+        600.0,
+        gt=0,
+        description="seconds a run spends on archive lookups at most; the rest"
+        " wait for the next run",
+    )
     save: SaveSettings = Field(default_factory=SaveSettings)
 
     def hosts(self) -> tuple[str, ...]:

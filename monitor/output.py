@@ -169,6 +169,8 @@ def archive_notes(summary: Any) -> list[str]:
         notes.append(
             f"archive link on the page {'works' if v.ok else 'fails'}: {link} ({v.reason})"
         )
+    for name, why in getattr(summary, "archives_down", {}).items():
+        notes.append(safe.terminal(f"archive {name} not asked again in this run: {why}"))
     notes.append(
         f"archive lookups: {len(summary.lookups)}, verified copies found: {summary.found}; "
         f"page archive links verified: {sum(v.ok for _, v in summary.page_links)} of "

@@ -276,3 +276,47 @@ def test_a_database_in_a_missing_directory_is_refused_not_created(tmp_path: Path
     )  # fmt: skip
     assert r.returncode == 2 and "does not exist" in r.stderr
     assert not (tmp_path / "typo").exists()
+
+
+def test_an_archive_that_does_not_answer_holds_up_nothing(world: World, tmp_path: Path) -> None:
+    """L: 40 dead links and an archive endpoint that accepts connections but never answers.
+    The archive is given up on after a few failed lookups (its outage, said once), each
+    finished lookup is stored as it completes, and the run ends in seconds, not 600 s."""
+    import socket
+    import sqlite3
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(100)  # connections queue up and are never answered
+    port = silent.getsockname()[1]
+    try:
+        page = tmp_path / "dead.txt"
+        page.write_text("\n".join(world.url(f"/missing/{i}") for i in range(40)) + "\n")
+        cfg = tmp_path / "monitor.toml"
+        cfg.write_text(
+            f'[database]\nurl = "sqlite:///{tmp_path / "m.sqlite"}"\n'
+            '[check]\ncontact = "mailto:t@example.org"\nper_host_rate = 0\n'
+            "per_host_concurrency = 8\ntimeout = 5\n"
+            "[archive]\ntimeout = 1\noutage_failures = 3\nrun_budget = 60\n"
+            "[[archive.endpoints]]\nname = \"silent\"\n"
+            f'cdx = "http://127.0.0.1:{port}/cdx"\n'
+            f'replay = "http://127.0.0.1:{port}/web/{{timestamp}}/{{url}}"\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        env["MONITOR_ALLOW_NETWORKS"] = "127.0.0.0/8"
+        run = [sys.executable, "-m", "monitor", "--config", str(cfg)]
+        assert subprocess.run([*run, "ingest", str(page), "--format", "urls"], env=env,
+                              capture_output=True, timeout=60).returncode == 0  # fmt: skip
+        t = time.monotonic()
+        urls = [world.url(f"/missing/{i}") for i in range(40)]
+        r = subprocess.run([*run, "archive", *urls], env=env, capture_output=True, text=True,
+                           timeout=300)  # fmt: skip
+        took = time.monotonic() - t
+    finally:
+        silent.close()
+    assert took < 45, (took, r.stderr[-2000:])
+    assert "archive silent not asked again in this run" in r.stderr + r.stdout, r.stderr
+    with sqlite3.connect(tmp_path / "m.sqlite") as conn:
+        stored = conn.execute("SELECT count(*) FROM archive_lookup").fetchone()[0]
+    assert stored == 40  # every lookup answered (most: "not asked"), each one stored

@@ -225,7 +225,7 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
         open_store("not a url")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="cannot create directory"):
+    with pytest.raises(StoreError, match="does not exist: create it"):
         open_store(f"sqlite:///{blocker}/sub/db.sqlite")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.api.checking import Phase, quiet
 from monitor.api.reporting import report_if_due
-from monitor.archive import lookup_many, lookup_requests, verify_links
+from monitor.archive import ArchiveHealth, lookup_many, lookup_requests, verify_links
 from monitor.check import OnResult, observe
 from monitor.config import Settings, load_settings
 from monitor.due import rule_of, transition
@@ -147,6 +147,7 @@ async def run_async(
 class ArchiveSummary:
     lookups: list[Fallback] = field(default_factory=list)
     page_links: list[tuple[str, Verification]] = field(default_factory=list)
+    archives_down: dict[str, str] = field(default_factory=dict)  # not asked again: why
 
     @property
     def found(self) -> int:
@@ -166,10 +167,15 @@ async def archive_async(
     wanted = [normalise(u) for u in urls] if urls is not None else None
     targets = lookup_requests(store.archives.archive_targets(now, cfg.archive.lookup_days, wanted))
     summary = ArchiveSummary()
-    summary.lookups = await lookup_many(targets, cfg.archive, cfg.check)
-    for fb in summary.lookups:
-        store.archives.record_lookup(fb)
+    # each lookup is stored as it completes: Ctrl-C or the budget keeps what was found
+    health = ArchiveHealth(cfg.archive)
+    summary.lookups = await lookup_many(
+        targets, cfg.archive, cfg.check, on_result=store.archives.record_lookup, health=health
+    )
+    summary.archives_down = dict(health.down)
     links = store.archives.page_links_to_verify(now, cfg.archive.lookup_days, wanted)
+    if len(health.down) == len(cfg.archive.endpoints):
+        links = []  # every archive is down: its "[here]" links are verified next run
     checks = await verify_links([(u, t) for _, u, t in links], cfg.archive, cfg.check)
     for (link_id, link, _), v in zip(links, checks, strict=True):
         store.archives.record_link_verification(link_id, v.ok, v.reason)

@@ -69,11 +69,18 @@ from rapidfuzz import fuzz
 from stamina.instrumentation import RetryDetails
 
 from monitor.config import CheckSettings
-from monitor.evidence import EXACT, TextIndex, passage_found, passage_key, usable_passage
+from monitor.evidence import (
+    EXACT,
+    TITLE_PARTS,
+    TextIndex,
+    passage_found,
+    passage_key,
+    usable_passage,
+)
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
 from monitor.http import check_client, ssl_context
 from monitor.netguard import PrivateAddressError
-from monitor.pageread import TITLE_PARTS, PageFacts, inspect_page
+from monitor.pageread import PageFacts, inspect_page
 from monitor.results import CheckResult, Context
 from monitor.urls import host_of
 from monitor.verdict import (

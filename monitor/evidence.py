@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SEPARATORS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
+# "Title | Site", "Title - Site", "Title — Site": the parts of a page title
+TITLE_PARTS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
 # words that say nothing about which work a title names, in the languages of the stamps
 _STOP = (
     "a an the and or of in on at to for from by with as is are was were be it its this that",
@@ -78,7 +79,7 @@ def strip_site(title: str, names: Iterable[str]) -> str:
     site = _site_words(names)
     if not site:
         return title
-    parts = [p for p in _SEPARATORS.split(title) if p.strip()]
+    parts = [p for p in TITLE_PARTS.split(title) if p.strip()]
     if len(parts) < 2:
         parts = [p for p in re.split(r"(?<=\w)\.\s+", title) if p.strip()]  # "Title. Site"
     kept = [p for p in parts if not set(tokens(p)) <= site]

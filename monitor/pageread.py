@@ -30,7 +30,6 @@ _SCRIPT_GO = re.compile(
     r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)",
     re.I,
 )
-TITLE_PARTS = re.compile(r"\s+[|–—:·»«\-]\s+|\s*\|\s*")
 _HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
 REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
 

@@ -32,6 +32,32 @@ def cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
     )  # fmt: skip
 
 
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+            "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8", **extra}  # fmt: skip
+    return env
+
+
+def _start_then_wait(tmp_path: Path, command: str, sql: str, **env: str) -> subprocess.Popen:
+    """`monitor COMMAND` in the background, returned once `sql` counts a row (a run's row,
+    its first checks): the moment to kill or stop it."""
+    import sqlite3
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", os.devnull, command],
+        env=_env(tmp_path, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sqlite3.connect(tmp_path / "m.sqlite") as conn:
+            if conn.execute(sql).fetchone()[0]:
+                break
+        time.sleep(0.1)
+    return proc
+
+
 def _page(world: World, tmp_path: Path) -> Path:
     world.pages["/cred"] = (200, "<title>A page behind a password</title><p>Members.</p>", {})
     host = world.base.removeprefix("http://")
@@ -190,25 +216,12 @@ def test_a_run_killed_with_kill_9_is_marked_killed_by_the_next_run(
     instance lock, marks it `killed`."""
     import signal
     import sqlite3
-    import time
 
     page = tmp_path / "slow.txt"
     page.write_text("\n".join(world.url(f"/slow/{i}") for i in range(6)) + "\n")
     assert cli(tmp_path, "ingest", str(page), "--format", "urls").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env |= {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
-            "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", os.devnull, "run"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = _start_then_wait(tmp_path, "run", "SELECT count(*) FROM run WHERE status='running'")
     db = tmp_path / "m.sqlite"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until the run has its row
-        with sqlite3.connect(db) as conn:
-            if conn.execute("SELECT count(*) FROM run WHERE status='running'").fetchone()[0]:
-                break
-        time.sleep(0.1)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert cli(tmp_path, "run").returncode in (0, 1)
@@ -225,26 +238,15 @@ def test_sigterm_during_a_run_stops_quietly_and_keeps_what_was_checked(
     traceback reaches the log (APScheduler used to log the cancellation as a failure)."""
     import signal
     import sqlite3
-    import time
 
     page = tmp_path / "slow.txt"
     page.write_text("\n".join(world.url(f"/slow/{i}") for i in range(8)) + "\n")
     assert cli(tmp_path, "ingest", str(page), "--format", "urls").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env |= {"MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
-            "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8", "MONITOR_SCHEDULE__GRACE_SECONDS": "1",
-            "MONITOR_REPORT__DIR": str(tmp_path / "reports")}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", os.devnull, "serve"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    proc = _start_then_wait(
+        tmp_path, "serve", "SELECT count(*) FROM url_check",
+        MONITOR_SCHEDULE__GRACE_SECONDS="1", MONITOR_REPORT__DIR=str(tmp_path / "reports"),
     )  # fmt: skip
     db = tmp_path / "m.sqlite"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until the first checks are written
-        with sqlite3.connect(db) as conn:
-            if conn.execute("SELECT count(*) FROM url_check").fetchone()[0]:
-                break
-        time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out

@@ -57,38 +57,29 @@ def citation_keys(citations: Sequence[FoundCitation]) -> list[str]:
     return keys
 
 
-def cited_titles(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
-    """The distinct titles live citations give each of `urls` (what a check looks for)."""
-    titles: dict[str, list[str]] = defaultdict(list)
+def _cited(s: Session, urls: Sequence[str], field: Any) -> dict[str, list[str]]:
+    """The distinct values of a citation column that live citations give each of `urls`."""
+    out: dict[str, list[str]] = defaultdict(list)
     for i in range(0, len(urls), 1000):
         q = (
-            select(Url.url, Citation.title)
+            select(Url.url, field)
             .join(Citation, col(Citation.url_id) == Url.id)
             .where(col(Url.url).in_(list(urls[i : i + 1000])), col(Citation.removed_at).is_(None))
         )
-        for url, title in s.exec(q):
-            if title and title not in titles[url]:
-                titles[url].append(title)
-    return dict(titles)
+        for url, value in s.exec(q):
+            if value and value not in out[url]:
+                out[url].append(value)
+    return dict(out)
+
+
+def cited_titles(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
+    """The distinct titles live citations give each of `urls` (what a check looks for)."""
+    return _cited(s, urls, Citation.title)
 
 
 def cited_passages(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
     """The distinct passages live citations quote from each of `urls` (their excerpts)."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for i in range(0, len(urls), 1000):
-        q = (
-            select(Url.url, Citation.excerpt)
-            .join(Citation, col(Citation.url_id) == Url.id)
-            .where(
-                col(Url.url).in_(list(urls[i : i + 1000])),
-                col(Citation.removed_at).is_(None),
-                col(Citation.excerpt).is_not(None),
-            )
-        )
-        for url, excerpt in s.exec(q):
-            if excerpt and excerpt not in out[url]:
-                out[url].append(excerpt)
-    return dict(out)
+    return _cited(s, urls, Citation.excerpt)
 
 
 class Pages:

@@ -373,6 +373,9 @@ async def dispatch(
             if on_round:
                 on_round(summary)
             if until_done and summary.active == 0 and summary.jobs == 0:
+                # a job may have ended between closing runs and counting jobs: with none
+                # left, every run still open is finished now
+                summary.closed_runs += await close_finished_runs(app, store)
                 return summary
             if not until_done and every is None:
                 return summary

@@ -546,6 +546,16 @@ def _first(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseEx
     return found
 
 
+def _register_decisions() -> None:
+    from monitor.cli_decisions import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_decisions()
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: turns every failure into a message and an exit code, never a traceback."""
     try:

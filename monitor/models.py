@@ -51,6 +51,7 @@ class Url(SQLModel, table=True):
     status_since: dt.datetime | None = Field(
         default=None, description="when the current status began (reports: what changed)"
     )
+    ignored: bool = Field(default=False, description="an ignore decision covers it: never due")
 
 
 class Citation(SQLModel, table=True):
@@ -190,3 +191,33 @@ class JobState(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     last_at: dt.datetime
+
+
+class Decision(SQLModel, table=True):
+    """A maintainer's decision (issue 17): ignore a URL or pattern, accept a snapshot or a
+    new address, override a verdict. Undone decisions stay, with when they were undone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True, description="ignore | accept | override")
+    pattern: str | None = None  # ignore: a URL or a glob
+    url: str | None = Field(default=None, index=True)  # accept, override
+    archive_url: str | None = None  # accept: the snapshot
+    replace_url: str | None = None  # accept: the new address
+    verdict: str | None = None  # override: the human's verdict
+    reason: str | None = None
+    by: str | None = None
+    made_at: dt.datetime = Field(default_factory=utcnow)
+    until: dt.date | None = None
+    undone_at: dt.datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """As `monitor decisions --format json` and the report's `decisions` write it."""
+        from monitor.times import iso
+
+        return {
+            "id": self.id, "kind": self.kind, "pattern": self.pattern, "url": self.url,
+            "archive_url": self.archive_url, "replace_url": self.replace_url,
+            "verdict": self.verdict, "reason": self.reason, "by": self.by,
+            "made_at": iso(self.made_at), "until": self.until.isoformat() if self.until else None,
+            "undone_at": iso(self.undone_at),
+        }  # fmt: skip

@@ -211,3 +211,15 @@ def dispatch_line(s: Any) -> str:
         + (f"; {s.retried} batches of dead workers handed back" if s.retried else "")
         + (f"; run {', '.join(map(str, s.closed_runs))} finished" if s.closed_runs else "")
     )
+
+
+def decision_line(d: Any) -> str:
+    what = {
+        "ignore": f"ignore {d.pattern}",
+        "accept": f"accept {d.url} -> {d.replace_url or d.archive_url}",
+        "override": f"override {d.url}: {d.verdict}"
+        + (f" until {d.until.isoformat()}" if d.until else ""),
+    }.get(d.kind, d.kind)
+    undone = f" [undone {d.undone_at:%Y-%m-%d}]" if d.undone_at else ""
+    why = f" ({d.reason})" if d.reason else ""
+    return _t(f"{d.id:>4}  {d.made_at:%Y-%m-%d}  {d.by or '-'}: {what}{why}{undone}")

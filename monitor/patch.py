@@ -80,6 +80,18 @@ class Policy:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
+def _accepted_copy(u: Url, archive_url: str) -> ArchiveLink:
+    from monitor.urls import parse_archive_link
+
+    parsed = parse_archive_link(archive_url)
+    return ArchiveLink(
+        url_id=u.id or 0,
+        archive_url=archive_url,
+        captured_at=parsed.captured_at if parsed else None,
+        verified=True,
+    )
+
+
 def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
     when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
     text = f"An archived copy of this article (captured {when}) is accessible"
@@ -97,8 +109,12 @@ def plan(
     fallbacks: dict[str, ArchiveLink],
     page_links: dict[str, ArchiveLink],
     policy: Policy,
+    accepted: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> Patch:
-    """The edits that bring the page up to date (nothing is written here)."""
+    """The edits that bring the page up to date (nothing is written here). `accepted` maps
+    a URL to the maintainer's decision (snapshot, new address): written whatever the last
+    check said."""
+    accepted = accepted or {}
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -158,15 +174,22 @@ def plan(
                     patch.edits.append(Edit(*last_span, new_stamp, "access date refreshed"))
                 elif policy.mode == "append" or stale:
                     patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
+        snapshot, new_address = accepted.get(u.url, (None, None))
         fb = fallbacks.get(u.url)
-        if u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
+        if snapshot:  # the maintainer's choice of copy, taken as given
+            fb = _accepted_copy(u, snapshot)
+            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "accepted"))
+        elif u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
             patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
-        if policy.update_moved and u.last_verdict == "moved" and u.last_final_url and c.raw_url:
+        moved = policy.update_moved and u.last_verdict == "moved" and u.last_final_url
+        target = new_address or (u.last_final_url if moved else None)
+        if target and c.raw_url:
+            why = "accepted new address" if new_address else "moved link updated"
             for needle in variants(c.raw_url):
                 j = text.find(needle, here[0], here[1] + 1)
                 if j >= 0:
-                    new = u.last_final_url if needle == c.raw_url else html.escape(u.last_final_url)
-                    patch.edits.append(Edit(j, j + len(needle), new, "moved link updated"))
+                    new = target if needle == c.raw_url else html.escape(target)
+                    patch.edits.append(Edit(j, j + len(needle), new, why))
                     break
     for link_url, link in page_links.items():
         if link.verified is None:

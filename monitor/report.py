@@ -19,7 +19,7 @@ from sqlmodel import col
 from monitor import safe
 from monitor.config import EmailSettings
 from monitor.due import Confirmation, Status, describe
-from monitor.models import ArchiveLink, Citation, Document, Url
+from monitor.models import ArchiveLink, Citation, Decision, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
 from monitor.times import iso
@@ -91,6 +91,7 @@ class Report:
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
     section_totals: dict[str, int] = field(default_factory=dict)  # before the max_items cap
     max_items: int = 1000
+    decisions: list[Decision] = field(default_factory=list)  # the maintainer's, in force
 
     def total(self, name: str) -> int:
         """How many items a section has, listed or not."""
@@ -252,6 +253,7 @@ def build_report(
         rule=rule,
         section_totals=totals_of,
         max_items=max_items,
+        decisions=store.decisions.active(now),
     )
 
 
@@ -369,6 +371,7 @@ def to_json(r: Report) -> dict[str, object]:
             for f in r.refreshed
         ],
         "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
+        "decisions": [d.as_json() for d in r.decisions],
     }
 
 

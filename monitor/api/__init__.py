@@ -33,6 +33,7 @@ from monitor.api.checking import (
     collect_targets,
     fallbacks_for,
 )
+from monitor.api.deciding import DecisionError, accept, ignore, override, undo, unignore
 from monitor.api.patching import PatchOutcome, default_target, patch_page
 from monitor.api.reporting import (
     FORMATS as REPORT_FORMATS,
@@ -89,6 +90,7 @@ __all__ = [
     "CheckOutcome",
     "CheckResult",
     "ConfigError",
+    "DecisionError",
     "History",
     "LockError",
     "NotCited",
@@ -108,6 +110,7 @@ __all__ = [
     "StoreError",
     "Targets",
     "UrlError",
+    "accept",
     "archive",
     "archive_async",
     "backup",
@@ -124,10 +127,12 @@ __all__ = [
     "export_to",
     "fallbacks_for",
     "history",
+    "ignore",
     "import_from",
     "ingest",
     "load_settings",
     "open_database",
+    "override",
     "page_counts",
     "patch_page",
     "report",
@@ -142,6 +147,8 @@ __all__ = [
     "serve",
     "status",
     "status_rows",
+    "undo",
+    "unignore",
     "worker",
     "write_report",
 ]

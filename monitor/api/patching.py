@@ -56,6 +56,11 @@ def patch_page(
         store.archives.fallbacks(urls),
         store.archives.page_archive_links(doc.id),  # type: ignore[arg-type]
         policy,
+        {
+            d.url: (d.archive_url, d.replace_url)
+            for d in store.decisions.active()
+            if d.kind == "accept" and d.url
+        },
     )
     if not write_file:
         return PatchOutcome(result, None)

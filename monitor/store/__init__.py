@@ -7,6 +7,7 @@ per concern, composed by `Store`:
     store.archives  archive links, lookups, save requests           (archives.py)
     store.reports   aggregates and sections for reports and status  (reports.py)
     store.jobs      last times of periodic jobs                     (jobs.py)
+    store.decisions the maintainer's decisions: ignore, accept, override (decisions.py)
 
 Storage only stores: decisions (a URL's next state, an anchor date, which copy to choose)
 are made by the stages and handed in. No module here imports a stage.
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from monitor.store.archives import Archives, LookupTarget
 from monitor.store.checks import Checks
+from monitor.store.decisions import Decisions
 from monitor.store.engine import MIGRATIONS, Database, StoreError, create
 from monitor.store.jobs import Jobs
 from monitor.store.pages import IngestStats, Pages, citation_keys
@@ -49,6 +51,7 @@ class Store:
         self.archives = Archives(self.db)
         self.reports = Reports(self.db)
         self.jobs = Jobs(self.db)
+        self.decisions = Decisions(self.db)
 
     @property
     def engine(self) -> Engine:

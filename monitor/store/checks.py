@@ -47,7 +47,7 @@ class Checks:
             .where(col(Citation.removed_at).is_(None), col(Citation.url_id).is_not(None))
             .distinct()
         )
-        q = q.where(col(Url.id).in_(cited))
+        q = q.where(col(Url.id).in_(cited), col(Url.ignored).is_(False))
         if now is None:
             return q
         return q.where(or_(col(Url.next_due_at).is_(None), col(Url.next_due_at) <= now))

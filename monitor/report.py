@@ -8,6 +8,7 @@ wording can change without touching the queries.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +23,7 @@ from monitor.due import Confirmation, Status, describe
 from monitor.models import ArchiveLink, Citation, Decision, Document, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
+from monitor.store.decisions import matches
 from monitor.times import iso
 from monitor.verdict import Verdict
 
@@ -61,6 +63,62 @@ class Refresh:
 
 
 @dataclass
+class Action:
+    """One thing for the maintainer to do, with the command that does it."""
+
+    url: str
+    page: str
+    line: int | None
+    title: str | None
+    action: str  # "use the snapshot", "update the link", "look at the page", "refresh the date"
+    suggestion: str
+    command: str
+
+    def json(self) -> dict[str, object]:
+        return {
+            "url": self.url, "page": self.page, "line": self.line, "title": self.title,
+            "action": self.action, "suggestion": self.suggestion, "command": self.command,
+        }  # fmt: skip
+
+
+def to_do(
+    sections: dict[str, list[Item]], refreshed: list[Refresh], decided: set[str]
+) -> list[Action]:
+    """The report's first section: per citation needing the maintainer, what to do and the
+    command that does it. URLs a decision already covers (accepted, overridden, ignored)
+    are not asked about again."""
+    out: list[Action] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(i: Item | Refresh, action: str, suggestion: str, command: str) -> None:
+        if i.url in decided or (i.url, i.document) in seen:
+            return
+        seen.add((i.url, i.document))
+        out.append(Action(i.url, i.document, i.line, i.title, action, suggestion, command))
+
+    for name in ("newly_dead", "dead", "failing"):
+        for i in sections.get(name, []):
+            if i.fallback is not None:
+                add(i, "use the snapshot", i.fallback.archive_url,
+                    f"monitor accept {shlex.quote(i.url)}")  # fmt: skip
+            elif i.verdict in ("soft404", "drifted"):
+                add(i, "look at the page", f"{i.verdict}: {i.reason}",
+                    f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
+    for i in sections.get("moved", []):
+        if i.final_url:
+            new = shlex.quote(i.final_url)
+            add(
+                i,
+                "update the link",
+                i.final_url,
+                f"monitor accept {shlex.quote(i.url)} --replace {new}",
+            )
+    for f in refreshed:
+        add(f, "refresh the access date", f.new_stamp, f"monitor patch {shlex.quote(f.document)}")
+    return out
+
+
+@dataclass
 class DocumentSummary:
     source: str
     title: str | None
@@ -92,6 +150,7 @@ class Report:
     section_totals: dict[str, int] = field(default_factory=dict)  # before the max_items cap
     max_items: int = 1000
     decisions: list[Decision] = field(default_factory=list)  # the maintainer's, in force
+    actions: list[Action] = field(default_factory=list)  # "To do": first in the report
 
     def total(self, name: str) -> int:
         """How many items a section has, listed or not."""
@@ -230,6 +289,15 @@ def build_report(
         for i in sections[name]
         if any(a.verified is False for a in i.page_links)
     ]
+    decisions = store.decisions.active(now)
+    decided = {d.url for d in decisions if d.url and d.kind in ("accept", "override")}
+    ignores = [d.pattern for d in decisions if d.kind == "ignore" and d.pattern]
+    decided |= {
+        i.url
+        for items in sections.values()
+        for i in items
+        if any(matches(p, i.url) for p in ignores)
+    }
     totals_of = {name: n for name, (n, _) in found.items()}
     totals_of["broken_here"] = len(broken)
     totals_of["refreshed"] = refreshed_total
@@ -253,7 +321,8 @@ def build_report(
         rule=rule,
         section_totals=totals_of,
         max_items=max_items,
-        decisions=store.decisions.active(now),
+        decisions=decisions,
+        actions=to_do(sections, refreshed, decided),
     )
 
 
@@ -372,6 +441,7 @@ def to_json(r: Report) -> dict[str, object]:
         ],
         "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
         "decisions": [d.as_json() for d in r.decisions],
+        "actions": [a.json() for a in r.actions],
     }
 
 

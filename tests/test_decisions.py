@@ -32,6 +32,7 @@ def cli(tmp_path: Path, *args: str, db: str = "m.sqlite") -> subprocess.Complete
 
 def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) -> None:
     world.pages["/article/kept"] = (200, "<title>Kazak Women Sold as Sex Slaves</title>", {})
+    world.pages["/article/new-home"] = (200, "<title>A report that moved</title>", {})
     rows = [
         ("/article/kept", "Kazak Women Sold as Sex Slaves"),
         ("/missing", "Atyrau authorities report"),
@@ -51,6 +52,12 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     )
     assert cli(tmp_path, "ingest", str(page)).returncode == 0
     assert cli(tmp_path, "run").returncode in (0, 1)
+    # the report's "To do": each item with the command that does it
+    todo = {a["url"]: a for a in json.loads(cli(tmp_path, "report", "--format", "json").stdout)["actions"]}
+    moved = todo[world.url("/old")]
+    assert moved["action"] == "update the link" and moved["suggestion"].endswith("/new-home")
+    assert moved["command"] == f"monitor accept {world.url('/old')} --replace {moved['suggestion']}"
+    assert todo[world.url("/article/kept")]["action"] == "refresh the access date"
     # ignore: never fetched again, until undone
     r = cli(tmp_path, "ignore", "*/missing", "--reason", "gone for good, replaced on the page")
     assert r.returncode == 0 and "1 cited URL(s) ignored" in r.stdout, r.stderr
@@ -80,6 +87,10 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     report = cli(tmp_path, "report", "--format", "json")
     data = json.loads(report.stdout)
     assert {d["kind"] for d in data["decisions"]} == {"ignore", "accept", "override"}
+    # decided items leave the to-do list
+    assert world.url("/old") not in {a["url"] for a in data["actions"]}
+    md = cli(tmp_path, "report", "--format", "md").stdout
+    assert md.index("## To do") < md.index("## Dead links")
     # export/import keeps them
     export = tmp_path / "all.jsonl"
     assert cli(tmp_path, "export", str(export)).returncode == 0

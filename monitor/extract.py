@@ -37,7 +37,7 @@ from monitor.scope import mark as mark_scope
 from monitor.sourcemap import locate
 from monitor.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.texturls import URL_LEAD, join_broken_urls, text_urls
-from monitor.titles import YEAR, meaningful_anchor, ref_title, unquote
+from monitor.titles import YEAR, meaningful_anchor, page_heading, ref_title, unquote
 from monitor.urls import (
     ArchiveAddress,
     UrlError,
@@ -612,6 +612,8 @@ def extract(
     an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.scope`).
     Each citation knows the line it is on, found the way `monitor patch` finds it."""
     ex = _extract(text, fmt, name, base_url, archive_hosts, date_order, scope)
+    if ex.title is None and name:  # no <title>, no heading: the page is named by its file
+        ex.title = PurePath(name.split("?", 1)[0].rstrip("/")).name or None
     stamps = [[s.raw for s in c.stamps] for c in ex.citations]
     for c, place in zip(ex.citations, locate(text, ex.format, ex.citations, stamps), strict=True):
         c.source_line = place.line if place is not None else None
@@ -654,13 +656,13 @@ def _extract(
                 base_url = normalise(base, base_url)
     elif fmt == "markdown":
         lines, _, _ = html_lines(parse_html(markdown_to_html(text)))
-        title = next((ln.text for ln in lines if ln.text), None)
+        title = page_heading(ln.text for ln in lines)
     else:
         found = reflines.read(text.splitlines(), base_url, archive_hosts, date_order)
         if found is not None:  # a reference list, or a text with a References section
             return Extraction(fmt, None, *found)
         lines = text_lines(text)
-        title = next((ln.text for ln in lines if ln.text), None)
+        title = page_heading(ln.text for ln in lines)
     asm = _Assembler(base_url, archive_hosts, date_order)
     citations = asm.run(lines)
     return Extraction(fmt, title, citations, asm.skipped)

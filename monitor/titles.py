@@ -8,6 +8,7 @@ the original address of an archived source).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
 _AUTHOR_YEAR = re.compile(
@@ -88,3 +89,10 @@ def ref_title(text: str) -> str | None:
         return m.group("t").strip(" ,.")
     first = re.split(r"(?<=[^A-Z\s.][.!?])\s", text, maxsplit=1)[0]
     return first.strip(" ,.") or None
+
+
+def page_heading(lines: Iterable[str]) -> str | None:
+    """A text page's first line as its title when it is a heading's length; a first
+    paragraph is not a title (the caller names the page by its file instead)."""
+    first = next((ln for ln in lines if ln), None)
+    return first if first and len(first) <= 100 else None

@@ -53,7 +53,8 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     assert cli(tmp_path, "ingest", str(page)).returncode == 0
     assert cli(tmp_path, "run").returncode in (0, 1)
     # the report's "To do": each item with the command that does it
-    todo = {a["url"]: a for a in json.loads(cli(tmp_path, "report", "--format", "json").stdout)["actions"]}
+    first = json.loads(cli(tmp_path, "report", "--format", "json").stdout)
+    todo = {a["url"]: a for a in first["actions"]}
     moved = todo[world.url("/old")]
     assert moved["action"] == "update the link" and moved["suggestion"].endswith("/new-home")
     assert moved["command"] == f"monitor accept {world.url('/old')} --replace {moved['suggestion']}"
@@ -91,6 +92,7 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     assert world.url("/old") not in {a["url"] for a in data["actions"]}
     md = cli(tmp_path, "report", "--format", "md").stdout
     assert md.index("## To do") < md.index("## Dead links")
+    assert "This is the first report" in md  # no report was written before it
     # export/import keeps them
     export = tmp_path / "all.jsonl"
     assert cli(tmp_path, "export", str(export)).returncode == 0

@@ -221,3 +221,12 @@ def test_a_works_cited_list_whose_urls_are_written_as_text() -> None:
         ("http://example.org/a/b.html", "Title two", "Publisher", ["2012-03-03"], 4),
         ("http://example.net/long/path/file.pdf", "Fourth", None, [], 5),
     ]
+
+
+def test_a_text_page_is_named_by_its_heading_or_else_its_file() -> None:
+    """A text page whose first line is a paragraph, not a heading, is named by its file name
+    (the report listed a whole first paragraph as a page title)."""
+    body = "http://a.example/x Title one [accessed 2011]\n"
+    long_first = "A first paragraph that goes on about the many reports cited below. " * 2
+    assert extract(long_first + "\n\n" + body, name="reading-list.txt").title == "reading-list.txt"
+    assert extract("Trafficking reports\n\n" + body, name="r.txt").title == "Trafficking reports"

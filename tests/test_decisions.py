@@ -31,12 +31,14 @@ def cli(tmp_path: Path, *args: str, db: str = "m.sqlite") -> subprocess.Complete
 
 
 def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) -> None:
-    world.pages["/article/kept"] = (200, "<title>Kazak Women Sold as Sex Slaves</title>", {})
-    world.pages["/article/new-home"] = (200, "<title>A report that moved</title>", {})
+    # paths of this test's own: the world is shared by the whole session
+    world.pages["/decisions/kept"] = (200, "<title>Kazak Women Sold as Sex Slaves</title>", {})
+    world.pages["/decisions/old"] = (301, "", {"Location": "/decisions/new-home"})
+    world.pages["/decisions/new-home"] = (200, "<title>A report that moved</title>", {})
     rows = [
-        ("/article/kept", "Kazak Women Sold as Sex Slaves"),
+        ("/decisions/kept", "Kazak Women Sold as Sex Slaves"),
         ("/missing", "Atyrau authorities report"),
-        ("/old", "A report that moved"),
+        ("/decisions/old", "A report that moved"),
         ("/forbidden", "A site that blocks robots"),
     ]
     page = tmp_path / "page.html"
@@ -55,10 +57,10 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     # the report's "To do": each item with the command that does it
     first = json.loads(cli(tmp_path, "report", "--format", "json").stdout)
     todo = {a["url"]: a for a in first["actions"]}
-    moved = todo[world.url("/old")]
+    moved = todo[world.url("/decisions/old")]
     assert moved["action"] == "update the link" and moved["suggestion"].endswith("/new-home")
-    assert moved["command"] == f"monitor accept {world.url('/old')} --replace {moved['suggestion']}"
-    assert todo[world.url("/article/kept")]["action"] == "refresh the access date"
+    assert moved["command"] == f"monitor accept {world.url('/decisions/old')} --replace {moved['suggestion']}"
+    assert todo[world.url("/decisions/kept")]["action"] == "refresh the access date"
     # ignore: never fetched again, until undone
     r = cli(tmp_path, "ignore", "*/missing", "--reason", "gone for good, replaced on the page")
     assert r.returncode == 0 and "1 cited URL(s) ignored" in r.stdout, r.stderr
@@ -66,10 +68,10 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     assert cli(tmp_path, "run", "--all").returncode in (0, 1)
     assert world.hits["/missing"] == hits
     # accept a new address and a snapshot; override a verdict
-    new_home = world.url("/article/new-home")
-    assert cli(tmp_path, "accept", world.url("/old"), "--replace", new_home).returncode == 0
-    snap = SNAPSHOT + world.url("/article/kept")
-    assert cli(tmp_path, "accept", world.url("/article/kept"), "--archive", snap).returncode == 0
+    new_home = world.url("/decisions/new-home")
+    assert cli(tmp_path, "accept", world.url("/decisions/old"), "--replace", new_home).returncode == 0
+    snap = SNAPSHOT + world.url("/decisions/kept")
+    assert cli(tmp_path, "accept", world.url("/decisions/kept"), "--archive", snap).returncode == 0
     r = cli(tmp_path, "override", world.url("/forbidden"), "alive", "--reason", "blocks bots")
     assert r.returncode == 0, r.stderr
     # bad decisions are refused with a reason, and nothing is stored
@@ -82,14 +84,14 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     out = tmp_path / "patched.html"
     assert cli(tmp_path, "patch", str(page), "--out", str(out)).returncode == 0
     patched = out.read_text("utf-8")
-    assert f'href="{new_home}"' in patched and f'href="{world.url("/old")}"' not in patched
+    assert f'href="{new_home}"' in patched and f'href="{world.url("/decisions/old")}"' not in patched
     assert snap in patched
     # the report carries them
     report = cli(tmp_path, "report", "--format", "json")
     data = json.loads(report.stdout)
     assert {d["kind"] for d in data["decisions"]} == {"ignore", "accept", "override"}
     # decided items leave the to-do list
-    assert world.url("/old") not in {a["url"] for a in data["actions"]}
+    assert world.url("/decisions/old") not in {a["url"] for a in data["actions"]}
     md = cli(tmp_path, "report", "--format", "md").stdout
     assert md.index("## To do") < md.index("## Dead links")
     assert "This is the first report" in md  # no report was written before it

@@ -195,16 +195,22 @@ async def observe(
     url: str,
     cfg: CheckSettings,
     user_agent: str | None = None,
+    host_headers: tuple[tuple[str, str], ...] = (),
 ) -> Observation:
-    """Fetch `url` the way a careful reader would, recording what happened."""
+    """Fetch `url` the way a careful reader would, recording what happened. `host_headers`
+    (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
+    another host does not carry them."""
     obs = Observation(url=url)
     current = url
     seen = {url}
-    headers = {"User-Agent": user_agent} if user_agent else None
+    home = host_of(url)
     try:
         async with asyncio.timeout(cfg.timeout):
             for _ in range(cfg.max_redirects + 1):
-                req = client.build_request("GET", current, headers=headers)
+                headers = {"User-Agent": user_agent} if user_agent else {}
+                if host_headers and host_of(current) == home:
+                    headers.update(host_headers)
+                req = client.build_request("GET", current, headers=headers or None)
                 resp = await client.send(req, stream=True)
                 try:
                     location = resp.headers.get("location")
@@ -400,8 +406,11 @@ class HostBatch:
         return self.probes[key]
 
     async def _probe(self, url: str) -> PageFacts | None:
+        # a probe beside a page that redirected to another host: this host's headers and
+        # cookies are not that host's business
+        mine = self.policy.headers if host_of(url) == self.host else ()
         async with self.gate():
-            obs = await observe(self.client, url, self.cfg, self.policy.user_agent)
+            obs = await observe(self.client, url, self.cfg, self.policy.user_agent, mine)
         if obs.status != 200 or not (obs.text or obs.title):
             return None  # a proper 404 for nonsense: the server tells pages apart
         return PageFacts(obs.title, obs.text, obs.headings, obs.fields, html=obs.html)
@@ -439,7 +448,13 @@ class HostBatch:
                     with attempt:
                         attempts += 1
                         async with self.gate():
-                            obs = await observe(self.client, url, self.cfg, self.policy.user_agent)
+                            obs = await observe(
+                                self.client,
+                                url,
+                                self.cfg,
+                                self.policy.user_agent,
+                                self.policy.headers,
+                            )
                         obs.cited_titles = self.context.titles.get(url, [])
                         decision = decide(obs, self.cfg.title_threshold)
                         if worth_retrying(obs, decision):

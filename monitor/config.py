@@ -60,6 +60,33 @@ class HostOverride(_Section):
     per_host_concurrency: int | None = Field(None, ge=1, le=100)
     user_agent: str | None = None
     robots: Literal["respect", "ignore"] | None = None
+    # sent only to these hosts (never on a redirect away from them); a value "$NAME" is
+    # read from the environment, so secrets stay out of the file
+    headers: dict[str, str] = Field(default_factory=dict)
+    cookies: dict[str, str] = Field(default_factory=dict)
+
+    def request_headers(self) -> tuple[tuple[str, str], ...]:
+        out = [
+            (k, _from_env(v, f"check.hosts {self.pattern} headers.{k}"))
+            for k, v in self.headers.items()
+        ]
+        if self.cookies:
+            jar = "; ".join(
+                f"{k}={_from_env(v, f'check.hosts {self.pattern} cookies.{k}')}"
+                for k, v in self.cookies.items()
+            )
+            out.append(("Cookie", jar))
+        return tuple(out)
+
+
+def _from_env(value: str, where: str) -> str:
+    """`$NAME` or `${NAME}`: the environment's value (a secret kept out of the file)."""
+    m = re.fullmatch(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", value.strip())
+    if not m:
+        return value
+    if m.group(1) not in os.environ:
+        raise ConfigError(f"{where}: the environment variable {m.group(1)} is not set")
+    return os.environ[m.group(1)]
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,7 @@ class HostPolicy:
     concurrency: int
     user_agent: str
     robots: str
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (cookies included)
 
 
 class CheckSettings(_Section):
@@ -176,6 +204,7 @@ class CheckSettings(_Section):
                     o.per_host_concurrency or policy.concurrency,
                     o.user_agent or policy.user_agent,
                     o.robots or policy.robots,
+                    o.request_headers(),
                 )
         return policy
 

@@ -97,6 +97,7 @@ class World:
         self.hits: Counter[str] = Counter()
         self.user_agents: list[str] = []
         self.authorizations: list[str] = []  # Authorization headers received (should be none)
+        self.request_headers: list[dict[str, str]] = []  # every request's headers, in order
         self.methods: Counter[str] = Counter()
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
@@ -212,6 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
             w.user_agents.append(self.headers.get("User-Agent", ""))
             if self.headers.get("Authorization"):
                 w.authorizations.append(self.headers["Authorization"])
+            w.request_headers.append(dict(self.headers.items()))
             w.in_flight[path] += 1
             w.max_in_flight[path] = max(w.max_in_flight[path], w.in_flight[path])
             group = path.split("/")[1]

@@ -11,6 +11,7 @@ confirmation counts. The lock lives where the data lives:
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from monitor.store import Store
 
+log = logging.getLogger(__name__)
 ADVISORY_KEY = 0x6D6F6E69746F72  # "monitor"
 
 
@@ -86,7 +88,12 @@ class InstanceLock:
             self._conn = None
 
     def __enter__(self) -> InstanceLock:
-        return self.acquire()
+        lock = self.acquire()
+        # holding the lock, no other monitor is running: a run row still `running` belongs
+        # to a process that was killed (kill -9, a power cut) and is marked so
+        if n := self.store.runs.close_stale_runs():
+            log.warning("%d run(s) left running by a killed monitor marked killed", n)
+        return lock
 
     def __exit__(self, *exc: object) -> None:
         self.release()

@@ -227,7 +227,5 @@ async def serve(store: Store, settings: Settings) -> None:
 
 
 def serve_forever(store: Store, settings: Settings) -> None:
-    with InstanceLock(store):
-        if n := store.runs.close_stale_runs():
-            log.info("%d run(s) of a killed process marked as killed; their URLs are due", n)
+    with InstanceLock(store):  # which also marks the runs of a killed monitor
         asyncio.run(serve(store, settings))

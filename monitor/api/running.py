@@ -230,11 +230,7 @@ def run_command(
     """`monitor run`: the run under the instance lock (a second monitor on the same database
     raises `LockError`), then, with `once` (cron), the weekly report when it is due."""
     advance: list[Callable[..., None]] = []
-    with InstanceLock(store):
-        # holding the lock, no other run can be going on: a row still `running` belongs to
-        # a run that was killed (kill -9, a power cut) and is marked so
-        if n := store.runs.close_stale_runs():
-            log.warning("%d run(s) left running by a killed monitor marked killed", n)
+    with InstanceLock(store):  # which also marks the runs of a killed monitor
         summary = run(
             store,
             settings,

@@ -70,7 +70,6 @@ from stamina.instrumentation import RetryDetails
 
 from monitor.config import CheckSettings
 from monitor.evidence import (
-    EXACT,
     TITLE_PARTS,
     TextIndex,
     passage_found,
@@ -472,14 +471,11 @@ class HostBatch:
                     decision = Decision(
                         decision.verdict, f"{decision.reason} ({attempts} attempts)"
                     )
-            exact = decision.title_where not in (None, "text") and (
-                (decision.title_score or 0) >= EXACT
-            )
             if (
                 decision.verdict in (Verdict.ALIVE, Verdict.DRIFTED, Verdict.MOVED)
                 and obs.status == 200
                 and obs.html
-                and not exact
+                and not decision.title_exact
             ):
                 # Only the page's own title, matching exactly, is beyond doubt. Anything
                 # less may be a catch-all server's answer to any address: the probe tells

@@ -63,10 +63,11 @@ class TitleEvidence:
     title: str  # the cited title that matched best
     where: str  # "title", "og:title", "citation_title", "heading" or "text"
 
-    @property
-    def exact(self) -> bool:
-        """Found as the title of the page itself: no probe can argue with that."""
-        return self.where != "text" and self.score >= EXACT
+
+def is_exact(where: str | None, score: float | None) -> bool:
+    """Found as the title of the page itself (a title field, not the text, at least
+    `EXACT`): no sibling probe can argue with that."""
+    return where not in (None, "text") and (score or 0) >= EXACT
 
 
 def _site_words(names: Iterable[str]) -> set[str]:

@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from monitor.evidence import PageFields, title_evidence
+from monitor.evidence import PageFields, is_exact, title_evidence
 
 
 class Verdict(enum.StrEnum):
@@ -137,6 +137,10 @@ class Decision:
     reason: str
     title_score: float | None = None
     title_where: str | None = None  # where the cited title was found best
+
+    @property
+    def title_exact(self) -> bool:
+        return is_exact(self.title_where, self.title_score)
 
 
 @cache

@@ -34,18 +34,19 @@ _HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
 REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
 
 
-def _refresh_target(tree: LexborHTMLParser, text: str) -> str | None:
+def _refresh_target(tree: LexborHTMLParser, visible: int, scripts: list[str]) -> str | None:
     """Where a browser takes the reader without a click: `<meta http-equiv=refresh>` within
-    a few seconds, or a script that only sets `location` on a page with no text of its own."""
+    a few seconds, or a script that only sets `location` on a page with no text of its own
+    (`visible` characters, the body's scripts included)."""
     for meta in tree.css("meta[http-equiv]"):
         if (meta.attributes.get("http-equiv") or "").lower() != "refresh":
             continue
         m = _META_REFRESH.match(meta.attributes.get("content") or "")
         if m and m.group(2).strip() and float(m.group(1) or 0) <= REFRESH_WAIT:
             return m.group(2).strip()
-    if len(text) < 200:
-        for script in tree.css("script"):
-            m = _SCRIPT_GO.search(script.text() or "")
+    if visible < 200:
+        for script in scripts:
+            m = _SCRIPT_GO.search(script)
             if m:
                 return (m.group(1) or m.group(2)).strip()
     return None
@@ -89,11 +90,13 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     for bad in tree.css("style, noscript, template"):
         bad.decompose()
     body_node = tree.body
-    visible = body_node.text(separator=" ", deep=True) if body_node else ""
-    refresh = _refresh_target(tree, _WS.sub(" ", visible).strip())
+    scripts = [s.text() or "" for s in tree.css("script")]  # read before they go
+    in_body = [s.text() or "" for s in body_node.css("script")] if body_node else []
     for bad in tree.css("script"):
         bad.decompose()
-    text = body_node.text(separator=" ") if body_node else ""
-    return PageFacts(
-        title, _WS.sub(" ", text).strip()[:60000], headings, fields, site_name, refresh, True
-    )
+    text = _WS.sub(" ", body_node.text(separator=" ") if body_node else "").strip()
+    # the body's text is read once; its length with the body's scripts decides whether a
+    # script is all the page has
+    visible = len(_WS.sub(" ", " ".join([text, *in_body])).strip())
+    refresh = _refresh_target(tree, visible, scripts)
+    return PageFacts(title, text[:60000], headings, fields, site_name, refresh, True)

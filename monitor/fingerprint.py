@@ -1,4 +1,4 @@
-"""Content fingerprints and title matching: is this still the page that was cited?
+"""Content fingerprints: has the page been rewritten since the last good check?
 
 Pure functions, no I/O.
 
@@ -7,18 +7,14 @@ Pure functions, no I/O.
   page flips about half of them, so the Hamming distance to the last good check tells
   "rewritten" from "touched". The `simhash` package has had no release since 2022 and this
   is thirty lines.
-- `title_similarity`: how well the cited title is carried by the live page, 0-100, using
-  rapidfuzz against the <title>, og:title, headings and the visible text.
+
+Whether the page still carries the cited title is `monitor.evidence`'s question.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from rapidfuzz import fuzz
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -71,40 +67,3 @@ def from_hex(text: str | None) -> int | None:
 def distance(a: int, b: int) -> int:
     """Hamming distance between two simhashes (0 = same text, about 32 = unrelated)."""
     return (a ^ b).bit_count()
-
-
-@dataclass(frozen=True)
-class TitleMatch:
-    score: float  # 0-100
-    title: str  # the cited title that matched best
-    where: str  # "title", "og:title", "heading" or "text"
-
-
-def _norm(text: str) -> str:
-    return " ".join(_tokens(text))
-
-
-def usable_title(title: str | None) -> bool:
-    """Titles specific enough to look for: three words or more, not an anchor like '[PDF]'."""
-    return bool(title) and len(_tokens(title or "")) >= 3
-
-
-def title_similarity(
-    titles: Iterable[str], page_title: str | None, headings: Iterable[str], text: str
-) -> TitleMatch | None:
-    """Best match of any cited title on the page; None when no title is usable."""
-    best: TitleMatch | None = None
-    places = [("title", page_title or "")] + [("heading", h) for h in headings]
-    body = _norm(text[:50000])
-    for title in titles:
-        if not usable_title(title):
-            continue
-        t = _norm(title)
-        candidates = [(where, fuzz.token_set_ratio(t, _norm(p))) for where, p in places if p]
-        if body:
-            # partial_ratio finds the best-aligned stretch of text of the title's length
-            candidates.append(("text", fuzz.partial_ratio(t, body)))
-        for where, score in candidates:
-            if best is None or score > best.score:
-                best = TitleMatch(round(score, 1), title, where)
-    return best

@@ -1,7 +1,8 @@
 import datetime as dt
 
 from monitor.check import retry_after_seconds
-from monitor.fingerprint import distance, from_hex, simhash, title_similarity, to_hex, usable_title
+from monitor.evidence import PageFields, title_evidence
+from monitor.fingerprint import distance, from_hex, simhash, to_hex
 
 ARTICLE = " ".join(
     [
@@ -68,24 +69,25 @@ def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
         assert simhash(text) == textbook(text)
 
 
-def test_title_similarity_finds_the_title_in_headings_or_text() -> None:
-    m = title_similarity(
-        ["Kazak Women Sold as Sex Slaves"], "IWPR | Home", ["Kazak women sold as sex slaves"], ""
+def test_title_evidence_finds_the_title_in_headings_or_text() -> None:
+    """The title matching that replaced `fingerprint.title_similarity`: a heading carrying
+    the title is exact; the text carries it at most 90 (the page's own fields say more)."""
+    kazak = ["Kazak Women Sold as Sex Slaves"]
+    m = title_evidence(
+        kazak, PageFields("IWPR | Home", [("heading", "Kazak women sold as sex slaves")], "")
     )
     assert m is not None and m.score == 100 and m.where == "heading"
-    m = title_similarity(
-        ["Kazak Women Sold as Sex Slaves"],
-        None,
-        [],
-        "News: Kazak women sold as sex slaves, by G. Baituova",
+    m = title_evidence(
+        kazak, PageFields(None, [], "News: Kazak women sold as sex slaves, by G. Baituova")
     )
-    assert m is not None and m.score == 100 and m.where == "text"
-    m = title_similarity(
-        ["Kazak Women Sold as Sex Slaves"], "Quarterly earnings", ["Shares rose"], "Shares rose 4%"
+    assert m is not None and m.score == 90 and m.where == "text"
+    m = title_evidence(
+        kazak, PageFields("Quarterly earnings", [("heading", "Shares rose")], "Shares rose 4%")
     )
     assert m is not None and m.score < 60
-    assert title_similarity(["[PDF]", "here"], "x", [], "y") is None
-    assert not usable_title("Report") and usable_title("Human Rights Overview")
+    assert title_evidence(["[PDF]", "here"], PageFields("x", [], "y")) is None
+    assert title_evidence(["Report"], PageFields("x", [], "y")) is None
+    assert title_evidence(["Human Rights Overview"], PageFields("x", [], "y")) is not None
 
 
 def test_retry_after_forms() -> None:

@@ -167,10 +167,15 @@ def title_evidence(
     return best
 
 
+def _passage_words(passage: str) -> list[str]:
+    """A quoted passage's distinctive words, its ellipses not counted."""
+    return distinctive(re.sub(r"\.\.\.|…", " ", passage))
+
+
 def passage_key(passage: str) -> str:
     """A short, stable name for a passage (its first distinctive words): what a check
     reports missing and what the store matches against each citation's excerpt."""
-    return " ".join(distinctive(re.sub(r"\.\.\.|…", " ", passage))[:12])
+    return " ".join(_passage_words(passage)[:12])
 
 
 def usable_passage(passage: str | None) -> bool:
@@ -181,7 +186,7 @@ def passage_found(passage: str, index: TextIndex) -> bool:
     """Whether the page still carries the quoted passage: most of its distinctive words in
     one window of its length, in about that order (quotes, spacing, an ellipsis or a cut at
     either end do not matter)."""
-    words = distinctive(re.sub(r"\.\.\.|…", " ", passage))[:40]
+    words = _passage_words(passage)[:40]
     if len(words) < 6:
         return True  # nothing to tell by
     width = max(12, len(tokens(passage)))

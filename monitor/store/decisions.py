@@ -13,8 +13,6 @@ from monitor.models import Decision, Url
 from monitor.store.engine import Database, table
 from monitor.times import utcnow
 
-KINDS = ("ignore", "accept", "override")
-
 
 def matches(pattern: str, url: str) -> bool:
     """A URL pattern as a maintainer writes it: the URL itself, or a glob (`*.example.org/*`,
@@ -85,8 +83,3 @@ class Decisions:
                         update(url_t).where(url_t.c.id.in_(ids[k : k + 1000])).values(ignored=value)
                     )
         return len(on)
-
-    def for_url(self, url: str, kind: str) -> Decision | None:
-        """The newest active decision of `kind` about `url`."""
-        found = [d for d in self.active() if d.kind == kind and d.url == url]
-        return max(found, key=lambda d: d.id or 0) if found else None

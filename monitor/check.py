@@ -236,7 +236,7 @@ async def observe(
                     if obs.readable:
                         body = await _read_capped(resp, cfg.max_body_bytes)
                         facts = inspect_page(body, resp.charset_encoding, ctype)
-                        obs.title, obs.text, obs.headings = facts.title, facts.text, facts.headings
+                        obs.title, obs.text = facts.title, facts.text
                         obs.fields, obs.html = facts.fields, facts.html
                         obs.site_names = [facts.site_name] if facts.site_name else []
                         if facts.refresh and 200 <= resp.status_code < 300:
@@ -412,7 +412,7 @@ class HostBatch:
             obs = await observe(self.client, url, self.cfg, self.policy.user_agent, mine)
         if obs.status != 200 or not (obs.text or obs.title):
             return None  # a proper 404 for nonsense: the server tells pages apart
-        return PageFacts(obs.title, obs.text, obs.headings, obs.fields, html=obs.html)
+        return PageFacts(obs.title, obs.text, obs.fields, html=obs.html)
 
     def _compare(self, obs: Observation, probe: PageFacts) -> None:
         """The sibling's answer beside the page's: how alike, and which part of the page

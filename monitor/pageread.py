@@ -17,8 +17,8 @@ _WS = re.compile(r"\s+")
 class PageFacts:
     title: str | None
     text: str
-    headings: list[str] = field(default_factory=list)
-    fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
+    # og:title, citation_title, DC.title and the first h1-h3, each with where it came from
+    fields: list[tuple[str, str]] = field(default_factory=list)
     site_name: str | None = None  # og:site_name
     refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
     html: bool = False
@@ -99,4 +99,4 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     # script is all the page has
     visible = len(_WS.sub(" ", " ".join([text, *in_body])).strip())
     refresh = _refresh_target(tree, visible, scripts)
-    return PageFacts(title, text[:60000], headings, fields, site_name, refresh, True)
+    return PageFacts(title, text[:60000], fields, site_name, refresh, True)

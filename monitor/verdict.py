@@ -121,7 +121,6 @@ class Observation:
     error: ErrorClass | None = None
     error_detail: str = ""
     retry_after: str | None = None
-    headings: list[str] = field(default_factory=list)  # h1-h3
     fields: list[tuple[str, str]] = field(default_factory=list)  # og:title, citation_title...
     site_names: list[str] = field(default_factory=list)  # og:site_name, shared title parts
     readable: bool = True  # a body we read (HTML or text), not data, an image or a PDF

@@ -370,6 +370,21 @@ class IngestSettings(_Section):
     )
 
 
+class IgnoreEntry(_Section):
+    """`[[ignore]]`: a URL or glob never checked, as `monitor ignore` does, kept in the file
+    so it travels with the configuration (and cannot be undone by `decisions --undo`)."""
+
+    pattern: str = Field(min_length=1, description="a URL or a glob such as *.example.org/*")
+    reason: str | None = Field(None, description="why, shown in the report")
+
+    @field_validator("pattern")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("an empty pattern would ignore nothing")
+        return v.strip()
+
+
 class Settings(BaseSettings):
     """All settings. Sections mirror the TOML tables."""
 
@@ -387,6 +402,7 @@ class Settings(BaseSettings):
     report: ReportSettings = Field(default_factory=ReportSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+    ignore: list[IgnoreEntry] = Field(default_factory=list)
 
     _source: str = PrivateAttr("built-in defaults")
 

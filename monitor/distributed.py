@@ -366,6 +366,7 @@ async def dispatch(
 ) -> DispatchSummary:
     """Dispatch once, every `every` seconds, or until nothing is due and no job is left."""
     ensure_schema(settings)
+    store.decisions.apply_ignores()  # the config's [[ignore]] may have changed since
     app = make_app(settings, pool_size=4)
     async with app.open_async():
         while True:

@@ -177,6 +177,6 @@ def ingest_sources(
             results.append(SourceResult(src.location, error=str(exc)))
             continue
         stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
-        store.decisions.apply_ignores()  # a newly cited URL an ignore already covers
         results.append(SourceResult(src.location, format=extraction.format, stats=stats))
+    store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
     return results

@@ -12,6 +12,7 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import and_
@@ -20,14 +21,39 @@ from sqlmodel import col
 from monitor import safe
 from monitor.config import EmailSettings
 from monitor.due import Confirmation, Status, describe
-from monitor.models import ArchiveLink, Citation, Decision, Document, Url
+from monitor.models import ArchiveLink, Citation, Decision, Document, Run, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
-from monitor.store.decisions import matches
 from monitor.times import iso
 from monitor.verdict import Verdict
 
 UNCHECKED = "unchecked"
+OUTAGE_PREFIX = "network outage suspected"
+
+# The two words the report uses, said once at its top (Markdown and HTML alike).
+VOCABULARY = (
+    "Verdict: what the last check saw (alive, moved, dead, soft404, drifted, blocked, "
+    "transient, tls_error). Status: what the history says (alive, failing, dead, recovered): "
+    "a link is dead only after {checks} failing checks over at least {days:g} days, so one "
+    "bad day never makes it dead."
+)
+
+
+def override_note(human: str, before: str | None, since: list[str]) -> str | None:
+    """When a human's verdict needs a second look: the machine disagrees now, and either it
+    said something else when the decision was made, or it agreed with the human since.
+    `before`: the machine's verdict when the decision was made; `since`: its verdicts after,
+    oldest first. None while the decision still stands as made."""
+    if not since or since[-1] == human:
+        return None
+    now = since[-1]
+    if human in since:
+        again = " again" if now == before else ""
+        return f"the machine agreed ({human}) after your decision and now says {now}{again}"
+    if now != before:
+        was = f"it said {before}" if before else "it had not checked it"
+        return f"the machine now says {now}; when you decided, {was}"
+    return None
 
 
 @dataclass
@@ -47,6 +73,20 @@ class Item:
     final_url: str | None
     fallback: ArchiveLink | None = None  # the verified archive copy, if any
     page_links: list[ArchiveLink] = field(default_factory=list)  # "[here]" links on the page
+    history: list[tuple[dt.datetime, str, str | None]] = field(default_factory=list)
+    override: Decision | None = None  # a human's verdict in force for this URL
+    override_note: str | None = None  # set when the machine disagrees again after a change
+    accepted: Decision | None = None  # the snapshot or new address the maintainer took
+    state: str = UNCHECKED  # the status word alone (`due.Status`), for filters
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def outage(self) -> bool:
+        """Not judged: the run that checked it last found our own network down."""
+        return (self.reason or "").startswith(OUTAGE_PREFIX)
 
 
 @dataclass
@@ -104,6 +144,15 @@ def to_do(
             elif i.verdict in ("soft404", "drifted"):
                 add(i, "look at the page", f"{i.verdict}: {i.reason}",
                     f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
+    for name in SECTIONS:
+        for i in sections.get(name, []):
+            if i.override is not None and i.override_note and (i.url, i.document) not in seen:
+                seen.add((i.url, i.document))
+                out.append(Action(
+                    i.url, i.document, i.line, i.title, "look again",
+                    f"you said {i.override.verdict}; {i.override_note}",
+                    f"monitor decisions --undo {i.override.id}",
+                ))  # fmt: skip
     for i in sections.get("moved", []):
         if i.final_url:
             new = shlex.quote(i.final_url)
@@ -151,6 +200,26 @@ class Report:
     max_items: int = 1000
     decisions: list[Decision] = field(default_factory=list)  # the maintainer's, in force
     actions: list[Action] = field(default_factory=list)  # "To do": first in the report
+    statuses: Counter[str] = field(default_factory=Counter)  # links by status
+    outages: list[Run] = field(default_factory=list)  # runs that found our network down
+    latest_outage: bool = False  # ... and the latest run was one of them
+    config_ignores: tuple[tuple[str, str | None], ...] = ()  # `[[ignore]]` of the config
+
+    @property
+    def vocabulary(self) -> str:
+        return VOCABULARY.format(checks=self.rule.checks, days=self.rule.days)
+
+    def pages(self) -> list[tuple[DocumentSummary, list[Item]]]:
+        """Per page, its links that need a look (each once, in its first section): the
+        part a maintainer who owns one page reads."""
+        seen: set[tuple[str, str]] = set()
+        by_doc: dict[str, list[Item]] = {d.source: [] for d in self.documents}
+        for name in SECTIONS:
+            for i in getattr(self, name):
+                if (i.document, i.url) not in seen:
+                    seen.add((i.document, i.url))
+                    by_doc.setdefault(i.document, []).append(i)
+        return [(d, by_doc.get(d.source, [])) for d in self.documents]
 
     def total(self, name: str) -> int:
         """How many items a section has, listed or not."""
@@ -179,40 +248,8 @@ def _item(
         final_url=u.last_final_url,
         fallback=fallback,
         page_links=[a for a in links if a.source == "page"],
+        state=u.status or UNCHECKED,
     )
-
-
-def weekly_trend(
-    history: list[tuple[str, dt.datetime, str]], until: dt.datetime
-) -> list[tuple[dt.date, dict[str, int]]]:
-    """Per week (Monday) since monitoring began: how many URLs stood in each status at the
-    end of that week."""
-    if not history:
-        return []
-    first = history[0][1].date()
-    week = first - dt.timedelta(days=first.weekday())
-    out = []
-    latest: dict[str, str] = {}
-    i = 0
-    while week <= until.date():
-        end = dt.datetime.combine(week + dt.timedelta(days=7), dt.time.min, tzinfo=dt.UTC)
-        while i < len(history) and history[i][1] < end:
-            latest[history[i][0]] = history[i][2]
-            i += 1
-        out.append((week, dict(Counter(latest.values()))))
-        week += dt.timedelta(days=7)
-    return out
-
-
-def transitions(history: list[tuple[str, dt.datetime, str]], status: str) -> dict[str, dt.datetime]:
-    """When each URL last entered `status`."""
-    prev: dict[str, str] = {}
-    when: dict[str, dt.datetime] = {}
-    for url, at, st in history:
-        if st == status and prev.get(url) != status:
-            when[url] = at
-        prev[url] = st
-    return when
 
 
 def build_report(
@@ -291,13 +328,21 @@ def build_report(
     ]
     decisions = store.decisions.active(now)
     decided = {d.url for d in decisions if d.url and d.kind in ("accept", "override")}
-    ignores = [d.pattern for d in decisions if d.kind == "ignore" and d.pattern]
-    decided |= {
-        i.url
-        for items in sections.values()
-        for i in items
-        if any(matches(p, i.url) for p in ignores)
-    }
+    overrides = {d.url: d for d in decisions if d.kind == "override" and d.url}
+    accepts = {d.url: d for d in decisions if d.kind == "accept" and d.url}
+    by_url = {u.url: u.id for _, rows in found.values() for _, u, _ in rows}
+    strips = store.reports.recent_checks(set(by_url.values()))  # type: ignore[arg-type]
+    for items in sections.values():
+        for i in items:
+            i.history = strips.get(by_url[i.url], [])
+            i.accepted = accepts.get(i.url)
+            if (d := overrides.get(i.url)) is not None:
+                i.override = d
+                before = [v for at, v, _ in i.history if at < d.made_at]
+                since_made = [v for at, v, _ in i.history if at >= d.made_at]
+                i.override_note = override_note(
+                    d.verdict or "", before[-1] if before else None, since_made
+                )
     totals_of = {name: n for name, (n, _) in found.items()}
     totals_of["broken_here"] = len(broken)
     totals_of["refreshed"] = refreshed_total
@@ -323,7 +368,20 @@ def build_report(
         max_items=max_items,
         decisions=decisions,
         actions=to_do(sections, refreshed, decided),
+        statuses=statuses,
+        outages=(outages := store.runs.outages(since or now - dt.timedelta(days=7))),
+        latest_outage=bool(outages) and (last := store.runs.last_run()) is not None
+        and last.id == outages[0].id,
+        config_ignores=store.decisions.config_ignores,
     )
+
+
+def why(i: Item) -> str:
+    """An item's reason as the report prints it: one short line for links not judged in an
+    outage (the banner says the rest), the check's own reason otherwise."""
+    if i.outage:
+        return "not judged: the monitor's network was down (see the outage note)"
+    return i.reason or ""
 
 
 class _Md(str):
@@ -362,6 +420,8 @@ def _env() -> Environment:
     env.filters["code"] = lambda t: _Md(safe.terminal(t).replace("`", "'"))
     env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
     env.globals["counted"] = counted
+    env.filters["why"] = why
+    env.filters["raw"] = _Md  # a macro's output: its values were escaped inside it
     return env
 
 
@@ -371,12 +431,6 @@ def render_markdown(report: Report) -> str:
 
 
 # ---------------------------------------------------------------- JSON, CSV, HTML
-
-STATUS_COLOURS = {
-    "alive": "#2e7d32", "moved": "#0277bd", "recovered": "#00897b", "failing": "#ef6c00",
-    "dead": "#c62828", "unverified": "#9e9e9e", "unchecked": "#bdbdbd",
-}  # fmt: skip
-
 
 def item_json(i: Item) -> dict[str, object]:
     fb = i.fallback
@@ -466,96 +520,10 @@ def render_csv(r: Report) -> str:
     return buf.getvalue()
 
 
-def svg_trend(
-    trend: list[tuple[dt.date, dict[str, int]]], width: int = 640, height: int = 220
-) -> str:
-    """An inline SVG line chart: URLs per status, week by week."""
-    if not trend:
-        return ""
-    statuses = [s for s in STATUS_COLOURS if any(c.get(s) for _, c in trend)]
-    top = max(1, max(sum(c.values()) for _, c in trend))
-    left, bottom, right, top_pad = 40, 30, 110, 10
-    w, h = width - left - right, height - bottom - top_pad
-    n = max(1, len(trend) - 1)
-
-    def xy(i: int, v: int) -> str:
-        return f"{left + w * i / n:.1f},{top_pad + h - h * v / top:.1f}"
-
-    parts = [
-        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="links by status per week" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{left}" y1="{top_pad + h}" x2="{left + w}" y2="{top_pad + h}" stroke="#999"/>',
-        f'<text x="{left - 6}" y="{top_pad + 8}" text-anchor="end" font-size="11">{top}</text>',
-        f'<text x="{left - 6}" y="{top_pad + h}" text-anchor="end" font-size="11">0</text>',
-    ]
-    for i, (week, _) in enumerate(trend):
-        if len(trend) <= 12 or i % max(1, len(trend) // 8) == 0:
-            x = left + w * i / n
-            parts.append(
-                f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" '
-                f'font-size="10">{week:%d %b}</text>'
-            )
-    for k, s in enumerate(statuses):
-        pts = " ".join(xy(i, c.get(s, 0)) for i, (_, c) in enumerate(trend))
-        colour = STATUS_COLOURS[s]
-        if len(trend) == 1:
-            x, y = xy(0, trend[0][1].get(s, 0)).split(",")
-            parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>')
-        else:
-            parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"/>'
-            )
-        parts.append(
-            f'<rect x="{left + w + 12}" y="{top_pad + 16 * k}" width="10" height="10" '
-            f'fill="{colour}"/><text x="{left + w + 26}" y="{top_pad + 16 * k + 9}" '
-            f'font-size="11">{s}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-VERDICT_COLOURS = {
-    "alive": "#2e7d32", "moved": "#0277bd", "dead": "#c62828", "soft404": "#d84315",
-    "drifted": "#f9a825", "tls_error": "#6d4c41", "transient": "#9e9e9e",
-    "blocked": "#7b1fa2", "unchecked": "#cfd8dc",
-}  # fmt: skip
-
-
-def svg_bar(counts: dict[str, int], width: int = 320, height: int = 14) -> str:
-    """A stacked bar of one page's links by last verdict."""
-    total = sum(counts.values()) or 1
-    x, parts = (
-        0.0,
-        [
-            f'<svg class="bar" viewBox="0 0 {width} {height}" '
-            f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="links by status">'
-        ],
-    )
-    for s, colour in VERDICT_COLOURS.items():
-        n = counts.get(s, 0)
-        if n:
-            wdt = width * n / total
-            parts.append(
-                f'<rect x="{x:.1f}" y="0" width="{wdt:.1f}" height="{height}" '
-                f'fill="{colour}"><title>{s}: {n}</title></rect>'
-            )
-            x += wdt
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def render_html(r: Report) -> str:
-    from jinja2 import select_autoescape
-    from markupsafe import Markup
+    from monitor.report_html import render_html as html
 
-    env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
-    env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
-    env.globals["counted"] = counted
-    text = resources.files("monitor.templates").joinpath("report.html.j2").read_text("utf-8")
-    bars = {d.source: Markup(svg_bar(dict(d.counts))) for d in r.documents}
-    return env.from_string(text).render(
-        r=r, trend=Markup(svg_trend(r.trend)), bars=bars, colours=VERDICT_COLOURS
-    )
+    return html(r)
 
 
 RENDERERS = {"md": render_markdown, "html": render_html, "csv": render_csv}

@@ -199,7 +199,9 @@ def test_html_report_renders_in_headless_chromium(
     dom = subprocess.run(
         [exe, *flags, "--dump-dom", html_file.as_uri()], capture_output=True, text=True, timeout=120
     )
-    assert "<polyline" in dom.stdout or "<circle" in dom.stdout  # the chart rendered
+    assert re.search(r'<svg class="trend".*?<rect', dom.stdout, re.S)  # the chart rendered
+    # the script ran: the filter bar counts the rows it shows
+    assert re.search(r'id="f-count">\d+ of \d+ links shown<', dom.stdout), dom.stdout[-3000:]
     assert 'class="bar"' in dom.stdout
     console = [ln for ln in (r.stderr + dom.stderr).splitlines() if "CONSOLE" in ln]
     assert not [ln for ln in console if "Uncaught" in ln or "Error" in ln], console

@@ -23,8 +23,11 @@ class AdminError(Exception):
 
 
 def open_database(settings: Settings) -> Store:
-    """The configured database, migrated; `StoreError` with a message when it cannot be."""
-    return open_store(settings.database.url)
+    """The configured database, migrated; `StoreError` with a message when it cannot be.
+    The config's `[[ignore]]` patterns go with it, so every ignore rule applies both."""
+    store = open_store(settings.database.url)
+    store.decisions.config_ignores = tuple((e.pattern, e.reason) for e in settings.ignore)
+    return store
 
 
 def backup(store: Store, path: str, force: bool = False) -> int:

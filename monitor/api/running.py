@@ -89,6 +89,7 @@ async def run_async(
     link moves one step towards dead because our own network was down.
     """
     cfg = settings or load_settings()
+    store.decisions.apply_ignores()  # the config's [[ignore]] may have changed since
     urls = store.checks.due_urls(now or dt.datetime.now(dt.UTC), everything=everything)
     run_id = store.runs.start_run()
     counts: Counter[str] = Counter()

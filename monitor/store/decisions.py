@@ -28,6 +28,14 @@ class Decisions:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # `[[ignore]]` entries of the configuration: (pattern, reason), applied with the
+        # stored ignores wherever those are
+        self.config_ignores: tuple[tuple[str, str | None], ...] = ()
+
+    def ignore_patterns(self, now: dt.datetime | None = None) -> list[str]:
+        """Every pattern in force: stored ignores and the configuration's."""
+        stored = [d.pattern for d in self.active(now) if d.kind == "ignore" and d.pattern]
+        return stored + [p for p, _ in self.config_ignores]
 
     def add(self, **fields: object) -> Decision:
         with self.db.session() as s, s.begin():
@@ -62,11 +70,10 @@ class Decisions:
             self.apply_ignores()
         return d
 
-    def apply_ignores(self, extra_patterns: tuple[str, ...] = ()) -> int:
+    def apply_ignores(self) -> int:
         """Mark every URL an active ignore (or a config `[[ignore]]` pattern) matches, and
         unmark the rest; ignored URLs are never due. Returns how many are ignored."""
-        patterns = [d.pattern for d in self.active() if d.kind == "ignore" and d.pattern]
-        patterns += list(extra_patterns)
+        patterns = self.ignore_patterns()
         url_t = table(Url)
         with self.db.session() as s, s.begin():
             conn = s.connection()

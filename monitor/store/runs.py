@@ -3,6 +3,7 @@ a run found and a killed run is visible as such."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import func
@@ -66,3 +67,15 @@ class Runs:
             return s.exec(
                 select(Run).where(col(Run.finished_at).is_not(None)).order_by(col(Run.id).desc())
             ).first()
+
+    def outages(self, since: dt.datetime, limit: int = 20) -> list[Run]:
+        """Runs since `since` that found the monitor's own network down, newest first."""
+        with self.db.session() as s:
+            return list(
+                s.exec(
+                    select(Run)
+                    .where(Run.status == "outage", col(Run.started_at) >= since)
+                    .order_by(col(Run.id).desc())
+                    .limit(limit)
+                )
+            )

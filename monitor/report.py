@@ -206,6 +206,16 @@ class Report:
     config_ignores: tuple[tuple[str, str | None], ...] = ()  # `[[ignore]]` of the config
 
     @property
+    def since_text(self) -> str:
+        """The previous report's time, to the minute when it was the same day as this one
+        ("Changes since 2026-12-02" on a report of 2026-12-02 says nothing)."""
+        if self.since is None:
+            return ""
+        if self.since.date() == self.generated_at.date():
+            return f"{self.since:%Y-%m-%d %H:%M} UTC"
+        return f"{self.since:%Y-%m-%d}"
+
+    @property
     def vocabulary(self) -> str:
         return VOCABULARY.format(checks=self.rule.checks, days=self.rule.days)
 

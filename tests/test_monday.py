@@ -120,6 +120,10 @@ def test_a_week_of_checks_then_every_decision_honoured(
     md = render(second, "md")
     assert "you said **alive** (the site blocks bots; fine in a browser; maintainer" in md
     assert md.index("## To do") < md.index("## Dead links") and "Verdict: what the last" in md
+    assert f"Changes since the previous report, {now:%Y-%m-%d}." in md
+    same_day = build_report(store, RULE, since=now, now=now + dt.timedelta(minutes=5))
+    if same_day.generated_at.date() == now.date():
+        assert f"report, {now:%Y-%m-%d %H:%M} UTC." in render(same_day, "md")
     assert "- ignore `*/monday/noise*` (configuration file): a counter" in md
     assert f"you accepted the new address <{world.url('/monday/new-home')}> (maintainer" in md
     data = json.loads(render(second, "json"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -263,6 +264,62 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
     )
     r = subprocess.run([tool, "verify", str(bad)], capture_output=True, text=True, timeout=60)
     assert "bogus" in r.stderr
+    # hardened: an exposure of 2.5 or lower on systemd's own scale (issue 18)
+    for name in ("monitor.service", "monitor-run.service"):
+        r = subprocess.run(
+            [tool, "security", "--offline=true", "--threshold=25", name],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+        score = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", r.stdout).group(1))
+        assert score <= 2.5, (name, score)
+
+
+def _unit_service(text: str) -> dict[str, list[str]]:
+    """The [Service] keys of a unit, each with its values in order."""
+    out: dict[str, list[str]] = {}
+    section = ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip()
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            out.setdefault(k, []).append(v)
+    return out
+
+
+def test_the_units_leave_settings_to_the_config_file(world: World, tmp_path: Path) -> None:
+    """What the unit runs, run as systemd would (its command, working directory and
+    environment): the database the config file names is the one used (the units once set
+    MONITOR_DATABASE__URL, which silently beat the file)."""
+    for name in ("monitor.service", "monitor-run.service"):
+        unit = _unit_service((ROOT / "deploy" / name).read_text())
+        assert not [e for e in unit.get("Environment", []) if e.startswith("MONITOR_")], name
+    unit = _unit_service((ROOT / "deploy" / "monitor-run.service").read_text())
+    assert unit["TimeoutStartSec"] == ["3h"]
+    state = tmp_path / "state"  # stands for /var/lib/monitor, the unit's working directory
+    state.mkdir()
+    chosen = tmp_path / "chosen.sqlite"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"[database]\nurl = 'sqlite:///{chosen}'\n[archive]\nendpoints = []\n"
+        "[check]\ncontact = 'mailto:admin@example.org'\n"
+    )
+    page = tmp_path / "urls.txt"
+    page.write_text(world.url("/article/unit") + "\n")
+    argv = unit["ExecStart"][0].split()
+    argv[0] = str(Path(sys.executable).parent / "monitor")
+    argv[argv.index("--config") + 1] = str(config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env |= dict(e.split("=", 1) for e in unit.get("Environment", []))
+    env["MONITOR_ALLOW_NETWORKS"] = "127.0.0.0/8"
+    run = {"cwd": state, "env": env, "capture_output": True, "text": True, "timeout": 120}
+    ingest = [*argv[: argv.index("run")], "ingest", str(page)]
+    assert subprocess.run(ingest, **run).returncode == 0
+    r = subprocess.run(argv, **run)
+    assert r.returncode in (0, 1), r.stderr
+    assert _db_checks(chosen)[world.url("/article/unit")][0] == 1  # checked, in that file
+    assert not (state / "monitor.sqlite").exists()  # the built-in default was not used
 
 
 def test_backup_while_writing(tmp_path: Path) -> None:

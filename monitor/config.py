@@ -11,6 +11,7 @@ names the file and the key.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import fnmatch
 import os
@@ -216,7 +217,14 @@ class ScheduleSettings(_Section):
     transient_hours: float = Field(12, gt=0)
     blocked_days: float = Field(7, gt=0)
     jitter: float = Field(0.1, ge=0, le=0.5, description="fraction of the interval, randomised")
-    report_cron: str = "0 6 * * mon"
+    report_cron: str = Field(
+        "0 6 * * 1",
+        description="when the weekly report is written: a crontab line, read as cron(8) "
+        "reads it (0 and 7 Sunday, 1 Monday), in `timezone`",
+    )
+    timezone: str | None = Field(
+        None, description="IANA zone of report_cron (Australia/Sydney); unset: the machine's"
+    )
     check_every_seconds: float = Field(
         300, gt=0, description="how often `monitor serve` looks for due URLs"
     )
@@ -231,13 +239,27 @@ class ScheduleSettings(_Section):
     @field_validator("report_cron")
     @classmethod
     def _valid_cron(cls, v: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.crontab import trigger
 
         try:
-            CronTrigger.from_crontab(v, timezone="UTC")
+            trigger(v, dt.UTC)
         except ValueError as exc:
             raise ValueError(f"not a crontab expression ({exc})") from None
         return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, v: str | None) -> str | None:
+        from monitor.crontab import zone
+
+        zone(v)  # CronError is a ValueError: reported with the key and line
+        return v
+
+    def report_trigger(self) -> Any:
+        """The weekly report's CronTrigger, in the configured zone."""
+        from monitor.crontab import trigger, zone
+
+        return trigger(self.report_cron, zone(self.timezone))
 
 
 class EmailSettings(_Section):

@@ -117,8 +117,8 @@ def status_text(out: Console, view: Any) -> None:
     out.print(
         f"scheduler: last run {scheduler.last_run or 'never'} "
         f"({scheduler.last_run_checked} checked); "
-        f"due now {scheduler.due_now}; last report {scheduler.last_report or 'never'}; "
-        f"next: {_t(jobs)}"
+        f"due now {scheduler.due_now}; last report {scheduler.last_report or 'never'}, "
+        f"next report {scheduler.next_report or '-'}; next jobs: {_t(jobs)}"
     )
 
 

@@ -177,7 +177,7 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         job_report,
-        CronTrigger.from_crontab(sched.report_cron, timezone=dt.UTC),
+        sched.report_trigger(),
         id=REPORT_JOB,
         replace_existing=True,
         misfire_grace_time=None,  # a report missed while the machine slept still comes

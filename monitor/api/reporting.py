@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apscheduler.triggers.cron import CronTrigger
-
 from monitor.config import Settings
+from monitor.crontab import trigger as cron_trigger
+from monitor.crontab import zone
 from monitor.due import rule_of
 from monitor.report import build_report, render, send_email
 from monitor.store import Store
@@ -23,10 +23,12 @@ REPORT_JOB = "weekly-report"
 FORMATS = ("md", "html", "json", "csv")
 
 
-def report_due(last: dt.datetime | None, now: dt.datetime, cron: str) -> bool:
-    """Has the report's cron time come since the last report? (Never run: the first time
-    comes within a week.)"""
-    trigger = CronTrigger.from_crontab(cron, timezone=dt.UTC)
+def report_due(
+    last: dt.datetime | None, now: dt.datetime, cron: str, tz: dt.tzinfo = dt.UTC
+) -> bool:
+    """Has the report's cron time (in zone `tz`) come since the last report? (Never run:
+    the first time comes within a week.)"""
+    trigger = cron_trigger(cron, tz)
     since = last or (now - dt.timedelta(days=7))
     fire = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
     return fire is not None and fire <= now
@@ -63,7 +65,8 @@ def write_report(
 
 def report_if_due(store: Store, settings: Settings, now: dt.datetime) -> Path | None:
     """Write the weekly report when its cron time has come since the last one (cron mode)."""
-    if report_due(store.jobs.last(REPORT_JOB), now, settings.schedule.report_cron):
+    sched = settings.schedule
+    if report_due(store.jobs.last(REPORT_JOB), now, sched.report_cron, zone(sched.timezone)):
         return write_report(store, settings, now)
     return None
 

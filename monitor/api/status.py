@@ -113,9 +113,17 @@ class SchedulerStatus:
     due_now: int
     jobs: dict[str, str | None] = field(default_factory=dict)
     last_report: str | None = None
+    next_report: str | None = None  # in the zone of report_cron, with its name
 
 
-def scheduler_status(store: Store) -> SchedulerStatus:
+def next_report(settings: Settings, now: dt.datetime) -> str:
+    """When the weekly report comes next, in [schedule] timezone (as the cron line means)."""
+    trigger = settings.schedule.report_trigger()
+    fire = trigger.get_next_fire_time(None, now.astimezone(trigger.timezone))
+    return f"{fire:%a %Y-%m-%d %H:%M} {trigger.timezone}" if fire else "never"
+
+
+def scheduler_status(store: Store, settings: Settings | None = None) -> SchedulerStatus:
     """The last finished run, URLs due now, the daemon's next job times, the last report."""
     now = dt.datetime.now(dt.UTC)
     last = store.runs.last_run()
@@ -130,6 +138,7 @@ def scheduler_status(store: Store) -> SchedulerStatus:
         due_now=store.checks.due_total(now),
         jobs=jobs,
         last_report=(r.isoformat() if (r := store.jobs.last(REPORT_JOB)) else None),
+        next_report=next_report(settings, now) if settings else None,
     )
 
 
@@ -171,4 +180,4 @@ def status(store: Store, settings: Settings, brief: bool = False) -> StatusView:
     if not pages:
         return StatusView([], iter(()), None)
     rows = iter(()) if brief else status_rows(store, settings)
-    return StatusView(pages, rows, scheduler_status(store))
+    return StatusView(pages, rows, scheduler_status(store, settings))

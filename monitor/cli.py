@@ -4,8 +4,9 @@ Exit codes (documented in the README):
     0  every checked link is alive (or the command had nothing to judge)
     1  some links are not alive
     2  usage, configuration or input error (bad option, unreadable file, bad config)
-    3  network outage suspected: nothing was judged (`monitor run`)
+    3  network outage suspected: nothing was judged (`monitor run`, `monitor check`)
     4  internal error (a bug: please report it with the output of --verbose)
+    5  another monitor (`serve`, a `run`) holds the database: try again later
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, api, output
 
-EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_OUTAGE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_OUTAGE, EXIT_INTERNAL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("monitor")
 
 
@@ -38,6 +39,13 @@ class UserError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"monitor: error: {self.format_message()}", err=True)
+
+
+class Busy(UserError):
+    """Another monitor holds the database: not the user's mistake, and worth a retry (a
+    cron wrapper can tell it from a configuration error by its exit code)."""
+
+    exit_code = EXIT_BUSY
 
 
 class App:
@@ -67,6 +75,17 @@ class App:
         if self._store is None:
             try:
                 self._store = api.open_database(self.settings)
+            except api.StoreError as exc:
+                raise UserError(str(exc)) from None
+        return self._store
+
+    @property
+    def existing_store(self) -> api.Store:
+        """The store for commands that read what is there: a missing SQLite file is an
+        error (exit 2), never created."""
+        if self._store is None:
+            try:
+                self._store = api.open_existing(self.settings)
             except api.StoreError as exc:
                 raise UserError(str(exc)) from None
         return self._store
@@ -200,6 +219,9 @@ def check(
     _summary(app, done.counts)
     if done.targets.problems:
         sys.exit(EXIT_USAGE)
+    if done.outage:
+        app.note(f"monitor: {done.outage.split('; not judged')[0]}: no link was judged")
+        sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if done.all_alive else EXIT_NOT_ALIVE)
 
 
@@ -245,7 +267,7 @@ def run(app: App, everything: bool, once: bool) -> None:
         try:
             summary, written = api.run_command(store, settings, everything, once, phase)
         except api.LockError as exc:
-            raise UserError(str(exc)) from None
+            raise Busy(str(exc)) from None
         except KeyboardInterrupt:
             app.note("interrupted: results checked so far are stored")
             sys.exit(130)
@@ -280,7 +302,7 @@ def serve(app: App) -> None:
     try:
         api.serve(app.store, app.settings)
     except api.LockError as exc:
-        raise UserError(str(exc)) from None
+        raise Busy(str(exc)) from None
     sys.exit(EXIT_OK)
 
 
@@ -346,7 +368,7 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
     try:
         with app.progress() as phase:
             phase("archives", None)
-            summary = api.archive(app.store, app.settings, list(urls) or None)
+            summary = api.archive(app.existing_store, app.settings, list(urls) or None)
     except api.UrlError as exc:
         raise UserError(f"invalid URL: {exc}") from None
     for line in output.archive_lines(summary):
@@ -354,7 +376,7 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
     if save:
         if not app.settings.archive.save.enabled:
             raise UserError("Save Page Now is off: set [archive.save] enabled = true")
-        for line in output.save_lines(api.save(app.store, app.settings)):
+        for line in output.save_lines(api.save(app.existing_store, app.settings)):
             click.echo(line)
     sys.exit(EXIT_OK)
 
@@ -368,7 +390,7 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
 @click.pass_obj
 def status(app: App, brief: bool, fmt: str) -> None:
     """Counts by verdict per page, and every citation with its stamps and verdict."""
-    store, settings = app.store, app.settings
+    store, settings = app.existing_store, app.settings
     if fmt == "json":
         output.status_json(click.get_text_stream("stdout"), api.status_rows(store, settings))
         return
@@ -386,7 +408,8 @@ def status(app: App, brief: bool, fmt: str) -> None:
 def history(app: App, url: str, limit: int) -> None:
     """Every stored check of URL, newest first."""
     try:
-        found = api.history(app.store, app.settings, url, limit)
+        api.normalise(url)  # a bad URL is said before a missing database
+        found = api.history(app.existing_store, app.settings, url, limit)
     except api.UrlError as exc:
         raise UserError(f"{url}: {exc}") from None
     except api.NotCited as exc:
@@ -419,7 +442,7 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
     """
     start = since.replace(tzinfo=dt.UTC) if since else None
     try:
-        done = api.report(app.store, app.settings, fmt, out, start, email)
+        done = api.report(app.existing_store, app.settings, fmt, out, start, email)
     except OSError as exc:
         raise UserError(f"cannot write or send the report: {exc.strerror or exc}") from None
     except ValueError as exc:
@@ -468,7 +491,8 @@ def patch(
     """
     policy = api.Policy(stamps, older_than, update_moved)
     try:
-        done = api.patch_page(app.store, page, policy, out, write_file=bool(out) or not show_diff)
+        store = app.existing_store
+        done = api.patch_page(store, page, policy, out, write_file=bool(out) or not show_diff)
     except api.PatchError as exc:
         raise UserError(str(exc)) from None
     if show_diff:
@@ -485,7 +509,7 @@ def patch(
 @click.pass_obj
 def backup(app: App, path: str, force: bool) -> None:
     """Copy the SQLite database to PATH, consistently, even while `serve` is writing."""
-    size = api.backup(app.store, path, force)
+    size = api.backup(app.existing_store, path, force)
     app.note(f"backup written to {path} ({size:,} bytes)")
     sys.exit(EXIT_OK)
 
@@ -499,7 +523,7 @@ def export_cmd(app: App, path: str, force: bool) -> None:
     URLs, every check, verified dates, archive copies. `monitor import` reads it back into
     a new database, SQLite or PostgreSQL."""
     said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
-    n = api.export_to(app.store, path, click.get_text_stream("stdout"), force, said)
+    n = api.export_to(app.existing_store, path, click.get_text_stream("stdout"), force, said)
     app.note(f"exported {n:,} rows" + ("" if path == "-" else f" to {path}"))
     sys.exit(EXIT_OK)
 
@@ -564,7 +588,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE)
+        sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_USAGE)
     except (api.ConfigError, api.StoreError, api.AdminError) as exc:
         click.echo(f"monitor: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

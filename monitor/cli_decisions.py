@@ -31,10 +31,10 @@ def ignore(app: Any, pattern: str, reason: str | None, by: str | None, remove: b
     Ignored links are listed as such in the report."""
     try:
         if remove:
-            undone = api.unignore(app.store, pattern)
+            undone = api.unignore(app.existing_store, pattern)
             click.echo(f"ignore of {pattern} undone ({len(undone)} decision(s))")
         else:
-            d, n = api.ignore(app.store, pattern, reason, by)
+            d, n = api.ignore(app.existing_store, pattern, reason, by)
             click.echo(f"decision {d.id}: ignore {pattern} ({n} cited URL(s) ignored now)")
     except api.DecisionError as exc:
         _fail(exc)
@@ -59,7 +59,7 @@ def accept(
     """Take the suggested snapshot, another snapshot, or a new address for URL; `monitor
     patch` then writes exactly that."""
     try:
-        d = api.accept(app.store, url, archive_url, replace_url, reason, by)
+        d = api.accept(app.existing_store, url, archive_url, replace_url, reason, by)
     except api.DecisionError as exc:
         _fail(exc)
     what = f"new address {d.replace_url}" if d.replace_url else f"snapshot {d.archive_url}"
@@ -82,7 +82,8 @@ def override(
     """A human's verdict for URL (a false positive: `alive`, "the site blocks bots"). Checks
     go on; the report shows the human verdict with the machine's beside it."""
     try:
-        d = api.override(app.store, url, verdict, reason, until.date() if until else None, by)
+        day = until.date() if until else None
+        d = api.override(app.existing_store, url, verdict, reason, day, by)
     except api.DecisionError as exc:
         _fail(exc)
     click.echo(f"decision {d.id}: {d.url} is {d.verdict} ({d.reason})")
@@ -98,12 +99,13 @@ def decisions(app: Any, fmt: str, undo_id: int | None, everything: bool) -> None
     """The decisions taken: who, when, why; `--undo ID` takes one back."""
     if undo_id is not None:
         try:
-            d = api.undo(app.store, undo_id)
+            d = api.undo(app.existing_store, undo_id)
         except api.DecisionError as exc:
             _fail(exc)
         click.echo(f"decision {d.id} ({d.kind}) undone")
         sys.exit(EXIT_OK)
-    rows = app.store.decisions.all() if everything else app.store.decisions.active()
+    kept = app.existing_store.decisions
+    rows = kept.all() if everything else kept.active()
     if fmt == "json":
         click.echo(json.dumps([d.as_json() for d in rows], ensure_ascii=False, indent=2))
     else:

@@ -25,10 +25,9 @@ from monitor.models import ArchiveLink, Citation, Decision, Document, Run, Url
 from monitor.stamps import AccessStamp, format_stamp, newest
 from monitor.store import Store
 from monitor.times import iso
-from monitor.verdict import Verdict
+from monitor.verdict import OUTAGE_PREFIX, Verdict
 
 UNCHECKED = "unchecked"
-OUTAGE_PREFIX = "network outage suspected"
 
 # The two words the report uses, said once at its top (Markdown and HTML alike).
 VOCABULARY = (

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from monitor.config import CheckSettings
 from monitor.results import CheckResult
 from monitor.urls import host_of
-from monitor.verdict import Verdict, outage_reason, outage_suspected
+from monitor.verdict import OUTAGE_PREFIX, Verdict, outage_reason, outage_suspected
 
 Clock = Callable[[], float]
 
@@ -74,7 +74,7 @@ class Reach:
 def mark_outage(results: Iterable[CheckResult], failed: int, tried: int) -> None:
     """Results of unreachable hosts become `transient`: nothing was learnt about them."""
     for r in results:
-        if not r.reached_server and not r.reason.startswith("network outage suspected"):
+        if not r.reached_server and not r.reason.startswith(OUTAGE_PREFIX):
             r.verdict = Verdict.TRANSIENT
             r.reason = outage_reason(failed, tried, r.reason)
 
@@ -122,13 +122,18 @@ class ResultSink:
         if batch:
             self.write(batch)
 
-    def settle(self) -> str | None:
+    def settle(self, canary: str | None = None) -> str | None:
         """Judge the held results against the outage rule and write everything; returns why
-        an outage is suspected, or None."""
+        an outage is suspected, or None. `canary`: why the canary failed, when it was asked
+        because too few hosts were tried for the rule (`needs_canary`)."""
         why = None
         if self.held and (out := self.reach.outage(self.cfg)) is not None:
             mark_outage(self.held, *out)
             why = f"{out[0]} of {out[1]} hosts unreachable"
+        elif self.held and canary:
+            reached, failed = self.reach.hosts()
+            mark_outage(self.held, len(failed), len(reached) + len(failed))
+            why = f"{len(failed)} of {len(reached) + len(failed)} hosts unreachable and {canary}"
         self.flush()
         held, self.held = self.held, []
         if held:
@@ -136,14 +141,32 @@ class ResultSink:
         return why
 
 
-def in_order(results: list[CheckResult], urls: list[str], cfg: CheckSettings) -> list[CheckResult]:
-    """Results of a one-off check as the URLs were given (they come back in whatever order
-    they finish), with the outage rule applied over all of them."""
-    order = {u: i for i, u in enumerate(urls)}
-    results.sort(key=lambda r: order.get(r.url, -1))
+def needs_canary(reach: Reach, cfg: CheckSettings) -> bool:
+    """Too few hosts for the outage rule, and not one of them answered: only a canary can
+    tell "our network is down" from "their hosts are down"."""
+    reached, failed = reach.hosts()
+    return bool(failed) and not reached and len(failed) < cfg.outage_min_hosts
+
+
+def reach_of(results: Iterable[CheckResult]) -> Reach:
     reach = Reach()
     for r in results:
         reach.saw(host_of(r.url), r.reached_server)
+    return reach
+
+
+def in_order(
+    results: list[CheckResult], urls: list[str], cfg: CheckSettings, canary: str | None = None
+) -> list[CheckResult]:
+    """Results of a one-off check as the URLs were given (they come back in whatever order
+    they finish), with the outage rule applied over all of them; `canary`: why the canary
+    failed (see `needs_canary`), which makes unreachable hosts an outage however few."""
+    order = {u: i for i, u in enumerate(urls)}
+    results.sort(key=lambda r: order.get(r.url, -1))
+    reach = reach_of(results)
     if (out := reach.outage(cfg)) is not None:
         mark_outage(results, *out)
+    elif canary:
+        reached, failed = reach.hosts()
+        mark_outage(results, len(failed), len(reached) + len(failed))
     return results

@@ -360,8 +360,11 @@ def outage_suspected(
     return unreachable_hosts >= min_hosts and unreachable_hosts >= share * tried
 
 
+OUTAGE_PREFIX = "network outage suspected"  # how every outage reason starts
+
+
 def outage_reason(unreachable_hosts: int, tried_hosts: int, reason: str) -> str:
     return (
-        f"network outage suspected: {unreachable_hosts} of {tried_hosts} hosts unreachable, "
+        f"{OUTAGE_PREFIX}: {unreachable_hosts} of {tried_hosts} hosts unreachable, "
         f"so the monitor's own network looks down; not judged ({reason})"
     )

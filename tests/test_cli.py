@@ -320,3 +320,48 @@ def test_embedded_mode_never_imports_the_distributed_engine(
     assert out.returncode == 0, out.stderr[-2000:]
     assert "loaded: []" in out.stdout
     assert "checked" in out.stdout.lower() or "alive" in out.stdout.lower(), out.stdout[-800:]
+
+
+def test_check_tells_an_outage_from_a_dead_host_with_few_hosts(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """One unreachable host is too few for the outage rule: the canary decides (issue 18).
+    Its own network down (the canary, here the archive, unreachable too): exit 3, nothing
+    judged. The canary answers: the host is theirs, and down."""
+    dead_host = "http://127.0.0.1:9/article"  # the discard port: connection refused
+    cfg = Path(env["MONITOR_CONFIG"])
+    base = cfg.read_text().replace("[archive]\nendpoints = []\n", "")
+    cfg.write_text(
+        base + "[[archive.endpoints]]\nname = 'down'\ncdx = 'http://127.0.0.1:9/cdx'\n"
+        "replay = 'http://127.0.0.1:9/{timestamp}/{url}'\n"
+    )
+    env = env | {"MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"}
+    r = monitor(env, "check", dead_host, "--format", "json")
+    assert r.returncode == 3, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert row["verdict"] == "transient" and row["reason"].startswith("network outage suspected")
+    assert "network outage suspected: 1 of 1 hosts unreachable" in r.stderr
+    # the canary answers: their host is down, ours is fine
+    cfg.write_text(base.replace("[check]\n", f"[check]\ncanary_url = '{world.url('/')}'\n"))
+    r = monitor(env, "check", dead_host, "--format", "json")
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)[0]["verdict"] == "dead"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["history", "http://example.org/"], ["report"], ["export", "-"],
+     ["decisions"], ["backup", "copy.sqlite"]],
+)  # fmt: skip
+def test_reading_commands_never_create_a_database(
+    env: dict[str, str], tmp_path: Path, args: list[str]
+) -> None:
+    """`status` in the wrong directory: exit 2 and a way forward, and no empty
+    monitor.sqlite left behind (issue 18)."""
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    env = {k: v for k, v in env.items() if k != "MONITOR_CONFIG"}
+    r = monitor(env, "--config", os.devnull, *args, cwd=empty)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"no database at {empty / 'monitor.sqlite'}; run `monitor ingest` first" in r.stderr
+    assert list(empty.iterdir()) == []

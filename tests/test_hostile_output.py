@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from monitor.store import open_store
 from tests.world import World
 
 SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;svg onload=alert(2)&gt;"
@@ -260,6 +261,7 @@ def test_sigterm_during_a_run_stops_quietly_and_keeps_what_was_checked(
 def test_an_export_into_a_closed_pipe_says_it_is_incomplete(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    open_store(env["MONITOR_DATABASE__URL"]).close()  # an empty database, as after a first run
     r = subprocess.run(
         f"'{sys.executable}' -m monitor --config {os.devnull} export - | head -c 10 >/dev/null;"
         " echo ${PIPESTATUS[0]} >&2",
@@ -272,11 +274,13 @@ def test_an_export_into_a_closed_pipe_says_it_is_incomplete(tmp_path: Path) -> N
 def test_a_database_in_a_missing_directory_is_refused_not_created(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{tmp_path / 'typo' / 'dir' / 'm.sqlite'}"
-    r = subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", os.devnull, "status"],
+    urls = tmp_path / "links.txt"
+    urls.write_text("http://example.org/a\n")
+    r = subprocess.run(  # a command that writes: it would create the database
+        [sys.executable, "-m", "monitor", "--config", os.devnull, "ingest", str(urls)],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert r.returncode == 2 and "does not exist" in r.stderr, r.stderr
     assert not (tmp_path / "typo").exists()
 
 

@@ -62,7 +62,7 @@ def test_overlapping_cron_run_refuses_with_a_clear_message(tmp_path: Path) -> No
             text=True,
             timeout=60,
         )
-    assert r.returncode == 2
+    assert r.returncode == 5  # busy: distinct from a configuration error (2)
     assert "another monitor is already using" in r.stderr and f"pid {os.getpid()}" in r.stderr
     assert "Traceback" not in r.stderr
 

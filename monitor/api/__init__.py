@@ -18,6 +18,7 @@ from monitor.api.admin import (
     export_to,
     import_from,
     open_database,
+    open_existing,
     serve,
     worker,
 )
@@ -79,7 +80,7 @@ from monitor.lock import LockError
 from monitor.patch import PatchError, Policy
 from monitor.results import CheckResult
 from monitor.store import Store, StoreError
-from monitor.urls import UrlError
+from monitor.urls import UrlError, normalise
 
 __all__ = [
     "INPUT_FORMATS",
@@ -131,7 +132,9 @@ __all__ = [
     "import_from",
     "ingest",
     "load_settings",
+    "normalise",
     "open_database",
+    "open_existing",
     "override",
     "page_counts",
     "patch_page",

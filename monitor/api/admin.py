@@ -30,6 +30,27 @@ def open_database(settings: Settings) -> Store:
     return store
 
 
+def open_existing(settings: Settings) -> Store:
+    """The configured database for a command that only reads it (or acts on what it holds):
+    a SQLite file that is not there is an error, not a new empty database ("no pages yet"
+    from `status` run in the wrong directory, and a stray monitor.sqlite left behind)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(settings.database.url)
+    except ArgumentError:
+        url = None  # open_database says what is wrong with it
+    if url is not None and url.get_backend_name() == "sqlite":
+        db = url.database or ""
+        if db and db != ":memory:" and not db.startswith("file:") and not Path(db).exists():
+            raise StoreError(
+                f"no database at {Path(db).expanduser().resolve()}; run `monitor ingest` first "
+                "(or point [database] url, --config or MONITOR_DATABASE__URL at yours)"
+            )
+    return open_database(settings)
+
+
 def backup(store: Store, path: str, force: bool = False) -> int:
     """Copy the SQLite database to `path` consistently; returns its size in bytes."""
     target = Path(path)

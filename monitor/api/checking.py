@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from monitor.archive import anchor_date, lookup_many
-from monitor.check import OnResult
+from monitor.check import OnResult, observe
 from monitor.config import Settings, load_settings
 from monitor.due import UrlState, next_state, rule_of
 from monitor.fanout import check_spread
+from monitor.http import check_client
 from monitor.ingest import (
     SourceError,
     SourceResult,
@@ -31,8 +32,9 @@ from monitor.ingest import (
     read_bounded,
 )
 from monitor.results import CheckResult, Context, Fallback
-from monitor.runner import in_order
+from monitor.runner import Reach, in_order, needs_canary, reach_of
 from monitor.urls import UrlError, normalise
+from monitor.verdict import OUTAGE_PREFIX
 
 # a phase of long work: (what, how many or None) -> a callable to call once per item done;
 # the CLI draws a progress bar per phase, other callers pass `quiet`
@@ -41,6 +43,31 @@ Phase = Callable[[str, int | None], Callable[..., None]]
 
 def quiet(label: str, total: int | None) -> Callable[..., None]:
     return lambda *_: None
+
+
+def canary_of(settings: Settings) -> str | None:
+    """What to ask when too few hosts were tried to judge an outage: the configured canary,
+    else the first archive's CDX endpoint (a well-kept server on the open internet)."""
+    if settings.check.canary_url:
+        return settings.check.canary_url
+    return settings.archive.endpoints[0].cdx if settings.archive.endpoints else None
+
+
+async def few_hosts_canary(reach: Reach, settings: Settings) -> str | None:
+    """Why the canary failed, when the outage rule cannot judge (`needs_canary`); None when
+    it answered, was not needed, or there is none."""
+    if not needs_canary(reach, settings.check) or (url := canary_of(settings)) is None:
+        return None
+    return await canary_fails(url, settings)
+
+
+async def canary_fails(url: str, settings: Settings) -> str | None:
+    """Why the canary URL failed, or None if it answered."""
+    async with check_client(settings.check) as client:
+        obs = await observe(client, url, settings.check)
+    if obs.error is None and obs.status is not None and obs.status < 500:
+        return None
+    return f"canary {url} failed: {obs.error.value if obs.error else f'HTTP {obs.status}'}"
 
 
 async def check_async(
@@ -65,7 +92,7 @@ async def check_async(
             on_result(result)
 
     await check_spread(wanted, cfg.check, keep, Context(titles=titles or {}))
-    in_order(results, wanted, cfg.check)
+    in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
     rule = rule_of(cfg.check)
     for r in results:
         st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)
@@ -229,6 +256,11 @@ class CheckOutcome:
     @property
     def all_alive(self) -> bool:
         return all(r.verdict.value == "alive" for r in self.results)
+
+    @property
+    def outage(self) -> str | None:
+        """Why our own network looks down (the first such reason), or None."""
+        return next((r.reason for r in self.results if r.reason.startswith(OUTAGE_PREFIX)), None)
 
 
 def check_command(

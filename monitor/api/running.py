@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.api.checking import Phase, quiet
+from monitor.api.checking import Phase, canary_fails, few_hosts_canary, quiet
 from monitor.api.reporting import report_if_due
 from monitor.archive import ArchiveHealth, lookup_many, lookup_requests, verify_links
-from monitor.check import OnResult, observe
+from monitor.check import OnResult
 from monitor.config import Settings, load_settings
 from monitor.due import rule_of, transition
 from monitor.fanout import check_spread
-from monitor.http import check_client
 from monitor.ingest import SourceResult, expand_inputs, ingest_sources
 from monitor.lock import InstanceLock
 from monitor.results import CheckResult, Fallback, SaveResult, Verification
@@ -61,15 +60,6 @@ FLUSH_EVERY = 200
 FLUSH_SECONDS = 2.0
 # Give up a run early when this many distinct hosts were tried and not one answered.
 EARLY_OUTAGE_HOSTS = 50
-
-
-async def canary_fails(url: str, settings: Settings) -> str | None:
-    """Why the canary URL failed, or None if it answered."""
-    async with check_client(settings.check) as client:
-        obs = await observe(client, url, settings.check)
-    if obs.error is None and obs.status is not None and obs.status < 500:
-        return None
-    return f"canary {url} failed: {obs.error.value if obs.error else f'HTTP {obs.status}'}"
 
 
 async def run_async(
@@ -121,17 +111,19 @@ async def run_async(
 
     status = "done"
     outage: str | None = None
+    canary: str | None = None
     try:
         try:
             used = await check_spread(urls, cfg.check, collect, context)
             log.info("checked %d URLs with %d process(es)", len(urls), used)
         except* OutageSuspected:
             pass
+        canary = await few_hosts_canary(sink.reach, cfg)
     except BaseException:
         status = "interrupted"
         raise
     finally:
-        outage = sink.settle()
+        outage = sink.settle(canary)
         if outage is not None and status == "done":
             status = "outage"
         store.runs.finish_run(run_id, counts, status)

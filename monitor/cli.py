@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,8 +59,10 @@ class App:
         self.quiet = quiet
         self._settings: api.Settings | None = None
         self._store: api.Store | None = None
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # NO_COLOR (no-color.org): no styles at all, not even dim or bold
+        plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+        self.out = Console(highlight=False, soft_wrap=True, **plain)  # type: ignore[arg-type]
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, **plain)  # type: ignore[arg-type]
 
     @property
     def settings(self) -> api.Settings:
@@ -128,7 +132,12 @@ class App:
     type=click.Path(dir_okay=False),
     help="Config file (default: $MONITOR_CONFIG, else ./config.toml if present).",
 )
-@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More logging on stderr: -v info, -vv debug, -vvv the libraries' debug too.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
 @click.option(
     "--log-format",
@@ -140,12 +149,25 @@ class App:
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool, log_format: str) -> None:
     """Link-rot and access-date monitor for citation pages."""
-    level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
-    text = logging.Formatter("%(levelname)s %(name)s: %(message)s")
-    handler.setFormatter(JsonFormatter() if log_format == "json" else text)
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else text_formatter())
+    # the libraries (alembic, httpx, apscheduler...) stay at WARNING unless -vvv
+    logging.basicConfig(
+        level=logging.DEBUG if verbose >= 3 else logging.WARNING, handlers=[handler], force=True
+    )
+    log.setLevel(logging.WARNING - 10 * min(verbose, 2))
     ctx.obj = App(config, verbose, quiet)
+
+
+def text_formatter() -> logging.Formatter:
+    """Log lines with an ISO time in UTC (a cron line's `>> monitor.log` gets dated lines),
+    or without one under systemd, whose journal dates each line itself."""
+    if os.environ.get("JOURNAL_STREAM"):
+        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt.converter = time.gmtime
+    fmt.default_time_format, fmt.default_msec_format = "%Y-%m-%dT%H:%M:%S", "%s.%03dZ"
+    return fmt
 
 
 class JsonFormatter(logging.Formatter):
@@ -153,7 +175,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ).replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -435,11 +459,14 @@ def history(app: App, url: str, limit: int) -> None:
 @click.option("--email", is_flag=True, help="Also send it by e-mail ([report.email]).")
 @click.pass_obj
 def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email: bool) -> None:
-    """The report: newly dead, recovered, moved, failing (k of N), archive copies, "[here]"
-    links that do not work, access dates to refresh, trend per week.
+    """The report: what to do first (with the commands), then newly dead, recovered,
+    moved, failing (k of N), archive copies, "[here]" links that do not work, access dates
+    to refresh, the trend per week and the decisions in force.
 
     Written to --out, the report counts as "the previous report" for the next one.
     """
+    if fmt == "all" and not out:
+        raise UserError("--format all writes one file per format: give --out DIRECTORY")
     start = since.replace(tzinfo=dt.UTC) if since else None
     try:
         done = api.report(app.existing_store, app.settings, fmt, out, start, email)
@@ -460,7 +487,7 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="Where to write (default: PAGE.patched.EXT beside the page).",
+    help="Where to write (default: beside the page, page.html -> page.patched.html).",
 )
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
 @click.option(

@@ -54,11 +54,12 @@ def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
             w.writerow(safe.csv_row(flat))
         click.echo(buf.getvalue(), nl=False)
     else:
+        out.print(f"[bold]{'VERDICT':9} {'HTTP':>4}  URL  REASON[/]")
         for row in rows:
             v = row["verdict"]
             status = row["http_status"] if row["http_status"] is not None else "-"
             out.print(
-                f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>3}  {_t(row['url'])}  "
+                f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>4}  {_t(row['url'])}  "
                 f"[dim]{_t(row['reason'])}[/]"
             )
 

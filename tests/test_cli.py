@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -365,3 +366,41 @@ def test_reading_commands_never_create_a_database(
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert f"no database at {empty / 'monitor.sqlite'}; run `monitor ingest` first" in r.stderr
     assert list(empty.iterdir()) == []
+
+
+def test_log_lines_are_dated_and_the_libraries_quiet(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """-v: dated lines of monitor's own (a cron `>> monitor.log` needs the time), no
+    Alembic chatter; under the journal (JOURNAL_STREAM) no date, the journal adds one; the
+    libraries' own lines only with -vvv (issue 18)."""
+    links = tmp_path / "l.txt"
+    links.write_text(world.url("/article/a") + "\n")
+    r = monitor(env, "-v", "ingest", str(links))
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if " INFO " in ln]
+    assert lines and all(
+        re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO monitor", ln) for ln in lines
+    ), r.stderr
+    assert "alembic" not in r.stderr and "SQLiteImpl" not in r.stderr
+    r = monitor(env | {"JOURNAL_STREAM": "8:1234"}, "-v", "status", "--brief")
+    assert r.stderr.startswith("INFO monitor: configuration from"), r.stderr
+    r = monitor(env, "-vvv", "status", "--brief")
+    assert "alembic" in r.stderr or "sqlalchemy" in r.stderr or "DEBUG asyncio" in r.stderr
+
+
+def test_no_color_table_header_and_format_all(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    r = monitor(env | {"NO_COLOR": "1", "FORCE_COLOR": "1", "TERM": "xterm"}, "check",
+                world.url("/article/a"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "\x1b[" not in r.stdout  # no colour, no dim, no bold
+    header, row = r.stdout.splitlines()[:2]
+    assert header.split() == ["VERDICT", "HTTP", "URL", "REASON"]
+    assert row.split()[:3] == ["alive", "200", world.url("/article/a")]
+    links = tmp_path / "l.txt"
+    links.write_text(world.url("/article/a") + "\n")
+    assert monitor(env, "ingest", str(links)).returncode == 0
+    r = monitor(env, "report", "--format", "all")
+    assert r.returncode == 2 and "give --out DIRECTORY" in r.stderr

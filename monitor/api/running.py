@@ -94,6 +94,9 @@ async def run_async(
     step = transition(cfg.schedule, rule_of(cfg.check))
 
     def write(batch: list[CheckResult]) -> None:
+        # logged as stored: after the outage rule had its say (never "dead", then not)
+        for r in batch:
+            log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
         counts.update(r.verdict.value for r in batch)
         store.checks.record_results(batch, step, run_id)
 
@@ -104,7 +107,6 @@ async def run_async(
     def collect(r: CheckResult) -> None:
         if now is not None:  # a simulated clock (tests, replays): checks happen "now"
             r.checked_at = now
-        log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
         if on_result:
             on_result(r)
         sink.add(r)

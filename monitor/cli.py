@@ -425,6 +425,21 @@ def status(app: App, brief: bool, fmt: str) -> None:
     output.status_text(app.out, view)
 
 
+@cli.command("config")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def config_cmd(app: App, fmt: str) -> None:
+    """Every effective setting and where it came from: the built-in default, FILE:LINE, or
+    the environment variable that overrides the file. Secrets are masked."""
+    rows = api.config_origins(app.settings)
+    if fmt == "json":
+        data = [{"key": o.key, "value": o.value, "source": o.source} for o in rows]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        output.config_text(app.out, rows)
+    sys.exit(EXIT_OK)
+
+
 @cli.command()
 @click.argument("url")
 @click.option("--limit", default=50, show_default=True, help="Most recent checks to show.")

@@ -224,3 +224,12 @@ def decision_line(d: Any) -> str:
     undone = f" [undone {d.undone_at:%Y-%m-%d}]" if d.undone_at else ""
     why = f" ({d.reason})" if d.reason else ""
     return _t(f"{d.id:>4}  {d.made_at:%Y-%m-%d}  {d.by or '-'}: {what}{why}{undone}")
+
+
+def config_text(out: Console, rows: Iterable[Any]) -> None:
+    """`monitor config`: `key = value  # source`, aligned, TOML-like."""
+    rows = list(rows)
+    width = max((len(r.key) for r in rows), default=0)
+    for r in rows:
+        value = json.dumps(r.value, ensure_ascii=False, default=str)
+        out.print(f"{_t(r.key):<{width}} = {_t(value)}  [dim]# {_t(r.source)}[/]")

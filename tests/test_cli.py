@@ -404,3 +404,25 @@ def test_no_color_table_header_and_format_all(
     assert monitor(env, "ingest", str(links)).returncode == 0
     r = monitor(env, "report", "--format", "all")
     assert r.returncode == 2 and "give --out DIRECTORY" in r.stderr
+
+
+def test_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[database]\nurl = 'postgresql+psycopg://mon:s3cret@db.example/x'\n"
+        "[check]\nper_host_rate = 2.0\n[report.email]\npassword = 'pw'\n"
+        "[[archive.endpoints]]\nname = 'mine'\ncdx = 'http://a.example/cdx'\n"
+        "replay = 'http://a.example/{timestamp}/{url}'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_CHECK__TIMEOUT"] = "9"
+    r = monitor(env, "--config", str(cfg), "config", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    got = {x["key"]: (x["value"], x["source"]) for x in json.loads(r.stdout)}
+    assert got["database.url"] == ("postgresql+psycopg://mon:***@db.example/x", f"{cfg}:2")
+    assert got["check.per_host_rate"] == (2.0, f"{cfg}:4")
+    assert got["check.timeout"] == (9.0, "environment MONITOR_CHECK__TIMEOUT")
+    assert got["report.email.password"] == ("****", f"{cfg}:6")
+    assert got["archive.endpoints.0.cdx"] == ("http://a.example/cdx", f"{cfg}:9")
+    assert got["check.read_timeout"][1] == "default"
+    assert "s3cret" not in r.stdout and "'pw'" not in r.stdout

@@ -13,6 +13,7 @@ distributed mode). Everything a caller needs is importable from `monitor.api` it
 from monitor.api.admin import (
     AdminError,
     backup,
+    config_origins,
     dispatch,
     distributed_mode,
     export_to,
@@ -122,6 +123,7 @@ __all__ = [
     "check_command",
     "check_rows",
     "collect_targets",
+    "config_origins",
     "default_target",
     "dispatch",
     "distributed_mode",

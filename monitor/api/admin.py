@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import IO, Any
 
 from monitor.config import Settings
+from monitor.config_origin import Origin, origins
 from monitor.store import Store, StoreError, open_store
 from monitor.transfer import TransferError, export, import_
 
@@ -28,6 +29,12 @@ def open_database(settings: Settings) -> Store:
     store = open_store(settings.database.url)
     store.decisions.config_ignores = tuple((e.pattern, e.reason) for e in settings.ignore)
     return store
+
+
+def config_origins(settings: Settings) -> list[Origin]:
+    """`monitor config`: each effective setting (secrets masked) and where it came from."""
+    file = None if settings.source == "built-in defaults" else settings.source
+    return origins(settings, file)
 
 
 def open_existing(settings: Settings) -> Store:

@@ -1,0 +1,96 @@
+"""`monitor config`: every effective setting and where it came from (a built-in default,
+the file and line that set it, or the environment variable that overrode the file), with
+secrets masked. An administrator's first question when a setting "does nothing" is which
+of the three won."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from monitor.config import Settings
+
+SECRET = re.compile(r"password|secret|token|access_key|cookies|headers", re.I)
+_TABLE = re.compile(r"^\s*\[(\[)?\s*([\w.\-]+)\s*\]\]?")
+_KEY = re.compile(r"""^\s*["']?([\w\-]+)["']?\s*=""")
+
+
+@dataclass
+class Origin:
+    key: str  # dotted, as in the file: check.per_host_rate, archive.endpoints.0.cdx
+    value: Any
+    source: str  # "default", "FILE:LINE", "environment MONITOR_..."
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each key of a TOML file is set: dotted key -> line (arrays of tables get their
+    index: archive.endpoints.0.name)."""
+    out: dict[str, int] = {}
+    table, counts = "", dict[str, int]()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if m := _TABLE.match(line):
+            name = m.group(2)
+            if m.group(1):  # [[array.of.tables]]
+                counts[name] = counts.get(name, -1) + 1
+                name = f"{name}.{counts[name]}"
+            table = name
+            out.setdefault(table, n)
+        elif (m := _KEY.match(line)) and not line.lstrip().startswith("#"):
+            out[f"{table}.{m.group(1)}" if table else m.group(1)] = n
+    return out
+
+
+def _leaves(value: Any, prefix: str) -> list[tuple[str, Any]]:
+    if isinstance(value, BaseModel):
+        out: list[tuple[str, Any]] = []
+        for name in type(value).model_fields:
+            out += _leaves(getattr(value, name), f"{prefix}.{name}" if prefix else name)
+        return out
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{prefix}.{i}")]
+    return [(prefix, value)]
+
+
+def mask(key: str, value: Any) -> Any:
+    """Secrets as `****`; a database URL without its password."""
+    if value in (None, "", [], {}):
+        return value
+    if key == "database.url" and isinstance(value, str):
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except Exception:  # not a URL: the settings would not have loaded
+            return value
+    if SECRET.search(key.rsplit(".", 1)[-1]):
+        if isinstance(value, dict):
+            return {k: "****" for k in value}
+        return "****"
+    return value
+
+
+def origins(settings: Settings, config_file: str | os.PathLike[str] | None) -> list[Origin]:
+    """Every leaf setting, masked, with its source."""
+    lines: dict[str, int] = {}
+    if config_file and Path(config_file).is_file():
+        lines = key_lines(Path(config_file).read_text("utf-8"))
+    out = []
+    for key, value in _leaves(settings, ""):
+        parts = [p for p in key.split(".") if not p.isdigit()]
+        var = "MONITOR_" + "__".join(p.upper() for p in parts)
+        section_var = "MONITOR_" + "__".join(p.upper() for p in parts[:-1])
+        if var in os.environ:
+            source = f"environment {var}"
+        elif len(parts) > 1 and section_var in os.environ:
+            source = f"environment {section_var}"
+        elif key in lines:
+            source = f"{config_file}:{lines[key]}"
+        else:
+            source = "default"
+        out.append(Origin(key, mask(key, value), source))
+    return out

@@ -10,7 +10,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.extract import ExtractError, decode
 
-_WS = re.compile(r"\s+")
+TEXT_CAP = 60_000  # characters of text kept: what the evidence and the fingerprint read
+
+
+def squash(text: str) -> str:
+    """Runs of whitespace as one space (str.split is C-fast; a whitespace regex substitution
+    cost 8 ms on a 150 KB text)."""
+    return " ".join(text.split())
 
 
 @dataclass
@@ -64,10 +70,10 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     said_html = "html" in ctype
     if not looks_html or (ctype and not said_html and "xml" not in ctype):
         # an HTML page that is nothing readable (a bomb of zeros) is still an HTML page
-        return PageFacts(None, _WS.sub(" ", html).strip()[:20000], html=said_html)
+        return PageFacts(None, squash(html[:40_000])[:20_000], html=said_html)
     tree = LexborHTMLParser(html)
     node = tree.css_first("title")
-    title = (_WS.sub(" ", node.text()).strip() or None) if node else None
+    title = (squash(node.text()) or None) if node else None
     fields: list[tuple[str, str]] = []
     for where, selector in (
         ("og:title", 'meta[property="og:title"]'),
@@ -76,10 +82,10 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     ):
         meta = tree.css_first(selector)
         if meta is not None and meta.attributes.get("content"):
-            fields.append((where, _WS.sub(" ", meta.attributes["content"] or "").strip()))
+            fields.append((where, squash(meta.attributes["content"] or "")))
     headings = []
     for h in tree.css("h1, h2, h3")[:12]:
-        text = _WS.sub(" ", h.text()).strip()
+        text = squash(h.text())
         if text:
             headings.append(text[:300])
     fields += [("heading", h) for h in headings[:6]]
@@ -94,9 +100,10 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     in_body = [s.text() or "" for s in body_node.css("script")] if body_node else []
     for bad in tree.css("script"):
         bad.decompose()
-    text = _WS.sub(" ", body_node.text(separator=" ") if body_node else "").strip()
-    # the body's text is read once; its length with the body's scripts decides whether a
+    # the body's text is read once, and no more of it than is kept (with room for the
+    # whitespace squashed away); its length with the body's scripts decides whether a
     # script is all the page has
-    visible = len(_WS.sub(" ", " ".join([text, *in_body])).strip())
+    text = squash((body_node.text(separator=" ") if body_node else "")[: TEXT_CAP * 6 // 5])
+    visible = len(text) + sum(len(squash(s)) + 1 for s in in_body if s.strip())
     refresh = _refresh_target(tree, visible, scripts)
-    return PageFacts(title, text[:60000], fields, site_name, refresh, True)
+    return PageFacts(title, text[:TEXT_CAP], fields, site_name, refresh, True)

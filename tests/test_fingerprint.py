@@ -47,15 +47,16 @@ def test_simhash_small_edit_is_near_and_other_text_is_far() -> None:
 
 
 def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
-    import hashlib
     import random
 
+    from xxhash import xxh3_64_digest
+
+    from monitor.fingerprint import shingles
+
     def textbook(text: str) -> int:
-        words = text.lower().split()
         weights = [0] * 64
-        for i in range(len(words) - 2):
-            digest = hashlib.blake2b(" ".join(words[i : i + 3]).encode(), digest_size=8).digest()
-            h = int.from_bytes(digest, "little")
+        for s in shingles(text):
+            h = int.from_bytes(xxh3_64_digest(s.encode()), "little")
             for bit in range(64):
                 weights[bit] += 1 if h >> bit & 1 else -1
         return sum(1 << b for b in range(64) if weights[b] > 0)
@@ -63,10 +64,26 @@ def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
     rng = random.Random(5)
     for _ in range(30):
         text = " ".join(
-            rng.choice(["kazak", "women", "sold", "as", "sex", "slaves"])
-            for _ in range(rng.randint(3, 300))
+            rng.choice(["kazakhstan", "women", "sold", "as", "sex", "slaves", "traffickers"])
+            for _ in range(rng.randint(3, 3000))
         )
         assert simhash(text) == textbook(text)
+
+
+def test_the_sample_is_chosen_by_content_and_bounded() -> None:
+    """Shingles start at words of five letters or more, so a line added at the top shifts
+    nothing; at most MAX_SHINGLES are hashed, so a long page costs what a middling one does;
+    a v1 fingerprint (16 hex digits) is not compared with a v2 one."""
+    from monitor.fingerprint import MAX_SHINGLES, shingles
+
+    body = ARTICLE * 3
+    assert distance(simhash(body), simhash("Updated: 3 December 2026. " + body)) <= 3
+    assert len(shingles(ARTICLE * 500)) == MAX_SHINGLES
+    assert shingles("Kazakhstan is a source, transit... and destination")[0] == (
+        "kazakhstan is a"
+    )
+    assert from_hex("0123456789abcdef") is None  # a v1 fingerprint: not comparable
+    assert to_hex(5) == "v20000000000000005" and from_hex("v20000000000000005") == 5
 
 
 def test_title_evidence_finds_the_title_in_headings_or_text() -> None:

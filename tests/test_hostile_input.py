@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.store import open_store
+
 PROBE = (
     "import resource, subprocess, sys;"
     "r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
@@ -130,7 +132,7 @@ def test_a_locked_database_is_a_clear_error_and_the_command_can_be_repeated(
     page = tmp_path / "page.html"
     page.write_text('<p><a href="https://ok.example/a"><b>Fine</b></a> [accessed 2010]</p>')
     db = tmp_path / "m.sqlite"
-    assert _monitor(db, "status")[0] == 0  # creates the schema
+    open_store(f"sqlite:///{db}").close()  # the schema, as after a first ingest
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
     try:

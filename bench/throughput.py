@@ -1,7 +1,9 @@
 """Benchmark: monitor (embedded and distributed) against LinkChecker and linkinator on the
 same URL list, the same local servers, in the same run.
 
-    .venv/bin/python bench/throughput.py                       # 10,000 URLs, 100 hosts, nginx
+    .venv/bin/python bench/throughput.py                       # 10,000 URLs, 200 hosts, nginx
+    .venv/bin/python bench/throughput.py --page-size 10000     # every page 10 KB (a bucket)
+    .venv/bin/python bench/throughput.py --page-size tiny      # the old 1.6 KB pages
     .venv/bin/python bench/throughput.py --urls 100000 --hosts 1000
     .venv/bin/python bench/throughput.py --latency 20-150      # Python server with delays
     .venv/bin/python bench/throughput.py --polite --urls 2000 --hosts 100   # default politeness
@@ -9,12 +11,17 @@ same URL list, the same local servers, in the same run.
 
 The world: N URLs over H loopback addresses (127.0.0.2...), served by nginx from Debian
 (installed with apt-get when missing and we are root) or, with --latency, by a Python
-asyncio server that answers each request after a random delay. One URL in 20 is missing
-(404) and one in 20 is an old address that redirects permanently; the rest are pages. An
-index page on 127.0.0.1 links to them all: every tool starts from that page.
+asyncio server that answers each request after a random delay. 85% of the URLs are
+article pages, 12% are missing (404) and 3% are old addresses that redirect permanently.
+Pages are realistic (bench/pagegen.py: head, navigation, article, footer; log-normal sizes
+with a median near 30 KB and a tail to 256 KiB), or all of one size (--page-size), or the
+1.6 KB pages of earlier figures (--page-size tiny). An index page on 127.0.0.1 links to
+them all, each link titled as its page: every tool starts from that page.
 
 Each tool runs as a child of a small probe process, which reports its wall time, CPU
-seconds (user + system, all its processes) and peak RSS (the largest single process). The
+seconds (user + system, all its processes) and peak memory twice: the largest single
+process (getrusage) and the sum over all its processes at the worst moment (sampled from
+/proc every 50 ms), so a tool that fans out over processes does not look smaller. The
 verdicts of each tool are compared with the truth (missing = broken, others = fine).
 Peers are installed on first use into bench/.tools (LinkChecker from PyPI into its own
 venv, linkinator from npm).
@@ -41,6 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from pagegen import article, size_of, title_of  # noqa: E402
+
 TOOLS = ROOT / "bench" / ".tools"
 PG = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PAGE = (
@@ -51,7 +61,23 @@ TEXT = "Findings of the annual survey of the region, with tables, maps and a sum
 
 
 def kind_of(i: int) -> str:
-    return "missing" if i % 20 == 7 else "old" if i % 20 == 13 else "page"
+    """85% pages, 12% missing, 3% moved, spread over the hosts."""
+    k = (i * 37) % 100
+    return "missing" if k < 12 else "old" if k < 15 else "page"
+
+
+SIZE = "realistic"  # set by --page-size
+
+
+def page_html(i: int) -> str:
+    if SIZE == "tiny":
+        return PAGE.format(n=i, text=TEXT)
+    size = size_of(i) if SIZE == "realistic" else int(SIZE)
+    return article(i, size)
+
+
+def link_title(i: int) -> str:
+    return f"Report {i}" if SIZE == "tiny" else title_of(i)
 
 
 def path_of(i: int) -> str:
@@ -84,11 +110,11 @@ def build_files(www: Path, n: int) -> None:
     (www / "report").mkdir(parents=True)
     for i in range(n):
         if kind_of(i) != "missing":
-            (www / "report" / f"{i}.html").write_text(PAGE.format(n=i, text=TEXT))
+            (www / "report" / f"{i}.html").write_text(page_html(i))
 
 
 def index_html(urls: list[str]) -> str:
-    links = "\n".join(f'<p><a href="{u}">Report {i}</a></p>' for i, u in enumerate(urls))
+    links = "\n".join(f'<p><a href="{u}">{link_title(i)}</a></p>' for i, u in enumerate(urls))
     return f"<!DOCTYPE html><html><head><title>Sources</title></head><body>{links}</body></html>"
 
 
@@ -153,7 +179,7 @@ def _serve(port: int, hosts: int, n: int, lo: float, hi: float, index: bytes) ->
                     extra = f"Location: /report/{path[5:]}.html\r\n".encode()
                 elif path.startswith("/report/"):
                     i = path[8:].removesuffix(".html")
-                    status, body = b"200 OK", PAGE.format(n=i, text=TEXT).encode()
+                    status, body = b"200 OK", page_html(int(i)).encode()
                 else:
                     status, body = b"404 Not Found", b"<title>404 Not Found</title>"
                 writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html\r\n" + extra
@@ -188,8 +214,42 @@ def python_world(n: int, hosts: int, latency: str) -> World:
 # ------------------------------------------------------------------------- measuring
 
 PROBE = """
-import json, resource, subprocess, sys, time, os, signal
+import json, resource, subprocess, sys, time, os, signal, threading
 spec = json.loads(sys.argv[1])
+peak = [0]
+stop = threading.Event()
+
+
+def tree_rss():
+    kids = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(pid))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, todo = 0, list(kids.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo += kids.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def sample():
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], tree_rss())
+
+
+threading.Thread(target=sample, daemon=True).start()
 t = time.perf_counter()
 for step in spec["before"]:
     b = subprocess.run(step, capture_output=True, text=True, env=spec["env"], cwd=spec["cwd"])
@@ -204,9 +264,10 @@ for p in bg:  # SIGINT: py-spy (when profiling) writes its stacks, a worker stop
     os.killpg(p.pid, signal.SIGINT)
 for p in bg:
     p.wait()
+stop.set()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "total": time.perf_counter() - t, "cpu": u.ru_utime + u.ru_stime,
-                  "rss": u.ru_maxrss / 1024, "code": r.returncode,
+                  "rss": u.ru_maxrss / 1024, "tree": peak[0] / 1024, "code": r.returncode,
                   "out": r.stdout.decode("utf-8", "replace"),
                   "err": r.stderr.decode("utf-8", "replace")[-2000:]}))
 """
@@ -346,7 +407,11 @@ def accuracy(world: World, verdicts: dict[str, bool]) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--urls", type=int, default=10_000)
-    ap.add_argument("--hosts", type=int, default=100)
+    ap.add_argument("--hosts", type=int, default=200)
+    ap.add_argument(
+        "--page-size", default="realistic",
+        help="realistic (log-normal, median 30 KB), tiny (1.6 KB), or bytes",
+    )  # fmt: skip
     ap.add_argument("--latency", help="ms range, e.g. 20-150: the Python server, not nginx")
     ap.add_argument("--polite", action="store_true", help="monitor's default per-host limits")
     ap.add_argument("--workers", type=int, default=2, help="distributed mode workers")
@@ -354,6 +419,8 @@ def main() -> None:
     ap.add_argument("--profile", type=Path, metavar="DIR",
                     help="run monitor and the workers under py-spy; stacks into DIR")  # fmt: skip
     args = ap.parse_args()
+    global SIZE
+    SIZE = args.page_size
     tools = args.only.split(",")
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -389,14 +456,16 @@ def main() -> None:
     print(f"\n{args.urls:,} URLs over {args.hosts} hosts ({server}); monitor: {rate}")
     bound = world.per_host / 1.0 if args.polite else None
     base = results.get("linkinator", (None,))[0]
-    print(f"{'tool':12} {'seconds':>8} {'URLs/s':>8} {'CPU s/1k':>9} {'peak MB':>8} "
-          f"{'accuracy':>9} {'vs linkinator':>14}" + ("  vs bound" if bound else ""))  # fmt: skip
+    print(f"pages: {SIZE}")
+    print(f"{'tool':12} {'seconds':>8} {'URLs/s':>8} {'CPU ms/URL':>10} {'peak MB':>8} "
+          f"{'all procs':>9} {'accuracy':>9} {'vs linkinator':>14}"
+          + ("  vs bound" if bound else ""))  # fmt: skip
     for tool, (res, verdicts) in results.items():
         acc, seen = accuracy(world, verdicts)
         speed = args.urls / res["wall"]
         ratio = f"{speed / (args.urls / base['wall']):.2f}x speed" if base else "-"
-        line = (f"{tool:12} {res['wall']:8.1f} {speed:8.0f} {res['cpu'] / args.urls * 1000:9.2f}"
-                f" {res['rss']:8.0f} {acc:9.1%} {ratio:>14}")  # fmt: skip
+        line = (f"{tool:12} {res['wall']:8.1f} {speed:8.0f} {res['cpu'] / args.urls * 1000:10.2f}"
+                f" {res['rss']:8.0f} {res['tree']:9.0f} {acc:9.1%} {ratio:>14}")  # fmt: skip
         if bound:
             line += f"  {res['wall'] / bound:.2f}x"
         if seen < args.urls:

@@ -195,10 +195,12 @@ async def observe(
     cfg: CheckSettings,
     user_agent: str | None = None,
     host_headers: tuple[tuple[str, str], ...] = (),
+    validators: tuple[str | None, str | None] | None = None,
 ) -> Observation:
     """Fetch `url` the way a careful reader would, recording what happened. `host_headers`
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
-    another host does not carry them."""
+    another host does not carry them. `validators` (ETag, Last-Modified of the last good
+    answer) make the first request conditional: a 304 means the page is unchanged."""
     obs = Observation(url=url)
     current = url
     seen = {url}
@@ -209,6 +211,12 @@ async def observe(
                 headers = {"User-Agent": user_agent} if user_agent else {}
                 if host_headers and host_of(current) == home:
                     headers.update(host_headers)
+                if validators and current == url:
+                    etag, modified = validators
+                    if etag:
+                        headers["If-None-Match"] = etag
+                    if modified:
+                        headers["If-Modified-Since"] = modified
                 req = client.build_request("GET", current, headers=headers or None)
                 resp = await client.send(req, stream=True)
                 try:
@@ -229,6 +237,12 @@ async def observe(
                         continue
                     obs.status = resp.status_code
                     obs.final_url = current
+                    if resp.status_code == 304 and validators and current == url:
+                        obs.not_modified = True
+                        return obs
+                    if resp.status_code == 200 and not obs.chain:
+                        obs.etag = resp.headers.get("etag")
+                        obs.last_modified = resp.headers.get("last-modified")
                     obs.content_type = resp.headers.get("content-type")
                     obs.retry_after = resp.headers.get("retry-after")
                     ctype = (obs.content_type or "").split(";")[0].strip().lower()
@@ -453,6 +467,7 @@ class HostBatch:
                                 self.cfg,
                                 self.policy.user_agent,
                                 self.policy.headers,
+                                self.context.validators.get(url) if self.cfg.conditional else None,
                             )
                         obs.cited_titles = self.context.titles.get(url, [])
                         decision = decide(obs, self.cfg.title_threshold)
@@ -490,7 +505,7 @@ class HostBatch:
         """Keys of the quoted passages the live page no longer carries; None when there is
         none to look for (no passage quoted, or the page is not there to read)."""
         quoted = [p for p in self.context.passages.get(obs.url, []) if usable_passage(p)]
-        if not quoted or decision.verdict not in GOOD or not is_document(obs):
+        if not quoted or decision.verdict not in GOOD or not is_document(obs) or obs.not_modified:
             return None
         index = TextIndex(obs.text)
         return [passage_key(p) for p in quoted if not passage_found(p, index)]
@@ -517,6 +532,8 @@ class HostBatch:
         previous = from_hex(self.context.fingerprints.get(obs.url))
         if digest is not None and previous is not None and decision.verdict in GOOD:
             changed = distance(digest, previous) >= self.cfg.change_bits
+        if obs.not_modified:
+            changed = False  # the server says so; the last good fingerprint stays
         reason = decision.reason
         if changed:
             reason += "; content changed a lot since the last good check"
@@ -538,6 +555,8 @@ class HostBatch:
             attempts=attempts,
             passage_found=None if missing is None else not missing,
             evidence=_evidence(obs, decision, missing),
+            etag=obs.etag,
+            last_modified=obs.last_modified,
         )
 
     async def run(self, urls: list[str], on_result: OnResult | None = None) -> list[CheckResult]:
@@ -573,6 +592,8 @@ def _evidence(obs: Observation, decision: Decision, missing: list[str] | None) -
         out["refresh_target"] = obs.refresh_target
     if missing:
         out["passages_missing"] = missing
+    if obs.not_modified:
+        out["unchanged"] = True  # a 304 to the last good answer's validators
     return out
 
 

@@ -301,6 +301,8 @@ def run(app: App, everything: bool, once: bool) -> None:
         app.note("nothing due; `monitor run --all` checks everything now")
     else:
         _summary(app, summary.counts)
+        if summary.unchanged:
+            app.note(f"{summary.unchanged} unchanged since their last good check (HTTP 304)")
     if summary.archives and (summary.archives.lookups or summary.archives.page_links):
         for note in output.archive_notes(summary.archives):
             app.note(note)

@@ -143,6 +143,11 @@ class CheckSettings(_Section):
     change_bits: int = Field(
         12, ge=1, le=64, description="simhash bits that differ before content counts as changed"
     )
+    conditional: bool = Field(
+        True,
+        description="re-check with the last good answer's ETag / Last-Modified: a 304 keeps "
+        "the verdict (counted as unchanged) and costs the site no page",
+    )
     outage_share: float = Field(
         0.9, gt=0, le=1, description="share of hosts unreachable that means *our* outage"
     )

@@ -52,6 +52,9 @@ class Url(SQLModel, table=True):
         default=None, description="when the current status began (reports: what changed)"
     )
     ignored: bool = Field(default=False, description="an ignore decision covers it: never due")
+    # validators of the last good answer: sent on the next check, a 304 is "unchanged"
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Citation(SQLModel, table=True):

@@ -203,6 +203,7 @@ class Report:
     outages: list[Run] = field(default_factory=list)  # runs that found our network down
     latest_outage: bool = False  # ... and the latest run was one of them
     config_ignores: tuple[tuple[str, str | None], ...] = ()  # `[[ignore]]` of the config
+    unchanged: int = 0  # checks in the period answered 304: the page as at its last good one
 
     @property
     def since_text(self) -> str:
@@ -382,6 +383,7 @@ def build_report(
         latest_outage=bool(outages) and (last := store.runs.last_run()) is not None
         and last.id == outages[0].id,
         config_ignores=store.decisions.config_ignores,
+        unchanged=store.reports.unchanged_since(since or now - dt.timedelta(days=7)),
     )
 
 
@@ -503,6 +505,7 @@ def to_json(r: Report) -> dict[str, object]:
             for f in r.refreshed
         ],
         "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
+        "unchanged": r.unchanged,
         "decisions": [d.as_json() for d in r.decisions],
         "actions": [a.json() for a in r.actions],
     }

@@ -54,6 +54,14 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     status: str | None = None  # confirmed status after this check (set by the caller)
     failures: int = 0  # failing checks in a row, this one included
+    # ETag and Last-Modified of a good 200 answer (stored for the next, conditional check)
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """A conditional re-check answered 304: the page is as it was at the last good one."""
+        return self.http_status == 304 and self.verdict is Verdict.ALIVE
 
     @property
     def reached_server(self) -> bool:
@@ -95,6 +103,8 @@ class Context:
     titles: Mapping[str, list[str]] = field(default_factory=dict)  # url -> cited titles
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # url -> last good simhash
     passages: Mapping[str, list[str]] = field(default_factory=dict)  # url -> quoted passages
+    # url -> (ETag, Last-Modified) of its last good answer, for a conditional request
+    validators: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def subset(self, urls: list[str]) -> Context:
         """Only what concerns `urls` (a child process needs no more)."""
@@ -102,6 +112,7 @@ class Context:
             titles={u: self.titles[u] for u in urls if u in self.titles},
             fingerprints={u: self.fingerprints[u] for u in urls if u in self.fingerprints},
             passages={u: self.passages[u] for u in urls if u in self.passages},
+            validators={u: self.validators[u] for u in urls if u in self.validators},
         )
 
 

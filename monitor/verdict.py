@@ -128,6 +128,10 @@ class Observation:
     refresh_target: str | None = None  # a meta refresh or script redirect was followed here
     cited_titles: list[str] = field(default_factory=list)  # what the citations call it
     sibling_similarity: float | None = None  # 0-100 vs a made-up sibling URL; None = no probe
+    # a conditional request (the last good answer's validators) was answered 304
+    not_modified: bool = False
+    etag: str | None = None  # validators of this answer, kept when it is a good 200
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,9 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
     status = obs.status or 0
     final = obs.final_url or obs.url
 
+    if status == 304 and obs.not_modified:
+        # asked "has it changed since the last good answer?" and told no: still that page
+        return Decision(Verdict.ALIVE, "HTTP 304: not modified since the last good check")
     if status in (401, 407):
         return Decision(Verdict.BLOCKED, f"HTTP {status}: authentication required")
     if status == 451:

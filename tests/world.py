@@ -229,7 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
     def route(self, path: str) -> None:
         if path in self.world.pages:
             status, body, headers = self.world.pages[path]
-            if 300 <= status < 400:
+            etag, modified = headers.get("ETag"), headers.get("Last-Modified")
+            if status == 200 and (
+                (etag and self.headers.get("If-None-Match") == etag)
+                or (modified and not etag and self.headers.get("If-Modified-Since") == modified)
+            ):
+                self._send(304, "", headers=headers)  # a page with validators, unchanged
+            elif 300 <= status < 400:
                 self._redirect(status, headers["Location"])
             else:
                 self._send(status, body, headers=headers)

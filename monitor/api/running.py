@@ -47,6 +47,7 @@ class RunSummary:
     interrupted: bool = False
     outage: str | None = None  # why a network outage is suspected; None when none is
     archives: ArchiveSummary | None = None
+    unchanged: int = 0  # alive checks answered 304 to the last good answer's validators
 
     @property
     def all_alive(self) -> bool:
@@ -83,6 +84,7 @@ async def run_async(
     urls = store.checks.due_urls(now or dt.datetime.now(dt.UTC), everything=everything)
     run_id = store.runs.start_run()
     counts: Counter[str] = Counter()
+    unchanged = [0]
     if cfg.check.canary_url:
         why = await canary_fails(cfg.check.canary_url, cfg)
         if why:
@@ -98,6 +100,7 @@ async def run_async(
         for r in batch:
             log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
         counts.update(r.verdict.value for r in batch)
+        unchanged[0] += sum(r.unchanged for r in batch)
         store.checks.record_results(batch, step, run_id)
 
     sink = ResultSink(
@@ -135,7 +138,9 @@ async def run_async(
         found = await archive_async(store, cfg)
     if outage is None and cfg.archive.save.enabled:
         await save_async(store, cfg)
-    return RunSummary(run_id, len(urls), counts, outage=outage, archives=found)
+    return RunSummary(
+        run_id, len(urls), counts, outage=outage, archives=found, unchanged=unchanged[0]
+    )
 
 
 @dataclass

@@ -95,8 +95,10 @@ class Checks:
             return s.exec(self._due_filter(select(func.count()).select_from(Url), now)).one()
 
     def check_context(self, urls: Sequence[str]) -> Context:
-        """Cited titles and last good fingerprints of `urls`, to sharpen their verdicts."""
+        """Cited titles, last good fingerprints and validators of `urls`, to sharpen their
+        verdicts and make re-checks conditional."""
         prints: dict[str, str] = {}
+        validators: dict[str, tuple[str | None, str | None]] = {}
         with self.db.session() as s:
             titles = cited_titles(s, urls)
             passages = cited_passages(s, urls)
@@ -107,7 +109,16 @@ class Checks:
                 )
                 for url, fp in s.exec(q):
                     prints[url] = fp  # type: ignore[assignment]
-        return Context(titles=titles, fingerprints=prints, passages=passages)
+                v = select(Url.url, Url.etag, Url.last_modified).where(
+                    col(Url.url).in_(list(urls[i : i + 1000])),
+                    col(Url.last_verdict) == Verdict.ALIVE.value,
+                    or_(col(Url.etag).is_not(None), col(Url.last_modified).is_not(None)),
+                )
+                for url, etag, modified in s.exec(v):
+                    validators[url] = (etag, modified)
+        return Context(
+            titles=titles, fingerprints=prints, passages=passages, validators=validators
+        )
 
     def record_results(
         self,
@@ -169,6 +180,12 @@ class Checks:
                 upd["last_fingerprint"] = (
                     r.fingerprint if r.verdict in GOOD and r.fingerprint else None
                 )
+                # validators: a good 200 brings new ones, a 304 keeps them, anything else
+                # drops them (the next check asks for the whole page)
+                if not r.unchanged:
+                    good = r.verdict is Verdict.ALIVE and r.http_status == 200
+                    upd["etag"] = r.etag if good else None
+                    upd["last_modified"] = r.last_modified if good else None
                 updates.append(upd)
                 # a URL twice in one batch: the second sees the first
                 u.update({k: upd[k] for k in STATE_KEYS}, status_since=since)
@@ -183,13 +200,14 @@ class Checks:
                 .scalars()
                 .all()
             )
-            keep_print = [u for u in updates if u["last_fingerprint"] is not None]
-            for group in (keep_print, [u for u in updates if u["last_fingerprint"] is None]):
-                if not group:
-                    continue
-                cols = [k for k in group[0] if k != "_id"]
-                if group is not keep_print:
-                    cols.remove("last_fingerprint")
+            # one UPDATE per shape of row (a kept fingerprint or validators are not written)
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for u in updates:
+                cols_of = tuple(
+                    k for k in u if k != "_id" and not (k == "last_fingerprint" and u[k] is None)
+                )
+                shapes[cols_of].append(u)
+            for cols, group in shapes.items():
                 conn.execute(
                     url_t.update()
                     .where(url_t.c.id == bindparam("_id"))
@@ -210,22 +228,26 @@ class Checks:
         """Alive checks are verified access dates of every live citation of their URL whose
         quoted passage (if it quotes one) is still on the page; a citation whose passage is
         gone gets no new date, and the day it went missing is kept."""
-        citations: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+        citations: dict[int, list[tuple[int, str | None, bool]]] = defaultdict(list)
         url_ids = list({uid for _, uid in alive})
         for i in range(0, len(url_ids), 1000):
-            for cid, uid, excerpt in conn.execute(
-                select(cit_t.c.id, cit_t.c.url_id, cit_t.c.excerpt).where(
-                    cit_t.c.url_id.in_(url_ids[i : i + 1000]), cit_t.c.removed_at.is_(None)
-                )
+            for cid, uid, excerpt, gone_since in conn.execute(
+                select(
+                    cit_t.c.id, cit_t.c.url_id, cit_t.c.excerpt, cit_t.c.passage_gone_since
+                ).where(cit_t.c.url_id.in_(url_ids[i : i + 1000]), cit_t.c.removed_at.is_(None))
             ):
-                citations[uid].append((cid, excerpt))
+                citations[uid].append((cid, excerpt, gone_since is not None))
         rows: list[dict[str, Any]] = []
         by_day: dict[dt.date, list[int]] = defaultdict(list)
         gone: dict[dt.date, list[int]] = defaultdict(list)
         for k, uid in alive:
             day = checks[k]["checked_at"].astimezone(dt.UTC).date()
-            missing = set((checks[k].get("evidence") or {}).get("passages_missing") or ())
-            for cid, excerpt in citations.get(uid, []):
+            evidence = checks[k].get("evidence") or {}
+            missing = set(evidence.get("passages_missing") or ())
+            unchanged = bool(evidence.get("unchanged"))  # a 304: what was true still is
+            for cid, excerpt, was_gone in citations.get(uid, []):
+                if unchanged and was_gone:
+                    continue  # the page as it was when its passage was found gone
                 if missing and excerpt and passage_key(excerpt) in missing:
                     gone[day].append(cid)
                     continue

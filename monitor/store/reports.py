@@ -235,6 +235,15 @@ class Reports:
                 out.append((starts[i], {k: v for k, v in counts.items() if v > 0}))
         return out
 
+    def unchanged_since(self, since: dt.datetime) -> int:
+        """Checks since `since` answered 304 (not modified since the last good one)."""
+        with self.db.session() as s:
+            return s.exec(
+                select(func.count())
+                .select_from(UrlCheck)
+                .where(col(UrlCheck.checked_at) >= since, col(UrlCheck.http_status) == 304)
+            ).one()
+
     def table_counts(self) -> dict[str, int]:
         with self.db.session() as s:
             return {

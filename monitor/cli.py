@@ -74,25 +74,24 @@ class App:
             log.info("configuration from %s", self._settings.source)
         return self._settings
 
-    @property
-    def store(self) -> api.Store:
+    def _open(self, opener: Callable[[api.Settings], api.Store]) -> api.Store:
         if self._store is None:
             try:
-                self._store = api.open_database(self.settings)
+                self._store = opener(self.settings)
             except api.StoreError as exc:
                 raise UserError(str(exc)) from None
         return self._store
 
     @property
+    def store(self) -> api.Store:
+        """The store for commands that write: created (and migrated) when missing."""
+        return self._open(api.open_database)
+
+    @property
     def existing_store(self) -> api.Store:
         """The store for commands that read what is there: a missing SQLite file is an
         error (exit 2), never created."""
-        if self._store is None:
-            try:
-                self._store = api.open_existing(self.settings)
-            except api.StoreError as exc:
-                raise UserError(str(exc)) from None
-        return self._store
+        return self._open(api.open_existing)
 
     def note(self, message: str) -> None:
         """A human message on stderr, silenced by --quiet."""

@@ -323,13 +323,24 @@ def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
 
 
 def run_monitor(
-    world: World, tmp: Path, polite: bool, profile: Path | None = None
+    world: World, tmp: Path, polite: bool, profile: Path | None = None, recheck: bool = False
 ) -> tuple[dict, dict[str, bool]]:
     db = f"sqlite:///{tmp / 'embedded.sqlite'}"
     env = monitor_env(db, polite)
     m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
     res = measure(profiled([*m, "run", "--all"], profile, "monitor"), env, tmp,
                   before=[[*m, "ingest", world.index]])  # fmt: skip
+    if recheck:  # the same world again: what a weekly re-check costs when pages stand still
+        again = measure([*m, "run", "--all"], env, tmp)
+        import sqlite3
+
+        with sqlite3.connect(tmp / "embedded.sqlite") as conn:
+            (run,) = conn.execute("SELECT max(run_id) FROM url_check").fetchone()
+            n304, alive = conn.execute(
+                "SELECT sum(http_status = 304), sum(verdict = 'alive') FROM url_check"
+                " WHERE run_id = ?", (run,),
+            ).fetchone()  # fmt: skip
+        res["recheck"] = {**again, "n304": n304, "alive": alive}
     return res, monitor_verdicts(env, tmp)
 
 
@@ -415,6 +426,10 @@ def main() -> None:
     ap.add_argument("--latency", help="ms range, e.g. 20-150: the Python server, not nginx")
     ap.add_argument("--polite", action="store_true", help="monitor's default per-host limits")
     ap.add_argument("--workers", type=int, default=2, help="distributed mode workers")
+    ap.add_argument(
+        "--recheck", action="store_true",
+        help="run monitor twice over the same world (the second: conditional requests)",
+    )  # fmt: skip
     ap.add_argument("--only", default="monitor,distributed,linkinator,linkchecker")
     ap.add_argument("--profile", type=Path, metavar="DIR",
                     help="run monitor and the workers under py-spy; stacks into DIR")  # fmt: skip
@@ -436,7 +451,9 @@ def main() -> None:
                 work.mkdir()
                 print(f"{tool} ...", flush=True)
                 if tool == "monitor":
-                    results[tool] = run_monitor(world, work, args.polite, args.profile)
+                    results[tool] = run_monitor(
+                        world, work, args.polite, args.profile, args.recheck
+                    )
                 elif tool == "distributed":
                     results[tool] = run_distributed(
                         world, work, args.polite, args.workers, args.profile
@@ -473,6 +490,13 @@ def main() -> None:
         print(line, flush=True)
     if bound:
         print(f"politeness bound: {world.per_host} URLs per host at 1 request/s = {bound:.0f} s")
+    if "monitor" in results and "recheck" in results["monitor"][0]:
+        first, again = results["monitor"][0], results["monitor"][0]["recheck"]
+        print(f"monitor re-check of the same world: {again['wall']:.1f} s "
+              f"({first['wall'] / again['wall']:.1f}x faster than the first pass), "
+              f"{again['cpu'] / args.urls * 1000:.2f} CPU ms/URL; {again['n304']:,} of "
+              f"{again['alive']:,} alive pages answered 304 "
+              f"({again['n304'] / max(1, again['alive']):.0%})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -106,11 +106,20 @@ def test_fleet_checks_every_url_once_politely_and_survives_a_killed_worker(
         first = _monitor(cfg, "worker")
         procs.append(first)
         deadline = time.monotonic() + 60
-        while sum(_checks(store).values()) < 12:  # the first worker is well into its batches
+
+        def doing_now() -> int:
+            with store.engine.connect() as conn:
+                return conn.execute(
+                    text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
+                ).scalar_one()
+
+        # the first worker is well into its batches, and holds some right now (between two
+        # rounds of batches it may briefly hold none: a kill then would leave nothing)
+        while sum(_checks(store).values()) < 12 or doing_now() < 1:
             assert time.monotonic() < deadline, "the first worker checked nothing"
             assert first.poll() is None, first.communicate()[0]
-            time.sleep(0.05)
-        first.send_signal(signal.SIGKILL)  # mid-batch: 4 host batches in flight
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)  # mid-batch: host batches in flight
         first.wait(10)
         with store.engine.connect() as conn:
             doing = conn.execute(

@@ -11,6 +11,7 @@ them. Deterministic: the same seed gives the same pages.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from pathlib import Path
@@ -31,11 +32,11 @@ def vocabulary(n: int = 6000, seed: int = 7) -> list[str]:
 
 
 VOCAB = vocabulary()
-_ZIPF = [1.0 / (k + 1) for k in range(len(VOCAB))]
+_CUM = list(itertools.accumulate(1.0 / (k + 1) for k in range(len(VOCAB))))  # Zipf
 
 
 def sentence(rnd: random.Random, words: int) -> str:
-    picked = rnd.choices(VOCAB, weights=_ZIPF, k=words)
+    picked = rnd.choices(VOCAB, cum_weights=_CUM, k=words)
     return " ".join(picked).capitalize() + "."
 
 

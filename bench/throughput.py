@@ -331,7 +331,7 @@ def run_monitor(
     res = measure(profiled([*m, "run", "--all"], profile, "monitor"), env, tmp,
                   before=[[*m, "ingest", world.index]])  # fmt: skip
     if recheck:  # the same world again: what a weekly re-check costs when pages stand still
-        again = measure([*m, "run", "--all"], env, tmp)
+        again = measure(profiled([*m, "run", "--all"], profile, "monitor-recheck"), env, tmp)
         import sqlite3
 
         with sqlite3.connect(tmp / "embedded.sqlite") as conn:

@@ -65,8 +65,18 @@ def check_client(
         follow_redirects=False,
         verify=tls,
         trust_env=cfg.trust_env,
-        transport=transport or GuardedTransport(cfg.allowed_networks(), tls, limits),
+        transport=transport or _check_transport(cfg, tls, limits),
     )
+
+
+def _check_transport(
+    cfg: CheckSettings, tls: ssl.SSLContext, limits: httpx.Limits
+) -> httpx.AsyncBaseTransport:
+    if cfg.transport == "aiohttp":
+        from monitor.aiotransport import GuardedAiohttpTransport
+
+        return GuardedAiohttpTransport(cfg.allowed_networks(), tls, limits)
+    return GuardedTransport(cfg.allowed_networks(), tls, limits)
 
 
 def page_client(cfg: CheckSettings, transport: httpx.BaseTransport | None = None) -> httpx.Client:

@@ -47,9 +47,10 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def results(world: World) -> dict[str, object]:
-    settings = make_settings(read_timeout=1.0, max_redirects=8)
+@pytest.fixture(scope="module", params=["aiohttp", "httpx"])
+def results(world: World, request: pytest.FixtureRequest) -> dict[str, object]:
+    """Every case through each HTTP transport: the same verdicts and reasons from both."""
+    settings = make_settings(read_timeout=1.0, max_redirects=8, transport=request.param)
     urls = [world.url(p) for p, _, _ in CASES]
     return {r.url: r for r in check(urls, settings)}
 

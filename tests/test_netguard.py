@@ -67,6 +67,28 @@ def test_cited_private_urls_are_blocked_and_never_fetched(world: World, closed_t
     assert r.verdict is Verdict.ALIVE
 
 
+def test_a_host_name_that_resolves_privately_is_blocked(world: World, closed_to_loopback) -> None:
+    """A name, not a literal: the guard sits in the resolver of each transport."""
+    url = world.url("/article/by-name").replace("127.0.0.1", "localhost")
+    for transport in ("aiohttp", "httpx"):
+        (r,) = check([url], make_settings(transport=transport))
+        assert r.verdict is Verdict.BLOCKED and r.reason.startswith("private address"), r.reason
+    assert world.hits["/article/by-name"] == 0
+
+
+def test_the_aiohttp_resolver_answers_the_checked_address_only() -> None:
+    from monitor.aiotransport import GuardedResolver
+
+    async def go() -> None:
+        with pytest.raises(PrivateAddressError):
+            await GuardedResolver([]).resolve("localhost", 80)
+        loopback = [ipaddress.ip_network("127.0.0.0/8")]
+        (answer,) = await GuardedResolver(loopback).resolve("localhost", 80)
+        assert answer["host"] == "127.0.0.1" and answer["hostname"] == "localhost"
+
+    asyncio.run(go())
+
+
 def test_a_redirect_into_a_private_range_is_blocked(world: World, closed_to_loopback) -> None:
     other = World()
     other.start("127.0.0.9")

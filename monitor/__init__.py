@@ -11,14 +11,72 @@ The command line is a thin layer over this API, usable from a notebook or anothe
     >>> ingest(store, ["seeds/kazakhstan.html"])                # doctest: +SKIP
 """
 
+import sys
+import types
+from typing import Any
+
 __version__ = "0.1.0"
 
-from monitor.api import check, check_async, ingest, run
-from monitor.config import Settings, load_settings
-from monitor.extract import FoundCitation, extract
-from monitor.results import CheckResult
-from monitor.store import Store, open_store
-from monitor.verdict import Verdict
+# The API is imported on first use (PEP 562), not with the package: a checking child
+# process (`python -m monitor.fanout`) imports the checker, not the database layer, Alembic
+# and the archive code (about half a second of CPU per child, per run).
+_LAZY = {
+    "run": "monitor.api", "Settings": "monitor.config", "load_settings": "monitor.config",
+    "FoundCitation": "monitor.extract", "CheckResult": "monitor.results",
+    "Store": "monitor.store", "open_store": "monitor.store", "Verdict": "monitor.verdict",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'monitor' has no attribute {name!r}")
+
+
+def check(*args: Any, **kwargs: Any) -> Any:
+    """`monitor.api.check`: check URLs now, no database."""
+    from monitor.api import check as call
+
+    return call(*args, **kwargs)
+
+
+async def check_async(*args: Any, **kwargs: Any) -> Any:
+    """`monitor.api.check_async`."""
+    from monitor.api import check_async as call
+
+    return await call(*args, **kwargs)
+
+
+def ingest(*args: Any, **kwargs: Any) -> Any:
+    """`monitor.api.ingest`: store the citations of pages."""
+    from monitor.api import ingest as call
+
+    return call(*args, **kwargs)
+
+
+def extract(*args: Any, **kwargs: Any) -> Any:
+    """`monitor.extract.extract`: the citations of one page, no database."""
+    from monitor.extract import extract as call
+
+    return call(*args, **kwargs)
+
+
+class _Package(types.ModuleType):
+    """Three of the API's functions share their names with submodules (`monitor.check`,
+    `monitor.ingest`, `monitor.extract`). Importing a submodule sets it as an attribute of
+    the package; here the function keeps the name (`import monitor.check` and
+    `from monitor.check import ...` still reach the module, through sys.modules)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("check", "ingest", "extract") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "CheckResult",

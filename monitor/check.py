@@ -449,30 +449,43 @@ class HostBatch:
                 decision = Decision(Verdict.BLOCKED, "disallowed by robots.txt (not fetched)")
                 return self._result(obs, decision, started, attempts=0)
             attempts = 0
+
+            async def attempt_once() -> tuple[Observation, Decision]:
+                nonlocal attempts
+                attempts += 1
+                async with self.gate():
+                    obs = await observe(
+                        self.client,
+                        url,
+                        self.cfg,
+                        self.policy.user_agent,
+                        self.policy.headers,
+                        self.context.validators.get(url) if self.cfg.conditional else None,
+                    )
+                obs.cited_titles = self.context.titles.get(url, [])
+                decision = decide(obs, self.cfg.title_threshold)
+                if worth_retrying(obs, decision):
+                    raise _Retry(obs, decision)
+                return obs, decision
+
             try:
-                async for attempt in stamina.retry_context(
-                    on=self._backoff,
-                    attempts=self.cfg.retries + 1,
-                    timeout=None,
-                    wait_initial=self.cfg.retry_wait,
-                    wait_max=max(self.cfg.retry_wait * 8, self.cfg.retry_wait),
-                    wait_jitter=self.cfg.retry_wait / 2,
-                ):
-                    with attempt:
-                        attempts += 1
-                        async with self.gate():
-                            obs = await observe(
-                                self.client,
-                                url,
-                                self.cfg,
-                                self.policy.user_agent,
-                                self.policy.headers,
-                                self.context.validators.get(url) if self.cfg.conditional else None,
-                            )
-                        obs.cited_titles = self.context.titles.get(url, [])
-                        decision = decide(obs, self.cfg.title_threshold)
-                        if worth_retrying(obs, decision):
-                            raise _Retry(obs, decision)
+                try:  # most answers need no second attempt: no retry machinery for them
+                    obs, decision = await attempt_once()
+                except _Retry as first:
+                    wait = self._backoff(first)
+                    if self.cfg.retries == 0 or wait is False:
+                        raise
+                    await asyncio.sleep(self.cfg.retry_wait if wait is True else float(wait))
+                    async for attempt in stamina.retry_context(
+                        on=self._backoff,
+                        attempts=self.cfg.retries,
+                        timeout=None,
+                        wait_initial=self.cfg.retry_wait,
+                        wait_max=max(self.cfg.retry_wait * 8, self.cfg.retry_wait),
+                        wait_jitter=self.cfg.retry_wait / 2,
+                    ):
+                        with attempt:
+                            obs, decision = await attempt_once()
             except _Retry as last:
                 obs, decision = last.obs, last.decision
                 waited = retry_after_seconds(obs.retry_after)

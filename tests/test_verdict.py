@@ -156,7 +156,7 @@ def test_edge_cases_through_the_real_checker() -> None:
                 "http://odd.example/a",
                 "http://odd.example/b",
             ],
-            make_settings(),
+            make_settings(transport="httpx"),  # respx mocks httpx's own transport
         )
     }
     assert res["http://nx.example/a"].verdict is Verdict.DEAD

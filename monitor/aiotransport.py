@@ -144,11 +144,13 @@ class GuardedAiohttpTransport(httpx.AsyncBaseTransport):
         if literal is not None:
             _check(host, literal, self.allow)  # aiohttp never resolves a literal address
         timeout = request.extensions.get("timeout", {})
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         with _mapped():
             response = await self._session().request(
                 request.method,
                 URL(str(request.url), encoded=True),
-                headers=request.headers,
+                # as written, names in their own case (httpx's mapping lower-cases them)
+                headers=headers,
                 data=request.content or None,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(

@@ -71,9 +71,12 @@ def test_one_field_list_for_a_check_result() -> None:
 
 
 def test_clients_are_guarded_unless_given_a_transport() -> None:
+    from monitor.aiotransport import GuardedAiohttpTransport
+
     cfg = CheckSettings()
     guarded = check_client(cfg)
-    assert isinstance(guarded._transport, GuardedTransport)
+    assert isinstance(guarded._transport, GuardedAiohttpTransport)  # the default
+    assert isinstance(check_client(CheckSettings(transport="httpx"))._transport, GuardedTransport)
     seen: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:

@@ -113,17 +113,25 @@ def test_fleet_checks_every_url_once_politely_and_survives_a_killed_worker(
                     text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
                 ).scalar_one()
 
-        # the first worker is well into its batches, and holds some right now (between two
-        # rounds of batches it may briefly hold none: a kill then would leave nothing)
-        while sum(_checks(store).values()) < 12 or doing_now() < 1:
+        # the first worker is well into its batches and has a request in flight right now:
+        # its batch cannot have finished (between two rounds of batches it may briefly
+        # hold none, and a kill then would leave nothing half-done)
+        while (
+            sum(_checks(store).values()) < 12
+            or sum(fleet.inflight.values()) < 1
+            or doing_now() < 1
+        ):
             assert time.monotonic() < deadline, "the first worker checked nothing"
             assert first.poll() is None, first.communicate()[0]
             time.sleep(0.02)
         first.send_signal(signal.SIGKILL)  # mid-batch: host batches in flight
         first.wait(10)
-        with store.engine.connect() as conn:
+        with store.engine.connect() as conn:  # half-done: still 'doing', or handed back
             doing = conn.execute(
-                text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
+                text(
+                    "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'"
+                    " OR (status IN ('todo', 'failed') AND attempts > 0)"
+                )
             ).scalar_one()
         assert doing >= 1, "the killed worker should have left batches half-done"
         killed_at = sum(_checks(store).values())

@@ -473,11 +473,36 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
+_TABLE = re.compile(r"^\s*\[(\[)?\s*([\w.\-]+)\s*\]\]?")
+_KEY = re.compile(r"""^\s*["']?([\w\-]+)["']?\s*=""")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each key of a TOML file is set: dotted key -> line (arrays of tables get their
+    index: archive.endpoints.0.name)."""
+    out: dict[str, int] = {}
+    table, counts = "", dict[str, int]()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if m := _TABLE.match(line):
+            name = m.group(2)
+            if m.group(1):  # [[array.of.tables]]
+                counts[name] = counts.get(name, -1) + 1
+                name = f"{name}.{counts[name]}"
+            table = name
+            out.setdefault(table, n)
+        elif (m := _KEY.match(line)) and not line.lstrip().startswith("#"):
+            out[f"{table}.{m.group(1)}" if table else m.group(1)] = n
+    return out
+
+
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """The line of the file where the key (or table) at `loc` is written, if it is."""
+    """The line of the file where the key (or table) at `loc` is written, if it is: by its
+    whole path (`check.timeout`, not `archive.timeout`), else the first line naming it."""
     name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), None)
     if not name or not text:
         return None
+    if exact := key_lines(text).get(".".join(str(p) for p in loc)):
+        return exact
     key = re.compile(
         rf"""^\s*(\[\[?\s*([\w.]+\.)?{re.escape(name)}\s*\]|["']?{re.escape(name)}["']?\s*=)"""
     )

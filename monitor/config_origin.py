@@ -13,11 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from monitor.config import Settings
+from monitor.config import Settings, key_lines
 
 SECRET = re.compile(r"password|secret|token|access_key|cookies|headers", re.I)
-_TABLE = re.compile(r"^\s*\[(\[)?\s*([\w.\-]+)\s*\]\]?")
-_KEY = re.compile(r"""^\s*["']?([\w\-]+)["']?\s*=""")
 
 
 @dataclass
@@ -25,24 +23,6 @@ class Origin:
     key: str  # dotted, as in the file: check.per_host_rate, archive.endpoints.0.cdx
     value: Any
     source: str  # "default", "FILE:LINE", "environment MONITOR_..."
-
-
-def key_lines(text: str) -> dict[str, int]:
-    """Where each key of a TOML file is set: dotted key -> line (arrays of tables get their
-    index: archive.endpoints.0.name)."""
-    out: dict[str, int] = {}
-    table, counts = "", dict[str, int]()
-    for n, line in enumerate(text.splitlines(), start=1):
-        if m := _TABLE.match(line):
-            name = m.group(2)
-            if m.group(1):  # [[array.of.tables]]
-                counts[name] = counts.get(name, -1) + 1
-                name = f"{name}.{counts[name]}"
-            table = name
-            out.setdefault(table, n)
-        elif (m := _KEY.match(line)) and not line.lstrip().startswith("#"):
-            out[f"{table}.{m.group(1)}" if table else m.group(1)] = n
-    return out
 
 
 def _leaves(value: Any, prefix: str) -> list[tuple[str, Any]]:

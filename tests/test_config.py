@@ -81,3 +81,12 @@ def test_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
         in msg
     )
     assert f"{f}, line 5: databse: unknown key (did you mean database?)" in msg
+
+
+def test_an_error_names_the_line_of_its_own_table(tmp_path: Path) -> None:
+    """`timeout` in [archive] and in [check]: the bad one is named by its line, not the
+    first line that says `timeout` (the same key finder as `monitor config`)."""
+    f = tmp_path / "c.toml"
+    f.write_text("[archive]\ntimeout = 5\n[check]\ntimeout = -1\n")
+    with pytest.raises(ConfigError, match=r"line 4: check\.timeout: Input should be greater"):
+        load_settings(f)

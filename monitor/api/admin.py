@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from monitor.config import Settings
 from monitor.config_origin import Origin, origins
-from monitor.store import Store, StoreError, open_store
+from monitor.store import Store, StoreError, open_store, sqlite_file
 from monitor.transfer import TransferError, export, import_
 
 Progress = Callable[[str, int], None]
@@ -41,20 +41,12 @@ def open_existing(settings: Settings) -> Store:
     """The configured database for a command that only reads it (or acts on what it holds):
     a SQLite file that is not there is an error, not a new empty database ("no pages yet"
     from `status` run in the wrong directory, and a stray monitor.sqlite left behind)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(settings.database.url)
-    except ArgumentError:
-        url = None  # open_database says what is wrong with it
-    if url is not None and url.get_backend_name() == "sqlite":
-        db = url.database or ""
-        if db and db != ":memory:" and not db.startswith("file:") and not Path(db).exists():
-            raise StoreError(
-                f"no database at {Path(db).expanduser().resolve()}; run `monitor ingest` first "
-                "(or point [database] url, --config or MONITOR_DATABASE__URL at yours)"
-            )
+    file = sqlite_file(settings.database.url)  # None: open_database judges the URL
+    if file is not None and not file.exists():
+        raise StoreError(
+            f"no database at {file}; run `monitor ingest` first "
+            "(or point [database] url, --config or MONITOR_DATABASE__URL at yours)"
+        )
     return open_database(settings)
 
 

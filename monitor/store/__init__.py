@@ -23,7 +23,7 @@ from sqlmodel import Session
 from monitor.store.archives import Archives, LookupTarget
 from monitor.store.checks import Checks
 from monitor.store.decisions import Decisions
-from monitor.store.engine import MIGRATIONS, Database, StoreError, create
+from monitor.store.engine import MIGRATIONS, Database, StoreError, create, sqlite_file
 from monitor.store.jobs import Jobs
 from monitor.store.pages import IngestStats, Pages, citation_keys
 from monitor.store.reports import Reports
@@ -37,6 +37,7 @@ __all__ = [
     "StoreError",
     "citation_keys",
     "open_store",
+    "sqlite_file",
 ]
 
 

@@ -54,6 +54,19 @@ def redact(url: str) -> str:
         return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (user-expanded, absolute); None for another database, an
+    in-memory one, a `file:` URI, or a URL that does not parse."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    db = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return None
+    return None if db.startswith("file:") else Path(db).expanduser().resolve()
+
+
 def create(url: str) -> Engine:
     """An engine for SQLAlchemy `url`. A SQLite file's directory must exist: a mistyped path
     would otherwise create directories anywhere (as root, under a service) without a word."""
@@ -63,14 +76,13 @@ def create(url: str) -> Engine:
         raise StoreError(f"not a database URL: {url!r}") from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        if db and db != ":memory:" and not db.startswith("file:"):
-            parent = Path(db).expanduser().resolve().parent
-            if not parent.is_dir():
-                raise StoreError(
-                    f"the database's directory {parent} does not exist: create it "
-                    f"(mkdir -p {parent}) or set [database] url to a file in one that does"
-                )
+        file = sqlite_file(url)
+        if file is not None and not file.parent.is_dir():
+            parent = file.parent
+            raise StoreError(
+                f"the database's directory {parent} does not exist: create it "
+                f"(mkdir -p {parent}) or set [database] url to a file in one that does"
+            )
         kwargs["connect_args"] = {"timeout": 10}
     try:
         engine = create_engine(url, **kwargs)

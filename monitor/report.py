@@ -129,8 +129,10 @@ def to_do(
     out: list[Action] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(i: Item | Refresh, action: str, suggestion: str, command: str) -> None:
-        if i.url in decided or (i.url, i.document) in seen:
+    def add(
+        i: Item | Refresh, action: str, suggestion: str, command: str, decided_ok: bool = False
+    ) -> None:
+        if (i.url in decided and not decided_ok) or (i.url, i.document) in seen:
             return
         seen.add((i.url, i.document))
         out.append(Action(i.url, i.document, i.line, i.title, action, suggestion, command))
@@ -143,15 +145,11 @@ def to_do(
             elif i.verdict in ("soft404", "drifted"):
                 add(i, "look at the page", f"{i.verdict}: {i.reason}",
                     f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
-    for name in SECTIONS:
+    for name in SECTIONS:  # an override the machine no longer agrees with: decided, asked
         for i in sections.get(name, []):
-            if i.override is not None and i.override_note and (i.url, i.document) not in seen:
-                seen.add((i.url, i.document))
-                out.append(Action(
-                    i.url, i.document, i.line, i.title, "look again",
-                    f"you said {i.override.verdict}; {i.override_note}",
-                    f"monitor decisions --undo {i.override.id}",
-                ))  # fmt: skip
+            if i.override is not None and i.override_note:
+                add(i, "look again", f"you said {i.override.verdict}; {i.override_note}",
+                    f"monitor decisions --undo {i.override.id}", decided_ok=True)  # fmt: skip
     for i in sections.get("moved", []):
         if i.final_url:
             new = shlex.quote(i.final_url)
@@ -219,16 +217,21 @@ class Report:
     def vocabulary(self) -> str:
         return VOCABULARY.format(checks=self.rule.checks, days=self.rule.days)
 
-    def pages(self) -> list[tuple[DocumentSummary, list[Item]]]:
-        """Per page, its links that need a look (each once, in its first section): the
-        part a maintainer who owns one page reads."""
-        seen: set[tuple[str, str]] = set()
-        by_doc: dict[str, list[Item]] = {d.source: [] for d in self.documents}
+    def memberships(self) -> dict[tuple[str, str], tuple[Item, list[str]]]:
+        """Each listed link of each page, once: its item (from its first section) and the
+        names of every section it is in, in report order."""
+        out: dict[tuple[str, str], tuple[Item, list[str]]] = {}
         for name in SECTIONS:
             for i in getattr(self, name):
-                if (i.document, i.url) not in seen:
-                    seen.add((i.document, i.url))
-                    by_doc.setdefault(i.document, []).append(i)
+                out.setdefault((i.document, i.url), (i, []))[1].append(name)
+        return out
+
+    def pages(self) -> list[tuple[DocumentSummary, list[Item]]]:
+        """Per page, its links that need a look (each once): the part a maintainer who owns
+        one page reads."""
+        by_doc: dict[str, list[Item]] = {d.source: [] for d in self.documents}
+        for (doc, _), (i, _) in self.memberships().items():
+            by_doc.setdefault(doc, []).append(i)
         return [(d, by_doc.get(d.source, [])) for d in self.documents]
 
     def total(self, name: str) -> int:
@@ -337,6 +340,7 @@ def build_report(
         if any(a.verified is False for a in i.page_links)
     ]
     decisions = store.decisions.active(now)
+    period_start = since or now - dt.timedelta(days=7)  # outages and 304s: this period's
     decided = {d.url for d in decisions if d.url and d.kind in ("accept", "override")}
     overrides = {d.url: d for d in decisions if d.kind == "override" and d.url}
     accepts = {d.url: d for d in decisions if d.kind == "accept" and d.url}
@@ -379,11 +383,11 @@ def build_report(
         decisions=decisions,
         actions=to_do(sections, refreshed, decided),
         statuses=statuses,
-        outages=(outages := store.runs.outages(since or now - dt.timedelta(days=7))),
+        outages=(outages := store.runs.outages(period_start)),
         latest_outage=bool(outages) and (last := store.runs.last_run()) is not None
         and last.id == outages[0].id,
         config_ignores=store.decisions.config_ignores,
-        unchanged=store.reports.unchanged_since(since or now - dt.timedelta(days=7)),
+        unchanged=store.reports.unchanged_since(period_start),
     )
 
 

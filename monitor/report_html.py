@@ -130,10 +130,9 @@ def render_html(r: Report) -> str:
     bars = {d.source: Markup(svg_bar(dict(d.counts))) for d in r.documents}
     pages = r.pages()
     items: list[Item] = [i for _, rows in pages for i in rows]
-    member: dict[tuple[str, str], list[str]] = {}
-    for name in SECTIONS:
-        for i in getattr(r, name):
-            member.setdefault((i.document, i.url), []).append(SECTION_TITLES[name])
+    member = {
+        key: [SECTION_TITLES[n] for n in names] for key, (_, names) in r.memberships().items()
+    }
     return env.from_string(text).render(
         r=r,
         trend=Markup(svg_trend(r.trend)),

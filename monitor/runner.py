@@ -63,10 +63,13 @@ class Reach:
         reached = {h for _, h, ok in self._events if ok}
         return reached, {h for _, h, ok in self._events if not ok} - reached
 
-    def outage(self, cfg: CheckSettings) -> tuple[int, int] | None:
-        """(unreachable, tried) hosts when our own network looks down, else None."""
+    def outage(self, cfg: CheckSettings, canary: str | None = None) -> tuple[int, int] | None:
+        """(unreachable, tried) hosts when our own network looks down, else None. `canary`:
+        why the canary failed, when it was asked because too few hosts were tried for the
+        rule (`needs_canary`): then the unreachable hosts are an outage however few."""
         reached, failed = self.hosts()
-        if outage_suspected(len(reached), len(failed), cfg.outage_share, cfg.outage_min_hosts):
+        rule = outage_suspected(len(reached), len(failed), cfg.outage_share, cfg.outage_min_hosts)
+        if rule or (canary and failed):
             return len(failed), len(reached) + len(failed)
         return None
 
@@ -127,13 +130,9 @@ class ResultSink:
         an outage is suspected, or None. `canary`: why the canary failed, when it was asked
         because too few hosts were tried for the rule (`needs_canary`)."""
         why = None
-        if self.held and (out := self.reach.outage(self.cfg)) is not None:
+        if self.held and (out := self.reach.outage(self.cfg, canary)) is not None:
             mark_outage(self.held, *out)
-            why = f"{out[0]} of {out[1]} hosts unreachable"
-        elif self.held and canary:
-            reached, failed = self.reach.hosts()
-            mark_outage(self.held, len(failed), len(reached) + len(failed))
-            why = f"{len(failed)} of {len(reached) + len(failed)} hosts unreachable and {canary}"
+            why = f"{out[0]} of {out[1]} hosts unreachable" + (f" and {canary}" if canary else "")
         self.flush()
         held, self.held = self.held, []
         if held:
@@ -163,10 +162,6 @@ def in_order(
     failed (see `needs_canary`), which makes unreachable hosts an outage however few."""
     order = {u: i for i, u in enumerate(urls)}
     results.sort(key=lambda r: order.get(r.url, -1))
-    reach = reach_of(results)
-    if (out := reach.outage(cfg)) is not None:
+    if (out := reach_of(results).outage(cfg, canary)) is not None:
         mark_outage(results, *out)
-    elif canary:
-        reached, failed = reach.hosts()
-        mark_outage(results, len(failed), len(reached) + len(failed))
     return results

@@ -84,7 +84,7 @@ async def run_async(
     urls = store.checks.due_urls(now or dt.datetime.now(dt.UTC), everything=everything)
     run_id = store.runs.start_run()
     counts: Counter[str] = Counter()
-    unchanged = [0]
+    unchanged = 0
     if cfg.check.canary_url:
         why = await canary_fails(cfg.check.canary_url, cfg)
         if why:
@@ -96,11 +96,12 @@ async def run_async(
     step = transition(cfg.schedule, rule_of(cfg.check))
 
     def write(batch: list[CheckResult]) -> None:
+        nonlocal unchanged
         # logged as stored: after the outage rule had its say (never "dead", then not)
         for r in batch:
             log.debug("%s %s %s (%d ms)", r.verdict.value, r.url, r.reason, r.elapsed_ms)
         counts.update(r.verdict.value for r in batch)
-        unchanged[0] += sum(r.unchanged for r in batch)
+        unchanged += sum(r.unchanged for r in batch)
         store.checks.record_results(batch, step, run_id)
 
     sink = ResultSink(
@@ -139,7 +140,7 @@ async def run_async(
     if outage is None and cfg.archive.save.enabled:
         await save_async(store, cfg)
     return RunSummary(
-        run_id, len(urls), counts, outage=outage, archives=found, unchanged=unchanged[0]
+        run_id, len(urls), counts, outage=outage, archives=found, unchanged=unchanged
     )
 
 

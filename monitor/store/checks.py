@@ -102,20 +102,22 @@ class Checks:
         with self.db.session() as s:
             titles = cited_titles(s, urls)
             passages = cited_passages(s, urls)
-            for i in range(0, len(urls), 1000):
-                q = select(Url.url, Url.last_fingerprint).where(
+            for i in range(0, len(urls), 1000):  # one query per thousand URLs for both
+                q = select(
+                    Url.url, Url.last_fingerprint, Url.etag, Url.last_modified, Url.last_verdict
+                ).where(
                     col(Url.url).in_(list(urls[i : i + 1000])),
-                    col(Url.last_fingerprint).is_not(None),
+                    or_(
+                        col(Url.last_fingerprint).is_not(None),
+                        col(Url.etag).is_not(None),
+                        col(Url.last_modified).is_not(None),
+                    ),
                 )
-                for url, fp in s.exec(q):
-                    prints[url] = fp  # type: ignore[assignment]
-                v = select(Url.url, Url.etag, Url.last_modified).where(
-                    col(Url.url).in_(list(urls[i : i + 1000])),
-                    col(Url.last_verdict) == Verdict.ALIVE.value,
-                    or_(col(Url.etag).is_not(None), col(Url.last_modified).is_not(None)),
-                )
-                for url, etag, modified in s.exec(v):
-                    validators[url] = (etag, modified)
+                for url, fp, etag, modified, verdict in s.exec(q):
+                    if fp is not None:
+                        prints[url] = fp
+                    if verdict == Verdict.ALIVE.value and (etag or modified):
+                        validators[url] = (etag, modified)
         return Context(
             titles=titles, fingerprints=prints, passages=passages, validators=validators
         )

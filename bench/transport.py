@@ -40,16 +40,49 @@ async def fetch_all(client: httpx.AsyncClient, urls: list[str], concurrency: int
     return total
 
 
+async def fetch_raw(urls: list[str], concurrency: int) -> int:
+    """aiohttp alone, no httpx objects: the floor of what the HTTP layer can cost."""
+    import aiohttp
+
+    todo = iter(urls)
+    total = 0
+    connector = aiohttp.TCPConnector(limit=concurrency, use_dns_cache=False)
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+
+        async def worker() -> None:
+            nonlocal total
+            for url in todo:
+                async with session.get(url, allow_redirects=False) as resp:
+                    async for chunk in resp.content.iter_chunked(64 * 1024):
+                        total += len(chunk)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return total
+
+
 def client_for(kind: str, concurrency: int) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     if kind == "httpx":
         return httpx.AsyncClient(limits=limits)
+    if kind == "monitor":
+        import ipaddress
+        import ssl
+
+        from monitor.aiotransport import GuardedAiohttpTransport
+
+        loopback = [ipaddress.ip_network("127.0.0.0/8")]
+        guarded = GuardedAiohttpTransport(loopback, ssl.create_default_context(), limits)
+        return httpx.AsyncClient(transport=guarded)
     from httpx_aiohttp import AiohttpTransport
 
     return httpx.AsyncClient(transport=AiohttpTransport(limits=limits))
 
 
 async def measure(kind: str, urls: list[str], concurrency: int) -> tuple[float, float, int]:
+    if kind == "raw":
+        t0, c0 = time.perf_counter(), time.process_time()
+        size = await fetch_raw(urls, concurrency)
+        return time.perf_counter() - t0, time.process_time() - c0, size
     async with client_for(kind, concurrency) as client:
         t0, c0 = time.perf_counter(), time.process_time()
         size = await fetch_all(client, urls, concurrency)
@@ -67,9 +100,10 @@ def main() -> None:
         world = throughput.nginx_world(Path(t), args.urls, args.hosts)
         urls = [u for u in world.urls if world.truth[u]]
         try:
-            results: dict[str, list[tuple[float, float, int]]] = {"httpx": [], "aiohttp": []}
+            kinds = ["httpx", "aiohttp", "monitor", "raw"]
+            results: dict[str, list[tuple[float, float, int]]] = {k: [] for k in kinds}
             for r in range(args.rounds):
-                order = ["httpx", "aiohttp"] if r % 2 == 0 else ["aiohttp", "httpx"]
+                order = kinds if r % 2 == 0 else kinds[::-1]
                 for kind in order:
                     results[kind].append(asyncio.run(measure(kind, urls, args.concurrency)))
         finally:

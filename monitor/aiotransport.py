@@ -23,12 +23,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+from multidict import CIMultiDict
 from yarl import URL
 
 from monitor.netguard import Network, _check, _literal
@@ -110,6 +111,105 @@ class _mapped:
         return False
 
 
+def _open_session(
+    allow: Sequence[Network], verify: ssl.SSLContext, limits: httpx.Limits
+) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(
+        resolver=GuardedResolver(allow),
+        ssl=verify,
+        limit=limits.max_connections or 100,
+        limit_per_host=0,
+        keepalive_timeout=limits.keepalive_expiry or 5.0,
+        use_dns_cache=False,  # each connection is checked afresh (rebinding)
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps cookies, not us
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+        trust_env=False,
+    )
+
+
+def _guard(host: str, allow: Sequence[Network]) -> None:
+    literal = _literal(host)
+    if literal is not None:
+        _check(host, literal, allow)  # aiohttp never resolves a literal address
+
+
+class _Answer:
+    """An aiohttp response as `http.Answer`."""
+
+    __slots__ = ("headers", "response", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response, self.status, self.headers = response, response.status, response.headers
+
+    @property
+    def charset(self) -> str | None:
+        return self.response.charset
+
+    async def raw(self) -> AsyncIterator[bytes]:
+        with _mapped():
+            async for chunk in self.response.content.iter_chunked(CHUNK):
+                yield chunk
+
+    async def aclose(self) -> None:
+        self.response.release()
+
+
+class AiohttpFetcher:
+    """A check's GET straight over aiohttp (`http.Fetcher`), guarded as the transport
+    below is. The URL is still read by httpx.URL, so it is sent exactly as an httpx
+    client would send it and an unusable one fails the same way (InvalidURL)."""
+
+    def __init__(
+        self,
+        allow: Sequence[Network],
+        verify: ssl.SSLContext,
+        limits: httpx.Limits,
+        timeout: httpx.Timeout,
+        headers: dict[str, str],
+    ) -> None:
+        self.allow, self.verify, self.limits = list(allow), verify, limits
+        self.timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout.connect, sock_read=timeout.read
+        )
+        self.headers = CIMultiDict(headers)
+        self.session: aiohttp.ClientSession | None = None
+
+    async def get(self, url: str, headers: Mapping[str, str]) -> _Answer:
+        target = httpx.URL(url)
+        if target.scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol {url!r}")
+        _guard(target.host, self.allow)
+        sent = self.headers
+        if headers:
+            sent = self.headers.copy()
+            sent.update(headers)  # case-insensitively, as httpx merges them
+        if self.session is None:
+            self.session = _open_session(self.allow, self.verify, self.limits)
+        with _mapped():
+            response = await self.session.request(
+                "GET",
+                URL(str(target), encoded=True),
+                headers=sent,
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
+        return _Answer(response)
+
+    async def aclose(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    async def __aenter__(self) -> AiohttpFetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 class GuardedAiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport over one aiohttp session (opened on first use), guarded."""
 
@@ -121,28 +221,11 @@ class GuardedAiohttpTransport(httpx.AsyncBaseTransport):
 
     def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
-            connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(self.allow),
-                ssl=self.verify,
-                limit=self.limits.max_connections or 100,
-                limit_per_host=0,
-                keepalive_timeout=self.limits.keepalive_expiry or 5.0,
-                use_dns_cache=False,  # each connection is checked afresh (rebinding)
-            )
-            self.session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps cookies, not us
-                auto_decompress=False,
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
-                trust_env=False,
-            )
+            self.session = _open_session(self.allow, self.verify, self.limits)
         return self.session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        literal = _literal(host)
-        if literal is not None:
-            _check(host, literal, self.allow)  # aiohttp never resolves a literal address
+        _guard(request.url.host, self.allow)
         timeout = request.extensions.get("timeout", {})
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         with _mapped():

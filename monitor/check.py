@@ -77,7 +77,7 @@ from monitor.evidence import (
     usable_passage,
 )
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
-from monitor.http import check_client, ssl_context
+from monitor.http import Answer, Fetcher, as_fetcher, check_fetcher, ssl_context
 from monitor.netguard import PrivateAddressError
 from monitor.pageread import PageFacts, inspect_page
 from monitor.results import CheckResult, Context
@@ -157,7 +157,7 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
 # ---------------------------------------------------------------- one URL
 
 
-async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
+async def _read_capped(resp: Answer, cap: int) -> bytes:
     """At most `cap` *decoded* bytes of the body.
 
     Decoding is done here, from the raw stream, with zlib's `max_length`: httpx would
@@ -168,7 +168,7 @@ async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
     encoding = resp.headers.get("content-encoding", "").strip().lower()
     buf = bytearray()
     if encoding in ("", "identity"):
-        async for chunk in resp.aiter_raw():
+        async for chunk in resp.raw():
             buf += chunk[: cap - len(buf)]
             if len(buf) >= cap:
                 break
@@ -177,7 +177,7 @@ async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
         return b""
     inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
     try:
-        async for chunk in resp.aiter_raw():
+        async for chunk in resp.raw():
             data = chunk
             while data and len(buf) < cap:
                 buf += inflate.decompress(data, cap - len(buf))
@@ -190,7 +190,7 @@ async def _read_capped(resp: httpx.Response, cap: int) -> bytes:
 
 
 async def observe(
-    client: httpx.AsyncClient,
+    client: Fetcher | httpx.AsyncClient,
     url: str,
     cfg: CheckSettings,
     user_agent: str | None = None,
@@ -201,6 +201,7 @@ async def observe(
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
     another host does not carry them. `validators` (ETag, Last-Modified of the last good
     answer) make the first request conditional: a 304 means the page is unchanged."""
+    fetcher = as_fetcher(client)
     obs = Observation(url=url)
     current = url
     seen = {url}
@@ -217,12 +218,11 @@ async def observe(
                         headers["If-None-Match"] = etag
                     if modified:
                         headers["If-Modified-Since"] = modified
-                req = client.build_request("GET", current, headers=headers or None)
-                resp = await client.send(req, stream=True)
+                resp = await fetcher.get(current, headers)
                 try:
                     location = resp.headers.get("location")
-                    if resp.status_code in REDIRECT_CODES and location:
-                        obs.chain.append(Hop(current, resp.status_code))
+                    if resp.status in REDIRECT_CODES and location:
+                        obs.chain.append(Hop(current, resp.status))
                         nxt = urljoin(current, location.strip()).split("#", 1)[0]
                         if urlsplit(nxt).scheme not in ("http", "https"):
                             obs.error = ErrorClass.UNSUPPORTED_SCHEME
@@ -235,12 +235,12 @@ async def observe(
                         seen.add(nxt)
                         current = nxt
                         continue
-                    obs.status = resp.status_code
+                    obs.status = resp.status
                     obs.final_url = current
-                    if resp.status_code == 304 and validators and current == url:
+                    if resp.status == 304 and validators and current == url:
                         obs.not_modified = True
                         return obs
-                    if resp.status_code == 200 and not obs.chain:
+                    if resp.status == 200 and not obs.chain:
                         obs.etag = resp.headers.get("etag")
                         obs.last_modified = resp.headers.get("last-modified")
                     obs.content_type = resp.headers.get("content-type")
@@ -249,15 +249,15 @@ async def observe(
                     obs.readable = not ctype or bool(_TEXTY.match(ctype))
                     if obs.readable:
                         body = await _read_capped(resp, cfg.max_body_bytes)
-                        facts = inspect_page(body, resp.charset_encoding, ctype)
+                        facts = inspect_page(body, resp.charset, ctype)
                         obs.title, obs.text = facts.title, facts.text
                         obs.fields, obs.html = facts.fields, facts.html
                         obs.site_names = [facts.site_name] if facts.site_name else []
-                        if facts.refresh and 200 <= resp.status_code < 300:
+                        if facts.refresh and 200 <= resp.status < 300:
                             # a browser goes on to the refresh's target: so does the reader
                             nxt = urljoin(current, facts.refresh).split("#", 1)[0]
                             if urlsplit(nxt).scheme in ("http", "https") and nxt not in seen:
-                                obs.chain.append(Hop(current, resp.status_code))
+                                obs.chain.append(Hop(current, resp.status))
                                 obs.refresh_target = nxt
                                 seen.add(nxt)
                                 current = nxt
@@ -330,6 +330,7 @@ class _Retry(Exception):
 
 OnResult = Callable[[CheckResult], None]
 ROBOTS_AGENT = "monitor"
+ROBOTS_CAP = 512 * 1024  # bytes of robots.txt read (Google reads 500 KiB)
 
 
 class HostBatch:
@@ -341,13 +342,13 @@ class HostBatch:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: Fetcher | httpx.AsyncClient,
         host: str,
         cfg: CheckSettings,
         global_limit: asyncio.Semaphore | None = None,
         context: Context | None = None,
     ) -> None:
-        self.client, self.cfg, self.host = client, cfg, host
+        self.client, self.cfg, self.host = as_fetcher(client), cfg, host
         self.policy = cfg.policy_for(host)
         self.slots = asyncio.Semaphore(self.policy.concurrency)
         self.pace = AsyncLimiter(1, 1.0 / self.policy.rate) if self.policy.rate > 0 else None
@@ -382,14 +383,18 @@ class HostBatch:
         try:
             async with self.gate(), asyncio.timeout(self.cfg.timeout):
                 resp = await self.client.get(
-                    f"{origin}/robots.txt", headers={"User-Agent": self.policy.user_agent}
+                    f"{origin}/robots.txt", {"User-Agent": self.policy.user_agent}
                 )
+                try:
+                    if resp.status != 200:
+                        return None
+                    text = (await _read_capped(resp, ROBOTS_CAP)).decode("utf-8", "replace")
+                finally:
+                    await resp.aclose()
         except Exception:  # robots.txt trouble must never fail the check itself
             return None
-        if resp.status_code != 200:
-            return None
         try:
-            rules = Protego.parse(resp.text[: 512 * 1024])
+            rules = Protego.parse(text)
         except Exception:  # a malformed file is no rules at all
             return None
         delay = rules.crawl_delay(ROBOTS_AGENT)
@@ -611,7 +616,7 @@ def _evidence(obs: Observation, decision: Decision, missing: list[str] | None) -
 
 
 async def check_host_batch(
-    client: httpx.AsyncClient,
+    client: Fetcher | httpx.AsyncClient,
     urls: list[str],
     cfg: CheckSettings,
     global_limit: asyncio.Semaphore | None = None,
@@ -659,7 +664,7 @@ async def check_urls(
     async def one_host(batch: list[str]) -> None:
         try:
             policy = cfg.policy_for(host_of(batch[0]))
-            async with check_client(cfg, verify, policy.concurrency + 2) as client:
+            async with check_fetcher(cfg, verify, policy.concurrency + 2) as client:
                 done = await check_host_batch(client, batch, cfg, limit, on_result, context)
             if keep:
                 kept.extend(done)

@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from monitor.check import check_host_batch
 from monitor.config import Settings
 from monitor.due import rule_of, transition
-from monitor.http import check_client, ssl_context
+from monitor.http import check_fetcher, ssl_context
 from monitor.results import CheckResult
 from monitor.runner import Reach, ResultSink
 from monitor.store import Store
@@ -175,7 +175,7 @@ async def check_host(host: str, url_ids: list[int], run_id: int | None = None) -
         lambda batch: w.writer.add(run_id, batch), cfg.check, seconds=FLUSH_SECONDS, reach=w.reach
     )
     size = cfg.check.policy_for(host).concurrency + 2
-    async with check_client(cfg.check, w.verify, size) as client:
+    async with check_fetcher(cfg.check, w.verify, size) as client:
         results = await check_host_batch(client, urls, cfg.check, w.limit, sink.add, context)
     sink.settle()
     await w.writer.flush()

@@ -32,7 +32,7 @@ CASES = [
     ("/members-only/report", Verdict.SOFT404, "landing page"),
     ("/loop-a", Verdict.DEAD, "redirect loop"),
     ("/chain/0", Verdict.DEAD, "too many redirects"),
-    ("/to-mailto", Verdict.DEAD, "redirect from"),
+    ("/to-mailto", Verdict.DEAD, "mailto"),
     # hostile servers: redirects out of the web, giant headers, answers that are not HTTP,
     # bytes that are not what they claim; each a clean verdict with its reason
     ("/to-file", Verdict.DEAD, "unsupported URL scheme: redirect to file:///etc/passwd"),

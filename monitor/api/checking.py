@@ -22,7 +22,7 @@ from monitor.check import OnResult, observe
 from monitor.config import Settings, load_settings
 from monitor.due import UrlState, next_state, rule_of
 from monitor.fanout import check_spread
-from monitor.http import check_client
+from monitor.http import check_fetcher
 from monitor.ingest import (
     SourceError,
     SourceResult,
@@ -63,7 +63,7 @@ async def few_hosts_canary(reach: Reach, settings: Settings) -> str | None:
 
 async def canary_fails(url: str, settings: Settings) -> str | None:
     """Why the canary URL failed, or None if it answered."""
-    async with check_client(settings.check) as client:
+    async with check_fetcher(settings.check) as client:
         obs = await observe(client, url, settings.check)
     if obs.error is None and obs.status is not None and obs.status < 500:
         return None

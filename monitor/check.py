@@ -79,7 +79,7 @@ from monitor.evidence import (
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
 from monitor.http import Answer, Fetcher, as_fetcher, check_fetcher, ssl_context
 from monitor.netguard import PrivateAddressError
-from monitor.pageread import PageFacts, inspect_page
+from monitor.pageread import PASSAGE_TEXT, TEXT_KEPT, PageFacts, inspect_page
 from monitor.results import CheckResult, Context
 from monitor.urls import host_of
 from monitor.verdict import (
@@ -196,11 +196,13 @@ async def observe(
     user_agent: str | None = None,
     host_headers: tuple[tuple[str, str], ...] = (),
     validators: tuple[str | None, str | None] | None = None,
+    keep: int = TEXT_KEPT,
 ) -> Observation:
     """Fetch `url` the way a careful reader would, recording what happened. `host_headers`
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
     another host does not carry them. `validators` (ETag, Last-Modified of the last good
-    answer) make the first request conditional: a 304 means the page is unchanged."""
+    answer) make the first request conditional: a 304 means the page is unchanged. `keep`:
+    how many characters of the page's text are read (more where passages are looked for)."""
     fetcher = as_fetcher(client)
     obs = Observation(url=url)
     current = url
@@ -249,7 +251,7 @@ async def observe(
                     obs.readable = not ctype or bool(_TEXTY.match(ctype))
                     if obs.readable:
                         body = await _read_capped(resp, cfg.max_body_bytes)
-                        facts = inspect_page(body, resp.charset, ctype)
+                        facts = inspect_page(body, resp.charset, ctype, keep)
                         obs.title, obs.text = facts.title, facts.text
                         obs.fields, obs.html = facts.fields, facts.html
                         obs.site_names = [facts.site_name] if facts.site_name else []
@@ -466,6 +468,7 @@ class HostBatch:
                         self.policy.user_agent,
                         self.policy.headers,
                         self.context.validators.get(url) if self.cfg.conditional else None,
+                        PASSAGE_TEXT if self.context.passages.get(url) else TEXT_KEPT,
                     )
                 obs.cited_titles = self.context.titles.get(url, [])
                 decision = decide(obs, self.cfg.title_threshold)

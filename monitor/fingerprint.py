@@ -11,10 +11,11 @@ Version 2 (stored as `v2` + 16 hex digits) costs a small constant per page, what
 size: shingles are three words starting at a word of five letters or more (chosen by
 content, so an insertion at the top does not shift the sample), found by one C-level
 regex scan of the text's first `SCAN` characters; at most `MAX_SHINGLES` are hashed with xxHash
-(XXH3, a fast non-cryptographic hash), and the bits are counted column by column at C
-level. Version 1 (16 hex digits: every shingle, blake2b) cost 6-7 ms on a 30 KB page and
-grew with it. A stored v1 fingerprint is not comparable with a v2 one: the first check
-after the upgrade reports `changed` as null (nothing to compare) and stores a v2 baseline.
+(XXH3, a fast non-cryptographic hash), and the bits are counted by numpy (one unpack and
+one column sum: 0.03 ms where 64 bytes.translate passes took 0.14). Version 1 (16 hex
+digits: every shingle, blake2b) cost 6-7 ms on a 30 KB page and grew with it. A stored v1
+fingerprint is not comparable with a v2 one: the first check after the upgrade reports
+`changed` as null (nothing to compare) and stores a v2 baseline.
 
 Whether the page still carries the cited title is `monitor.evidence`'s question.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from xxhash import xxh3_64_digest
 
 VERSION = "v2"
@@ -32,8 +34,6 @@ MIN_SAMPLED = 16  # fewer sampled shingles than this: a short page, every shingl
 _SAMPLED = re.compile(r"\w{5,}\W+\w+\W+\w+")
 SCAN = 12_000  # characters scanned for the sample: enough for MAX_SHINGLES in prose
 _WORD = re.compile(r"\w+")
-# _BIT[i] maps a byte to 1 if its bit i is set, else 0 (for bytes.translate)
-_BIT = [bytes((b >> i) & 1 for b in range(256)) for i in range(8)]
 
 
 def shingles(text: str) -> list[str]:
@@ -55,16 +55,12 @@ def simhash(text: str) -> int | None:
     n = len(sample)
     if n == 0:
         return None
-    # All digests in one bytes object: byte k of every digest is the slice [k::8], and how
-    # many of them have bit i set is one C-level translate + count.
-    digests = b"".join([xxh3_64_digest(s.encode()) for s in sample])
-    value = 0
-    for k in range(8):
-        column = digests[k::8]
-        for i in range(8):
-            if 2 * column.translate(_BIT[i]).count(1) > n:
-                value |= 1 << (8 * k + i)
-    return value
+    # All digests as one n x 8 byte matrix; unpacked little-endian, column 8k+i is bit i of
+    # byte k, i.e. bit 8k+i of the little-endian 64-bit value. Columns set in more than
+    # half the digests are the fingerprint's bits.
+    digests = np.frombuffer(b"".join([xxh3_64_digest(s.encode()) for s in sample]), np.uint8)
+    ones = np.unpackbits(digests.reshape(n, 8), axis=1, bitorder="little").sum(0, np.int32)
+    return int.from_bytes(np.packbits(2 * ones > n, bitorder="little").tobytes(), "little")
 
 
 def to_hex(value: int | None) -> str | None:

@@ -10,7 +10,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.extract import ExtractError, decode
 
-TEXT_CAP = 60_000  # characters of text kept: what the evidence and the fingerprint read
+# Characters of a page's text kept. Judging a page (the title's evidence, the cues, the
+# fingerprint's 12,000) reads its beginning; only a page with quoted passages to look for is
+# read further. Whitespace squashing and every scan after it cost in proportion to the text,
+# so a long article costs what a middling one does unless its passages are wanted.
+TEXT_KEPT = 20_000
+PASSAGE_TEXT = 60_000
 
 
 def squash(text: str) -> str:
@@ -58,9 +63,12 @@ def _refresh_target(tree: LexborHTMLParser, visible: int, scripts: list[str]) ->
     return None
 
 
-def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts:
-    """Title fields, site name, visible text and any refresh of a (partial) body. A NUL
-    byte or a broken encoding is read past, never a reason to look no further."""
+def inspect_page(
+    body: bytes, charset: str | None, ctype: str = "", keep: int = TEXT_KEPT
+) -> PageFacts:
+    """Title fields, site name, visible text (its first `keep` characters) and any refresh
+    of a (partial) body. A NUL byte or a broken encoding is read past, never a reason to
+    look no further."""
     body = body.replace(b"\x00", b"")
     try:
         html = decode(body, charset)
@@ -103,7 +111,7 @@ def inspect_page(body: bytes, charset: str | None, ctype: str = "") -> PageFacts
     # the body's text is read once, and no more of it than is kept (with room for the
     # whitespace squashed away); its length with the body's scripts decides whether a
     # script is all the page has
-    text = squash((body_node.text(separator=" ") if body_node else "")[: TEXT_CAP * 6 // 5])
+    text = squash((body_node.text(separator=" ") if body_node else "")[: keep * 6 // 5])
     visible = len(text) + sum(len(squash(s)) + 1 for s in in_body if s.strip())
     refresh = _refresh_target(tree, visible, scripts)
-    return PageFacts(title, text[:TEXT_CAP], fields, site_name, refresh, True)
+    return PageFacts(title, text[:keep], fields, site_name, refresh, True)

@@ -81,6 +81,36 @@ def test_a_quoted_passage_is_looked_for(checked) -> None:
     assert all(r.passage_found is None for r in _of(rows, results, "ok"))  # none quoted
 
 
+def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
+    """A page's text is read to 20,000 characters for judging it, further when a passage
+    is quoted from it: one 45,000 characters in is found, and one not there is missed."""
+    import asyncio
+
+    from monitor.check import observe
+    from monitor.http import check_fetcher
+    from monitor.pageread import TEXT_KEPT
+
+    filler = " ".join(f"paragraph {i} of a very long report on the region." for i in range(900))
+    deep = "The deep passage names Lyuda and Sveta and the salary they were promised."
+    body = f"<html><head><title>A Long Report</title></head><body><p>{filler}</p><p>{deep}</p>"
+    world.pages["/long-report"] = (200, body + "</body></html>", {})
+    url = world.url("/long-report")
+    ctx = Context(titles={url: ["A Long Report"]}, passages={url: [deep]})
+    cfg = make_settings(per_host_rate=0).check
+    (found,) = asyncio.run(check_urls([url], cfg, context=ctx))
+    assert len(filler) > 45_000 and found.passage_found is True, found.evidence
+    ctx.passages[url] = ["A sentence the report never carried, about something else."]
+    (missed,) = asyncio.run(check_urls([url], cfg, context=ctx))
+    assert missed.passage_found is False and missed.verdict.value == "alive"
+
+    async def read() -> str:
+        async with check_fetcher(cfg) as client:
+            return (await observe(client, url, cfg)).text
+
+    plain = asyncio.run(read())  # no passage wanted: the text stops at TEXT_KEPT
+    assert 0.9 * TEXT_KEPT < len(plain) <= TEXT_KEPT and deep not in plain
+
+
 def test_a_source_without_its_quoted_passage_keeps_its_old_access_date(
     store: Store, world: World, tmp_path: Path
 ) -> None:

@@ -64,6 +64,9 @@ def test_hosts_stay_whole_and_shares_are_even() -> None:
         u for g in groups.values() for u in g
     )
     assert len(split(groups, 10)) == 4  # never an empty share
+    many = {f"h{i}": [f"h{i}/1"] * 10 for i in range(100)}
+    parent, child = map(len, split(many, 2, first=0.85))
+    assert parent + child == 1000 and 440 <= parent <= 470  # the parent also stores results
 
 
 def test_two_processes_check_every_url_once_and_keep_per_host_limits(

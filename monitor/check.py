@@ -156,6 +156,9 @@ def classify_error(exc: BaseException) -> tuple[ErrorClass, str]:
 
 # ---------------------------------------------------------------- one URL
 
+ERROR_PAGE_BYTES = 64 * 1024  # of an error status's body, parsed ...
+ERROR_PAGE_TEXT = 2000  # ... and characters of its text kept
+
 
 async def _read_capped(resp: Answer, cap: int) -> bytes:
     """At most `cap` *decoded* bytes of the body.
@@ -251,6 +254,10 @@ async def observe(
                     obs.readable = not ctype or bool(_TEXTY.match(ctype))
                     if obs.readable:
                         body = await _read_capped(resp, cfg.max_body_bytes)
+                        if not 200 <= resp.status < 300:
+                            # an error page is judged by its title and first lines (a bot
+                            # wall says so at the top), not read as an article
+                            body, keep = body[:ERROR_PAGE_BYTES], min(keep, ERROR_PAGE_TEXT)
                         facts = inspect_page(body, resp.charset, ctype, keep)
                         obs.title, obs.text = facts.title, facts.text
                         obs.fields, obs.html = facts.fields, facts.html
@@ -548,7 +555,8 @@ class HostBatch:
         attempts: int,
         missing: list[str] | None = None,
     ) -> CheckResult:
-        digest = simhash(obs.text)
+        # only a good page's fingerprint is ever compared (the baseline of "changed")
+        digest = simhash(obs.text) if decision.verdict in GOOD else None
         changed = None
         previous = from_hex(self.context.fingerprints.get(obs.url))
         if digest is not None and previous is not None and decision.verdict in GOOD:

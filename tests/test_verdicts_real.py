@@ -111,6 +111,37 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
     assert 0.9 * TEXT_KEPT < len(plain) <= TEXT_KEPT and deep not in plain
 
 
+def test_an_error_page_is_read_by_its_top_and_not_fingerprinted(world: World) -> None:
+    """A 404's long body is not read as an article (2,000 characters of text, no
+    fingerprint: only a good page's is ever compared); a 403 bot wall is still told by the
+    words at its top; a good page keeps its fingerprint."""
+    import asyncio
+
+    from monitor.check import ERROR_PAGE_TEXT, observe
+    from monitor.http import check_fetcher
+
+    long_text = " ".join(f"sentence {i} of the site's long not-found page." for i in range(3000))
+    world.pages["/gone-long"] = (404, f"<html><body><p>{long_text}</p></body></html>", {})
+    world.pages["/wall-long"] = (
+        403,
+        "<html><head><title>Just a moment...</title></head><body><p>Checking your browser "
+        f"before accessing the site.</p><p>{long_text}</p></body></html>",
+        {},
+    )
+    urls = [world.url(p) for p in ("/gone-long", "/wall-long", "/article/kazak-women")]
+    cfg = make_settings(per_host_rate=0).check
+    gone, wall, good = asyncio.run(check_urls(urls, cfg))
+    assert gone.verdict.value == "dead" and gone.fingerprint is None
+    assert wall.verdict.value == "blocked" and "bot wall" in wall.reason
+    assert good.verdict.value == "alive" and good.fingerprint is not None
+
+    async def read() -> str:
+        async with check_fetcher(cfg) as client:
+            return (await observe(client, urls[0], cfg)).text
+
+    assert 1000 < len(asyncio.run(read())) <= ERROR_PAGE_TEXT < len(long_text)
+
+
 def test_a_source_without_its_quoted_passage_keeps_its_old_access_date(
     store: Store, world: World, tmp_path: Path
 ) -> None:

@@ -177,12 +177,15 @@ class AiohttpFetcher:
         )
         self.headers = CIMultiDict(headers)
         self.session: aiohttp.ClientSession | None = None
+        self.passed: set[str] = set()  # hosts the guard has let through
 
     async def get(self, url: str, headers: Mapping[str, str]) -> _Answer:
         target = httpx.URL(url)
         if target.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol {url!r}")
-        _guard(target.host, self.allow)
+        if target.host not in self.passed:  # a literal address's answer cannot change
+            _guard(target.host, self.allow)
+            self.passed.add(target.host)
         sent = self.headers
         if headers:
             sent = self.headers.copy()

@@ -70,6 +70,24 @@ def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
         assert simhash(text) == textbook(text)
 
 
+def test_the_possessive_sample_finds_what_the_greedy_one_did() -> None:
+    """v2 fingerprints were stored with a greedy pattern; the possessive one that replaced it
+    (no backtracking) must choose the very same shingles, or stored values change meaning."""
+    import random
+    import re
+
+    from monitor.fingerprint import _SAMPLED
+
+    greedy = re.compile(r"\w{5,}\W+\w+\W+\w+")
+    rng = random.Random(11)
+    pieces = ["Kazakhstan", "is", "a", "source", "transit", "...", ",", " - ", "Қазақстан",
+              "женщины", "2011", "e-mail", "don't", "  ", "\n", "(b)", "ÉTAT", "x_y", "—"]  # fmt: skip
+    for _ in range(300):
+        joiner = rng.choice([" ", "", ", "])
+        text = joiner.join(rng.choice(pieces) for _ in range(rng.randint(0, 200))).lower()
+        assert _SAMPLED.findall(text) == greedy.findall(text), text
+
+
 def test_the_sample_is_chosen_by_content_and_bounded() -> None:
     """Shingles start at words of five letters or more, so a line added at the top shifts
     nothing; at most MAX_SHINGLES are hashed, so a long page costs what a middling one does;

@@ -18,6 +18,7 @@ from monitor.due import Confirmation, transition
 from monitor.report import build_report, render_markdown
 from monitor.results import CheckResult
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
+from monitor.store.engine import HEAD
 from monitor.verdict import Hop, Verdict
 from tests.conftest import make_settings
 from tests.world import World, closed_port
@@ -74,7 +75,8 @@ def test_schema_is_migrated_with_alembic(store: Store) -> None:
     with store.engine.connect() as conn:
         head = ScriptDirectory.from_config(_alembic_cfg()).get_current_head()
         assert conn.execute(text("select version_num from alembic_version")).scalar() == head
-    assert head == "0010"
+    assert head == "0010" == HEAD  # what a database at head is opened by, without Alembic
+    assert store.db.at_head()
     store.migrate()  # idempotent
 
 

@@ -57,7 +57,7 @@ class RunSummary:
 log = logging.getLogger(__name__)
 # Stored in batches: a kill -9 loses at most FLUSH_SECONDS of finished checks, which are
 # simply due again on restart (never half-written, never counted twice).
-FLUSH_EVERY = 200
+FLUSH_EVERY = 1000  # results a write stores at once (each write is one transaction)
 FLUSH_SECONDS = 2.0
 # Give up a run early when this many distinct hosts were tried and not one answered.
 EARLY_OUTAGE_HOSTS = 50

@@ -21,6 +21,7 @@ What is kept from httpx's transport, on purpose:
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -158,6 +159,19 @@ class _Answer:
         self.response.release()
 
 
+# A URL that httpx.URL would give back unchanged: a lower-case scheme and host name, a
+# port other than the scheme's own, a path without dot segments, and only characters no
+# component re-encodes (no escapes, no fragment). Stored URLs are normalised that way, so
+# most requests skip httpx's parser (0.02 ms a request); anything else goes through it.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PLAIN = re.compile(
+    rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[1-9][0-9]{{0,4}}))?"
+    r"(?<!:80)(?<!:443)"
+    r"(?!(?:[^?]*)/\.\.?(?:[/?]|$))"
+    r"/[A-Za-z0-9._~!$&'()*+,;=:@/-]*(?:\?[A-Za-z0-9._~!$&'()*+,;=:@/?-]*)?"
+)
+
+
 class AiohttpFetcher:
     """A check's GET straight over aiohttp (`http.Fetcher`), guarded as the transport
     below is. The URL is still read by httpx.URL, so it is sent exactly as an httpx
@@ -180,12 +194,17 @@ class AiohttpFetcher:
         self.passed: set[str] = set()  # hosts the guard has let through
 
     async def get(self, url: str, headers: Mapping[str, str]) -> _Answer:
-        target = httpx.URL(url)
-        if target.scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol {url!r}")
-        if target.host not in self.passed:  # a literal address's answer cannot change
-            _guard(target.host, self.allow)
-            self.passed.add(target.host)
+        plain = _PLAIN.fullmatch(url)
+        if plain is not None and int(plain["port"] or 0) <= 65535:
+            host = plain["host"]  # httpx would send it as written: no need to ask it
+        else:
+            target = httpx.URL(url)
+            if target.scheme not in ("http", "https"):
+                raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol {url!r}")
+            url, host = str(target), target.host
+        if host not in self.passed:  # a literal address's answer cannot change
+            _guard(host, self.allow)
+            self.passed.add(host)
         sent = self.headers
         if headers:
             sent = self.headers.copy()
@@ -195,7 +214,7 @@ class AiohttpFetcher:
         with _mapped():
             response = await self.session.request(
                 "GET",
-                URL(str(target), encoded=True),
+                URL(url, encoded=True),
                 headers=sent,
                 allow_redirects=False,
                 timeout=self.timeout,

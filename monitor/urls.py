@@ -142,8 +142,10 @@ def _query(query: str) -> str:
     return "&".join(out)
 
 
+@functools.lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
-    """Lower-cased host name: the key for per-host politeness."""
+    """Lower-cased host name: the key for per-host politeness. (Asked several times for
+    each URL of a run, so remembered: urlsplit's own cache is too small for a run.)"""
     return (urlsplit(url).hostname or "").lower()
 
 

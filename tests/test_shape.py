@@ -99,3 +99,32 @@ def test_clients_are_guarded_unless_given_a_transport() -> None:
     assert r.verdict is Verdict.ALIVE and "http://10.0.0.1/a" in seen
     with page_client(cfg, transport=httpx.MockTransport(answer)) as client:
         assert client.get("http://10.0.0.1/page").text.startswith("<title>")
+
+
+def test_a_url_sent_without_httpx_is_the_url_httpx_would_send() -> None:
+    """The aiohttp fetcher skips httpx's URL parser for URLs it would give back unchanged;
+    over random URLs (escapes, dot segments, default ports, odd hosts, upper case), every one
+    it lets through is exactly what httpx.URL makes of it, and the common kinds get through."""
+    import random
+
+    from monitor.aiotransport import _PLAIN
+
+    rng = random.Random(1)
+    chars = "abcAZ09._~!$&'()*+,;=:@/-?%#[] é"
+    hosts = ["a.com", "127.0.0.2", "x-y.org", "A.com", "a..b", "-a.com", "xn--e1a.ru", "a.com."]
+    ports = ["", ":80", ":443", ":8080", ":99999", ":0", ":1"]
+    plain = 0
+    for _ in range(40_000):
+        url = (
+            rng.choice(["http", "https", "HTTP"]) + "://" + rng.choice(hosts) + rng.choice(ports)
+            + rng.choice(["", "/"]) + "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        )  # fmt: skip
+        m = _PLAIN.fullmatch(url)
+        if m and int(m["port"] or 0) <= 65535:
+            plain += 1
+            assert str(httpx.URL(url)) == url
+    assert plain > 500
+    for url in ("https://example.org/a/b?c=d&e=f", "http://127.0.0.2:8080/x/y.html"):
+        assert _PLAIN.fullmatch(url)
+    for url in ("http://example.org:80/", "http://example.org/a/../b", "http://ex.org/%7e"):
+        assert not _PLAIN.fullmatch(url)

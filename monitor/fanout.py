@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from monitor.check import OnResult, check_urls, group_by_host
 from monitor.config import CheckSettings
 from monitor.results import CheckResult, Context
-from monitor.runner import ResultSink
+from monitor.runner import ResultSink, fewer_collections
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,8 @@ def child_main() -> None:
 
     # the parent's own sink holds back and judges unreachable hosts: pass everything on
     sink = ResultSink(send, cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
-    asyncio.run(check_urls(urls, cfg, sink.add, context, keep=False))
+    with fewer_collections():
+        asyncio.run(check_urls(urls, cfg, sink.add, context, keep=False))
     sink.flush()
 
 

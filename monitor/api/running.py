@@ -22,7 +22,7 @@ from monitor.fanout import check_spread
 from monitor.ingest import SourceResult, expand_inputs, ingest_sources
 from monitor.lock import InstanceLock
 from monitor.results import CheckResult, Fallback, SaveResult, Verification
-from monitor.runner import OutageSuspected, ResultSink
+from monitor.runner import OutageSuspected, ResultSink, fewer_collections
 from monitor.save import save_many
 from monitor.store import Store
 from monitor.urls import normalise
@@ -120,7 +120,8 @@ async def run_async(
     canary: str | None = None
     try:
         try:
-            used = await check_spread(urls, cfg.check, collect, context)
+            with fewer_collections():
+                used = await check_spread(urls, cfg.check, collect, context)
             log.info("checked %d URLs with %d process(es)", len(urls), used)
         except* OutageSuspected:
             pass

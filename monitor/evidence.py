@@ -157,14 +157,23 @@ def title_evidence(
     (fewer than two distinctive words: "[PDF]", "Home")."""
     best: TitleEvidence | None = None
     names = list(page.site_names)
-    fields = [("title", strip_site(page.title, names))] if page.title else []
-    fields += [(where, strip_site(text, names)) for where, text in page.fields if text]
+    fields = [("title", page.title)] if page.title else []
+    fields += [(where, text) for where, text in page.fields if text]
+    stripped: dict[int, str] = {}
     for raw in cited:
+        if best is not None and best.score >= 100.0:
+            break  # nothing scores higher, and a tie keeps the first
         title = strip_site(raw, names)
         words = distinctive(title, names)
         if len(words) < 2:
             continue
-        scored = [(where, _field_score(title, words, f)) for where, f in fields]
+        scored = []
+        for k, (where, text) in enumerate(fields):  # in the order they are trusted
+            if k not in stripped:
+                stripped[k] = strip_site(text, names)
+            scored.append((where, _field_score(title, words, stripped[k])))
+            if scored[-1][1] >= 100.0:
+                break  # the fields after it could only tie, and a tie keeps the first
         # the text's evidence is capped at TEXT_CAP: when a title field says as much, the
         # text cannot change the answer, and its search is skipped
         if page.text and max((sc for _, sc in scored), default=0.0) < TEXT_CAP:

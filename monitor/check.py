@@ -381,9 +381,10 @@ class HostBatch:
             return True
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        async with self.lock:
-            if origin not in self.robots:
-                self.robots[origin] = await self._fetch_robots(origin)
+        if origin not in self.robots:  # else no lock to take: known rules never change
+            async with self.lock:
+                if origin not in self.robots:
+                    self.robots[origin] = await self._fetch_robots(origin)
         rules = self.robots[origin]
         return rules is None or rules.can_fetch(url, ROBOTS_AGENT)
 

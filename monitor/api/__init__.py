@@ -9,79 +9,178 @@ In parts: `checking` (check now, no database), `running` (ingest, run, archive, 
 `patching` (patched copies of pages) and `admin` (database, backups, exports, daemon,
 distributed mode). Everything a caller needs is importable from `monitor.api` itself.
 """
+# Each name is imported from its module on first use (PEP 562), so a command loads what it
+# calls: `monitor run` no longer imports the report's templates, the status views or the
+# daemon's scheduler (a third of its start-up), and `monitor status` no longer imports the
+# checker. Type checkers read the same names from the imports below.
 
-from monitor.api.admin import (
-    AdminError,
-    backup,
-    config_origins,
-    dispatch,
-    distributed_mode,
-    export_to,
-    import_from,
-    open_database,
-    open_existing,
-    serve,
-    worker,
-)
-from monitor.api.checking import (
-    CheckOutcome,
-    Phase,
-    Targets,
-    check,
-    check_archives,
-    check_async,
-    check_command,
-    check_rows,
-    collect_targets,
-    fallbacks_for,
-)
-from monitor.api.deciding import DecisionError, accept, ignore, override, undo, unignore
-from monitor.api.patching import PatchOutcome, default_target, patch_page
-from monitor.api.reporting import (
-    FORMATS as REPORT_FORMATS,
-)
-from monitor.api.reporting import (
-    REPORT_JOB,
-    ReportOutcome,
-    report,
-    report_due,
-    report_if_due,
-    write_report,
-)
-from monitor.api.running import (
-    ArchiveSummary,
-    RunSummary,
-    archive,
-    archive_async,
-    canary_fails,
-    ingest,
-    run,
-    run_async,
-    run_command,
-    save,
-    save_async,
-)
-from monitor.api.status import (
-    History,
-    NotCited,
-    PageCounts,
-    SchedulerStatus,
-    StatusRow,
-    StatusView,
-    history,
-    page_counts,
-    scheduler_status,
-    status,
-    status_rows,
-)
-from monitor.config import ConfigError, Settings, load_settings
-from monitor.extract import FORMATS as INPUT_FORMATS
-from monitor.ingest import SourceResult
-from monitor.lock import LockError
-from monitor.patch import PatchError, Policy
-from monitor.results import CheckResult
-from monitor.store import Store, StoreError
-from monitor.urls import UrlError, normalise
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.api.admin import (
+        AdminError,
+        backup,
+        config_origins,
+        dispatch,
+        distributed_mode,
+        export_to,
+        import_from,
+        open_database,
+        open_existing,
+        serve,
+        worker,
+    )
+    from monitor.api.checking import (
+        CheckOutcome,
+        Phase,
+        Targets,
+        check,
+        check_archives,
+        check_async,
+        check_command,
+        check_rows,
+        collect_targets,
+        fallbacks_for,
+    )
+    from monitor.api.deciding import DecisionError, accept, ignore, override, undo, unignore
+    from monitor.api.patching import PatchOutcome, default_target, patch_page
+    from monitor.api.reporting import (
+        FORMATS as REPORT_FORMATS,
+    )
+    from monitor.api.reporting import (
+        REPORT_JOB,
+        ReportOutcome,
+        report,
+        report_due,
+        report_if_due,
+        write_report,
+    )
+    from monitor.api.running import (
+        ArchiveSummary,
+        RunSummary,
+        archive,
+        archive_async,
+        canary_fails,
+        ingest,
+        run,
+        run_async,
+        run_command,
+        save,
+        save_async,
+    )
+    from monitor.api.status import (
+        History,
+        NotCited,
+        PageCounts,
+        SchedulerStatus,
+        StatusRow,
+        StatusView,
+        history,
+        page_counts,
+        scheduler_status,
+        status,
+        status_rows,
+    )
+    from monitor.config import ConfigError, Settings, load_settings
+    from monitor.extract import FORMATS as INPUT_FORMATS
+    from monitor.ingest import SourceResult
+    from monitor.lock import LockError
+    from monitor.patch import PatchError, Policy
+    from monitor.results import CheckResult
+    from monitor.store import Store, StoreError
+    from monitor.urls import UrlError, normalise
+
+_WHERE: dict[str, tuple[str, str]] = {
+    "AdminError": ("monitor.api.admin", "AdminError"),
+    "backup": ("monitor.api.admin", "backup"),
+    "config_origins": ("monitor.api.admin", "config_origins"),
+    "dispatch": ("monitor.api.admin", "dispatch"),
+    "distributed_mode": ("monitor.api.admin", "distributed_mode"),
+    "export_to": ("monitor.api.admin", "export_to"),
+    "import_from": ("monitor.api.admin", "import_from"),
+    "open_database": ("monitor.api.admin", "open_database"),
+    "open_existing": ("monitor.api.admin", "open_existing"),
+    "serve": ("monitor.api.admin", "serve"),
+    "worker": ("monitor.api.admin", "worker"),
+    "CheckOutcome": ("monitor.api.checking", "CheckOutcome"),
+    "Phase": ("monitor.api.checking", "Phase"),
+    "Targets": ("monitor.api.checking", "Targets"),
+    "check": ("monitor.api.checking", "check"),
+    "check_archives": ("monitor.api.checking", "check_archives"),
+    "check_async": ("monitor.api.checking", "check_async"),
+    "check_command": ("monitor.api.checking", "check_command"),
+    "check_rows": ("monitor.api.checking", "check_rows"),
+    "collect_targets": ("monitor.api.checking", "collect_targets"),
+    "fallbacks_for": ("monitor.api.checking", "fallbacks_for"),
+    "DecisionError": ("monitor.api.deciding", "DecisionError"),
+    "accept": ("monitor.api.deciding", "accept"),
+    "ignore": ("monitor.api.deciding", "ignore"),
+    "override": ("monitor.api.deciding", "override"),
+    "undo": ("monitor.api.deciding", "undo"),
+    "unignore": ("monitor.api.deciding", "unignore"),
+    "PatchOutcome": ("monitor.api.patching", "PatchOutcome"),
+    "default_target": ("monitor.api.patching", "default_target"),
+    "patch_page": ("monitor.api.patching", "patch_page"),
+    "REPORT_FORMATS": ("monitor.api.reporting", "FORMATS"),
+    "REPORT_JOB": ("monitor.api.reporting", "REPORT_JOB"),
+    "ReportOutcome": ("monitor.api.reporting", "ReportOutcome"),
+    "report": ("monitor.api.reporting", "report"),
+    "report_due": ("monitor.api.reporting", "report_due"),
+    "report_if_due": ("monitor.api.reporting", "report_if_due"),
+    "write_report": ("monitor.api.reporting", "write_report"),
+    "ArchiveSummary": ("monitor.api.running", "ArchiveSummary"),
+    "RunSummary": ("monitor.api.running", "RunSummary"),
+    "archive": ("monitor.api.running", "archive"),
+    "archive_async": ("monitor.api.running", "archive_async"),
+    "canary_fails": ("monitor.api.running", "canary_fails"),
+    "ingest": ("monitor.api.running", "ingest"),
+    "run": ("monitor.api.running", "run"),
+    "run_async": ("monitor.api.running", "run_async"),
+    "run_command": ("monitor.api.running", "run_command"),
+    "save": ("monitor.api.running", "save"),
+    "save_async": ("monitor.api.running", "save_async"),
+    "History": ("monitor.api.status", "History"),
+    "NotCited": ("monitor.api.status", "NotCited"),
+    "PageCounts": ("monitor.api.status", "PageCounts"),
+    "SchedulerStatus": ("monitor.api.status", "SchedulerStatus"),
+    "StatusRow": ("monitor.api.status", "StatusRow"),
+    "StatusView": ("monitor.api.status", "StatusView"),
+    "history": ("monitor.api.status", "history"),
+    "page_counts": ("monitor.api.status", "page_counts"),
+    "scheduler_status": ("monitor.api.status", "scheduler_status"),
+    "status": ("monitor.api.status", "status"),
+    "status_rows": ("monitor.api.status", "status_rows"),
+    "ConfigError": ("monitor.config", "ConfigError"),
+    "Settings": ("monitor.config", "Settings"),
+    "load_settings": ("monitor.config", "load_settings"),
+    "INPUT_FORMATS": ("monitor.extract", "FORMATS"),
+    "SourceResult": ("monitor.ingest", "SourceResult"),
+    "LockError": ("monitor.lock", "LockError"),
+    "PatchError": ("monitor.patch", "PatchError"),
+    "Policy": ("monitor.patch", "Policy"),
+    "CheckResult": ("monitor.results", "CheckResult"),
+    "Store": ("monitor.store", "Store"),
+    "StoreError": ("monitor.store", "StoreError"),
+    "UrlError": ("monitor.urls", "UrlError"),
+    "normalise": ("monitor.urls", "normalise"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'monitor.api' has no attribute {name!r}")
+    module, attr = _WHERE[name]
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "INPUT_FORMATS",

@@ -63,14 +63,19 @@ class GuardedResolver(AbstractResolver):
         return None
 
 
+async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The body as it arrives, aiohttp's failures as httpx's."""
+    with _mapped():
+        async for chunk in response.content.iter_chunked(CHUNK):
+            yield chunk
+
+
 class _Stream(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _mapped():
-            async for chunk in self.response.content.iter_chunked(CHUNK):
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _chunks(self.response)
 
     async def aclose(self) -> None:
         self.response.release()
@@ -150,10 +155,8 @@ class _Answer:
     def charset(self) -> str | None:
         return self.response.charset
 
-    async def raw(self) -> AsyncIterator[bytes]:
-        with _mapped():
-            async for chunk in self.response.content.iter_chunked(CHUNK):
-                yield chunk
+    def raw(self) -> AsyncIterator[bytes]:
+        return _chunks(self.response)
 
     async def aclose(self) -> None:
         self.response.release()

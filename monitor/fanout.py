@@ -33,10 +33,14 @@ log = logging.getLogger(__name__)
 ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (bench/throughput.py)
 AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
 MAX_AUTO = 8
-# The parent checks a share of the hosts and stores every process's results: storing is
-# about 0.24 CPU ms a result against about 1.8 for a check (bench/throughput.py, realistic
-# pages), so an even split left the children idle for the last 1.4 s of a 10 s run.
-PARENT_WEIGHT = 0.85
+# A child spends its first 0.6-0.7 s starting up (imports, its work unpickled), about 500
+# checks of realistic pages, so each child's share starts that many URLs behind the
+# parent's (at most a quarter of an even share, so a small run still uses its children).
+# Measured with bench/throughput.py (10,000 URLs over 200 hosts, two processes): with an
+# even split the child ended 0.5-1.5 s after the parent; with this head start the two end
+# within 0.1-0.7 s of each other, in either order. (The parent also stores every result,
+# but since a run keeps the garbage collector out of the way that no longer shows.)
+CHILD_START = 500
 _FRAME = struct.Struct("!I")
 FRAME_RESULTS, FRAME_SECONDS = 200, 0.2  # a child reports this many results, or this often
 
@@ -66,15 +70,16 @@ def processes_for(cfg: CheckSettings, groups: Mapping[str, list[str]]) -> int:
     return max(1, min(wanted, cores(), MAX_AUTO, len(groups)))
 
 
-def split(groups: Mapping[str, list[str]], n: int, first: float = 1.0) -> list[list[str]]:
-    """Whole hosts into n shares (largest host first, each to the share least loaded for
-    its weight); the URLs keep their order within a host. The first share weighs `first`
-    against the others' 1.0: the parent, which also stores every result, takes less."""
-    weights = [first] + [1.0] * (n - 1)
+def split(groups: Mapping[str, list[str]], n: int, head_start: int = 0) -> list[list[str]]:
+    """Whole hosts into n shares (largest host first, each to the least loaded share); the
+    URLs keep their order within a host. Every share but the first (the parent's) starts
+    `head_start` URLs behind: a child first spends a while starting up."""
+    loads = [0] + [head_start] * (n - 1)
     shares: list[list[str]] = [[] for _ in range(n)]
     for host in sorted(groups, key=lambda h: -len(groups[h])):
-        k = min(range(n), key=lambda i: (len(shares[i]) + len(groups[host])) / weights[i])
+        k = min(range(n), key=lambda i: loads[i])
         shares[k].extend(groups[host])
+        loads[k] += len(groups[host])
     return [s for s in shares if s]
 
 
@@ -89,7 +94,8 @@ async def check_spread(
     `on_result` in this process as they come. Returns the number of processes used."""
     groups = group_by_host(urls)
     n = processes if processes is not None else processes_for(cfg, groups)
-    shares = split(groups, max(1, n), PARENT_WEIGHT)
+    n = max(1, n)
+    shares = split(groups, n, head_start=min(CHILD_START, len(urls) // (4 * n)))
     if len(shares) <= 1:
         await check_urls(urls, cfg, on_result, context, keep=False)
         return 1

@@ -65,8 +65,8 @@ def test_hosts_stay_whole_and_shares_are_even() -> None:
     )
     assert len(split(groups, 10)) == 4  # never an empty share
     many = {f"h{i}": [f"h{i}/1"] * 10 for i in range(100)}
-    parent, child = map(len, split(many, 2, first=0.85))
-    assert parent + child == 1000 and 440 <= parent <= 470  # the parent also stores results
+    parent, child = map(len, split(many, 2, head_start=200))
+    assert (parent, child) == (600, 400)  # the child starts 200 URLs behind: start-up
 
 
 def test_two_processes_check_every_url_once_and_keep_per_host_limits(

@@ -1,4 +1,5 @@
-"""Checking URLs: async httpx, polite per host, bodies streamed and capped.
+"""Checking URLs: async (aiohttp by default, httpx on request), polite per host, bodies
+streamed and capped.
 
 The unit of work is `check_host_batch` (a `HostBatch`): one host's URLs, checked under
 that host's concurrency, rate and robots.txt, returning results and touching no database.
@@ -15,7 +16,11 @@ Why it is built this way:
   messages are empty for timeouts and say "All connection attempts failed" for both a
   refused port and an unreachable network (see `classify_error`).
 - One shared AsyncClient is contended above a few hundred requests/s (encode/httpx#3215),
-  so clients are sharded by host.
+  so clients (`http.Fetcher`s) are sharded by host. aiohttp is called through the
+  Fetcher's few calls, not httpx's API: its Request and Response objects doubled the HTTP
+  layer's CPU per page.
+- A page is read for what is judged: its first 20,000 characters of text (more when a
+  quoted passage is looked for), an error page's first 2,000.
 - Transient answers (5xx, 429, read timeouts, resets) are retried within the run with
   stamina's jittered exponential backoff; `Retry-After` is honoured up to a cap, beyond it
   the URL waits for the next run. Connect-level failures are not retried: if our own

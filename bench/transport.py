@@ -1,6 +1,7 @@
-"""The HTTP layer alone: httpx's own transport (httpcore) against httpx-aiohttp (httpx's
-API over aiohttp's C-accelerated HTTP parser), fetching the same realistic pages from the
-same nginx, the way a check reads them (a streamed GET, the body read to the end).
+"""The HTTP layer alone: httpx's own transport (httpcore), httpx-aiohttp (httpx's API over
+aiohttp's C-accelerated HTTP parser), monitor's guarded aiohttp fetcher (what checks use)
+and aiohttp alone, fetching the same realistic pages from the same nginx, the way a check
+reads them (a streamed GET, the body read to the end).
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/transport.py --urls 4000 --hosts 50
@@ -60,28 +61,48 @@ async def fetch_raw(urls: list[str], concurrency: int) -> int:
     return total
 
 
+async def fetch_monitor(urls: list[str], concurrency: int) -> int:
+    """monitor's `AiohttpFetcher`, guarded, as `check.observe` calls it."""
+    import ipaddress
+    import ssl
+
+    from monitor.aiotransport import AiohttpFetcher
+
+    loopback = [ipaddress.ip_network("127.0.0.0/8")]
+    limits = httpx.Limits(max_connections=concurrency)
+    todo = iter(urls)
+    total = 0
+    async with AiohttpFetcher(
+        loopback, ssl.create_default_context(), limits, httpx.Timeout(30.0), {}
+    ) as fetcher:
+
+        async def worker() -> None:
+            nonlocal total
+            for url in todo:
+                answer = await fetcher.get(url, {})
+                try:
+                    async for chunk in answer.raw():
+                        total += len(chunk)
+                finally:
+                    await answer.aclose()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return total
+
+
 def client_for(kind: str, concurrency: int) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     if kind == "httpx":
         return httpx.AsyncClient(limits=limits)
-    if kind == "monitor":
-        import ipaddress
-        import ssl
-
-        from monitor.aiotransport import GuardedAiohttpTransport
-
-        loopback = [ipaddress.ip_network("127.0.0.0/8")]
-        guarded = GuardedAiohttpTransport(loopback, ssl.create_default_context(), limits)
-        return httpx.AsyncClient(transport=guarded)
     from httpx_aiohttp import AiohttpTransport
 
     return httpx.AsyncClient(transport=AiohttpTransport(limits=limits))
 
 
 async def measure(kind: str, urls: list[str], concurrency: int) -> tuple[float, float, int]:
-    if kind == "raw":
+    if kind in ("raw", "monitor"):
         t0, c0 = time.perf_counter(), time.process_time()
-        size = await fetch_raw(urls, concurrency)
+        size = await (fetch_raw if kind == "raw" else fetch_monitor)(urls, concurrency)
         return time.perf_counter() - t0, time.process_time() - c0, size
     async with client_for(kind, concurrency) as client:
         t0, c0 = time.perf_counter(), time.process_time()

@@ -1,9 +1,12 @@
-"""httpx's API over aiohttp's connection handling and C-accelerated HTTP parser, with the
-private-network guard at aiohttp's resolver and connector.
+"""A check's GET over aiohttp's connection handling and C-accelerated HTTP parser
+(`AiohttpFetcher`, an `http.Fetcher`), with the private-network guard at aiohttp's
+resolver and before each request.
 
 Why: on realistic pages the HTTP layer was the largest cost left once pages were read in
-bounded time. `bench/transport.py` fetched 3,520 pages from nginx at 0.67 CPU ms a page
-through this transport against 2.07 through httpx's own (httpcore, h11, anyio): 3.1x.
+bounded time. `bench/transport.py` fetched 3,520 pages from nginx at 1.53 CPU ms a page
+through httpx's own transport (httpcore, h11, anyio), 0.57 through httpx's API over
+aiohttp (httpx-aiohttp), 0.20 through this fetcher and 0.19 through aiohttp alone: so
+checks call aiohttp directly, not through httpx's Request and Response objects.
 
 What is kept from httpx's transport, on purpose:
 - Every address is checked before a connection: host names by `GuardedResolver` (aiohttp
@@ -61,24 +64,6 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         return None
-
-
-async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """The body as it arrives, aiohttp's failures as httpx's."""
-    with _mapped():
-        async for chunk in response.content.iter_chunked(CHUNK):
-            yield chunk
-
-
-class _Stream(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self.response = response
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return _chunks(self.response)
-
-    async def aclose(self) -> None:
-        self.response.release()
 
 
 def _said(message: object) -> str:
@@ -155,8 +140,10 @@ class _Answer:
     def charset(self) -> str | None:
         return self.response.charset
 
-    def raw(self) -> AsyncIterator[bytes]:
-        return _chunks(self.response)
+    async def raw(self) -> AsyncIterator[bytes]:
+        with _mapped():  # aiohttp's failures as httpx's
+            async for chunk in self.response.content.iter_chunked(CHUNK):
+                yield chunk
 
     async def aclose(self) -> None:
         self.response.release()
@@ -233,52 +220,3 @@ class AiohttpFetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-class GuardedAiohttpTransport(httpx.AsyncBaseTransport):
-    """An httpx transport over one aiohttp session (opened on first use), guarded."""
-
-    def __init__(
-        self, allow: Sequence[Network], verify: ssl.SSLContext, limits: httpx.Limits
-    ) -> None:
-        self.allow, self.verify, self.limits = list(allow), verify, limits
-        self.session: aiohttp.ClientSession | None = None
-
-    def _session(self) -> aiohttp.ClientSession:
-        if self.session is None:
-            self.session = _open_session(self.allow, self.verify, self.limits)
-        return self.session
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        _guard(request.url.host, self.allow)
-        timeout = request.extensions.get("timeout", {})
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        with _mapped():
-            response = await self._session().request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                # as written, names in their own case (httpx's mapping lower-cases them)
-                headers=headers,
-                data=request.content or None,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
-                server_hostname=request.extensions.get("sni_hostname"),
-            )
-        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
-        if response.reason:
-            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            stream=_Stream(response),
-            request=request,
-            extensions=extensions,
-        )
-
-    async def aclose(self) -> None:
-        if self.session is not None:
-            await self.session.close()

@@ -565,7 +565,7 @@ class HostBatch:
         digest = simhash(obs.text) if decision.verdict in GOOD else None
         changed = None
         previous = from_hex(self.context.fingerprints.get(obs.url))
-        if digest is not None and previous is not None and decision.verdict in GOOD:
+        if digest is not None and previous is not None:  # a digest is a good page's
             changed = distance(digest, previous) >= self.cfg.change_bits
         if obs.not_modified:
             changed = False  # the server says so; the last good fingerprint stays

@@ -76,7 +76,8 @@ def check_client(
     connections: int | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """A client for cited URLs (a run uses one per host batch, sharing `verify`)."""
+    """An httpx client for cited URLs: what `[check] transport = "httpx"` checks with
+    (through `check_fetcher`), and what a test hands its own transport."""
     tls = verify if verify is not None else ssl_context(cfg)
     limits = _limits(connections or cfg.concurrency)
     return httpx.AsyncClient(
@@ -86,18 +87,8 @@ def check_client(
         follow_redirects=False,
         verify=tls,
         trust_env=cfg.trust_env,
-        transport=transport or _check_transport(cfg, tls, limits),
+        transport=transport or GuardedTransport(cfg.allowed_networks(), tls, limits),
     )
-
-
-def _check_transport(
-    cfg: CheckSettings, tls: ssl.SSLContext, limits: httpx.Limits
-) -> httpx.AsyncBaseTransport:
-    if cfg.transport == "aiohttp":
-        from monitor.aiotransport import GuardedAiohttpTransport
-
-        return GuardedAiohttpTransport(cfg.allowed_networks(), tls, limits)
-    return GuardedTransport(cfg.allowed_networks(), tls, limits)
 
 
 class Answer(Protocol):

@@ -71,12 +71,16 @@ def test_one_field_list_for_a_check_result() -> None:
 
 
 def test_clients_are_guarded_unless_given_a_transport() -> None:
-    from monitor.aiotransport import GuardedAiohttpTransport
+    from monitor.aiotransport import AiohttpFetcher
+    from monitor.http import HttpxFetcher, check_fetcher
 
     cfg = CheckSettings()
     guarded = check_client(cfg)
-    assert isinstance(guarded._transport, GuardedAiohttpTransport)  # the default
-    assert isinstance(check_client(CheckSettings(transport="httpx"))._transport, GuardedTransport)
+    assert isinstance(guarded._transport, GuardedTransport)
+    assert isinstance(check_fetcher(cfg), AiohttpFetcher)  # the default: aiohttp, guarded
+    over_httpx = check_fetcher(CheckSettings(transport="httpx"))
+    assert isinstance(over_httpx, HttpxFetcher)
+    assert isinstance(over_httpx.client._transport, GuardedTransport)
     seen: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -90,6 +94,7 @@ def test_clients_are_guarded_unless_given_a_transport() -> None:
 
     async def go() -> list[CheckResult]:
         await guarded.aclose()
+        await over_httpx.aclose()
         async with check_client(cfg, transport=httpx.MockTransport(answer)) as client:
             assert client.headers["User-Agent"] == cfg.agent()
             return await check_host_batch(client, ["http://10.0.0.1/a"], cfg)

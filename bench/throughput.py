@@ -250,11 +250,6 @@ def sample():
 
 
 threading.Thread(target=sample, daemon=True).start()
-t = time.perf_counter()
-for step in spec["before"]:
-    b = subprocess.run(step, capture_output=True, text=True, env=spec["env"], cwd=spec["cwd"])
-    if b.returncode:
-        sys.exit(f"{' '.join(step[-2:])} failed (exit {b.returncode}): {b.stderr[-1500:]}")
 t0 = time.perf_counter()
 bg = [subprocess.Popen(c, env=spec["env"], cwd=spec["cwd"], stdout=subprocess.DEVNULL,
       stderr=subprocess.DEVNULL, start_new_session=True) for c in spec["background"]]
@@ -266,7 +261,7 @@ for p in bg:
     p.wait()
 stop.set()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "total": time.perf_counter() - t, "cpu": u.ru_utime + u.ru_stime,
+print(json.dumps({"wall": wall, "cpu": u.ru_utime + u.ru_stime,
                   "rss": u.ru_maxrss / 1024, "tree": peak[0] / 1024, "code": r.returncode,
                   "out": r.stdout.decode("utf-8", "replace"),
                   "err": r.stderr.decode("utf-8", "replace")[-2000:]}))
@@ -275,8 +270,14 @@ print(json.dumps({"wall": wall, "total": time.perf_counter() - t, "cpu": u.ru_ut
 
 def measure(main: list[str], env: dict[str, str], cwd: Path, before: list[list[str]] = (),
             background: list[list[str]] = ()) -> dict:  # fmt: skip
-    spec = {"main": main, "env": env, "cwd": str(cwd), "before": list(before),
-            "background": list(background)}  # fmt: skip
+    """`main`'s wall time, and CPU and peak memory of it and `background` (every process
+    of theirs). The `before` steps (an ingest) run first, outside the probe: their CPU and
+    memory are not the run's."""
+    for step in before:
+        b = subprocess.run(step, capture_output=True, text=True, env=env, cwd=cwd)
+        if b.returncode:
+            sys.exit(f"{' '.join(step[-2:])} failed (exit {b.returncode}): {b.stderr[-1500:]}")
+    spec = {"main": main, "env": env, "cwd": str(cwd), "background": list(background)}
     out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(spec)], capture_output=True,
                          text=True)  # fmt: skip
     if out.returncode:

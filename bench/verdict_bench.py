@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
-from monitor.check import check_urls
 from monitor.config import Settings
+from monitor.hosts import check_urls
 from monitor.results import Context
 
 # kind -> (share, expected verdict)

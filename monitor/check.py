@@ -3,7 +3,7 @@ streamed and capped.
 
 The unit of work is `check_host_batch` (a `HostBatch`): one host's URLs, checked under
 that host's concurrency, rate and robots.txt, returning results and touching no database.
-That is the function a distributed worker will run later; `check_urls` runs many batches in one
+That is the function a distributed worker runs; `hosts.check_urls` runs many batches in one
 process under a global concurrency limit.
 
 Why it is built this way:
@@ -60,8 +60,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -82,7 +81,7 @@ from monitor.evidence import (
     usable_passage,
 )
 from monitor.fingerprint import distance, from_hex, simhash, to_hex
-from monitor.http import Answer, Fetcher, as_fetcher, check_fetcher, ssl_context
+from monitor.http import Answer, Fetcher, as_fetcher
 from monitor.netguard import PrivateAddressError
 from monitor.pageread import PASSAGE_TEXT, TEXT_KEPT, PageFacts, inspect_page
 from monitor.results import CheckResult, Context
@@ -645,54 +644,3 @@ async def check_host_batch(
         return []
     batch = HostBatch(client, host_of(urls[0]), cfg, global_limit, context)
     return await batch.run(urls, on_result)
-
-
-# ---------------------------------------------------------------- many hosts
-
-
-def group_by_host(urls: Iterable[str]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for u in dict.fromkeys(urls):
-        groups[host_of(u)].append(u)
-    return groups
-
-
-async def check_urls(
-    urls: Iterable[str],
-    cfg: CheckSettings,
-    on_result: OnResult | None = None,
-    context: Context | None = None,
-    keep: bool = True,
-) -> list[CheckResult]:
-    """Check many URLs (deduplicated), a batch per host, under the global limit.
-
-    At most `2 x concurrency` host batches exist at a time, each with its own small client,
-    so memory follows the work in flight, not the number of hosts. With keep=False the
-    results only go to `on_result` (a run of a million URLs stores them as they come).
-    An exception raised by `on_result` (e.g. an outage verdict) cancels everything.
-    """
-    urls = list(dict.fromkeys(urls))
-    groups = group_by_host(urls)
-    verify = ssl_context(cfg)
-    limit = asyncio.Semaphore(cfg.concurrency)
-    room = asyncio.Semaphore(max(16, 2 * cfg.concurrency))
-    kept: list[CheckResult] = []
-
-    async def one_host(batch: list[str]) -> None:
-        try:
-            policy = cfg.policy_for(host_of(batch[0]))
-            async with check_fetcher(cfg, verify, policy.concurrency + 2) as client:
-                done = await check_host_batch(client, batch, cfg, limit, on_result, context)
-            if keep:
-                kept.extend(done)
-        finally:
-            room.release()
-
-    async with asyncio.TaskGroup() as tg:
-        for batch in groups.values():
-            await room.acquire()
-            tg.create_task(one_host(batch))
-    if not keep:
-        return []
-    order = {u: i for i, u in enumerate(urls)}
-    return sorted(kept, key=lambda r: order[r.url])

@@ -1,14 +1,22 @@
 """A run's checks spread over several processes of one machine: the embedded mode past one core.
 
-One process checks about 750 URLs/s on loopback and is then CPU-bound (httpx, reading and
+One process checks about 750 URLs/s on loopback and is then CPU-bound (reading and
 fingerprinting pages). When the hosts' politeness limits allow more requests per second
-than that (many hosts, or limits lifted), `run` hands whole hosts to child processes, so
-each host's limits (pace, concurrency, robots.txt) still live in exactly one place. The
-parent keeps a share of the hosts and stays the only database writer (SQLite has one).
+than that (many hosts, or limits lifted), `run` starts child processes. Whole hosts are
+handed out, so each host's limits (pace, concurrency, robots.txt) still live in exactly one
+place, and they are handed out as the processes ask (work stealing): the run's hosts wait
+in one `Dispenser`, largest first, and a process takes the next host whenever it has room
+for one (`hosts.check_urls`). The parent takes its hosts directly, a child asks over its
+pipe a few hosts ahead. So a child still starting up (imports, 0.6-1.2 s) simply takes
+fewer hosts, and the processes end together whatever the machine's other load does to
+either of them. (Shares fixed up front needed a guessed head start for the child, and
+still ended up to 2 s apart on a busy machine.) The parent stays the only database writer
+(SQLite has one).
 
-Children are `python -m monitor.fanout`: settings, URLs and context arrive pickled on
-stdin, results go back as length-prefixed pickles on stdout, a batch every 0.2 s. A child
-that dies loses only the checks it had not reported; they stay due for the next run.
+Children are `python -m monitor.fanout`. Both pipes carry length-prefixed pickles: on
+stdin the settings, then hosts with their context (an empty list: no more); on stdout
+results (a batch every 0.2 s) and requests for more hosts. A child that dies loses only the
+checks it had not reported; they stay due for the next run.
 """
 
 from __future__ import annotations
@@ -21,11 +29,14 @@ import pickle
 import signal
 import struct
 import sys
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from monitor.check import OnResult, check_urls, group_by_host
+from monitor.check import OnResult
 from monitor.config import CheckSettings
-from monitor.results import CheckResult, Context
+from monitor.hosts import HostFeed, check_urls, group_by_host
+from monitor.results import Context
 from monitor.runner import ResultSink, fewer_collections
 
 log = logging.getLogger(__name__)
@@ -33,14 +44,7 @@ log = logging.getLogger(__name__)
 ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (bench/throughput.py)
 AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
 MAX_AUTO = 8
-# A child spends its first 0.6-0.7 s starting up (imports, its work unpickled), about 500
-# checks of realistic pages, so each child's share starts that many URLs behind the
-# parent's (at most a quarter of an even share, so a small run still uses its children).
-# Measured with bench/throughput.py (10,000 URLs over 200 hosts, two processes): with an
-# even split the child ended 0.5-1.5 s after the parent; with this head start the two end
-# within 0.1-0.7 s of each other, in either order. (The parent also stores every result,
-# but since a run keeps the garbage collector out of the way that no longer shows.)
-CHILD_START = 500
+AHEAD = 1  # hosts a child asks for at once: each when it has room (a host lasts seconds)
 _FRAME = struct.Struct("!I")
 FRAME_RESULTS, FRAME_SECONDS = 200, 0.2  # a child reports this many results, or this often
 
@@ -70,17 +74,20 @@ def processes_for(cfg: CheckSettings, groups: Mapping[str, list[str]]) -> int:
     return max(1, min(wanted, cores(), MAX_AUTO, len(groups)))
 
 
-def split(groups: Mapping[str, list[str]], n: int, head_start: int = 0) -> list[list[str]]:
-    """Whole hosts into n shares (largest host first, each to the least loaded share); the
-    URLs keep their order within a host. Every share but the first (the parent's) starts
-    `head_start` URLs behind: a child first spends a while starting up."""
-    loads = [0] + [head_start] * (n - 1)
-    shares: list[list[str]] = [[] for _ in range(n)]
-    for host in sorted(groups, key=lambda h: -len(groups[h])):
-        k = min(range(n), key=lambda i: loads[i])
-        shares[k].extend(groups[host])
-        loads[k] += len(groups[host])
-    return [s for s in shares if s]
+class Dispenser:
+    """A run's hosts, largest first (the longest jobs start first, so none is left to
+    run alone at the end), each taken by exactly one process."""
+
+    def __init__(self, groups: Mapping[str, list[str]]) -> None:
+        self.queue = deque(sorted(groups.values(), key=len, reverse=True))
+
+    def take(self, n: int = 1) -> list[list[str]]:
+        return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+
+    async def feed(self) -> HostFeed:
+        """The parent's own feed: no round trip, a host whenever it has room."""
+        while self.queue:
+            yield self.queue.popleft()
 
 
 async def check_spread(
@@ -94,29 +101,40 @@ async def check_spread(
     `on_result` in this process as they come. Returns the number of processes used."""
     groups = group_by_host(urls)
     n = processes if processes is not None else processes_for(cfg, groups)
-    n = max(1, n)
-    shares = split(groups, n, head_start=min(CHILD_START, len(urls) // (4 * n)))
-    if len(shares) <= 1:
+    n = max(1, min(n, len(groups)))
+    if n <= 1:
         await check_urls(urls, cfg, on_result, context, keep=False)
         return 1
     # the global limit is shared out, so the machine as a whole keeps to it
-    each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // len(shares))})
+    each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // n)})
+    hosts = Dispenser(groups)
     async with asyncio.TaskGroup() as tg:
-        for share in shares[1:]:
-            tg.create_task(run_child(share, each, on_result, (context or Context()).subset(share)))
-        tg.create_task(check_urls(shares[0], each, on_result, context, keep=False))
-    return len(shares)
+        for _ in range(n - 1):
+            tg.create_task(run_child(hosts, each, on_result, context or Context()))
+        tg.create_task(check_urls((), each, on_result, context, keep=False, hosts=hosts.feed()))
+    return n
 
 
 def child_command() -> list[str]:
     return [sys.executable, "-m", "monitor.fanout"]
 
 
+def _frame(obj: object) -> bytes:
+    data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    return _FRAME.pack(len(data)) + data
+
+
+async def _read_frame(stream: asyncio.StreamReader) -> Any:
+    (size,) = _FRAME.unpack(await stream.readexactly(_FRAME.size))
+    return pickle.loads(await stream.readexactly(size))
+
+
 async def run_child(
-    urls: list[str], cfg: CheckSettings, on_result: OnResult, context: Context
+    hosts: Dispenser, cfg: CheckSettings, on_result: OnResult, context: Context
 ) -> int:
-    """One child process for `urls`; returns how many results it reported. A child that
-    fails is logged, not raised: the others' results are good, its missing ones stay due."""
+    """One child process, fed hosts from `hosts` as it asks; returns how many results it
+    reported. A child that fails is logged, not raised: the others' results are good, its
+    missing ones stay due."""
     proc = await asyncio.create_subprocess_exec(
         *child_command(),
         stdin=asyncio.subprocess.PIPE,
@@ -125,27 +143,31 @@ async def run_child(
     )
     assert proc.stdin and proc.stdout and proc.stderr
     errors = asyncio.create_task(proc.stderr.read())  # drained, so a chatty child never blocks
-    reported = 0
+    given = reported = 0
     try:
-        proc.stdin.write(pickle.dumps((cfg, urls, context), pickle.HIGHEST_PROTOCOL))
+        proc.stdin.write(_frame(cfg))
         await proc.stdin.drain()
-        proc.stdin.close()
         while True:
             try:
-                (size,) = _FRAME.unpack(await proc.stdout.readexactly(_FRAME.size))
-                batch: list[CheckResult] = pickle.loads(await proc.stdout.readexactly(size))
+                kind, payload = await _read_frame(proc.stdout)
             except asyncio.IncompleteReadError:
                 break  # the child is done (or dead): what it sent is all there is
-            for result in batch:
+            if kind == "want":
+                batch = hosts.take(payload)
+                given += sum(map(len, batch))
+                proc.stdin.write(_frame([(urls, context.subset(urls)) for urls in batch]))
+                await proc.stdin.drain()
+                continue
+            for result in payload:
                 reported += 1
                 on_result(result)
         code = await proc.wait()
-        if code != 0 or reported < len(urls):
+        if code != 0 or reported < given:
             tail = (await errors).decode("utf-8", "replace").strip()[-1500:]
             log.warning(
-                "a checking process ended (exit %s) after %d of %d URLs; the rest stay due "
-                "for the next run%s",
-                code, reported, len(urls), f": {tail}" if tail else "",
+                "a checking process ended (exit %s) after %d of the %d URLs it took; the "
+                "rest stay due for the next run%s",
+                code, reported, given, f": {tail}" if tail else "",
             )  # fmt: skip
     except (BrokenPipeError, ConnectionResetError) as exc:
         log.warning("a checking process could not be fed its URLs (%s); they stay due", exc)
@@ -157,26 +179,62 @@ async def run_child(
     return reported
 
 
+class _Orders:
+    """A child's side of the feed: hosts asked of the parent `AHEAD` at a time, their
+    context gathered as they come."""
+
+    def __init__(
+        self, stdin: asyncio.StreamReader, send: Callable[[object], None], context: Context
+    ) -> None:
+        self.stdin, self.send, self.context = stdin, send, context
+
+    async def feed(self) -> HostFeed:
+        while True:
+            self.send(("want", AHEAD))
+            batch: list[tuple[list[str], Context]] = await _read_frame(self.stdin)
+            if not batch:
+                return
+            for urls, ctx in batch:
+                for mine, theirs in (
+                    (self.context.titles, ctx.titles),
+                    (self.context.fingerprints, ctx.fingerprints),
+                    (self.context.passages, ctx.passages),
+                    (self.context.validators, ctx.validators),
+                ):
+                    mine.update(theirs)  # type: ignore[attr-defined]
+                yield urls
+
+
+async def _child(out: Any) -> None:
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader(limit=2**26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    try:
+        cfg: CheckSettings = await _read_frame(stdin)
+    except asyncio.IncompleteReadError:
+        return  # started, then not needed: the parent closed the pipe
+
+    def send(message: object) -> None:
+        out.write(_frame(message))
+        out.flush()
+
+    # the parent's own sink holds back and judges unreachable hosts: pass everything on
+    sink = ResultSink(lambda b: send(("results", b)), cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
+    orders = _Orders(stdin, send, Context(titles={}, fingerprints={}, passages={}, validators={}))
+    await check_urls((), cfg, sink.add, orders.context, keep=False, hosts=orders.feed())
+    sink.flush()
+
+
 def child_main() -> None:
-    """`python -m monitor.fanout`: check what stdin says, stream results to stdout."""
+    """`python -m monitor.fanout`: check the hosts the parent hands out, stream results."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    cfg, urls, context = pickle.load(sys.stdin.buffer)
     # stdout carries the frames alone: a stray print() anywhere goes to stderr instead
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-
-    def send(batch: list[CheckResult]) -> None:
-        data = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
-        out.write(_FRAME.pack(len(data)) + data)
-        out.flush()
-
-    # the parent's own sink holds back and judges unreachable hosts: pass everything on
-    sink = ResultSink(send, cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
     with fewer_collections():
-        asyncio.run(check_urls(urls, cfg, sink.add, context, keep=False))
-    sink.flush()
+        asyncio.run(_child(out))
 
 
 if __name__ == "__main__":

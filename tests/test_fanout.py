@@ -17,7 +17,8 @@ from sqlalchemy import text
 
 from monitor import api, fanout
 from monitor.config import CheckSettings
-from monitor.fanout import check_spread, processes_for, split
+from monitor.fanout import Dispenser, check_spread, processes_for
+from monitor.hosts import check_urls, group_by_host
 from monitor.results import CheckResult, Context
 from monitor.store import open_store
 from monitor.verdict import Verdict
@@ -54,25 +55,54 @@ def test_more_processes_only_when_the_hosts_limits_allow_more_than_one_can_do(
     assert processes_for(polite.model_copy(update={"processes": 6}), _hosts(2, 3)) == 2
 
 
-def test_hosts_stay_whole_and_shares_are_even() -> None:
-    groups = {"a": ["a/1"] * 10, "b": ["b/1"] * 6, "c": ["c/1"] * 5, "d": ["d/1"]}
-    shares = split(groups, 2)
-    assert sorted(map(len, shares)) == [11, 11]
-    owners = [{u.split("/")[0] for u in share} for share in shares]
-    assert not owners[0] & owners[1]
-    assert sorted(u for share in shares for u in share) == sorted(
-        u for g in groups.values() for u in g
-    )
-    assert len(split(groups, 10)) == 4  # never an empty share
-    many = {f"h{i}": [f"h{i}/1"] * 10 for i in range(100)}
-    parent, child = map(len, split(many, 2, head_start=200))
-    assert (parent, child) == (600, 400)  # the child starts 200 URLs behind: start-up
+def test_hosts_are_handed_out_whole_largest_first_and_once() -> None:
+    groups = {"a": ["a/1"] * 2, "b": ["b/1"] * 6, "c": ["c/1"] * 5, "d": ["d/1"]}
+    hosts = Dispenser(groups)
+    assert hosts.take(2) == [groups["b"], groups["c"]]
+    assert hosts.take(5) == [groups["a"], groups["d"]]  # no more than there is
+    assert hosts.take(1) == []
+
+
+def _taking(feed: object, log: list[int], taken: list[list[str]], got: list) -> object:
+    """`feed`, noting at each take how many hosts taken so far are not finished."""
+
+    async def wrapped():  # type: ignore[no-untyped-def]
+        async for batch in feed:  # type: ignore[attr-defined]
+            done = {r.url for r in got}
+            log.append(sum(any(u not in done for u in b) for b in taken))
+            taken.append(batch)
+            yield batch
+
+    return wrapped()
+
+
+@pytest.mark.parametrize(("rate", "per", "most"), [(0, 10, 2), (5.0, 3, HOSTS)])
+def test_a_process_holds_only_the_hosts_its_limit_can_keep_busy(
+    fleet: FleetWorld, rate: float, per: int, most: int
+) -> None:
+    """Concurrency 16 and 8 requests per host: two unthrottled hosts fill it, so a third
+    waits for one to finish (and stays free for another process); rate-limited hosts
+    mostly wait, and twice the limit of them could be held (here: all 12 at once)."""
+    groups = {str(h): [fleet.url(h, 900 + 20 * int(rate) + n) for n in range(per)]
+              for h in range(HOSTS)}  # fmt: skip
+    cfg = make_settings(
+        concurrency=16, per_host_concurrency=8, per_host_rate=rate, sibling_probe=False
+    ).check
+    log: list[int] = []
+    taken: list[list[str]] = []
+    got: list[CheckResult] = []
+    feed = _taking(Dispenser(groups).feed(), log, taken, got)
+    asyncio.run(check_urls((), cfg, got.append, keep=False, hosts=feed))  # type: ignore[arg-type]
+    assert len(got) == per * HOSTS and len(taken) == HOSTS
+    assert max(log) == most - 1  # hosts in flight when one more was taken
+    assert log[:most] == list(range(most))  # the first ones at once
 
 
 def test_two_processes_check_every_url_once_and_keep_per_host_limits(
     fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     urls = [fleet.url(h, n) for h in range(HOSTS) for n in range(PER_HOST)]
+    fleet.max_inflight.clear()  # an earlier test allowed more
     from_children: list[int] = []
     real = fanout.run_child
 
@@ -82,8 +112,8 @@ def test_two_processes_check_every_url_once_and_keep_per_host_limits(
         return n
 
     monkeypatch.setattr(fanout, "run_child", counting)
-    cfg = make_settings(
-        per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
+    cfg = make_settings(  # 4 hosts at a time in each process: both have work
+        concurrency=8, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
     ).check
     got: list[CheckResult] = []
     assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
@@ -91,6 +121,32 @@ def test_two_processes_check_every_url_once_and_keep_per_host_limits(
     assert {r.verdict for r in got} == {Verdict.ALIVE}
     assert from_children and 0 < from_children[0] < len(urls)  # the child did its share
     assert max(fleet.max_inflight[a] for a in fleet.addresses) == 1
+
+
+def test_a_child_slow_to_start_takes_fewer_hosts_and_the_run_still_covers_all(
+    fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work stealing: a child that starts 1.5 s late finds the parent has taken most hosts
+    (a host lasts 0.15 s a URL); nothing is checked twice or left out."""
+    slow = "import time, runpy\ntime.sleep(1.5)\nrunpy.run_module('monitor.fanout', run_name='__main__')\n"
+    monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", slow])
+    from_children: list[int] = []
+    real = fanout.run_child
+
+    async def counting(*args: object) -> int:
+        n = await real(*args)  # type: ignore[arg-type]
+        from_children.append(n)
+        return n
+
+    monkeypatch.setattr(fanout, "run_child", counting)
+    urls = [fleet.url(h, 1000 + n) for h in range(HOSTS) for n in range(4)]
+    cfg = make_settings(
+        concurrency=4, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
+    ).check
+    got: list[CheckResult] = []
+    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    assert sorted(r.url for r in got) == sorted(urls)
+    assert from_children[0] < len(urls) // 2  # the parent did the larger part
 
 
 def test_a_run_over_processes_stores_each_check_once(fleet: FleetWorld, tmp_path: Path) -> None:
@@ -116,13 +172,21 @@ def _one_result(url: str) -> CheckResult:
 
 
 def _fake_child(monkeypatch: pytest.MonkeyPatch, body: str, *args: str) -> None:
-    """A child that reads its orders, sends one result frame, then does `body`."""
+    """A child that reads its settings, asks for a host, sends one result, then does
+    `body`."""
     script = (
         "import os, pickle, struct, sys, time\n"
-        "sys.stdin.buffer.read()\n"
-        "d = pickle.dumps([pickle.loads(bytes.fromhex(sys.argv[1]))])\n"
-        "sys.stdout.buffer.write(struct.pack('!I', len(d)) + d)\n"
-        "sys.stdout.flush()\n" + body
+        "def read():\n"
+        "    (n,) = struct.unpack('!I', sys.stdin.buffer.read(4))\n"
+        "    return pickle.loads(sys.stdin.buffer.read(n))\n"
+        "def send(obj):\n"
+        "    d = pickle.dumps(obj)\n"
+        "    sys.stdout.buffer.write(struct.pack('!I', len(d)) + d)\n"
+        "    sys.stdout.flush()\n"
+        "read()\n"
+        "send(('want', 1))\n"
+        "read()\n"
+        "send(('results', [pickle.loads(bytes.fromhex(sys.argv[1]))]))\n" + body
     )
     monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", script, *args])
 
@@ -138,10 +202,15 @@ def test_a_child_that_dies_loses_only_what_it_did_not_report(
     cfg = make_settings().check
     with caplog.at_level(logging.WARNING, logger="monitor.fanout"):
         n = asyncio.run(
-            fanout.run_child([first.url, "http://127.0.0.2:9/b"], cfg, got.append, Context())
+            fanout.run_child(
+                Dispenser(group_by_host([first.url, "http://127.0.0.2:9/b"])),
+                cfg,
+                got.append,
+                Context(),
+            )
         )
     assert n == 1 and [r.url for r in got] == [first.url]
-    assert "exit 3" in caplog.text and "1 of 2" in caplog.text and "boom" in caplog.text
+    assert "exit 3" in caplog.text and "1 of the 2" in caplog.text and "boom" in caplog.text
 
 
 def test_a_stopped_run_takes_its_children_down(
@@ -166,7 +235,11 @@ def test_a_stopped_run_takes_its_children_down(
         raise RuntimeError("stop")  # as an outage verdict or Ctrl-C would
 
     with pytest.raises(RuntimeError, match="stop"):
-        asyncio.run(fanout.run_child([first.url], make_settings().check, stop, Context()))
+        asyncio.run(
+            fanout.run_child(
+                Dispenser(group_by_host([first.url])), make_settings().check, stop, Context()
+            )
+        )
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped, not left sleeping
@@ -188,7 +261,8 @@ def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
     urls = [fleet.url(0, 500 + n) for n in range(3)]
     got: list[CheckResult] = []
     cfg = make_settings(sibling_probe=False).check
-    assert asyncio.run(fanout.run_child(urls, cfg, got.append, Context())) == 3
+    hosts = Dispenser(group_by_host(urls))
+    assert asyncio.run(fanout.run_child(hosts, cfg, got.append, Context())) == 3
     assert sorted(r.url for r in got) == sorted(urls)
 
 

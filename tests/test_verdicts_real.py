@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor import api
-from monitor.check import check_urls
+from monitor.hosts import check_urls
 from monitor.report import build_report, render
 from monitor.results import CheckResult, Context
 from monitor.store import Store

@@ -28,11 +28,13 @@ import os
 import pickle
 import signal
 import struct
+import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from monitor import standby
 from monitor.check import OnResult
 from monitor.config import CheckSettings
 from monitor.hosts import HostFeed, check_urls, group_by_host
@@ -50,10 +52,7 @@ FRAME_RESULTS, FRAME_SECONDS = 200, 0.2  # a child reports this many results, or
 
 
 def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return standby.cores()
 
 
 def processes_for(cfg: CheckSettings, groups: Mapping[str, list[str]]) -> int:
@@ -103,9 +102,11 @@ async def check_spread(
     n = processes if processes is not None else processes_for(cfg, groups)
     n = max(1, min(n, len(groups)))
     if n <= 1:
+        standby.stop_rest()
         await check_urls(urls, cfg, on_result, context, keep=False)
         return 1
     # the global limit is shared out, so the machine as a whole keeps to it
+    standby.stop_rest(keep=n - 1)
     each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // n)})
     hosts = Dispenser(groups)
     async with asyncio.TaskGroup() as tg:
@@ -116,7 +117,7 @@ async def check_spread(
 
 
 def child_command() -> list[str]:
-    return [sys.executable, "-m", "monitor.fanout"]
+    return standby.child_command()
 
 
 def _frame(obj: object) -> bytes:
@@ -129,39 +130,66 @@ async def _read_frame(stream: asyncio.StreamReader) -> Any:
     return pickle.loads(await stream.readexactly(size))
 
 
+class _Pipes:
+    """A child's pipes as asyncio streams. The child is a plain `subprocess.Popen`, so one
+    started before the run's event loop existed (`standby`) is fed the same way."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.out = asyncio.StreamReader()
+        self.err = asyncio.StreamReader()
+
+    async def open(self) -> asyncio.StreamWriter:
+        loop = asyncio.get_running_loop()
+        for reader, pipe in ((self.out, self.proc.stdout), (self.err, self.proc.stderr)):
+            await loop.connect_read_pipe(
+                lambda r=reader: asyncio.StreamReaderProtocol(r),  # type: ignore[misc]
+                pipe,
+            )
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, self.proc.stdin
+        )
+        return asyncio.StreamWriter(transport, protocol, None, loop)
+
+    async def wait(self) -> int:
+        return await asyncio.to_thread(self.proc.wait)
+
+
 async def run_child(
     hosts: Dispenser, cfg: CheckSettings, on_result: OnResult, context: Context
 ) -> int:
-    """One child process, fed hosts from `hosts` as it asks; returns how many results it
-    reported. A child that fails is logged, not raised: the others' results are good, its
-    missing ones stay due."""
-    proc = await asyncio.create_subprocess_exec(
-        *child_command(),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdin and proc.stdout and proc.stderr
-    errors = asyncio.create_task(proc.stderr.read())  # drained, so a chatty child never blocks
+    """One child process (a standby one if `monitor run` started it), fed hosts from
+    `hosts` as it asks; returns how many results it reported. A child that fails is logged,
+    not raised: the others' results are good, its missing ones stay due."""
+    pipes = _Pipes(standby.take() or standby.spawn(child_command()))
     given = reported = 0
     try:
-        proc.stdin.write(_frame(cfg))
-        await proc.stdin.drain()
+        assert pipes.proc.stdin is not None
+        pipes.proc.stdin.write(_frame(cfg))  # at once: a few KB, and the child is waiting
+        pipes.proc.stdin.flush()
+    except (BrokenPipeError, ConnectionResetError) as exc:
+        log.warning("a checking process could not be started (%s); its hosts go elsewhere", exc)
+        pipes.proc.kill()
+        pipes.proc.wait()
+        return 0
+    stdin = await pipes.open()
+    errors = asyncio.create_task(pipes.err.read())  # drained, so a chatty child never blocks
+    try:
         while True:
             try:
-                kind, payload = await _read_frame(proc.stdout)
+                kind, payload = await _read_frame(pipes.out)
             except asyncio.IncompleteReadError:
                 break  # the child is done (or dead): what it sent is all there is
             if kind == "want":
                 batch = hosts.take(payload)
                 given += sum(map(len, batch))
-                proc.stdin.write(_frame([(urls, context.subset(urls)) for urls in batch]))
-                await proc.stdin.drain()
+                stdin.write(_frame([(urls, context.subset(urls)) for urls in batch]))
+                await stdin.drain()
                 continue
             for result in payload:
                 reported += 1
                 on_result(result)
-        code = await proc.wait()
+        code = await pipes.wait()
         if code != 0 or reported < given:
             tail = (await errors).decode("utf-8", "replace").strip()[-1500:]
             log.warning(
@@ -172,10 +200,11 @@ async def run_child(
     except (BrokenPipeError, ConnectionResetError) as exc:
         log.warning("a checking process could not be fed its URLs (%s); they stay due", exc)
     finally:
-        if proc.returncode is None:  # cancelled (an outage, Ctrl-C): the child goes too
-            proc.kill()
-            await proc.wait()
+        if pipes.proc.poll() is None:  # cancelled (an outage, Ctrl-C): the child goes too
+            pipes.proc.kill()
+            pipes.proc.wait()
         errors.cancel()
+        stdin.close()
     return reported
 
 

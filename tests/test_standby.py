@@ -1,0 +1,144 @@
+"""Standby checking processes: started for `monitor run` before its imports, used by the
+run's fan-out when it needs them, stopped when it does not, gone when the parent is."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor import fanout, standby
+from monitor.fanout import check_spread
+from monitor.results import CheckResult
+from tests.conftest import make_settings
+from tests.fleet_world import FleetWorld
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[FleetWorld]:
+    w = FleetWorld(6, delay=0.05).start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(autouse=True)
+def _none_left() -> Iterator[None]:
+    yield
+    standby.stop_rest()
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "toml", "cores", "n"),
+    [
+        (["run", "--all"], None, None, 2, 1),
+        (["-q", "--config", "CFG", "run"], None, "[check]\nprocesses = 3\n", 8, 2),
+        (["--config=CFG", "run"], None, "[check]\nprocesses = 6\n", 4, 3),  # the cores cap it
+        (["--config", "CFG", "run"], None, "[check]\nprocesses = 1\n", 8, 0),
+        (["run"], "1", None, 8, 0),  # MONITOR_CHECK__PROCESSES=1
+        (["run"], "4", "[check]\nprocesses = 1\n", 8, 3),  # the environment wins, as in config
+        (["run"], None, None, 1, 0),  # one core: nothing to overlap
+        (["--config", "CFG", "ingest", "run"], None, None, 8, 0),  # `run` is not the command
+        (["--config", "CFG", "run"], None, "not [toml", 8, 1),  # unreadable: automatic
+        (["status"], None, None, 8, 0),
+    ],
+)
+def test_standby_children_only_for_monitor_run_when_more_than_one_process_may_be_used(
+    argv: list[str],
+    env: str | None,
+    toml: str | None,
+    cores: int,
+    n: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg = tmp_path / "config.toml"
+    if toml is not None:
+        cfg.write_text(toml)
+    monkeypatch.chdir(tmp_path)  # no ./config.toml unless the case writes it
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    if env is None:
+        monkeypatch.delenv("MONITOR_CHECK__PROCESSES", raising=False)
+    else:
+        monkeypatch.setenv("MONITOR_CHECK__PROCESSES", env)
+    monkeypatch.setattr(standby, "cores", lambda: cores)
+    assert standby.wanted([a.replace("CFG", str(cfg)) for a in argv]) == n
+
+
+def test_a_run_over_two_processes_feeds_the_standby_child(
+    fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standby.start(1)
+    (waiting,) = standby._waiting
+    spawned: list[object] = []
+    monkeypatch.setattr(standby, "spawn", lambda cmd: spawned.append(cmd))  # must not be used
+    urls = [fleet.url(h, n) for h in range(6) for n in range(6)]
+    cfg = make_settings(
+        concurrency=4, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
+    ).check
+    got: list[CheckResult] = []
+    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    assert sorted(r.url for r in got) == sorted(urls)
+    assert spawned == [] and waiting.returncode == 0  # it did its part and ended
+    assert not standby._waiting
+
+
+def test_a_run_that_needs_one_process_stops_the_standby_children(
+    fleet: FleetWorld,
+) -> None:
+    standby.start(2)
+    children = list(standby._waiting)
+    urls = [fleet.url(0, 100 + n) for n in range(3)]
+    got: list[CheckResult] = []
+    cfg = make_settings(processes=1, sibling_probe=False).check
+    assert asyncio.run(check_spread(urls, cfg, got.append)) == 1
+    assert len(got) == 3
+    assert all(c.returncode is not None for c in children) and not standby._waiting
+
+
+def test_a_standby_child_whose_parent_goes_away_ends_by_itself() -> None:
+    child = standby.spawn(fanout.child_command())
+    assert child.stdin is not None
+    child.stdin.close()  # what the parent's exit does
+    try:
+        assert child.wait(timeout=60) == 0
+    except subprocess.TimeoutExpired:
+        child.kill()
+        raise
+    assert child.stderr is not None and child.stderr.read() == b""  # quietly
+
+
+def test_the_command_starts_a_standby_child_for_run(tmp_path: Path) -> None:
+    """`python -m monitor run` goes through the launcher: its standby child is a child of
+    the command's process, and nothing is left behind when the command ends."""
+    script = (
+        "import sys\n"
+        "from monitor import standby\n"
+        "standby.cores = lambda: 2\n"
+        "started = []\n"
+        "real = standby.start\n"
+        "standby.start = lambda n: (started.append(n), real(n))\n"
+        "sys.argv = ['monitor', '--config', sys.argv[1], 'run', '--help']\n"
+        "from monitor.launch import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(started, [p.pid for p in standby._waiting])\n"
+    )
+    (tmp_path / "c.toml").write_text("")
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "c.toml")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    started, pids = out.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert started == "[1]" and pids.startswith("[") and pids != "[]"
+    for pid in ast.literal_eval(pids):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped and reaped when the command ended

@@ -101,7 +101,7 @@ def decode(data: bytes, declared: str | None = None) -> str:
     """
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractError("binary file, not a text or HTML page")
-    for enc in filter(None, [declared, _meta_charset(data)]):
+    for enc in filter(None, [declared, meta_charset(data)]):
         try:
             return data.decode(enc)
         except (LookupError, UnicodeDecodeError):
@@ -121,7 +121,7 @@ def decode(data: bytes, declared: str | None = None) -> str:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
 
-def _meta_charset(data: bytes) -> str | None:
+def meta_charset(data: bytes) -> str | None:
     m = _META_CHARSET.search(data[:4096])
     return m.group(1).decode("ascii") if m else None
 

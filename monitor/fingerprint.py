@@ -34,6 +34,10 @@ MIN_SAMPLED = 16  # fewer sampled shingles than this: a short page, every shingl
 # (possessive: giving back a word's letters can never make the separator match, so the
 # matches are the same as greedy ones, found with no backtracking: 20% faster)
 _SAMPLED = re.compile(r"\w{5,}+\W++\w++\W++\w++")
+# the same pattern for a text all ASCII, where Unicode's \w and ASCII's are the same
+# characters: the engine's ASCII class test halves the scan (0.21 -> 0.11 ms, 12,000
+# characters), and the shingles are the very same
+_SAMPLED_ASCII = re.compile(_SAMPLED.pattern, re.ASCII)
 SCAN = 12_000  # characters scanned for the sample: enough for MAX_SHINGLES in prose
 _WORD = re.compile(r"\w+")
 
@@ -43,7 +47,7 @@ def shingles(text: str) -> list[str]:
     text's whitespace is already squashed); only the first `SCAN` characters are read and
     at most `MAX_SHINGLES` kept, so a long page costs what a middling one does."""
     low = text[:SCAN].lower()
-    found = _SAMPLED.findall(low)[:MAX_SHINGLES]
+    found = (_SAMPLED_ASCII if low.isascii() else _SAMPLED).findall(low)[:MAX_SHINGLES]
     if len(found) < MIN_SAMPLED:  # a short page: every three-word shingle
         words = _WORD.findall(low)[: MAX_SHINGLES + 2]
         found = [" ".join(words[i : i + 3]) for i in range(len(words) - 2)]

@@ -23,7 +23,7 @@ quotes, ellipses and a passage cut short on either side.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -56,6 +56,9 @@ class PageFields:
     fields: Sequence[tuple[str, str]]  # (where, text): og:title, citation_title, h1-h3
     text: str
     site_names: Sequence[str] = ()  # og:site_name, the sibling's title segments, host words
+    # the whole text, when `text` is only its beginning (`pageread.PageFacts.whole`): read
+    # only if the title is searched for in the text
+    whole: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ def title_evidence(
         # the text's evidence is capped at TEXT_CAP: when a title field says as much, the
         # text cannot change the answer, and its search is skipped
         if page.text and max((sc for _, sc in scored), default=0.0) < TEXT_CAP:
-            index = index or TextIndex(page.text)
+            index = index or TextIndex(page.whole() if page.whole else page.text)
             width = max(8, 2 * len(tokens(title)))
             share, window = index.best_window(words, width)
             if window and share >= 0.5:

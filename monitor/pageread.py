@@ -17,6 +17,10 @@ from monitor.extract import ExtractError, decode, meta_charset
 # so a long article costs what a middling one does unless its passages are wanted.
 TEXT_KEPT = 20_000
 PASSAGE_TEXT = 60_000
+# Characters of text every check reads: the fingerprint's 12,000 (the cues and the sibling
+# comparison read less). Only the search for a cited title in the text, when no title field
+# carries it, reads on; so the text past this is squashed only then (`PageFacts.whole`).
+HEAD = 12_000
 
 
 def squash(text: str) -> str:
@@ -34,6 +38,32 @@ class PageFacts:
     site_name: str | None = None  # og:site_name
     refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
     html: bool = False
+    tail: str = ""  # the text after `text`, as extracted: squashed when it is read
+    keep: int = TEXT_KEPT
+
+    def whole(self) -> str:
+        """All the kept text (`text` is at least its first `HEAD` characters)."""
+        if not self.tail:
+            return self.text
+        rest = squash(self.tail)
+        return (f"{self.text} {rest}" if self.text and rest else self.text or rest)[: self.keep]
+
+
+def _head(raw: str, keep: int) -> tuple[str, str]:
+    """`raw` text squashed past its first `HEAD` characters (cut at a space, so the two
+    parts squashed apart make the whole squashed), and the rest as it is. Squashing is
+    the larger part of reading a page's text (0.2 ms for 24,000 characters)."""
+    parts: list[str] = []
+    got = start = 0
+    while got <= HEAD and start < len(raw):
+        end = raw.find(" ", start + HEAD + 500 - got)
+        end = len(raw) if end < 0 else end
+        piece = squash(raw[start:end])
+        if piece:
+            parts.append(piece)
+            got += len(piece) + 1
+        start = end
+    return " ".join(parts)[:keep], raw[start:]
 
 
 _META_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]*)", re.I)
@@ -178,7 +208,8 @@ def inspect_page(
     body_node = tree.body
     # the body's text is read once, and no more of it than is kept (with room for the
     # whitespace squashed away)
-    text = squash((body_node.text(separator=" ") if body_node else "")[: keep * 6 // 5])
-    if refresh is None and len(text) < 200:
+    raw = (body_node.text(separator=" ") if body_node else "")[: keep * 6 // 5]
+    text, tail = _head(raw, keep) if keep <= TEXT_KEPT else (squash(raw)[:keep], "")
+    if refresh is None and len(text) < 200:  # then it is the whole text
         refresh = _script_target(source, text)
-    return PageFacts(title, text[:keep], fields, site_name, refresh, True)
+    return PageFacts(title, text, fields, site_name, refresh, True, tail, keep)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -118,6 +119,7 @@ class Observation:
     content_type: str | None = None
     title: str | None = None
     text: str = ""  # decoded, whitespace-collapsed text of the part of the body we read
+    whole_text: Callable[[], str] | None = None  # all of it, when `text` is its beginning
     error: ErrorClass | None = None
     error_detail: str = ""
     retry_after: str | None = None
@@ -308,7 +310,7 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
         )
     match = None
     if document:  # only a document with a title can drift by title (not data, images, PDF)
-        page = PageFields(obs.title, obs.fields, obs.text, obs.site_names)
+        page = PageFields(obs.title, obs.fields, obs.text, obs.site_names, obs.whole_text)
         match = title_evidence(obs.cited_titles, page)
     score = match.score if match else None
     where = match.where if match else None

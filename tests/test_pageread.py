@@ -120,3 +120,33 @@ def test_not_html_is_text_and_a_nul_is_read_past() -> None:
     assert plain.text == "Just some words, no markup." and plain.title is None
     assert not plain.html
     assert facts("<html><body><p>a\x00b</p></body></html>").text == "ab"
+
+
+def test_the_text_past_what_every_check_reads_is_squashed_only_when_read() -> None:
+    """The first HEAD characters (and a little more) are squashed at once; the whole kept
+    text, as it would have been squashed in one go, when a title is looked for in it."""
+    from monitor.pageread import HEAD, TEXT_KEPT, squash
+
+    words = [f"word{i}\n\n   and\tmore " for i in range(3000)]
+    page = facts(f"<html><body><p>{''.join(words)}</p><p>The end.</p></body></html>")
+    whole = squash("".join(words)[: TEXT_KEPT * 6 // 5])[:TEXT_KEPT]  # as read in one go
+    assert HEAD < len(page.text) < HEAD + 1000 and whole.startswith(page.text)
+    assert page.whole() == whole
+    short = facts("<html><body><p>Only   a\n few words.</p></body></html>")
+    assert short.text == short.whole() == "Only a few words." and short.tail == ""
+
+
+def test_a_title_only_deep_in_the_text_is_still_found() -> None:
+    from monitor.evidence import PageFields, title_evidence
+
+    filler = " ".join(f"Item {i} of the regional news digest." for i in range(500))
+    page = facts(
+        "<html><head><title>News digest</title></head><body>"
+        f"<p>{filler}</p><p>Kazak women sold as sex slaves, by G. Baituova</p></body></html>"
+    )
+    assert "Kazak women" not in page.text and "Kazak women" in page.whole()
+    cited = ["Kazak Women Sold as Sex Slaves"]
+    found = title_evidence(cited, PageFields(page.title, page.fields, page.text, (), page.whole))
+    assert found is not None and found.where == "text" and found.score >= 80
+    head_only = title_evidence(cited, PageFields(page.title, page.fields, page.text))
+    assert head_only is not None and head_only.score < found.score

@@ -88,7 +88,7 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
 
     from monitor.check import observe
     from monitor.http import check_fetcher
-    from monitor.pageread import TEXT_KEPT
+    from monitor.pageread import HEAD, TEXT_KEPT
 
     filler = " ".join(f"paragraph {i} of a very long report on the region." for i in range(900))
     deep = "The deep passage names Lyuda and Sveta and the salary they were promised."
@@ -103,12 +103,16 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
     (missed,) = asyncio.run(check_urls([url], cfg, context=ctx))
     assert missed.passage_found is False and missed.verdict.value == "alive"
 
-    async def read() -> str:
+    async def read() -> tuple[str, str]:
         async with check_fetcher(cfg) as client:
-            return (await observe(client, url, cfg)).text
+            obs = await observe(client, url, cfg)
+            assert obs.whole_text is not None
+            return obs.text, obs.whole_text()
 
-    plain = asyncio.run(read())  # no passage wanted: the text stops at TEXT_KEPT
+    head, plain = asyncio.run(read())  # no passage wanted: the text stops at TEXT_KEPT
     assert 0.9 * TEXT_KEPT < len(plain) <= TEXT_KEPT and deep not in plain
+    # what every check reads is squashed at once, the rest only if a title is looked for
+    assert HEAD < len(head) < 0.7 * TEXT_KEPT and plain.startswith(head)
 
 
 def test_an_error_page_is_read_by_its_top_and_not_fingerprinted(world: World) -> None:

@@ -6,10 +6,11 @@ than that (many hosts, or limits lifted), `run` starts child processes. Whole ho
 handed out, so each host's limits (pace, concurrency, robots.txt) still live in exactly one
 place, and they are handed out as the processes ask (work stealing): the run's hosts wait
 in one `Dispenser`, largest first, and a process takes the next host whenever it has room
-for one (`hosts.check_urls`). The parent takes its hosts directly, a child asks over its
-pipe a few hosts ahead. So a child still starting up (imports, 0.6-1.2 s) simply takes
-fewer hosts, and the processes end together whatever the machine's other load does to
-either of them. (Shares fixed up front needed a guessed head start for the child, and
+for one (`hosts.check_urls`). The parent takes its hosts directly, one at a time; a child
+asks over its pipe and is handed a chunk that shrinks as the hosts run out (guided
+self-scheduling, `Dispenser.chunk`). So a child still starting up simply takes fewer
+hosts, and the processes end together whatever the machine's other load does to either
+of them. (Shares fixed up front needed a guessed head start for the child, and
 still ended up to 2 s apart on a busy machine.) The parent stays the only database writer
 (SQLite has one).
 
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (bench/throughput.py)
 AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
 MAX_AUTO = 8
-AHEAD = 1  # hosts a child asks for at once: each when it has room (a host lasts seconds)
+GUIDED = 4  # a child's chunk: this many times fewer hosts than an even share of those left
 _FRAME = struct.Struct("!I")
 FRAME_RESULTS, FRAME_SECONDS = 200, 0.2  # a child reports this many results, or this often
 
@@ -75,13 +76,26 @@ def processes_for(cfg: CheckSettings, groups: Mapping[str, list[str]]) -> int:
 
 class Dispenser:
     """A run's hosts, largest first (the longest jobs start first, so none is left to
-    run alone at the end), each taken by exactly one process."""
+    run alone at the end), each taken by exactly one process.
 
-    def __init__(self, groups: Mapping[str, list[str]]) -> None:
+    The parent takes one host at a time (no round trip). A child is handed a chunk of a
+    `1 / (GUIDED x processes)` share of the hosts left (guided self-scheduling,
+    Polychronopoulos and Kuck 1987): large while much is left, so it seldom has to ask,
+    one host at the end, so the processes still end together. A child's request waits
+    while the parent stores a batch of results (0.1-0.3 s): asking for one host at a time
+    left the child idle for that long, again and again, most of all on a re-check, where
+    a host takes milliseconds."""
+
+    def __init__(self, groups: Mapping[str, list[str]], processes: int = 2) -> None:
         self.queue = deque(sorted(groups.values(), key=len, reverse=True))
+        self.processes = max(1, processes)
 
     def take(self, n: int = 1) -> list[list[str]]:
         return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+
+    def chunk(self) -> list[list[str]]:
+        """A child's next hosts."""
+        return self.take(max(1, len(self.queue) // (GUIDED * self.processes)))
 
     async def feed(self) -> HostFeed:
         """The parent's own feed: no round trip, a host whenever it has room."""
@@ -108,7 +122,7 @@ async def check_spread(
     # the global limit is shared out, so the machine as a whole keeps to it
     standby.stop_rest(keep=n - 1)
     each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // n)})
-    hosts = Dispenser(groups)
+    hosts = Dispenser(groups, n)
     async with asyncio.TaskGroup() as tg:
         for _ in range(n - 1):
             tg.create_task(run_child(hosts, each, on_result, context or Context()))
@@ -181,7 +195,7 @@ async def run_child(
             except asyncio.IncompleteReadError:
                 break  # the child is done (or dead): what it sent is all there is
             if kind == "want":
-                batch = hosts.take(payload)
+                batch = hosts.chunk()
                 given += sum(map(len, batch))
                 stdin.write(_frame([(urls, context.subset(urls)) for urls in batch]))
                 await stdin.drain()
@@ -209,29 +223,59 @@ async def run_child(
 
 
 class _Orders:
-    """A child's side of the feed: hosts asked of the parent `AHEAD` at a time, their
-    context gathered as they come."""
+    """A child's side of the feed: the hosts the parent hands out, their context gathered
+    as they come. The next chunk is asked for as the last host in hand is taken, and read
+    by a task of its own, so it is on its way while that host is checked."""
 
     def __init__(
         self, stdin: asyncio.StreamReader, send: Callable[[object], None], context: Context
     ) -> None:
         self.stdin, self.send, self.context = stdin, send, context
+        self.ready: deque[list[str]] = deque()
+        self.asked = self.ended = False
+        self.arrived = asyncio.Event()
+
+    def _ask(self) -> None:
+        if not self.asked and not self.ended:
+            self.asked = True
+            self.send(("want", 1))
+
+    async def _read(self) -> None:
+        try:
+            while not self.ended:
+                batch: list[tuple[list[str], Context]] = await _read_frame(self.stdin)
+                self.asked = False
+                self.ended = not batch
+                for urls, ctx in batch:
+                    for mine, theirs in (
+                        (self.context.titles, ctx.titles),
+                        (self.context.fingerprints, ctx.fingerprints),
+                        (self.context.passages, ctx.passages),
+                        (self.context.validators, ctx.validators),
+                    ):
+                        mine.update(theirs)  # type: ignore[attr-defined]
+                    self.ready.append(urls)
+                self.arrived.set()
+        except asyncio.IncompleteReadError:  # the parent is gone: no more hosts
+            self.ended = True
+            self.arrived.set()
 
     async def feed(self) -> HostFeed:
-        while True:
-            self.send(("want", AHEAD))
-            batch: list[tuple[list[str], Context]] = await _read_frame(self.stdin)
-            if not batch:
-                return
-            for urls, ctx in batch:
-                for mine, theirs in (
-                    (self.context.titles, ctx.titles),
-                    (self.context.fingerprints, ctx.fingerprints),
-                    (self.context.passages, ctx.passages),
-                    (self.context.validators, ctx.validators),
-                ):
-                    mine.update(theirs)  # type: ignore[attr-defined]
+        reader = asyncio.create_task(self._read())
+        try:
+            self._ask()
+            while True:
+                while not self.ready:
+                    if self.ended:
+                        return
+                    self.arrived.clear()
+                    await self.arrived.wait()
+                urls = self.ready.popleft()
+                if not self.ready:
+                    self._ask()
                 yield urls
+        finally:
+            reader.cancel()
 
 
 async def _child(out: Any) -> None:

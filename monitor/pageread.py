@@ -72,6 +72,7 @@ _SCRIPT_GO = re.compile(
     r"|location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]\s*\)",
     re.I,
 )
+_SCRIPT_TAG = re.compile(r"<script", re.I)
 _HTML_TAG = re.compile(r"<(html|head|body|title|p|div)\b", re.I)
 REFRESH_WAIT = 10.0  # a refresh later than this is a page that reloads itself, not a redirect
 
@@ -210,6 +211,6 @@ def inspect_page(
     # whitespace squashed away)
     raw = (body_node.text(separator=" ") if body_node else "")[: keep * 6 // 5]
     text, tail = _head(raw, keep) if keep <= TEXT_KEPT else (squash(raw)[:keep], "")
-    if refresh is None and len(text) < 200:  # then it is the whole text
+    if refresh is None and len(text) < 200 and _SCRIPT_TAG.search(html):  # the whole text
         refresh = _script_target(source, text)
     return PageFacts(title, text, fields, site_name, refresh, True, tail, keep)

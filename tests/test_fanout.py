@@ -63,6 +63,17 @@ def test_hosts_are_handed_out_whole_largest_first_and_once() -> None:
     assert hosts.take(1) == []
 
 
+def test_a_child_is_handed_chunks_that_shrink_as_the_hosts_run_out() -> None:
+    """Guided self-scheduling: a quarter of an even share of what is left, one host at
+    the end; every host once."""
+    hosts = Dispenser({f"h{i}": [f"h{i}/1"] for i in range(200)}, processes=2)
+    sizes = []
+    while hosts.queue:
+        sizes.append(len(hosts.chunk()))
+    assert sizes[:3] == [25, 21, 19] and sizes[-1] == 1
+    assert sizes == sorted(sizes, reverse=True) and sum(sizes) == 200
+
+
 def _taking(feed: object, log: list[int], taken: list[list[str]], got: list) -> object:
     """`feed`, noting at each take how many hosts taken so far are not finished."""
 

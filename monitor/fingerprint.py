@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 from xxhash import xxh3_64_digest
 
 VERSION = "v2"
@@ -64,6 +63,8 @@ def simhash(text: str) -> int | None:
     # All digests as one n x 8 byte matrix; unpacked little-endian, column 8k+i is bit i of
     # byte k, i.e. bit 8k+i of the little-endian 64-bit value. Columns set in more than
     # half the digests are the fingerprint's bits.
+    import numpy as np  # here: 0.1-0.2 s of start-up that a run's first page can pay instead
+
     digests = np.frombuffer(b"".join([xxh3_64_digest(s.encode()) for s in sample]), np.uint8)
     ones = np.unpackbits(digests.reshape(n, 8), axis=1, bitorder="little").sum(0, np.int32)
     return int.from_bytes(np.packbits(2 * ones > n, bitorder="little").tobytes(), "little")

@@ -9,6 +9,8 @@ import asyncio
 import threading
 from collections import Counter
 
+from monitor.results import CheckResult
+
 PAGE = (
     b"<!DOCTYPE html><html><head><title>Report %d</title></head><body><h1>Report %d</h1>"
     b"<p>Findings of the annual survey, with tables and a summary.</p></body></html>"
@@ -86,3 +88,21 @@ class FleetWorld:
             pass
         finally:
             writer.close()
+
+
+def spread_over_two(urls: list[str], concurrency: int = 4) -> list[CheckResult]:
+    """Every result of a run of `urls` over two processes (`fanout.check_spread`), one
+    request at a time per host, no pace; it must use both."""
+    from monitor.fanout import check_spread
+    from tests.conftest import make_settings
+
+    cfg = make_settings(
+        concurrency=concurrency,
+        per_host_concurrency=1,
+        per_host_rate=0,
+        processes=2,
+        sibling_probe=False,
+    ).check
+    got: list[CheckResult] = []
+    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    return got

@@ -17,13 +17,13 @@ from sqlalchemy import text
 
 from monitor import api, fanout
 from monitor.config import CheckSettings
-from monitor.fanout import Dispenser, check_spread, processes_for
+from monitor.fanout import Dispenser, processes_for
 from monitor.hosts import check_urls, group_by_host
 from monitor.results import CheckResult, Context
 from monitor.store import open_store
 from monitor.verdict import Verdict
 from tests.conftest import make_settings
-from tests.fleet_world import FleetWorld
+from tests.fleet_world import FleetWorld, spread_over_two
 
 HOSTS, PER_HOST = 12, 15
 
@@ -109,25 +109,27 @@ def test_a_process_holds_only_the_hosts_its_limit_can_keep_busy(
     assert log[:most] == list(range(most))  # the first ones at once
 
 
+def _counting_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many results each child of the run reports, as they end."""
+    counts: list[int] = []
+    real = fanout.run_child
+
+    async def counting(*args: object) -> int:
+        n = await real(*args)  # type: ignore[arg-type]
+        counts.append(n)
+        return n
+
+    monkeypatch.setattr(fanout, "run_child", counting)
+    return counts
+
+
 def test_two_processes_check_every_url_once_and_keep_per_host_limits(
     fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     urls = [fleet.url(h, n) for h in range(HOSTS) for n in range(PER_HOST)]
     fleet.max_inflight.clear()  # an earlier test allowed more
-    from_children: list[int] = []
-    real = fanout.run_child
-
-    async def counting(*args: object) -> int:
-        n = await real(*args)  # type: ignore[arg-type]
-        from_children.append(n)
-        return n
-
-    monkeypatch.setattr(fanout, "run_child", counting)
-    cfg = make_settings(  # 4 hosts at a time in each process: both have work
-        concurrency=8, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
-    ).check
-    got: list[CheckResult] = []
-    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    from_children = _counting_children(monkeypatch)
+    got = spread_over_two(urls, concurrency=8)  # 4 hosts at a time in each: both have work
     assert sorted(r.url for r in got) == sorted(urls)  # each once
     assert {r.verdict for r in got} == {Verdict.ALIVE}
     assert from_children and 0 < from_children[0] < len(urls)  # the child did its share
@@ -141,21 +143,9 @@ def test_a_child_slow_to_start_takes_fewer_hosts_and_the_run_still_covers_all(
     (a host lasts 0.15 s a URL); nothing is checked twice or left out."""
     slow = "import time, runpy\ntime.sleep(1.5)\nrunpy.run_module('monitor.fanout', run_name='__main__')\n"
     monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", slow])
-    from_children: list[int] = []
-    real = fanout.run_child
-
-    async def counting(*args: object) -> int:
-        n = await real(*args)  # type: ignore[arg-type]
-        from_children.append(n)
-        return n
-
-    monkeypatch.setattr(fanout, "run_child", counting)
+    from_children = _counting_children(monkeypatch)
     urls = [fleet.url(h, 1000 + n) for h in range(HOSTS) for n in range(4)]
-    cfg = make_settings(
-        concurrency=4, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
-    ).check
-    got: list[CheckResult] = []
-    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    got = spread_over_two(urls)
     assert sorted(r.url for r in got) == sorted(urls)
     assert from_children[0] < len(urls) // 2  # the parent did the larger part
 

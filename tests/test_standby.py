@@ -17,7 +17,7 @@ from monitor import fanout, standby
 from monitor.fanout import check_spread
 from monitor.results import CheckResult
 from tests.conftest import make_settings
-from tests.fleet_world import FleetWorld
+from tests.fleet_world import FleetWorld, spread_over_two
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +78,7 @@ def test_a_run_over_two_processes_feeds_the_standby_child(
     spawned: list[object] = []
     monkeypatch.setattr(standby, "spawn", lambda cmd: spawned.append(cmd))  # must not be used
     urls = [fleet.url(h, n) for h in range(6) for n in range(6)]
-    cfg = make_settings(
-        concurrency=4, per_host_concurrency=1, per_host_rate=0, processes=2, sibling_probe=False
-    ).check
-    got: list[CheckResult] = []
-    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    got = spread_over_two(urls)
     assert sorted(r.url for r in got) == sorted(urls)
     assert spawned == [] and waiting.returncode == 0  # it did its part and ended
     assert not standby._waiting

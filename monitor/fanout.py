@@ -16,8 +16,10 @@ still ended up to 2 s apart on a busy machine.) The parent stays the only databa
 
 Children are `python -m monitor.fanout`. Both pipes carry length-prefixed pickles: on
 stdin the settings, then hosts with their context (an empty list: no more); on stdout
-results (a batch every 0.2 s) and requests for more hosts. A child that dies loses only the
-checks it had not reported; they stay due for the next run.
+results (a batch every 0.2 s) and requests for more hosts. The parent serves each child's
+pipe from a thread of its own (`run_child`), so a request is answered while the event loop
+stores results. A child that dies loses only the checks it had not reported; they stay
+due for the next run.
 """
 
 from __future__ import annotations

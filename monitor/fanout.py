@@ -96,13 +96,15 @@ class Dispenser:
 
     def take(self, n: int = 1) -> list[list[str]]:
         with self.lock:
-            return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+            return self._pop(n)
 
     def chunk(self) -> list[list[str]]:
         """A child's next hosts."""
         with self.lock:
-            n = max(1, len(self.queue) // (GUIDED * self.processes))
-            return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+            return self._pop(max(1, len(self.queue) // (GUIDED * self.processes)))
+
+    def _pop(self, n: int) -> list[list[str]]:
+        return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
 
     async def feed(self) -> HostFeed:
         """The parent's own feed: no round trip, a host whenever it has room."""
@@ -266,13 +268,7 @@ class _Orders:
                 self.asked = False
                 self.ended = not batch
                 for urls, ctx in batch:
-                    for mine, theirs in (
-                        (self.context.titles, ctx.titles),
-                        (self.context.fingerprints, ctx.fingerprints),
-                        (self.context.passages, ctx.passages),
-                        (self.context.validators, ctx.validators),
-                    ):
-                        mine.update(theirs)  # type: ignore[attr-defined]
+                    self.context.add(ctx)
                     self.ready.append(urls)
                 self.arrived.set()
         except asyncio.IncompleteReadError:  # the parent is gone: no more hosts
@@ -312,7 +308,7 @@ async def _child(out: Any) -> None:
 
     # the parent's own sink holds back and judges unreachable hosts: pass everything on
     sink = ResultSink(lambda b: send(("results", b)), cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
-    orders = _Orders(stdin, send, Context(titles={}, fingerprints={}, passages={}, validators={}))
+    orders = _Orders(stdin, send, Context())
     await check_urls((), cfg, sink.add, orders.context, keep=False, hosts=orders.feed())
     sink.flush()
 

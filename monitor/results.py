@@ -115,6 +115,12 @@ class Context:
             validators={u: self.validators[u] for u in urls if u in self.validators},
         )
 
+    def add(self, other: Context) -> None:
+        """Take in what `other` knows (a child process gathers its hosts' subsets); this
+        context's mappings must be its own dicts, as the default ones are."""
+        for name in ("titles", "fingerprints", "passages", "validators"):
+            getattr(self, name).update(getattr(other, name))
+
 
 # ---------------------------------------------------------------- archive lookups
 

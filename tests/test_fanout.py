@@ -275,3 +275,17 @@ def test_a_one_off_check_over_processes_answers_in_the_order_asked(fleet: FleetW
     assert [r.url for r in results] == urls  # duplicates checked once, input order kept
     assert sorted(seen) == sorted(urls)
     assert {r.status for r in results} == {"alive"}  # status set after the spread, too
+
+
+def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
+    whole = Context(
+        titles={"a/1": ["A"], "b/1": ["B"]},
+        fingerprints={"a/1": "v2" + "0" * 16},
+        passages={"b/1": ["quoted"]},
+        validators={"a/1": ('"etag"', None), "b/1": (None, "Tue, 1 Dec 2026 00:00:00 GMT")},
+    )
+    gathered = Context()
+    for host in (["a/1"], ["b/1"]):
+        gathered.add(whole.subset(host))
+    assert gathered == whole
+    assert Context().titles == {}  # each context its own dicts: nothing leaked between them

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 
 from monitor.check import OnResult, check_host_batch
-from monitor.config import CheckSettings
+from monitor.config import CheckSettings, HostPolicy
 from monitor.http import check_fetcher, ssl_context
 from monitor.results import CheckResult, Context
 from monitor.urls import host_of
@@ -43,11 +43,10 @@ async def feed_of(groups: Iterable[list[str]]) -> HostFeed:
         yield batch
 
 
-def weight(cfg: CheckSettings, batch: list[str]) -> float:
+def weight(policy: HostPolicy, batch: list[str]) -> float:
     """The requests a host's batch can have in flight at once, as far as its politeness
     and its number of URLs say: a rate-limited host mostly waits its turn, and counts for
     half a request (so twice as many as the limit are held, as before)."""
-    policy = cfg.policy_for(host_of(batch[0]))
     return max(1, min(policy.concurrency, len(batch))) if policy.rate <= 0 else 0.5
 
 
@@ -98,9 +97,8 @@ async def check_urls(
     room = Room(max(1, cfg.concurrency))
     kept: list[CheckResult] = []
 
-    async def one_host(batch: list[str], w: float) -> None:
+    async def one_host(batch: list[str], policy: HostPolicy, w: float) -> None:
         try:
-            policy = cfg.policy_for(host_of(batch[0]))
             async with check_fetcher(cfg, verify, policy.concurrency + 2) as client:
                 done = await check_host_batch(client, batch, cfg, limit, on_result, context)
             if keep:
@@ -116,9 +114,10 @@ async def check_urls(
                 break
             if not batch:
                 continue
-            w = weight(cfg, batch)
+            policy = cfg.policy_for(host_of(batch[0]))
+            w = weight(policy, batch)
             room.take(w)
-            tg.create_task(one_host(batch, w))
+            tg.create_task(one_host(batch, policy, w))
     if not keep:
         return []
     at = {u: i for i, u in enumerate(order)}

@@ -208,6 +208,43 @@ def test_run_records_checks_and_verified_access_dates(
     assert store.reports.table_counts()["verified_access"] == 1
 
 
+def test_each_verified_access_date_points_at_the_check_that_verified_it(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    """History rows get their ids in batch order (on SQLite chosen by the store, not
+    returned by the database): each access date names its own check, a URL twice in a
+    batch included, and a second batch carries on after the first."""
+    settings = make_settings()
+    paths = ["/article/a", "/article/b", "/article/c"]
+    ingest_page(store, world, tmp_path, [(p, p[-1].upper(), "[accessed 2011]") for p in paths],
+                settings)  # fmt: skip
+    a, b, c = (world.url(p) for p in paths)
+    day = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    step = transition(ScheduleSettings())
+    first = [result(a, Verdict.ALIVE, day), result(b, Verdict.DEAD, day, 404),
+             result(c, Verdict.ALIVE, day), result(a, Verdict.ALIVE, day + dt.timedelta(days=1))]  # fmt: skip
+    store.checks.record_results(first, step, None)
+    store.checks.record_results([result(b, Verdict.ALIVE, day + dt.timedelta(days=2))], step, None)
+    with store.engine.connect() as conn:
+        checks = conn.execute(text(
+            "SELECT url_check.id, url.url, url_check.verdict, url_check.checked_at FROM url_check"
+            " JOIN url ON url.id = url_check.url_id ORDER BY url_check.id"
+        )).all()  # fmt: skip
+        dates = conn.execute(text(
+            "SELECT url.url, v.accessed_on, v.check_id FROM verified_access v"
+            " JOIN citation ON citation.id = v.citation_id JOIN url ON url.id = citation.url_id"
+            " ORDER BY v.accessed_on, url.url"
+        )).all()  # fmt: skip
+    assert [(u, v) for _, u, v, _ in checks] == [
+        (a, "alive"), (b, "dead"), (c, "alive"), (a, "alive"), (b, "alive")
+    ]
+    ids = [i for i, *_ in checks]
+    assert ids == sorted(set(ids))
+    want = [(a, day.date(), ids[0]), (c, day.date(), ids[2]),
+            (a, day.date() + dt.timedelta(days=1), ids[3]), (b, day.date() + dt.timedelta(days=2), ids[4])]  # fmt: skip
+    assert [(u, dt.date.fromisoformat(str(d)), i) for u, d, i in dates] == want
+
+
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
     settings = make_settings()
     ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)

@@ -22,7 +22,6 @@ from monitor.evidence import passage_key
 from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
 from monitor.results import CheckResult, Context
 from monitor.store.engine import Database, table
-from monitor.store.pages import cited_passages, cited_titles
 from monitor.verdict import GOOD, Verdict
 
 STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
@@ -95,31 +94,44 @@ class Checks:
             return s.exec(self._due_filter(select(func.count()).select_from(Url), now)).one()
 
     def check_context(self, urls: Sequence[str]) -> Context:
-        """Cited titles, last good fingerprints and validators of `urls`, to sharpen their
-        verdicts and make re-checks conditional."""
+        """Cited titles and passages, last good fingerprints and validators of `urls`, to
+        sharpen their verdicts and make re-checks conditional.
+
+        One Core query a thousand URLs for all four (a URL and its live citations, joined):
+        three ORM queries took 0.14 s for 10,000 URLs, time a run waits before its first
+        check."""
+        titles: dict[str, list[str]] = defaultdict(list)
+        passages: dict[str, list[str]] = defaultdict(list)
         prints: dict[str, str] = {}
         validators: dict[str, tuple[str | None, str | None]] = {}
+        url_t, cit_t = table(Url), table(Citation)
+        live = (cit_t.c.url_id == url_t.c.id) & cit_t.c.removed_at.is_(None)
+        cols = (
+            url_t.c.url, url_t.c.last_fingerprint, url_t.c.etag, url_t.c.last_modified,
+            url_t.c.last_verdict, cit_t.c.title, cit_t.c.excerpt,
+        )  # fmt: skip
         with self.db.session() as s:
-            titles = cited_titles(s, urls)
-            passages = cited_passages(s, urls)
-            for i in range(0, len(urls), 1000):  # one query per thousand URLs for both
-                q = select(
-                    Url.url, Url.last_fingerprint, Url.etag, Url.last_modified, Url.last_verdict
-                ).where(
-                    col(Url.url).in_(list(urls[i : i + 1000])),
-                    or_(
-                        col(Url.last_fingerprint).is_not(None),
-                        col(Url.etag).is_not(None),
-                        col(Url.last_modified).is_not(None),
-                    ),
+            conn = s.connection()
+            for i in range(0, len(urls), 1000):
+                q = (
+                    select(*cols)
+                    .select_from(url_t.outerjoin(cit_t, live))
+                    .where(url_t.c.url.in_(list(urls[i : i + 1000])))
                 )
-                for url, fp, etag, modified, verdict in s.exec(q):
+                for url, fp, etag, modified, verdict, title, excerpt in conn.execute(q):
+                    if title and title not in titles[url]:
+                        titles[url].append(title)
+                    if excerpt and excerpt not in passages[url]:
+                        passages[url].append(excerpt)
                     if fp is not None:
                         prints[url] = fp
                     if verdict == Verdict.ALIVE.value and (etag or modified):
                         validators[url] = (etag, modified)
         return Context(
-            titles=titles, fingerprints=prints, passages=passages, validators=validators
+            titles={u: t for u, t in titles.items() if t},
+            fingerprints=prints,
+            passages={u: p for u, p in passages.items() if p},
+            validators=validators,
         )
 
     def record_results(
@@ -195,13 +207,6 @@ class Checks:
                     alive.append((len(checks) - 1, u["id"]))
             if not checks:
                 return
-            ids = (
-                conn.execute(
-                    check_t.insert().returning(check_t.c.id, sort_by_parameter_order=True), checks
-                )
-                .scalars()
-                .all()
-            )
             # one UPDATE per shape of row (a kept fingerprint or validators are not written)
             shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for u in updates:
@@ -216,8 +221,26 @@ class Checks:
                     .values({k: bindparam(f"v_{k}") for k in cols}),
                     [{"_id": u["_id"], **{f"v_{k}": u[k] for k in cols}} for u in group],
                 )
+            ids = self._insert_checks(conn, check_t, checks)
             if alive:
                 self._verify_access(conn, cit_t, alive, ids, checks)
+
+    def _insert_checks(self, conn: Any, check_t: Any, checks: list[dict[str, Any]]) -> list[int]:
+        """Insert the history rows; their ids, in order.
+
+        SQLite cannot match the rows of a batched INSERT ... RETURNING to its parameters, so
+        SQLAlchemy sends such an insert one row at a time (0.1 ms a row, a third of storing a
+        result). On SQLite the ids are chosen here instead: this transaction has already
+        written (the URL rows), so it holds the database's only write lock until it commits
+        and no other id can appear past the largest; the primary key would refuse a clash.
+        """
+        if conn.dialect.name != "sqlite":
+            insert = check_t.insert().returning(check_t.c.id, sort_by_parameter_order=True)
+            return list(conn.execute(insert, checks).scalars())
+        last = conn.execute(select(func.coalesce(func.max(check_t.c.id), 0))).scalar_one()
+        ids = list(range(last + 1, last + 1 + len(checks)))
+        conn.execute(check_t.insert(), [{"id": i, **c} for i, c in zip(ids, checks, strict=True)])
+        return ids
 
     def _verify_access(
         self,

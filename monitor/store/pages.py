@@ -57,12 +57,12 @@ def citation_keys(citations: Sequence[FoundCitation]) -> list[str]:
     return keys
 
 
-def _cited(s: Session, urls: Sequence[str], field: Any) -> dict[str, list[str]]:
-    """The distinct values of a citation column that live citations give each of `urls`."""
+def cited_titles(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
+    """The distinct titles live citations give each of `urls` (what a check looks for)."""
     out: dict[str, list[str]] = defaultdict(list)
     for i in range(0, len(urls), 1000):
         q = (
-            select(Url.url, field)
+            select(Url.url, Citation.title)
             .join(Citation, col(Citation.url_id) == Url.id)
             .where(col(Url.url).in_(list(urls[i : i + 1000])), col(Citation.removed_at).is_(None))
         )
@@ -70,16 +70,6 @@ def _cited(s: Session, urls: Sequence[str], field: Any) -> dict[str, list[str]]:
             if value and value not in out[url]:
                 out[url].append(value)
     return dict(out)
-
-
-def cited_titles(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
-    """The distinct titles live citations give each of `urls` (what a check looks for)."""
-    return _cited(s, urls, Citation.title)
-
-
-def cited_passages(s: Session, urls: Sequence[str]) -> dict[str, list[str]]:
-    """The distinct passages live citations quote from each of `urls` (their excerpts)."""
-    return _cited(s, urls, Citation.excerpt)
 
 
 class Pages:

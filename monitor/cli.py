@@ -80,6 +80,11 @@ class App:
                 self._store = opener(self.settings)
             except api.StoreError as exc:
                 raise UserError(str(exc)) from None
+            # closed with the command, not left to the interpreter's exit (which the
+            # `monitor` command skips: `launch.exit_now`): SQLite folds its WAL back in
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.find_root().call_on_close(self._store.close)
         return self._store
 
     @property

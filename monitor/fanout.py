@@ -42,6 +42,7 @@ from monitor import standby
 from monitor.check import OnResult
 from monitor.config import CheckSettings
 from monitor.hosts import HostFeed, check_urls, group_by_host
+from monitor.launch import exit_now
 from monitor.results import CheckResult, Context
 from monitor.runner import ResultSink, fewer_collections
 
@@ -323,6 +324,8 @@ def child_main() -> None:
     sys.stdout = sys.stderr
     with fewer_collections():
         asyncio.run(_child(out))
+    out.close()  # the parent sees the end of the results now, not after our exit
+    exit_now(0)
 
 
 if __name__ == "__main__":

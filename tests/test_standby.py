@@ -111,21 +111,23 @@ def test_a_standby_child_whose_parent_goes_away_ends_by_itself() -> None:
 
 def test_the_command_starts_a_standby_child_for_run(tmp_path: Path) -> None:
     """`python -m monitor run` goes through the launcher: its standby child is a child of
-    the command's process, and nothing is left behind when the command ends."""
+    the command's process, and nothing is left behind when the command ends (the launcher
+    ends the process itself, after the atexit handlers: the last one prints)."""
     script = (
-        "import sys\n"
+        "import atexit, sys\n"
         "from monitor import standby\n"
         "standby.cores = lambda: 2\n"
-        "started = []\n"
+        "started, pids = [], []\n"
         "real = standby.start\n"
-        "standby.start = lambda n: (started.append(n), real(n))\n"
+        "def start(n):\n"
+        "    started.append(n)\n"
+        "    real(n)\n"
+        "    pids.extend(p.pid for p in standby._waiting)\n"
+        "standby.start = start\n"
+        "atexit.register(lambda: print(started, pids))\n"
         "sys.argv = ['monitor', '--config', sys.argv[1], 'run', '--help']\n"
         "from monitor.launch import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(started, [p.pid for p in standby._waiting])\n"
+        "main()\n"
     )
     (tmp_path / "c.toml").write_text("")
     out = subprocess.run(

@@ -41,7 +41,7 @@ from typing import IO, Any
 from monitor import standby
 from monitor.check import OnResult
 from monitor.config import CheckSettings
-from monitor.hosts import HostFeed, check_urls, group_by_host
+from monitor.hosts import HostFeed, check_urls, group_by_host, preload
 from monitor.launch import exit_now
 from monitor.results import CheckResult, Context
 from monitor.runner import ResultSink, fewer_collections
@@ -322,6 +322,7 @@ def child_main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    preload()  # while the parent starts up: its settings and first hosts wait in the pipe
     with fewer_collections():
         asyncio.run(_child(out))
     out.close()  # the parent sees the end of the results now, not after our exit

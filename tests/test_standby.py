@@ -140,3 +140,20 @@ def test_the_command_starts_a_standby_child_for_run(tmp_path: Path) -> None:
     for pid in ast.literal_eval(pids):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # stopped and reaped when the command ended
+
+
+def test_a_checking_child_preloads_what_its_first_check_would_import() -> None:
+    """aiohttp and numpy are imported on demand (a command that checks nothing never pays
+    for them); `hosts.preload` is how a waiting child gets them out of the way."""
+    script = (
+        "import sys\n"
+        "from monitor import fanout\n"
+        "from monitor.hosts import preload\n"
+        "lazy = [m for m in ('aiohttp', 'numpy') if m not in sys.modules]\n"
+        "preload()\n"
+        "print(lazy, [m for m in ('aiohttp', 'numpy') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['aiohttp', 'numpy'] ['aiohttp', 'numpy']"

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from monitor import api
 from monitor.config import ScheduleSettings
 from monitor.due import Confirmation, transition
+from monitor.models import Url, UrlCheck
 from monitor.report import build_report, render_markdown
 from monitor.results import CheckResult
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
-from monitor.store.engine import HEAD
+from monitor.store.engine import HEAD, table, write_many
 from monitor.verdict import Hop, Verdict
 from tests.conftest import make_settings
 from tests.world import World, closed_port
@@ -243,6 +244,37 @@ def test_each_verified_access_date_points_at_the_check_that_verified_it(
     want = [(a, day.date(), ids[0]), (c, day.date(), ids[2]),
             (a, day.date() + dt.timedelta(days=1), ids[3]), (b, day.date() + dt.timedelta(days=2), ids[4])]  # fmt: skip
     assert [(u, dt.date.fromisoformat(str(d)), i) for u, d, i in dates] == want
+
+
+def test_rows_written_in_bulk_are_stored_as_sqlalchemy_stores_them(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    """`engine.write_many` hands rows to the driver with each column's conversion done as
+    SQLAlchemy does it: the stored values (SQLite's datetime text, JSON, booleans, floats)
+    are the very ones SQLAlchemy's own INSERT and UPDATE write."""
+    settings = make_settings()
+    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
+    url_id = store.pages.url(world.url("/article/a")).id
+    when = dt.datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    row = {
+        "url_id": url_id, "run_id": None, "checked_at": when, "verdict": "alive", "reason": "ok",
+        "http_status": 200, "final_url": None, "redirect_chain": [{"url": "u", "status": 301}],
+        "elapsed_ms": 7, "error_class": None, "fingerprint": "v2" + "0" * 16, "page_title": "T",
+        "status": "alive", "failures": 0, "title_score": 91.5, "changed": False, "attempts": 1,
+        "passage_found": True, "evidence": {"unchanged": True, "title": ["og:title", 1.0]},
+    }  # fmt: skip
+    check_t, url_t = table(UrlCheck), table(Url)
+    with store.engine.begin() as conn:
+        conn.execute(check_t.insert(), [{**row, "id": 1001}])
+        write_many(conn, check_t, [{**row, "id": 1002}])
+        conn.execute(url_t.update().where(url_t.c.id == url_id).values(next_due_at=when))
+        first = conn.exec_driver_sql("SELECT next_due_at FROM url").scalar_one()
+        write_many(conn, url_t, [{"id": url_id, "next_due_at": when}], key="id")
+        again = conn.exec_driver_sql("SELECT next_due_at FROM url").scalar_one()
+        cols = ", ".join(c for c in row)
+        a, b = conn.exec_driver_sql(f"SELECT {cols} FROM url_check ORDER BY id").all()
+    assert a == b and first == again
+    assert store.checks.history(world.url("/article/a"))[0].checked_at == when
 
 
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from monitor.due import Status, Transition, UrlState
 from monitor.evidence import passage_key
 from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
 from monitor.results import CheckResult, Context
-from monitor.store.engine import Database, table
+from monitor.store.engine import Database, table, write_many
 from monitor.verdict import GOOD, Verdict
 
 STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
@@ -215,12 +215,8 @@ class Checks:
                 )
                 shapes[cols_of].append(u)
             for cols, group in shapes.items():
-                conn.execute(
-                    url_t.update()
-                    .where(url_t.c.id == bindparam("_id"))
-                    .values({k: bindparam(f"v_{k}") for k in cols}),
-                    [{"_id": u["_id"], **{f"v_{k}": u[k] for k in cols}} for u in group],
-                )
+                rows = [{"id": u["_id"], **{k: u[k] for k in cols}} for u in group]
+                write_many(conn, url_t, rows, key="id")
             ids = self._insert_checks(conn, check_t, checks)
             if alive:
                 self._verify_access(conn, cit_t, alive, ids, checks)
@@ -239,7 +235,7 @@ class Checks:
             return list(conn.execute(insert, checks).scalars())
         last = conn.execute(select(func.coalesce(func.max(check_t.c.id), 0))).scalar_one()
         ids = list(range(last + 1, last + 1 + len(checks)))
-        conn.execute(check_t.insert(), [{"id": i, **c} for i, c in zip(ids, checks, strict=True)])
+        write_many(conn, check_t, [{"id": i, **c} for i, c in zip(ids, checks, strict=True)])
         return ids
 
     def _verify_access(
@@ -294,12 +290,7 @@ class Checks:
             )
         if not rows:
             return
-        conn.execute(
-            self.db.insert(table(VerifiedAccess)).on_conflict_do_nothing(
-                index_elements=["citation_id", "accessed_on"]
-            ),
-            rows,
-        )
+        write_many(conn, table(VerifiedAccess), rows, unique=("citation_id", "accessed_on"))
         for day, cids in by_day.items():
             for i in range(0, len(cids), 1000):
                 conn.execute(

@@ -202,14 +202,19 @@ async def observe(
     cfg: CheckSettings,
     user_agent: str | None = None,
     host_headers: tuple[tuple[str, str], ...] = (),
-    validators: tuple[str | None, str | None] | None = None,
+    validators: tuple[str | None, str | None, str] | None = None,
     keep: int = TEXT_KEPT,
 ) -> Observation:
     """Fetch `url` the way a careful reader would, recording what happened. `host_headers`
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
     another host does not carry them. `validators` (ETag, Last-Modified of the last good
     answer) make the first request conditional: a 304 means the page is unchanged. `keep`:
-    how many characters of the page's text are read (more where passages are looked for)."""
+    how many characters of the page's text are read (more where passages are looked for).
+
+    The validators go with the request for the URL that answered them: the URL itself, or
+    the page its HTTP redirects led to last time (http:// to https://, a moved article),
+    so a page reached through redirects is asked for conditionally too. A page that sends
+    the reader on by a meta refresh keeps no validators: where it leads is read whole."""
     fetcher = as_fetcher(client)
     obs = Observation(url=url)
     current = url
@@ -221,8 +226,8 @@ async def observe(
                 headers = {"User-Agent": user_agent} if user_agent else {}
                 if host_headers and host_of(current) == home:
                     headers.update(host_headers)
-                if validators and current == url:
-                    etag, modified = validators
+                if validators and current == validators[2]:
+                    etag, modified, _ = validators
                     if etag:
                         headers["If-None-Match"] = etag
                     if modified:
@@ -246,10 +251,10 @@ async def observe(
                         continue
                     obs.status = resp.status
                     obs.final_url = current
-                    if resp.status == 304 and validators and current == url:
+                    if resp.status == 304 and validators and current == validators[2]:
                         obs.not_modified = True
                         return obs
-                    if resp.status == 200 and not obs.chain:
+                    if resp.status == 200 and obs.refresh_target is None:
                         obs.etag = resp.headers.get("etag")
                         obs.last_modified = resp.headers.get("last-modified")
                     obs.content_type = resp.headers.get("content-type")
@@ -272,6 +277,7 @@ async def observe(
                             if urlsplit(nxt).scheme in ("http", "https") and nxt not in seen:
                                 obs.chain.append(Hop(current, resp.status))
                                 obs.refresh_target = nxt
+                                obs.etag = obs.last_modified = None
                                 seen.add(nxt)
                                 current = nxt
                                 continue

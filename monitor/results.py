@@ -61,8 +61,9 @@ class CheckResult:
 
     @property
     def unchanged(self) -> bool:
-        """A conditional re-check answered 304: the page is as it was at the last good one."""
-        return self.http_status == 304 and self.verdict is Verdict.ALIVE
+        """A conditional re-check answered 304: the page is as it was at the last good one
+        (reached directly, or through the same redirects)."""
+        return self.http_status == 304 and self.verdict in (Verdict.ALIVE, Verdict.MOVED)
 
     @property
     def reached_server(self) -> bool:
@@ -110,8 +111,9 @@ class Context:
     titles: Mapping[str, list[str]] = field(default_factory=dict)  # url -> cited titles
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # url -> last good simhash
     passages: Mapping[str, list[str]] = field(default_factory=dict)  # url -> quoted passages
-    # url -> (ETag, Last-Modified) of its last good answer, for a conditional request
-    validators: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # url -> (ETag, Last-Modified, the URL that answered them) of its last good answer: the
+    # URL itself, or the page its HTTP redirects led to; for a conditional request there
+    validators: Mapping[str, tuple[str | None, str | None, str]] = field(default_factory=dict)
 
     def subset(self, urls: list[str]) -> Context:
         """Only what concerns `urls` (a child process needs no more)."""

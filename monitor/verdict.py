@@ -261,8 +261,16 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
     final = obs.final_url or obs.url
 
     if status == 304 and obs.not_modified:
-        # asked "has it changed since the last good answer?" and told no: still that page
-        return Decision(Verdict.ALIVE, "HTTP 304: not modified since the last good check")
+        # asked "has it changed since the last good answer?" and told no: still that page,
+        # reached as it was reached then
+        same = "not modified since the last good check"
+        if obs.chain and not same_resource(obs.url, final):
+            if all(h.status in (301, 308) for h in obs.chain):
+                return Decision(
+                    Verdict.MOVED, f"permanently redirected to {final}; HTTP 304: {same}"
+                )
+            return Decision(Verdict.ALIVE, f"HTTP 304 after temporary redirect to {final}: {same}")
+        return Decision(Verdict.ALIVE, f"HTTP 304: {same}")
     if status in (401, 407):
         return Decision(Verdict.BLOCKED, f"HTTP {status}: authentication required")
     if status == 451:

@@ -77,3 +77,54 @@ def test_conditional_requests_can_be_turned_off(store: Store, world: World, tmp_
     api.ingest(store, [str(src)], s)
     api.run(store, s, everything=True)
     assert api.run(store, s, everything=True).unchanged == 0
+
+
+def test_a_page_reached_through_redirects_is_asked_for_conditionally_too(
+    store: Store, world: World, tmp_path: Path
+) -> None:
+    """The validators go with the request for the page the redirects led to (the usual
+    http:// to https:// or moved-article case), not with the redirecting URL: a 304 there
+    keeps the verdict the redirects gave (moved for permanent ones, alive for temporary
+    ones). Redirects that lead elsewhere now, or a meta refresh, get no validators."""
+    w = world.pages
+    w["/cond/was"] = (301, "", {"Location": "/cond/is"})
+    w["/cond/is"] = (200, page(), {"ETag": '"p1"'})
+    w["/cond/for-now"] = (302, "", {"Location": "/cond/today"})
+    w["/cond/today"] = (200, page(), {"Last-Modified": "Wed, 16 Feb 2011 10:00:00 GMT"})
+    w["/cond/refresh"] = (
+        200, f'<meta http-equiv="refresh" content="0; url=/cond/is"><title>{TITLE}</title>',
+        {"ETag": '"r1"'},
+    )  # fmt: skip
+    paths = ("/cond/was", "/cond/for-now", "/cond/refresh")
+    src = tmp_path / "p.html"
+    src.write_text("".join(f'<p><a href="{world.url(p)}">{TITLE}</a> IWPR</p>' for p in paths))
+    s = make_settings()
+    api.ingest(store, [str(src)], s)
+    day1 = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+    first = api.run(store, s, everything=True, now=day1)
+    assert first.counts == {"moved": 1, "alive": 2} and first.unchanged == 0
+    assert store.pages.url(world.url("/cond/was")).etag == '"p1"'
+    assert store.pages.url(world.url("/cond/refresh")).etag is None
+    seen = len(world.request_headers)
+    second = api.run(store, s, everything=True, now=day1 + dt.timedelta(days=7))
+    assert second.counts == {"moved": 1, "alive": 2} and second.unchanged == 2
+    asked = world.request_headers[seen:]
+    assert sum(h.get("If-None-Match") == '"p1"' for h in asked) == 1  # /cond/is, once
+    assert not any(h.get("If-None-Match") == '"r1"' for h in asked)
+    (moved, *_) = store.checks.history(world.url("/cond/was"), 1)
+    assert (moved.verdict, moved.http_status) == ("moved", 304)
+    assert moved.reason.startswith("permanently redirected to") and "304" in moved.reason
+    (temp, *_) = store.checks.history(world.url("/cond/for-now"), 1)
+    assert (temp.verdict, temp.http_status) == ("alive", 304)
+    rows = {r.url: r for r in api.status_rows(store, s)}
+    # an access date is renewed for the page still at its address (a moved one gets none)
+    assert rows[world.url("/cond/for-now")].verified_on == (day1 + dt.timedelta(days=7)).date()
+    assert rows[world.url("/cond/was")].verified_on is None
+    # the redirect now leads elsewhere: the new page is read whole, nothing conditional
+    w["/cond/was"] = (301, "", {"Location": "/cond/elsewhere"})
+    w["/cond/elsewhere"] = (200, page("Moved again."), {"ETag": '"p1"'})
+    seen = len(world.request_headers)
+    third = api.run(store, s, everything=True, now=day1 + dt.timedelta(days=14))
+    assert not any(h.get("If-None-Match") == '"p1"' for h in world.request_headers[seen:])
+    (again, *_) = store.checks.history(world.url("/cond/was"), 1)
+    assert (again.verdict, again.http_status) == ("moved", 200) and third.unchanged == 1

@@ -282,7 +282,10 @@ def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
         titles={"a/1": ["A"], "b/1": ["B"]},
         fingerprints={"a/1": "v2" + "0" * 16},
         passages={"b/1": ["quoted"]},
-        validators={"a/1": ('"etag"', None), "b/1": (None, "Tue, 1 Dec 2026 00:00:00 GMT")},
+        validators={
+            "a/1": ('"etag"', None, "a/1"),
+            "b/1": (None, "Tue, 1 Dec 2026 00:00:00 GMT", "b/2"),
+        },
     )
     gathered = Context()
     for host in (["a/1"], ["b/1"]):

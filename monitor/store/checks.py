@@ -24,6 +24,8 @@ from monitor.results import CheckResult, Context
 from monitor.store.engine import Database, table, write_many
 from monitor.verdict import GOOD, Verdict
 
+# verdicts whose answer's validators are sent with the next check (as URL.last_verdict)
+_KEEPS_VALIDATORS = (Verdict.ALIVE.value, Verdict.MOVED.value)
 STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
 
 
@@ -103,12 +105,12 @@ class Checks:
         titles: dict[str, list[str]] = defaultdict(list)
         passages: dict[str, list[str]] = defaultdict(list)
         prints: dict[str, str] = {}
-        validators: dict[str, tuple[str | None, str | None]] = {}
+        validators: dict[str, tuple[str | None, str | None, str]] = {}
         url_t, cit_t = table(Url), table(Citation)
         live = (cit_t.c.url_id == url_t.c.id) & cit_t.c.removed_at.is_(None)
         cols = (
             url_t.c.url, url_t.c.last_fingerprint, url_t.c.etag, url_t.c.last_modified,
-            url_t.c.last_verdict, cit_t.c.title, cit_t.c.excerpt,
+            url_t.c.last_verdict, url_t.c.last_final_url, cit_t.c.title, cit_t.c.excerpt,
         )  # fmt: skip
         with self.db.session() as s:
             conn = s.connection()
@@ -118,15 +120,15 @@ class Checks:
                     .select_from(url_t.outerjoin(cit_t, live))
                     .where(url_t.c.url.in_(list(urls[i : i + 1000])))
                 )
-                for url, fp, etag, modified, verdict, title, excerpt in conn.execute(q):
+                for url, fp, etag, modified, verdict, final, title, excerpt in conn.execute(q):
                     if title and title not in titles[url]:
                         titles[url].append(title)
                     if excerpt and excerpt not in passages[url]:
                         passages[url].append(excerpt)
                     if fp is not None:
                         prints[url] = fp
-                    if verdict == Verdict.ALIVE.value and (etag or modified):
-                        validators[url] = (etag, modified)
+                    if verdict in _KEEPS_VALIDATORS and (etag or modified):
+                        validators[url] = (etag, modified, final or url)
         return Context(
             titles={u: t for u, t in titles.items() if t},
             fingerprints=prints,
@@ -194,10 +196,11 @@ class Checks:
                 upd["last_fingerprint"] = (
                     r.fingerprint if r.verdict in GOOD and r.fingerprint else None
                 )
-                # validators: a good 200 brings new ones, a 304 keeps them, anything else
-                # drops them (the next check asks for the whole page)
+                # validators: a good 200 brings new ones (the URL's own page, or the one
+                # its redirects lead to), a 304 keeps them, anything else drops them (the
+                # next check asks for the whole page)
                 if not r.unchanged:
-                    good = r.verdict is Verdict.ALIVE and r.http_status == 200
+                    good = r.verdict.value in _KEEPS_VALIDATORS and r.http_status == 200
                     upd["etag"] = r.etag if good else None
                     upd["last_modified"] = r.last_modified if good else None
                 updates.append(upd)

@@ -337,8 +337,9 @@ def run_monitor(
 
         with sqlite3.connect(tmp / "embedded.sqlite") as conn:
             (run,) = conn.execute("SELECT max(run_id) FROM url_check").fetchone()
+            # pages still there: alive, or moved (a 304 after the same redirects counts)
             n304, alive = conn.execute(
-                "SELECT sum(http_status = 304), sum(verdict = 'alive') FROM url_check"
+                "SELECT sum(http_status = 304), sum(verdict IN ('alive', 'moved')) FROM url_check"
                 " WHERE run_id = ?", (run,),
             ).fetchone()  # fmt: skip
         res["recheck"] = {**again, "n304": n304, "alive": alive}
@@ -496,7 +497,7 @@ def main() -> None:
         print(f"monitor re-check of the same world: {again['wall']:.1f} s "
               f"({first['wall'] / again['wall']:.1f}x faster than the first pass), "
               f"{again['cpu'] / args.urls * 1000:.2f} CPU ms/URL; {again['n304']:,} of "
-              f"{again['alive']:,} alive pages answered 304 "
+              f"{again['alive']:,} pages still there (alive or moved) answered 304 "
               f"({again['n304'] / max(1, again['alive']):.0%})")  # fmt: skip
 
 

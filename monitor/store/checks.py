@@ -38,8 +38,8 @@ class Checks:
     def due_urls(self, now: dt.datetime, everything: bool = False) -> list[str]:
         """URLs cited by at least one live citation whose next check is due."""
         q = self._due_filter(select(Url.url), None if everything else now)
-        with self.db.session() as s:
-            return list(s.exec(q.order_by(Url.host, Url.id)))
+        with self.db.session() as s:  # Core rows: the ORM's own loading took twice as long
+            return list(s.connection().execute(q.order_by(Url.host, Url.id)).scalars())
 
     def _due_filter(self, q: Any, now: dt.datetime | None) -> Any:
         """Cited by at least one live citation and, unless `now` is None, due by `now`."""

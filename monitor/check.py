@@ -208,7 +208,8 @@ async def observe(
     """Fetch `url` the way a careful reader would, recording what happened. `host_headers`
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
     another host does not carry them. `validators` (ETag, Last-Modified of the last good
-    answer) make the first request conditional: a 304 means the page is unchanged. `keep`:
+    answer, and the URL that gave it) make a request conditional: a 304 means the page is
+    unchanged. `keep`:
     how many characters of the page's text are read (more where passages are looked for).
 
     The validators go with the request for the URL that answered them: the URL itself, or

@@ -38,7 +38,9 @@ def exit_now(code: int) -> None:
     main = threading.main_thread()
     if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
         sys.exit(code)
-    atexit._run_exitfuncs()  # logging.shutdown, the standby children, ...
+    # CPython's own call (multiprocessing's children use it too): logging.shutdown, the
+    # standby children, whatever else registered
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe
             stream.flush()

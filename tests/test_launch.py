@@ -71,3 +71,15 @@ def test_the_command_closes_its_database_before_it_ends(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert missing.returncode == 2 and "monitor: error:" in missing.stderr
+
+
+def test_the_command_leaves_the_collector_on_with_its_imports_frozen() -> None:
+    out = _python(
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 10_000))\n"
+        "sys.argv = ['monitor', '--version']\n"
+        "from monitor.launch import main\n"
+        "main()\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "True True"

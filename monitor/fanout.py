@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
@@ -172,10 +173,14 @@ async def run_child(
     `hosts` as it asks; returns how many results it reported. A child that fails is logged,
     not raised: the others' results are good, its missing ones stay due.
 
-    The child's pipe is served by a thread of its own, which hands out hosts the moment
-    they are asked for and passes results to the event loop: the loop is often busy
-    storing a batch of results (0.1-0.3 s), and a child served by it waited that long for
-    each chunk (1.1-1.6 s of a 4.6 s re-check, counted in the child)."""
+    The child's pipes are served by threads of their own: one reads its results and
+    requests, passes the results to the event loop and answers a request at once with a
+    chunk of hosts; another writes the chunks. (The event loop is often busy storing a
+    batch of results, 0.1-0.3 s: a child served by it waited that long for each chunk,
+    1.1-1.6 s of a 4.6 s re-check.) Reading never waits on writing: a chunk larger than a
+    pipe holds waits for the child to read it, and the child may itself be writing a frame
+    of results larger than a pipe holds, which only our reading lets it finish. With one
+    thread doing both, the two processes waited on each other for good (a run hung so)."""
     proc = standby.take() or standby.spawn(child_command())
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
@@ -196,6 +201,8 @@ async def run_child(
         with contextlib.suppress(RuntimeError):  # the run is over (cancelled): no one waits
             loop.call_soon_threadsafe(inbox.put_nowait, item)
 
+    chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
     def serve() -> None:
         nonlocal given
         try:
@@ -204,21 +211,31 @@ async def run_child(
                 if kind == "want":
                     batch = hosts.chunk()
                     given += sum(map(len, batch))
-                    stdin.write(_frame([(urls, context.subset(urls)) for urls in batch]))
-                    stdin.flush()
+                    chunks.put(_frame([(urls, context.subset(urls)) for urls in batch]))
                 else:
                     post(payload)
-        except (BrokenPipeError, ConnectionResetError) as exc:
-            fed.append(str(exc))
         except (OSError, ValueError):  # its pipes closed under it: the run is stopping
             pass
         finally:
+            chunks.put(None)
             post(None)
+
+    def feed() -> None:
+        try:
+            while (data := chunks.get()) is not None:
+                stdin.write(data)
+                stdin.flush()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            fed.append(str(exc))
+        except (OSError, ValueError):  # closed under it: the run is stopping
+            pass
 
     said: list[bytes] = []  # its stderr, drained so a chatty child never blocks
     server = threading.Thread(target=serve, name="fanout-serve", daemon=True)
+    writer = threading.Thread(target=feed, name="fanout-feed", daemon=True)
     drain = threading.Thread(target=lambda: said.append(stderr.read()), daemon=True)
     server.start()
+    writer.start()
     drain.start()
     reported = 0
     try:
@@ -227,6 +244,7 @@ async def run_child(
                 reported += 1
                 on_result(result)
         code = await asyncio.to_thread(proc.wait)
+        await asyncio.to_thread(writer.join, 10)  # its last write has failed or ended by now
         if fed:
             log.warning("a checking process could not be fed its URLs (%s); they stay due", fed[0])
         elif code != 0 or reported < given:

@@ -292,3 +292,43 @@ def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
         gathered.add(whole.subset(host))
     assert gathered == whole
     assert Context().titles == {}  # each context its own dicts: nothing leaked between them
+
+
+def test_a_child_sending_results_while_its_hosts_are_on_the_way_is_not_deadlocked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both pipes full at once: the child writes a frame of results larger than a pipe
+    holds while the parent writes it a chunk of hosts larger than a pipe holds. The
+    parent's reading of results must not wait on its writing of hosts (a run hung so,
+    both processes asleep), so the child's write ends, and then it reads its hosts."""
+    script = (
+        "import pickle, struct, sys\n"
+        "def read():\n"
+        "    (n,) = struct.unpack('!I', sys.stdin.buffer.read(4))\n"
+        "    return pickle.loads(sys.stdin.buffer.read(n))\n"
+        "def send(obj):\n"
+        "    d = pickle.dumps(obj)\n"
+        "    sys.stdout.buffer.write(struct.pack('!I', len(d)) + d)\n"
+        "    sys.stdout.flush()\n"
+        "read()\n"
+        "send(('want', 1))\n"
+        "send(('results', [pickle.loads(bytes.fromhex(sys.argv[1])) for _ in range(4000)]))\n"
+        "while read():\n"
+        "    send(('want', 1))\n"
+    )
+    one = _one_result("http://127.0.0.2:9/a")
+    monkeypatch.setattr(
+        fanout, "child_command", lambda: [sys.executable, "-c", script, pickle.dumps(one).hex()]
+    )
+    urls = [f"http://127.0.{h // 250}.{h % 250 + 2}:9/{h}" for h in range(400)]
+    context = Context(titles={u: [f"the cited title of {u} " * 50] for u in urls})  # 2 KB each
+    got: list[CheckResult] = []
+
+    async def main() -> int:
+        return await asyncio.wait_for(
+            fanout.run_child(Dispenser(group_by_host(urls)), make_settings().check, got.append,
+                             context),
+            timeout=30,  # it takes a second or two; deadlocked, it never ends
+        )  # fmt: skip
+
+    assert asyncio.run(main()) == 4000 and len(got) == 4000

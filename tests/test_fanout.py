@@ -172,10 +172,8 @@ def _one_result(url: str) -> CheckResult:
     return CheckResult(url, Verdict.ALIVE, "HTTP 200", 200, None, now, 5)
 
 
-def _fake_child(monkeypatch: pytest.MonkeyPatch, body: str, *args: str) -> None:
-    """A child that reads its settings, asks for a host, sends one result, then does
-    `body`."""
-    script = (
+# a fake child's side of the pipes: length-prefixed pickles, read() from stdin, send() out
+CHILD_PIPES = (
         "import os, pickle, struct, sys, time\n"
         "def read():\n"
         "    (n,) = struct.unpack('!I', sys.stdin.buffer.read(4))\n"
@@ -184,7 +182,14 @@ def _fake_child(monkeypatch: pytest.MonkeyPatch, body: str, *args: str) -> None:
         "    d = pickle.dumps(obj)\n"
         "    sys.stdout.buffer.write(struct.pack('!I', len(d)) + d)\n"
         "    sys.stdout.flush()\n"
-        "read()\n"
+)
+
+
+def _fake_child(monkeypatch: pytest.MonkeyPatch, body: str, *args: str) -> None:
+    """A child that reads its settings, asks for a host, sends one result, then does
+    `body`."""
+    script = (
+        CHILD_PIPES + "read()\n"
         "send(('want', 1))\n"
         "read()\n"
         "send(('results', [pickle.loads(bytes.fromhex(sys.argv[1]))]))\n" + body
@@ -302,15 +307,7 @@ def test_a_child_sending_results_while_its_hosts_are_on_the_way_is_not_deadlocke
     parent's reading of results must not wait on its writing of hosts (a run hung so,
     both processes asleep), so the child's write ends, and then it reads its hosts."""
     script = (
-        "import pickle, struct, sys\n"
-        "def read():\n"
-        "    (n,) = struct.unpack('!I', sys.stdin.buffer.read(4))\n"
-        "    return pickle.loads(sys.stdin.buffer.read(n))\n"
-        "def send(obj):\n"
-        "    d = pickle.dumps(obj)\n"
-        "    sys.stdout.buffer.write(struct.pack('!I', len(d)) + d)\n"
-        "    sys.stdout.flush()\n"
-        "read()\n"
+        CHILD_PIPES + "read()\n"
         "send(('want', 1))\n"
         "send(('results', [pickle.loads(bytes.fromhex(sys.argv[1])) for _ in range(4000)]))\n"
         "while read():\n"

@@ -250,6 +250,15 @@ def is_document(obs: Observation) -> bool:
     return obs.readable and ctype in _DOCUMENT_TYPES and bool(obs.text)
 
 
+def _redirect_verdict(obs: Observation, final: str) -> Verdict | None:
+    """What the hops to another page say: `moved` when every one is permanent (301/308),
+    `alive` when any is temporary (a 302, a refresh); None when the URL stayed put (no
+    hops, or only to the same resource). A 304 at the end of them says the same."""
+    if not obs.chain or same_resource(obs.url, final):
+        return None
+    return Verdict.MOVED if all(h.status in (301, 308) for h in obs.chain) else Verdict.ALIVE
+
+
 def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
     """The verdict a careful human would give for one observation."""
     if obs.error is not None:
@@ -264,11 +273,10 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
         # asked "has it changed since the last good answer?" and told no: still that page,
         # reached as it was reached then
         same = "not modified since the last good check"
-        if obs.chain and not same_resource(obs.url, final):
-            if all(h.status in (301, 308) for h in obs.chain):
-                return Decision(
-                    Verdict.MOVED, f"permanently redirected to {final}; HTTP 304: {same}"
-                )
+        redirected = _redirect_verdict(obs, final)
+        if redirected is Verdict.MOVED:
+            return Decision(Verdict.MOVED, f"permanently redirected to {final}; HTTP 304: {same}")
+        if redirected is not None:
             return Decision(Verdict.ALIVE, f"HTTP 304 after temporary redirect to {final}: {same}")
         return Decision(Verdict.ALIVE, f"HTTP 304: {same}")
     if status in (401, 407):
@@ -333,9 +341,10 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
             )
         return Decision(Verdict.DRIFTED, why, score, where)
     via = f" via {obs.refresh_target}" if obs.refresh_target else ""
-    if obs.chain and not same_resource(obs.url, final):
-        if all(h.status in (301, 308) for h in obs.chain):
-            return Decision(Verdict.MOVED, f"permanently redirected to {final}", score, where)
+    redirected = _redirect_verdict(obs, final)
+    if redirected is Verdict.MOVED:
+        return Decision(Verdict.MOVED, f"permanently redirected to {final}", score, where)
+    if redirected is not None:
         return Decision(
             Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}", score, where
         )

@@ -209,8 +209,8 @@ async def observe(
     (a host's configured headers and cookies) go only to `url`'s own host: a redirect to
     another host does not carry them. `validators` (ETag, Last-Modified of the last good
     answer, and the URL that gave it) make a request conditional: a 304 means the page is
-    unchanged. `keep`:
-    how many characters of the page's text are read (more where passages are looked for).
+    unchanged. `keep`: how many characters of the page's text are read (more where
+    passages are looked for).
 
     The validators go with the request for the URL that answered them: the URL itself, or
     the page its HTTP redirects led to last time (http:// to https://, a moved article),
@@ -221,14 +221,15 @@ async def observe(
     current = url
     seen = {url}
     home = host_of(url)
+    etag, modified, asked_at = validators or (None, None, None)  # asked_at: who answered them
     try:
         async with asyncio.timeout(cfg.timeout):
             for _ in range(cfg.max_redirects + 1):
                 headers = {"User-Agent": user_agent} if user_agent else {}
                 if host_headers and host_of(current) == home:
                     headers.update(host_headers)
-                if validators and current == validators[2]:
-                    etag, modified, _ = validators
+                conditional = current == asked_at
+                if conditional:
                     if etag:
                         headers["If-None-Match"] = etag
                     if modified:
@@ -252,7 +253,7 @@ async def observe(
                         continue
                     obs.status = resp.status
                     obs.final_url = current
-                    if resp.status == 304 and validators and current == validators[2]:
+                    if resp.status == 304 and conditional:
                         obs.not_modified = True
                         return obs
                     if resp.status == 200 and obs.refresh_target is None:

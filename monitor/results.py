@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any
 
 from monitor.times import iso, wayback_time
-from monitor.verdict import NETWORK_ERRORS, ErrorClass, Hop, Verdict
+from monitor.verdict import GOOD, NETWORK_ERRORS, ErrorClass, Hop, Verdict
 
 # one check, as the JSON contract names its facts (in this order)
 JSON_FIELDS = (
@@ -63,7 +63,7 @@ class CheckResult:
     def unchanged(self) -> bool:
         """A conditional re-check answered 304: the page is as it was at the last good one
         (reached directly, or through the same redirects)."""
-        return self.http_status == 304 and self.verdict in (Verdict.ALIVE, Verdict.MOVED)
+        return self.http_status == 304 and self.verdict in GOOD
 
     @property
     def reached_server(self) -> bool:

@@ -24,8 +24,9 @@ from monitor.results import CheckResult, Context
 from monitor.store.engine import Database, table, write_many
 from monitor.verdict import GOOD, Verdict
 
-# verdicts whose answer's validators are sent with the next check (as URL.last_verdict)
-_KEEPS_VALIDATORS = (Verdict.ALIVE.value, Verdict.MOVED.value)
+# the good verdicts as URL.last_verdict stores them: their answer's validators are sent
+# with the next check
+_GOOD_VALUES = frozenset(v.value for v in GOOD)
 STATE_KEYS = ("consecutive_failures", "first_failure_at", "last_good_at", "next_due_at", "status")
 
 
@@ -127,7 +128,7 @@ class Checks:
                         passages[url].append(excerpt)
                     if fp is not None:
                         prints[url] = fp
-                    if verdict in _KEEPS_VALIDATORS and (etag or modified):
+                    if verdict in _GOOD_VALUES and (etag or modified):
                         validators[url] = (etag, modified, final or url)
         return Context(
             titles={u: t for u, t in titles.items() if t},
@@ -200,7 +201,7 @@ class Checks:
                 # its redirects lead to), a 304 keeps them, anything else drops them (the
                 # next check asks for the whole page)
                 if not r.unchanged:
-                    good = r.verdict.value in _KEEPS_VALIDATORS and r.http_status == 200
+                    good = r.verdict in GOOD and r.http_status == 200
                     upd["etag"] = r.etag if good else None
                     upd["last_modified"] = r.last_modified if good else None
                 updates.append(upd)

@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
-import monitor.archive as archive
+import monitor.archives.wayback as archive
 import tests.archive_world as aw
-from monitor.archive import lookup_many
+from monitor.archives.wayback import lookup_many
 from monitor.config import Settings
 
 

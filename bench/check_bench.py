@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
 from monitor import api
+from monitor.checking.hosts import check_urls
 from monitor.config import Settings
-from monitor.hosts import check_urls
 from monitor.store import open_store
 
 PAGE = (

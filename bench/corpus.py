@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rapidfuzz import fuzz
 
-from monitor.extract import extract
+from monitor.pages.extract import extract
 from tests.test_pages import (
     PAGES,
     _cs1_titles,
@@ -62,7 +62,7 @@ def measure(page: Path) -> dict[str, str]:
         "peak MB": f"{peak / 2**20:.1f}",
     }
     if page.suffix == ".md":  # a reading list: every "- [Name](URL)" item is a citation
-        from monitor.urls import normalise
+        from monitor.core.urls import normalise
 
         items = re.findall(r"^\s*- \[[^\]]+\]\((https?://[^)\s]+)\)", raw, re.M)
         wanted_md = {normalise(u) for u in items}

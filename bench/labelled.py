@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
+from monitor.checking.hosts import check_urls
 from monitor.config import Settings
-from monitor.hosts import check_urls
-from monitor.results import Context
+from monitor.core.results import Context
 from tests import labelled_world as lw
 
 

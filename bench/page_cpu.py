@@ -21,17 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pagegen import article, corpus_pages, title_of
 
-from monitor.check import HostBatch
+from monitor.checking.observe import HostBatch
+from monitor.checking.pageread import inspect_page
 from monitor.config import CheckSettings
-from monitor.pageread import inspect_page
-from monitor.results import Context
-from monitor.verdict import Observation, decide
+from monitor.core.results import Context
+from monitor.core.verdict import Observation, decide
 
 BUCKETS = {"10 KB": 10_000, "30 KB": 30_000, "100 KB": 100_000, "200 KB": 200_000}
 
 
 def judge(body: bytes, url: str, titles: list[str], batch: HostBatch) -> None:
-    """What `monitor.check` does with a 200 answer's body, in the same order."""
+    """What `monitor.checking.observe` does with a 200 answer's body, in the same order."""
     facts = inspect_page(body, "utf-8", "text/html; charset=utf-8")
     obs = Observation(url=url, status=200, content_type="text/html; charset=utf-8")
     obs.title, obs.text, obs.fields = facts.title, facts.text, facts.fields

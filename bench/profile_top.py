@@ -16,7 +16,8 @@ FRAME = re.compile(r"^(?P<fn>.*?) \((?P<file>.*?)(?::\d+)?\)$")
 
 def library(path: str) -> str:
     """py-spy names files relative to their sys.path entry: `httpcore/_models.py` is
-    httpcore, `monitor/check.py` is ours and keeps its module, `asyncio/events.py` is asyncio."""
+    httpcore, `monitor/checking/observe.py` is ours and keeps its module,
+    `asyncio/events.py` is asyncio."""
     path = path.split("site-packages/", 1)[-1]
     head, _, rest = path.partition("/")
     if head == "monitor":

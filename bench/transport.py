@@ -66,7 +66,7 @@ async def fetch_monitor(urls: list[str], concurrency: int) -> int:
     import ipaddress
     import ssl
 
-    from monitor.aiotransport import AiohttpFetcher
+    from monitor.checking.aiotransport import AiohttpFetcher
 
     loopback = [ipaddress.ip_network("127.0.0.0/8")]
     limits = httpx.Limits(max_connections=concurrency)

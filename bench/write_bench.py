@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor import api
 from monitor.config import Settings
-from monitor.due import rule_of, transition
-from monitor.results import CheckResult
+from monitor.core.due import rule_of, transition
+from monitor.core.results import CheckResult
+from monitor.core.verdict import Verdict
 from monitor.store import open_store
-from monitor.verdict import Verdict
 
 
 def result(i: int, now: dt.datetime) -> CheckResult:

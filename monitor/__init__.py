@@ -11,19 +11,17 @@ The command line is a thin layer over this API, usable from a notebook or anothe
     >>> ingest(store, ["seeds/kazakhstan.html"])                # doctest: +SKIP
 """
 
-import sys
-import types
 from typing import Any
 
-__version__ = "0.1.0"
+from monitor.version import __version__
 
 # The API is imported on first use (PEP 562), not with the package: a checking child
-# process (`python -m monitor.fanout`) imports the checker, not the database layer, Alembic
+# process (`python -m monitor.checking.fanout`) imports the checker, not the database layer, Alembic
 # and the archive code (about half a second of CPU per child, per run).
 _LAZY = {
     "run": "monitor.api", "Settings": "monitor.config", "load_settings": "monitor.config",
-    "FoundCitation": "monitor.extract", "CheckResult": "monitor.results",
-    "Store": "monitor.store", "open_store": "monitor.store", "Verdict": "monitor.verdict",
+    "FoundCitation": "monitor.pages.extract", "CheckResult": "monitor.core.results",
+    "Store": "monitor.store", "open_store": "monitor.store", "Verdict": "monitor.core.verdict",
 }  # fmt: skip
 
 
@@ -57,25 +55,10 @@ def ingest(*args: Any, **kwargs: Any) -> Any:
 
 
 def extract(*args: Any, **kwargs: Any) -> Any:
-    """`monitor.extract.extract`: the citations of one page, no database."""
-    from monitor.extract import extract as call
+    """`monitor.pages.extract.extract`: the citations of one page, no database."""
+    from monitor.pages.extract import extract as call
 
     return call(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    """Three of the API's functions share their names with submodules (`monitor.check`,
-    `monitor.ingest`, `monitor.extract`). Importing a submodule sets it as an attribute of
-    the package; here the function keeps the name (`import monitor.check` and
-    `from monitor.check import ...` still reach the module, through sys.modules)."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in ("check", "ingest", "extract") and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

@@ -1,5 +1,5 @@
 """`python -m monitor` is the same as the `monitor` command."""
 
-from monitor.launch import main
+from monitor.app.launch import main
 
 main()

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor import __version__
+from monitor.version import __version__
 
 DEFAULT_CONTACT = "https://example.org/monitor-contact"
 
@@ -249,7 +249,7 @@ class ScheduleSettings(_Section):
     @field_validator("report_cron")
     @classmethod
     def _valid_cron(cls, v: str) -> str:
-        from monitor.crontab import trigger
+        from monitor.core.crontab import trigger
 
         try:
             trigger(v, dt.UTC)
@@ -260,14 +260,14 @@ class ScheduleSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _valid_zone(cls, v: str | None) -> str | None:
-        from monitor.crontab import zone
+        from monitor.core.crontab import zone
 
         zone(v)  # CronError is a ValueError: reported with the key and line
         return v
 
     def report_trigger(self) -> Any:
         """The weekly report's CronTrigger, in the configured zone."""
-        from monitor.crontab import trigger, zone
+        from monitor.core.crontab import trigger, zone
 
         return trigger(self.report_cron, zone(self.timezone))
 

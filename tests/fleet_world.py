@@ -9,7 +9,7 @@ import asyncio
 import threading
 from collections import Counter
 
-from monitor.results import CheckResult
+from monitor.core.results import CheckResult
 
 PAGE = (
     b"<!DOCTYPE html><html><head><title>Report %d</title></head><body><h1>Report %d</h1>"
@@ -93,7 +93,7 @@ class FleetWorld:
 def spread_over_two(urls: list[str], concurrency: int = 4) -> list[CheckResult]:
     """Every result of a run of `urls` over two processes (`fanout.check_spread`), one
     request at a time per host, no pace; it must use both."""
-    from monitor.fanout import check_spread
+    from monitor.checking.fanout import check_spread
     from tests.conftest import make_settings
 
     cfg = make_settings(

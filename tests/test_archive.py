@@ -17,7 +17,7 @@ import pytest
 import respx
 
 from monitor import api
-from monitor.archive import (
+from monitor.archives.wayback import (
     Endpoint,
     anchor_date,
     index_key,
@@ -28,8 +28,8 @@ from monitor.archive import (
     url_variants,
 )
 from monitor.config import Settings
-from monitor.report import build_report, render_markdown
-from monitor.results import Capture
+from monitor.core.results import Capture
+from monitor.report.build import build_report, render_markdown
 from monitor.store import Store
 from tests.archive_world import KAZAK, KAZAK_URL, STOPVAW_URL
 from tests.conftest import make_settings

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from monitor import check
-from monitor.verdict import Verdict
+from monitor.core.verdict import Verdict
 from tests.conftest import make_settings
 from tests.world import World, bomb, closed_port
 

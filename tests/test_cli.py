@@ -304,7 +304,7 @@ def test_embedded_mode_never_imports_the_distributed_engine(
     page = world.url("/index.html")
     script = (
         "import sys\n"
-        "from monitor.cli import main\n"
+        "from monitor.app.cli import main\n"
         "for args in (['ingest', sys.argv[1]], ['run', '--all'], ['status', '--brief']):\n"
         "    try:\n"
         "        main(args)\n"

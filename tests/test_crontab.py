@@ -11,7 +11,7 @@ import pytest
 
 from monitor.api import report_due
 from monitor.config import ConfigError, Settings, load_settings
-from monitor.crontab import CronError, day_of_week, trigger, zone
+from monitor.core.crontab import CronError, day_of_week, trigger, zone
 
 SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
 

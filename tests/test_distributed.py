@@ -18,8 +18,8 @@ from sqlmodel import select
 
 from monitor import api
 from monitor.config import Settings
-from monitor.models import Run, Url, UrlCheck
 from monitor.store import Store, open_store
+from monitor.store.models import Run, Url, UrlCheck
 from tests.fleet_world import FleetWorld
 
 HOSTS, PER_HOST = 10, 16

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import ExtractError, decode, detect_format, extract
+from monitor.pages.extract import ExtractError, decode, detect_format, extract
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

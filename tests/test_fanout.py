@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from monitor import api, fanout
+from monitor import api
+from monitor.checking import fanout
+from monitor.checking.fanout import Dispenser, processes_for
+from monitor.checking.hosts import check_urls, group_by_host
 from monitor.config import CheckSettings
-from monitor.fanout import Dispenser, processes_for
-from monitor.hosts import check_urls, group_by_host
-from monitor.results import CheckResult, Context
+from monitor.core.results import CheckResult, Context
+from monitor.core.verdict import Verdict
 from monitor.store import open_store
-from monitor.verdict import Verdict
 from tests.conftest import make_settings
 from tests.fleet_world import FleetWorld, spread_over_two
 
@@ -141,7 +142,7 @@ def test_a_child_slow_to_start_takes_fewer_hosts_and_the_run_still_covers_all(
 ) -> None:
     """Work stealing: a child that starts 1.5 s late finds the parent has taken most hosts
     (a host lasts 0.15 s a URL); nothing is checked twice or left out."""
-    slow = "import time, runpy\ntime.sleep(1.5)\nrunpy.run_module('monitor.fanout', run_name='__main__')\n"
+    slow = "import time, runpy\ntime.sleep(1.5)\nrunpy.run_module('monitor.checking.fanout', run_name='__main__')\n"
     monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", slow])
     from_children = _counting_children(monkeypatch)
     urls = [fleet.url(h, 1000 + n) for h in range(HOSTS) for n in range(4)]
@@ -206,7 +207,7 @@ def test_a_child_that_dies_loses_only_what_it_did_not_report(
     )
     got: list[CheckResult] = []
     cfg = make_settings().check
-    with caplog.at_level(logging.WARNING, logger="monitor.fanout"):
+    with caplog.at_level(logging.WARNING, logger="monitor.checking.fanout"):
         n = asyncio.run(
             fanout.run_child(
                 Dispenser(group_by_host([first.url, "http://127.0.0.2:9/b"])),
@@ -255,7 +256,7 @@ def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
     fleet: FleetWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     noisy = (
-        "import monitor.fanout as f\n"
+        "import monitor.checking.fanout as f\n"
         "real = f.check_urls\n"
         "async def chatty(*a, **k):\n"
         "    print('a library talking on stdout')\n"

@@ -1,8 +1,8 @@
 import datetime as dt
 
-from monitor.check import retry_after_seconds
-from monitor.evidence import PageFields, title_evidence
-from monitor.fingerprint import distance, from_hex, simhash, to_hex
+from monitor.checking.observe import retry_after_seconds
+from monitor.core.evidence import PageFields, title_evidence
+from monitor.core.fingerprint import distance, from_hex, simhash, to_hex
 
 ARTICLE = " ".join(
     [
@@ -51,7 +51,7 @@ def test_bit_sliced_simhash_matches_the_textbook_definition() -> None:
 
     from xxhash import xxh3_64_digest
 
-    from monitor.fingerprint import shingles
+    from monitor.core.fingerprint import shingles
 
     def textbook(text: str) -> int:
         weights = [0] * 64
@@ -76,7 +76,7 @@ def test_the_possessive_sample_finds_what_the_greedy_one_did() -> None:
     import random
     import re
 
-    from monitor.fingerprint import _SAMPLED
+    from monitor.core.fingerprint import _SAMPLED
 
     greedy = re.compile(r"\w{5,}\W+\w+\W+\w+")
     rng = random.Random(11)
@@ -93,7 +93,7 @@ def test_an_ascii_text_is_sampled_as_the_unicode_pattern_would() -> None:
     the shingles the Unicode pattern does, or stored fingerprints change meaning."""
     import random
 
-    from monitor.fingerprint import _SAMPLED, _SAMPLED_ASCII, shingles
+    from monitor.core.fingerprint import _SAMPLED, _SAMPLED_ASCII, shingles
 
     rng = random.Random(12)
     pieces = ["Kazakhstan", "is", "a", "source", "transit", "...", ",", " - ", "2011", "e-mail",
@@ -113,7 +113,7 @@ def test_the_sample_is_chosen_by_content_and_bounded() -> None:
     """Shingles start at words of five letters or more, so a line added at the top shifts
     nothing; at most MAX_SHINGLES are hashed, so a long page costs what a middling one does;
     a v1 fingerprint (16 hex digits) is not compared with a v2 one."""
-    from monitor.fingerprint import MAX_SHINGLES, shingles
+    from monitor.core.fingerprint import MAX_SHINGLES, shingles
 
     body = ARTICLE * 3
     assert distance(simhash(body), simhash("Updated: 3 December 2026. " + body)) <= 3

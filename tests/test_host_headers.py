@@ -10,7 +10,7 @@ import pytest
 
 from monitor import check
 from monitor.config import ConfigError
-from monitor.verdict import Verdict
+from monitor.core.verdict import Verdict
 from tests.conftest import make_settings
 from tests.world import World
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.launch import exit_code
+from monitor.app.launch import exit_code
 
 
 def _python(script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def _python(script: str, *args: str, cwd: Path | None = None) -> subprocess.Comp
 def test_exit_now_runs_the_atexit_handlers_flushes_and_keeps_the_status() -> None:
     out = _python(
         "import atexit, sys\n"
-        "from monitor.launch import exit_now\n"
+        "from monitor.app.launch import exit_now\n"
         "atexit.register(lambda: print('bye'))\n"
         "print('hi', end=' ')\n"  # still in stdout's buffer (a pipe is block-buffered)
         "sys.stderr.write('said')\n"
@@ -35,7 +35,7 @@ def test_exit_now_runs_the_atexit_handlers_flushes_and_keeps_the_status() -> Non
 def test_exit_now_waits_for_a_thread_still_at_work() -> None:
     out = _python(
         "import threading, time\n"
-        "from monitor.launch import exit_now\n"
+        "from monitor.app.launch import exit_now\n"
         "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
         "exit_now(4)\n"
     )
@@ -78,7 +78,7 @@ def test_the_command_leaves_the_collector_on_with_its_imports_frozen() -> None:
         "import atexit, gc, sys\n"
         "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 10_000))\n"
         "sys.argv = ['monitor', '--version']\n"
-        "from monitor.launch import main\n"
+        "from monitor.app.launch import main\n"
         "main()\n"
     )
     assert out.returncode == 0, out.stderr

@@ -11,10 +11,10 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "monitor"
 MODULES = sorted(p for p in PKG.rglob("*.py") if "migrations" not in p.parts)
 STAGES = {
-    "monitor.api", "monitor.archive", "monitor.check", "monitor.cli", "monitor.distributed",
-    "monitor.fanout", "monitor.http", "monitor.ingest", "monitor.lock", "monitor.output",
-    "monitor.patch", "monitor.report", "monitor.runner", "monitor.save", "monitor.service",
-    "monitor.transfer",
+    "monitor.api", "monitor.archives.wayback", "monitor.checking.observe", "monitor.app.cli", "monitor.app.distributed",
+    "monitor.checking.fanout", "monitor.checking.http", "monitor.pages.ingest", "monitor.store.lock", "monitor.app.output",
+    "monitor.pages.patch", "monitor.report.build", "monitor.checking.runner", "monitor.archives.save", "monitor.app.daemon",
+    "monitor.store.transfer",
 }  # fmt: skip
 
 
@@ -40,7 +40,7 @@ def _hits(imports: set[str], banned: set[str]) -> set[str]:
 
 def test_there_are_modules_to_look_at() -> None:
     names = {p.relative_to(PKG).as_posix() for p in MODULES}
-    assert {"cli.py", "http.py", "runner.py", "store/__init__.py", "api/__init__.py"} <= names
+    assert {"app/cli.py", "checking/http.py", "checking/runner.py", "store/__init__.py", "api/__init__.py"} <= names
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PKG).as_posix())
@@ -66,7 +66,7 @@ def test_httpx_clients_are_built_in_http_py_only() -> None:
                 and node.func.value.id == "httpx"
             ):
                 offenders.append(f"{path.relative_to(PKG)}:{node.lineno}")
-    assert offenders and all(o.startswith("http.py:") for o in offenders), offenders
+    assert offenders and all(o.startswith("checking/http.py:") for o in offenders), offenders
 
 
 def test_nothing_reaches_into_a_client_transport() -> None:
@@ -80,10 +80,10 @@ def test_the_store_imports_no_stage() -> None:
 
 
 def test_the_cli_imports_no_store_and_no_stage() -> None:
-    imports = _imports(PKG / "cli.py")
-    allowed = {"monitor.api", "monitor.output"}
-    assert not _hits(imports, (STAGES - allowed) | {"monitor.store", "monitor.models"})
-    assert {"monitor.api", "monitor.output"} & imports
+    imports = _imports(PKG / "app" / "cli.py")
+    allowed = {"monitor.api", "monitor.app.output"}
+    assert not _hits(imports, (STAGES - allowed) | {"monitor.store", "monitor.store.models"})
+    assert {"monitor.api", "monitor.app.output"} & imports
 
 
 def test_comments_cite_no_file_outside_the_repository() -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from monitor import api
 from monitor.config import Settings
-from monitor.due import Confirmation
-from monitor.patch import Policy
-from monitor.report import build_report, override_note, render
+from monitor.core.due import Confirmation
+from monitor.pages.patch import Policy
+from monitor.report.build import build_report, override_note, render
 from tests.archive_world import KAZAK
 from tests.conftest import make_settings
 from tests.world import World

@@ -9,9 +9,9 @@ import httpcore
 import pytest
 
 from monitor import api, check
-from monitor.netguard import GuardedBackend, PrivateAddressError, permitted
+from monitor.checking.netguard import GuardedBackend, PrivateAddressError, permitted
+from monitor.core.verdict import Verdict
 from monitor.store import Store
-from monitor.verdict import Verdict
 from tests.conftest import make_settings
 from tests.world import World
 
@@ -77,7 +77,7 @@ def test_a_host_name_that_resolves_privately_is_blocked(world: World, closed_to_
 
 
 def test_the_aiohttp_resolver_answers_the_checked_address_only() -> None:
-    from monitor.aiotransport import GuardedResolver
+    from monitor.checking.aiotransport import GuardedResolver
 
     async def go() -> None:
         with pytest.raises(PrivateAddressError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.pageread import inspect_page
+from monitor.checking.pageread import inspect_page
 
 CYRILLIC = "Казахские женщины проданы в сексуальное рабство"
 
@@ -125,7 +125,7 @@ def test_not_html_is_text_and_a_nul_is_read_past() -> None:
 def test_the_text_past_what_every_check_reads_is_squashed_only_when_read() -> None:
     """The first HEAD characters (and a little more) are squashed at once; the whole kept
     text, as it would have been squashed in one go, when a title is looked for in it."""
-    from monitor.pageread import HEAD, TEXT_KEPT, squash
+    from monitor.checking.pageread import HEAD, TEXT_KEPT, squash
 
     words = [f"word{i}\n\n   and\tmore " for i in range(3000)]
     page = facts(f"<html><body><p>{''.join(words)}</p><p>The end.</p></body></html>")
@@ -137,7 +137,7 @@ def test_the_text_past_what_every_check_reads_is_squashed_only_when_read() -> No
 
 
 def test_a_title_only_deep_in_the_text_is_still_found() -> None:
-    from monitor.evidence import PageFields, title_evidence
+    from monitor.core.evidence import PageFields, title_evidence
 
     filler = " ".join(f"Item {i} of the regional news digest." for i in range(500))
     page = facts(

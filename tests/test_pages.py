@@ -21,9 +21,9 @@ import pytest
 from rapidfuzz import fuzz
 from selectolax.lexbor import LexborHTMLParser
 
-from monitor.extract import Extraction, extract
-from monitor.titles import YEAR
-from monitor.urls import UrlError, is_archive_host, normalise, parse_archive_link
+from monitor.core.urls import UrlError, is_archive_host, normalise, parse_archive_link
+from monitor.pages.extract import Extraction, extract
+from monitor.pages.titles import YEAR
 
 PAGES = Path(__file__).resolve().parent / "pages"
 HTML = sorted(PAGES.glob("wp-*.html"))  # MediaWiki pages: the oracles below read its markup
@@ -69,7 +69,7 @@ def _external_links(raw: str, base: str) -> set[str]:
     """Every external link of the article, page furniture removed: the precision oracle (a
     reference's second link, an "External links" entry are fair citations; navigation,
     interlanguage, footer links and the wiki's own articles are not)."""
-    from monitor.scope import FURNITURE
+    from monitor.pages.scope import FURNITURE
 
     tree = LexborHTMLParser(raw)
     for node in tree.css(FURNITURE):
@@ -230,8 +230,8 @@ def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
     is still there in order."""
     import datetime as dt
 
-    from monitor.models import ArchiveLink, Citation, Url
-    from monitor.patch import Policy, plan
+    from monitor.pages.patch import Policy, plan
+    from monitor.store.models import ArchiveLink, Citation, Url
 
     raw = page.read_text("utf-8")
     found = _extract(page, raw).citations

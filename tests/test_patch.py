@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor import api
 from monitor.config import Settings
-from monitor.patch import Policy, plan
+from monitor.pages.patch import Policy, plan
 from monitor.store import Store
 from tests.archive_world import KAZAK, KAZAK_URL
 from tests.conftest import make_settings

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from monitor.models import ArchiveLink, Citation, Url
-from monitor.patch import Policy, plan
-from monitor.stamps import find_stamps
+from monitor.core.stamps import find_stamps
+from monitor.pages.patch import Policy, plan
+from monitor.store.models import ArchiveLink, Citation, Url
 
 TODAY = dt.date(2026, 12, 2)
 OLD = "[accessed 30 August 2018]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from monitor.extract import detect_format, extract
+from monitor.pages.extract import detect_format, extract
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -70,7 +70,7 @@ def test_the_seed_text_page_keeps_its_block_layout() -> None:
 def test_a_journal_issue_in_parentheses_is_not_an_author_year() -> None:
     """In "Science. 2007;317(5837):519-23" the number in parentheses is an issue, not the
     year of "Author (2007). Title.", so the title is the first sentence."""
-    from monitor.titles import ref_title
+    from monitor.pages.titles import ref_title
 
     text = "The Near Eastern origin of cat domestication. Science. 2007 Jul 27;317(5837):519-23"
     assert ref_title(text) == "The Near Eastern origin of cat domestication"

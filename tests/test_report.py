@@ -16,7 +16,7 @@ import pytest
 
 from monitor import api
 from monitor.config import EmailSettings, Settings
-from monitor.report import build_report, render, send_email
+from monitor.report.build import build_report, render, send_email
 from monitor.store import Store
 from tests.conftest import make_settings
 from tests.world import World
@@ -58,7 +58,7 @@ def seed_world(world: World, tmp_path: Path) -> tuple[Path, dict[str, str]]:
             title = m.group(1) if m else "Report"
             world.pages[local + ("-new" if plan[local] == "moved" else "")] = (200, page(title), {})
     # the live pages carry the passages the scholar quoted under each citation
-    from monitor.extract import extract
+    from monitor.pages.extract import extract
 
     for c in extract(html, name="kazakhstan.html").citations:
         local = (c.url or "").removeprefix(world.base)
@@ -102,7 +102,7 @@ def test_report_formats_and_patched_seed_page(
     assert data["sections"]["moved"][0]["final_url"].endswith("-new")
     assert {i["status"] for i in data["sections"]["failing"]} == {"failing (1 of 3)"}
     assert data["trend"][-1]["counts"]["alive"] == expected["alive"]
-    # the one JSON time style (monitor/times.py), as in `monitor check --format json`
+    # the one JSON time style (monitor/core/times.py), as in `monitor check --format json`
     assert data["generated_at"].endswith("Z") and "+00:00" not in json.dumps(data)
     assert all(i["checked_at"].endswith("Z") for i in data["sections"]["failing"])
     # CSV: the same items, a row each
@@ -125,8 +125,8 @@ def test_report_formats_and_patched_seed_page(
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.html").write_text(html, "utf-8")
     # the patched page: fresh stamps for alive citations, the rest of the page unchanged
-    from monitor.patch import Policy
-    from monitor.patch import plan as patch_plan
+    from monitor.pages.patch import Policy
+    from monitor.pages.patch import plan as patch_plan
 
     doc = store.pages.document_by_source(str(page_file.resolve()))
     crows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from monitor.checking.runner import OutageSuspected, Reach, ResultSink, in_order
 from monitor.config import CheckSettings
-from monitor.results import CheckResult
-from monitor.runner import OutageSuspected, Reach, ResultSink, in_order
-from monitor.verdict import ErrorClass, Verdict
+from monitor.core.results import CheckResult
+from monitor.core.verdict import ErrorClass, Verdict
 
 CFG = CheckSettings(outage_min_hosts=5, outage_share=0.8)
 NOW = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
@@ -109,7 +109,7 @@ def test_a_run_collects_cycles_rarely_and_puts_the_collector_back() -> None:
     after it, the caller's thresholds are as they were, even when the run fails."""
     import gc
 
-    from monitor.runner import fewer_collections
+    from monitor.checking.runner import fewer_collections
 
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), fewer_collections():

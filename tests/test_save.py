@@ -13,12 +13,12 @@ import httpx
 import respx
 
 from monitor import api
+from monitor.archives.save import save_anonymous, save_spn2
 from monitor.config import SaveSettings, Settings
-from monitor.due import transition
-from monitor.results import CheckResult
-from monitor.save import save_anonymous, save_spn2
+from monitor.core.due import transition
+from monitor.core.results import CheckResult
+from monitor.core.verdict import Verdict
 from monitor.store import Store
-from monitor.verdict import Verdict
 from tests.conftest import make_settings
 
 KEYS = SaveSettings(enabled=True, access_key="AK", secret_key="SK", per_minute=600)

@@ -18,10 +18,10 @@ import pytest
 
 from monitor import api
 from monitor.api import report_due
+from monitor.app.daemon import run_once
 from monitor.config import Settings
-from monitor.lock import InstanceLock, LockError
-from monitor.service import run_once
 from monitor.store import Store, open_store
+from monitor.store.lock import InstanceLock, LockError
 from tests.conftest import make_settings
 from tests.world import World
 

@@ -9,15 +9,15 @@ import datetime as dt
 import httpx
 import pytest
 
-from monitor.archive import parse_cdx
-from monitor.check import check_host_batch
+from monitor.archives.wayback import parse_cdx
+from monitor.checking.http import check_client, page_client
+from monitor.checking.netguard import GuardedTransport
+from monitor.checking.observe import check_host_batch
 from monitor.config import CheckSettings
-from monitor.http import check_client, page_client
-from monitor.netguard import GuardedTransport
-from monitor.results import JSON_FIELDS, STORED_FIELDS, Capture, CheckResult
-from monitor.times import iso, wayback_time
-from monitor.urls import parse_archive_link
-from monitor.verdict import Hop, Verdict
+from monitor.core.results import JSON_FIELDS, STORED_FIELDS, Capture, CheckResult
+from monitor.core.times import iso, wayback_time
+from monitor.core.urls import parse_archive_link
+from monitor.core.verdict import Hop, Verdict
 
 UTC = dt.UTC
 
@@ -71,8 +71,8 @@ def test_one_field_list_for_a_check_result() -> None:
 
 
 def test_clients_are_guarded_unless_given_a_transport() -> None:
-    from monitor.aiotransport import AiohttpFetcher
-    from monitor.http import HttpxFetcher, check_fetcher
+    from monitor.checking.aiotransport import AiohttpFetcher
+    from monitor.checking.http import HttpxFetcher, check_fetcher
 
     cfg = CheckSettings()
     guarded = check_client(cfg)
@@ -112,7 +112,7 @@ def test_a_url_sent_without_httpx_is_the_url_httpx_would_send() -> None:
     it lets through is exactly what httpx.URL makes of it, and the common kinds get through."""
     import random
 
-    from monitor.aiotransport import _PLAIN
+    from monitor.checking.aiotransport import _PLAIN
 
     rng = random.Random(1)
     chars = "abcAZ09._~!$&'()*+,;=:@/-?%#[] é"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extract import extract
-from monitor.sourcemap import locate
-from monitor.stamps import find_stamps
+from monitor.core.stamps import find_stamps
+from monitor.pages.extract import extract
+from monitor.pages.sourcemap import locate
 
 PAGES = Path(__file__).resolve().parent / "pages"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6a4bac5434ec1c04.txt"

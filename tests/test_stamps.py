@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from monitor.stamps import (
+from monitor.core.stamps import (
     AccessStamp,
     Precision,
     find_stamps,

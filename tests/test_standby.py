@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import fanout, standby
-from monitor.fanout import check_spread
-from monitor.results import CheckResult
+from monitor.checking import fanout, standby
+from monitor.checking.fanout import check_spread
+from monitor.core.results import CheckResult
 from tests.conftest import make_settings
 from tests.fleet_world import FleetWorld, spread_over_two
 
@@ -115,7 +115,7 @@ def test_the_command_starts_a_standby_child_for_run(tmp_path: Path) -> None:
     ends the process itself, after the atexit handlers: the last one prints)."""
     script = (
         "import atexit, sys\n"
-        "from monitor import standby\n"
+        "from monitor.checking import standby\n"
         "standby.cores = lambda: 2\n"
         "started, pids = [], []\n"
         "real = standby.start\n"
@@ -126,7 +126,7 @@ def test_the_command_starts_a_standby_child_for_run(tmp_path: Path) -> None:
         "standby.start = start\n"
         "atexit.register(lambda: print(started, pids))\n"
         "sys.argv = ['monitor', '--config', sys.argv[1], 'run', '--help']\n"
-        "from monitor.launch import main\n"
+        "from monitor.app.launch import main\n"
         "main()\n"
     )
     (tmp_path / "c.toml").write_text("")
@@ -147,8 +147,8 @@ def test_a_checking_child_preloads_what_its_first_check_would_import() -> None:
     for them); `hosts.preload` is how a waiting child gets them out of the way."""
     script = (
         "import sys\n"
-        "from monitor import fanout\n"
-        "from monitor.hosts import preload\n"
+        "from monitor.checking import fanout\n"
+        "from monitor.checking.hosts import preload\n"
         "lazy = [m for m in ('aiohttp', 'numpy') if m not in sys.modules]\n"
         "preload()\n"
         "print(lazy, [m for m in ('aiohttp', 'numpy') if m in sys.modules])\n"

@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from monitor import api
 from monitor.config import ScheduleSettings
-from monitor.due import Confirmation, transition
-from monitor.models import Url, UrlCheck
-from monitor.report import build_report, render_markdown
-from monitor.results import CheckResult
+from monitor.core.due import Confirmation, transition
+from monitor.core.results import CheckResult
+from monitor.core.verdict import Hop, Verdict
+from monitor.report.build import build_report, render_markdown
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
 from monitor.store.engine import HEAD, table, write_many
-from monitor.verdict import Hop, Verdict
+from monitor.store.models import Url, UrlCheck
 from tests.conftest import make_settings
 from tests.world import World, closed_port
 

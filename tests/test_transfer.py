@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from monitor import api
 from monitor.store import open_store
-from monitor.transfer import tables
+from monitor.store.transfer import tables
 from tests.conftest import make_settings
 from tests.world import World
 

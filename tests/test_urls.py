@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from monitor.urls import UrlError, host_of, normalise, parse_archive_link
+from monitor.core.urls import UrlError, host_of, normalise, parse_archive_link
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_what_the_fuzzer_found_is_an_error_not_a_crash() -> None:
 def test_a_webcite_copy_names_its_original_and_its_capture_time() -> None:
     """WebCite ids are the capture time in microseconds, in base 62 (zh Wikipedia cites
     `webcitation.org/61H1Nogft?url=...`, captured 28 August 2011)."""
-    from monitor.urls import parse_archive_link
+    from monitor.core.urls import parse_archive_link
 
     copy = "https://www.webcitation.org/61H1Nogft?url=http://www.lsu.edu/deafness/HearingRange.html"
     a = parse_archive_link(copy)

@@ -12,10 +12,10 @@ import pytest
 import respx
 
 from monitor import check
-from monitor.check import classify_error
+from monitor.checking.observe import classify_error
 from monitor.config import ScheduleSettings
-from monitor.due import Confirmation, Status, UrlState, describe, next_state
-from monitor.verdict import ErrorClass, Hop, Observation, Verdict, decide, same_resource
+from monitor.core.due import Confirmation, Status, UrlState, describe, next_state
+from monitor.core.verdict import ErrorClass, Hop, Observation, Verdict, decide, same_resource
 from tests.conftest import make_settings
 
 U = "http://site.example/reports/2005/article.html"

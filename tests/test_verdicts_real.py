@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from monitor import api
-from monitor.hosts import check_urls
-from monitor.report import build_report, render
-from monitor.results import CheckResult, Context
+from monitor.checking.hosts import check_urls
+from monitor.core.results import CheckResult, Context
+from monitor.report.build import build_report, render
 from monitor.store import Store
 from tests import labelled_world as lw
 from tests.conftest import make_settings
@@ -86,9 +86,9 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
     is quoted from it: one 45,000 characters in is found, and one not there is missed."""
     import asyncio
 
-    from monitor.check import observe
-    from monitor.http import check_fetcher
-    from monitor.pageread import HEAD, TEXT_KEPT
+    from monitor.checking.http import check_fetcher
+    from monitor.checking.observe import observe
+    from monitor.checking.pageread import HEAD, TEXT_KEPT
 
     filler = " ".join(f"paragraph {i} of a very long report on the region." for i in range(900))
     deep = "The deep passage names Lyuda and Sveta and the salary they were promised."
@@ -121,8 +121,8 @@ def test_an_error_page_is_read_by_its_top_and_not_fingerprinted(world: World) ->
     words at its top; a good page keeps its fingerprint."""
     import asyncio
 
-    from monitor.check import ERROR_PAGE_TEXT, observe
-    from monitor.http import check_fetcher
+    from monitor.checking.http import check_fetcher
+    from monitor.checking.observe import ERROR_PAGE_TEXT, observe
 
     long_text = " ".join(f"sentence {i} of the site's long not-found page." for i in range(3000))
     world.pages["/gone-long"] = (404, f"<html><body><p>{long_text}</p></body></html>", {})

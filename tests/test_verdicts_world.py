@@ -12,7 +12,7 @@ import pytest
 import trustme
 
 from monitor import check
-from monitor.verdict import Verdict
+from monitor.core.verdict import Verdict
 from tests.conftest import make_settings
 from tests.world import World
 

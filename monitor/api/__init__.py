@@ -85,13 +85,13 @@ if TYPE_CHECKING:
         status_rows,
     )
     from monitor.config import ConfigError, Settings, load_settings
-    from monitor.extract import FORMATS as INPUT_FORMATS
-    from monitor.ingest import SourceResult
-    from monitor.lock import LockError
-    from monitor.patch import PatchError, Policy
-    from monitor.results import CheckResult
+    from monitor.core.results import CheckResult
+    from monitor.core.urls import UrlError, normalise
+    from monitor.pages.extract import FORMATS as INPUT_FORMATS
+    from monitor.pages.ingest import SourceResult
+    from monitor.pages.patch import PatchError, Policy
     from monitor.store import Store, StoreError
-    from monitor.urls import UrlError, normalise
+    from monitor.store.lock import LockError
 
 _WHERE: dict[str, tuple[str, str]] = {
     "AdminError": ("monitor.api.admin", "AdminError"),
@@ -156,16 +156,16 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ConfigError": ("monitor.config", "ConfigError"),
     "Settings": ("monitor.config", "Settings"),
     "load_settings": ("monitor.config", "load_settings"),
-    "INPUT_FORMATS": ("monitor.extract", "FORMATS"),
-    "SourceResult": ("monitor.ingest", "SourceResult"),
-    "LockError": ("monitor.lock", "LockError"),
-    "PatchError": ("monitor.patch", "PatchError"),
-    "Policy": ("monitor.patch", "Policy"),
-    "CheckResult": ("monitor.results", "CheckResult"),
+    "INPUT_FORMATS": ("monitor.pages.extract", "FORMATS"),
+    "SourceResult": ("monitor.pages.ingest", "SourceResult"),
+    "LockError": ("monitor.store.lock", "LockError"),
+    "PatchError": ("monitor.pages.patch", "PatchError"),
+    "Policy": ("monitor.pages.patch", "Policy"),
+    "CheckResult": ("monitor.core.results", "CheckResult"),
     "Store": ("monitor.store", "Store"),
     "StoreError": ("monitor.store", "StoreError"),
-    "UrlError": ("monitor.urls", "UrlError"),
-    "normalise": ("monitor.urls", "normalise"),
+    "UrlError": ("monitor.core.urls", "UrlError"),
+    "normalise": ("monitor.core.urls", "normalise"),
 }
 
 

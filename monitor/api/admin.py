@@ -14,7 +14,7 @@ from typing import IO, Any
 from monitor.config import Settings
 from monitor.config_origin import Origin, origins
 from monitor.store import Store, StoreError, open_store, sqlite_file
-from monitor.transfer import TransferError, export, import_
+from monitor.store.transfer import TransferError, export, import_
 
 Progress = Callable[[str, int], None]
 
@@ -109,7 +109,7 @@ def import_from(store: Store, path: str, stdin: IO[str], progress: Progress | No
 
 def serve(store: Store, settings: Settings) -> None:
     """The daemon until SIGTERM/SIGINT (`LockError` if another monitor holds the database)."""
-    from monitor.service import serve_forever
+    from monitor.app.daemon import serve_forever
 
     if settings.distributed.enabled:
         distributed_mode(settings)  # fail now, clearly, not at the first dispatch
@@ -119,7 +119,7 @@ def serve(store: Store, settings: Settings) -> None:
 def distributed_mode(settings: Settings) -> ModuleType:
     """The distributed module, or `AdminError` when its extra or PostgreSQL is missing."""
     try:
-        from monitor import distributed
+        from monitor.app import distributed
     except ImportError as exc:
         raise AdminError(str(exc)) from None
     try:

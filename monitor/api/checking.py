@@ -17,13 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from monitor.archive import anchor_date, lookup_many
-from monitor.check import OnResult, observe
+from monitor.archives.wayback import anchor_date, lookup_many
+from monitor.checking.fanout import check_spread
+from monitor.checking.http import check_fetcher
+from monitor.checking.observe import OnResult, observe
+from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
 from monitor.config import Settings, load_settings
-from monitor.due import UrlState, next_state, rule_of
-from monitor.fanout import check_spread
-from monitor.http import check_fetcher
-from monitor.ingest import (
+from monitor.core.due import UrlState, next_state, rule_of
+from monitor.core.results import CheckResult, Context, Fallback
+from monitor.core.urls import UrlError, normalise
+from monitor.core.verdict import OUTAGE_PREFIX
+from monitor.pages.ingest import (
     SourceError,
     SourceResult,
     expand_inputs,
@@ -31,10 +35,6 @@ from monitor.ingest import (
     load_source,
     read_bounded,
 )
-from monitor.results import CheckResult, Context, Fallback
-from monitor.runner import Reach, in_order, needs_canary, reach_of
-from monitor.urls import UrlError, normalise
-from monitor.verdict import OUTAGE_PREFIX
 
 # a phase of long work: (what, how many or None) -> a callable to call once per item done;
 # the CLI draws a progress bar per phase, other callers pass `quiet`

@@ -7,10 +7,10 @@ import datetime as dt
 import getpass
 import os
 
-from monitor.models import Decision
+from monitor.core.urls import UrlError, normalise, parse_archive_link
+from monitor.core.verdict import Verdict
 from monitor.store import Store
-from monitor.urls import UrlError, normalise, parse_archive_link
-from monitor.verdict import Verdict
+from monitor.store.models import Decision
 
 
 class DecisionError(Exception):

@@ -1,5 +1,5 @@
 """`monitor patch`: a copy of an ingested page with refreshed access stamps and archive
-notes, planned from what the store knows (`monitor.patch` does the byte-exact editing)."""
+notes, planned from what the store knows (`monitor.pages.patch` does the byte-exact editing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.patch import Patch, PatchError, Policy, plan, write
+from monitor.pages.patch import Patch, PatchError, Policy, plan, write
 from monitor.store import Store
 
 

@@ -1,6 +1,6 @@
 """Writing the report: when it is due, where it goes, who gets it by e-mail.
 
-One writer for the daemon, cron (`run --once`) and `monitor report`; `monitor.report` builds
+One writer for the daemon, cron (`run --once`) and `monitor report`; `monitor.report.build` builds
 and renders it, this module decides files, periods and delivery.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.config import Settings
-from monitor.crontab import trigger as cron_trigger
-from monitor.crontab import zone
-from monitor.due import rule_of
+from monitor.core.crontab import trigger as cron_trigger
+from monitor.core.crontab import zone
+from monitor.core.due import rule_of
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def write_report(
     """The report since the previous one, as DIR/report-YYYY-MM-DD.{md,html,json,csv} (the
     formats of `[report] formats`, DIR `[report] dir` unless given); e-mailed when
     `[report.email]` is set up. Returns the first file written."""
-    from monitor.report import build_report, render, send_email  # templates: on first report
+    from monitor.report.build import build_report, render, send_email  # templates: on first report
 
     since = since or store.jobs.last(REPORT_JOB)
     report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
@@ -93,7 +93,7 @@ def report(
     """`monitor report`: `fmt` one of FORMATS or "all". `out` a directory (ending in `/`, an
     existing one, or any with "all") gets report-DATE.EXT files, another path one file;
     without `out` the text is returned. Written, it counts as the previous report."""
-    from monitor.report import build_report, render, send_email
+    from monitor.report.build import build_report, render, send_email
 
     now = now or dt.datetime.now(dt.UTC)
     start = since or store.jobs.last(REPORT_JOB)

@@ -14,18 +14,18 @@ from pathlib import Path
 
 from monitor.api.checking import Phase, canary_fails, few_hosts_canary, quiet
 from monitor.api.reporting import report_if_due
-from monitor.archive import ArchiveHealth, lookup_many, lookup_requests, verify_links
-from monitor.check import OnResult
+from monitor.archives.save import save_many
+from monitor.archives.wayback import ArchiveHealth, lookup_many, lookup_requests, verify_links
+from monitor.checking.fanout import check_spread
+from monitor.checking.observe import OnResult
+from monitor.checking.runner import OutageSuspected, ResultSink, fewer_collections
 from monitor.config import Settings, load_settings
-from monitor.due import rule_of, transition
-from monitor.fanout import check_spread
-from monitor.ingest import SourceResult, expand_inputs, ingest_sources
-from monitor.lock import InstanceLock
-from monitor.results import CheckResult, Fallback, SaveResult, Verification
-from monitor.runner import OutageSuspected, ResultSink, fewer_collections
-from monitor.save import save_many
+from monitor.core.due import rule_of, transition
+from monitor.core.results import CheckResult, Fallback, SaveResult, Verification
+from monitor.core.urls import normalise
+from monitor.pages.ingest import SourceResult, expand_inputs, ingest_sources
 from monitor.store import Store
-from monitor.urls import normalise
+from monitor.store.lock import InstanceLock
 
 
 def ingest(

@@ -14,12 +14,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from monitor.api.reporting import REPORT_JOB
 from monitor.config import Settings
-from monitor.due import Confirmation, Status, describe, rule_of
-from monitor.models import Citation, Document, Url, UrlCheck
-from monitor.stamps import AccessStamp
+from monitor.core.due import Confirmation, Status, describe, rule_of
+from monitor.core.stamps import AccessStamp
+from monitor.core.times import iso
+from monitor.core.urls import normalise
 from monitor.store import Store
-from monitor.times import iso
-from monitor.urls import normalise
+from monitor.store.models import Citation, Document, Url, UrlCheck
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Archive copies: links found on pages, lookups and the copies they chose, Save Page Now
 requests. The store keeps the facts; choosing an anchor date and a copy is the archive
-stage's (`monitor.archive`)."""
+stage's (`monitor.archives.wayback`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from monitor.models import (
+from monitor.core.results import Fallback, SaveResult
+from monitor.core.times import utcnow
+from monitor.store.engine import Database
+from monitor.store.models import (
     ArchiveLink,
     ArchiveLookup,
     Citation,
@@ -20,10 +23,7 @@ from monitor.models import (
     Url,
     VerifiedAccess,
 )
-from monitor.results import Fallback, SaveResult
-from monitor.store.engine import Database
 from monitor.store.pages import cited_titles
-from monitor.times import utcnow
 
 
 @dataclass

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from monitor.due import Status, Transition, UrlState
-from monitor.evidence import passage_key
-from monitor.models import Citation, Url, UrlCheck, VerifiedAccess
-from monitor.results import CheckResult, Context
+from monitor.core.due import Status, Transition, UrlState
+from monitor.core.evidence import passage_key
+from monitor.core.results import CheckResult, Context
+from monitor.core.verdict import GOOD, Verdict
 from monitor.store.engine import Database, table, write_many
-from monitor.verdict import GOOD, Verdict
+from monitor.store.models import Citation, Url, UrlCheck, VerifiedAccess
 
 # the good verdicts as URL.last_verdict stores them: their answer's validators are sent
 # with the next check

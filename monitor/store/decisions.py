@@ -9,9 +9,9 @@ from fnmatch import fnmatchcase
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from monitor.models import Decision, Url
+from monitor.core.times import utcnow
 from monitor.store.engine import Database, table
-from monitor.times import utcnow
+from monitor.store.models import Decision, Url
 
 
 def matches(pattern: str, url: str) -> bool:

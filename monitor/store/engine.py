@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from monitor.models import UrlCheck, VerifiedAccess
+from monitor.store.models import UrlCheck, VerifiedAccess
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (tests/test_store.py holds it to Alembic's head): a
 # database already there is opened without loading Alembic and its scripts, a third of
 # every command's start-up.

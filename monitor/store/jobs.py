@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.models import JobState
 from monitor.store.engine import Database
+from monitor.store.models import JobState
 
 
 class Jobs:

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from monitor.extract import Extraction, FoundCitation
-from monitor.models import ArchiveLink, Citation, Document, Url, VerifiedAccess
+from monitor.core.times import utcnow
+from monitor.core.urls import host_of
+from monitor.pages.extract import Extraction, FoundCitation
 from monitor.store.engine import Database, table
-from monitor.times import utcnow
-from monitor.urls import host_of
+from monitor.store.models import ArchiveLink, Citation, Document, Url, VerifiedAccess
 
 
 @dataclass

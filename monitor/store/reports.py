@@ -14,7 +14,8 @@ from sqlalchemy import case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from monitor.models import (
+from monitor.store.engine import Database, table
+from monitor.store.models import (
     ArchiveLink,
     Citation,
     Document,
@@ -23,7 +24,6 @@ from monitor.models import (
     UrlCheck,
     VerifiedAccess,
 )
-from monitor.store.engine import Database, table
 
 
 class Reports:

@@ -9,9 +9,9 @@ from collections import Counter
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from monitor.models import Run, UrlCheck
+from monitor.core.times import utcnow
 from monitor.store.engine import Database
-from monitor.times import utcnow
+from monitor.store.models import Run, UrlCheck
 
 
 class Runs:

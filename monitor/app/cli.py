@@ -1,0 +1,678 @@
+"""The `monitor` command line: a thin layer over monitor.api.
+
+Exit codes (documented in the README):
+    0  every checked link is alive (or the command had nothing to judge)
+    1  some links are not alive
+    2  usage, configuration or input error (bad option, unreadable file, bad config)
+    3  network outage suspected: nothing was judged (`monitor run`, `monitor check`)
+    4  internal error (a bug: please report it with the output of --verbose)
+    5  another monitor (`serve`, a `run`) holds the database: try again later
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import OperationalError
+
+from monitor import api
+from monitor.app import output
+from monitor.version import __version__
+
+EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_OUTAGE, EXIT_INTERNAL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+log = logging.getLogger("monitor")
+
+
+class UserError(click.ClickException):
+    """An error the user can fix; printed as one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"monitor: error: {self.format_message()}", err=True)
+
+
+class Busy(UserError):
+    """Another monitor holds the database: not the user's mistake, and worth a retry (a
+    cron wrapper can tell it from a configuration error by its exit code)."""
+
+    exit_code = EXIT_BUSY
+
+
+class App:
+    """Per-invocation state: options, lazily loaded settings and store."""
+
+    def __init__(self, config: str | None, verbose: int, quiet: bool) -> None:
+        self.config_path = config
+        self.verbose = verbose
+        self.quiet = quiet
+        self._settings: api.Settings | None = None
+        self._store: api.Store | None = None
+        # NO_COLOR (no-color.org): no styles at all, not even dim or bold
+        plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+        self.out = Console(highlight=False, soft_wrap=True, **plain)  # type: ignore[arg-type]
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True, **plain)  # type: ignore[arg-type]
+
+    @property
+    def settings(self) -> api.Settings:
+        if self._settings is None:
+            try:
+                self._settings = api.load_settings(self.config_path)
+            except api.ConfigError as exc:
+                raise UserError(str(exc)) from None
+            log.info("configuration from %s", self._settings.source)
+        return self._settings
+
+    def _open(self, opener: Callable[[api.Settings], api.Store]) -> api.Store:
+        if self._store is None:
+            try:
+                self._store = opener(self.settings)
+            except api.StoreError as exc:
+                raise UserError(str(exc)) from None
+            # closed with the command, not left to the interpreter's exit (which the
+            # `monitor` command skips: `launch.exit_now`): SQLite folds its WAL back in
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.find_root().call_on_close(self._store.close)
+        return self._store
+
+    @property
+    def store(self) -> api.Store:
+        """The store for commands that write: created (and migrated) when missing."""
+        return self._open(api.open_database)
+
+    @property
+    def existing_store(self) -> api.Store:
+        """The store for commands that read what is there: a missing SQLite file is an
+        error (exit 2), never created."""
+        return self._open(api.open_existing)
+
+    def note(self, message: str) -> None:
+        """A human message on stderr, silenced by --quiet."""
+        if not self.quiet:
+            self.err.print(message)
+
+    @contextmanager
+    def progress(self) -> Iterator[api.Phase]:
+        """Progress bars on stderr, one per phase of the work, only when stderr is a
+        terminal and not --quiet."""
+        if self.quiet or not self.err.is_terminal:
+            yield lambda label, total: lambda *_: None
+            return
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        )
+        with bar:
+
+            def phase(label: str, total: int | None) -> Callable[..., None]:
+                for earlier in bar.task_ids:
+                    bar.update(earlier, visible=False)
+                task = bar.add_task(label, total=total)
+                return lambda *_: bar.advance(task)
+
+            yield phase
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $MONITOR_CONFIG, else ./config.toml if present).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More logging on stderr: -v info, -vv debug, -vvv the libraries' debug too.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one JSON object per log line (for journald/ELK).",
+)
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool, log_format: str) -> None:
+    """Link-rot and access-date monitor for citation pages."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else text_formatter())
+    # the libraries (alembic, httpx, apscheduler...) stay at WARNING unless -vvv
+    logging.basicConfig(
+        level=logging.DEBUG if verbose >= 3 else logging.WARNING, handlers=[handler], force=True
+    )
+    log.setLevel(logging.WARNING - 10 * min(verbose, 2))
+    ctx.obj = App(config, verbose, quiet)
+
+
+def text_formatter() -> logging.Formatter:
+    """Log lines with an ISO time in UTC (a cron line's `>> monitor.log` gets dated lines),
+    or without one under systemd, whose journal dates each line itself."""
+    if os.environ.get("JOURNAL_STREAM"):
+        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt.converter = time.gmtime
+    fmt.default_time_format, fmt.default_msec_format = "%Y-%m-%dT%H:%M:%S", "%s.%03dZ"
+    return fmt
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ).replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def _problems(problems: list[api.SourceResult]) -> None:
+    for p in problems:
+        click.echo(f"monitor: {p.source}: {p.error}", err=True)
+
+
+def _summary(app: App, counts: Counter[str]) -> None:
+    if line := output.verdict_summary(counts):
+        app.note(line)
+
+
+# ---------------------------------------------------------------- check
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(output.CHECK_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format (json: one array; jsonl: one object per line).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(api.INPUT_FORMATS),
+    help="Read FILE arguments as this format instead of detecting it.",
+)
+@click.option(
+    "--archive",
+    is_flag=True,
+    help="Find verified archive copies of dead, soft-404 and drifted links too.",
+)
+@click.pass_obj
+def check(
+    app: App, targets: tuple[str, ...], fmt: str, input_format: str | None, archive: bool
+) -> None:
+    """Check URLs, or the cited URLs of page FILEs, now; no database.
+
+    TARGETS are URLs, page files or directories; `-` reads URLs/page text from stdin.
+    """
+    with app.progress() as phase:
+        done = api.check_command(
+            targets, app.settings, input_format, sys.stdin.buffer, archive, phase
+        )
+    _problems(done.targets.problems)
+    for reason, n in sorted(done.targets.skipped.items()):
+        app.note(f"skipped {n} link(s): {reason}")
+    if not done.results:
+        if not done.targets.problems:
+            app.note("no checkable URLs found")
+        sys.exit(EXIT_USAGE if done.targets.problems else EXIT_OK)
+    output.check_rows(app.out, done.rows, fmt)
+    _summary(app, done.counts)
+    if done.targets.problems:
+        sys.exit(EXIT_USAGE)
+    if done.outage:
+        app.note(f"monitor: {done.outage.split('; not judged')[0]}: no link was judged")
+        sys.exit(EXIT_OUTAGE)
+    sys.exit(EXIT_OK if done.all_alive else EXIT_NOT_ALIVE)
+
+
+# ---------------------------------------------------------------- ingest / run
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(api.INPUT_FORMATS),
+    help="Read every source as this format.",
+)
+@click.pass_obj
+def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
+    """Store the citations of pages: files, directories of pages, or page URLs."""
+    results = api.ingest(app.store, sources, app.settings, fmt)
+    failed = [r for r in results if not r.ok]
+    _problems(failed)
+    for line, notes in output.ingest_lines(results):
+        click.echo(line)
+        for note in notes:
+            app.note(note)
+    sys.exit(EXIT_USAGE if failed else EXIT_OK)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Check every cited URL, due or not.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Cron mode: check what is due, then write the weekly report when its time has come.",
+)
+@click.pass_obj
+def run(app: App, everything: bool, once: bool) -> None:
+    """Check every cited URL that is due now and store the results.
+
+    Refuses to start while another monitor (`serve`, or another `run`) uses the database.
+    """
+    store, settings = app.store, app.settings
+    with app.progress() as phase:
+        try:
+            summary, written = api.run_command(store, settings, everything, once, phase)
+        except api.LockError as exc:
+            raise Busy(str(exc)) from None
+        except KeyboardInterrupt:
+            app.note("interrupted: results checked so far are stored")
+            sys.exit(130)
+    if written:
+        app.note(f"report written to {written}")
+    if summary.due == 0:
+        app.note("nothing due; `monitor run --all` checks everything now")
+    else:
+        _summary(app, summary.counts)
+        if summary.unchanged:
+            app.note(f"{summary.unchanged} unchanged since their last good check (HTTP 304)")
+    if summary.archives and (summary.archives.lookups or summary.archives.page_links):
+        for note in output.archive_notes(summary.archives):
+            app.note(note)
+    if summary.outage:
+        click.echo(
+            f"monitor: network outage suspected ({summary.outage}): no link was counted as "
+            "failing; they will be checked again next run",
+            err=True,
+        )
+        sys.exit(EXIT_OUTAGE)
+    sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
+
+
+@cli.command()
+@click.pass_obj
+def serve(app: App) -> None:
+    """Run as a daemon: check what is due every few minutes, re-read page URLs daily,
+    write the weekly report, prune old checks. Stops cleanly on SIGTERM/SIGINT."""
+    if app.verbose == 0:
+        logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
+    if app.settings.distributed.enabled:
+        api.distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
+    try:
+        api.serve(app.store, app.settings)
+    except api.LockError as exc:
+        raise Busy(str(exc)) from None
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.option("--concurrency", type=int, help="Host batches at once ([distributed] default).")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty instead of waiting.")
+@click.pass_obj
+def worker(app: App, concurrency: int | None, burst: bool) -> None:
+    """Check host batches queued by `monitor dispatch` (distributed mode, PostgreSQL).
+
+    Run as many as you like, on any machines that reach the database; one host is never
+    checked by two workers at once. Stops cleanly on SIGTERM/SIGINT.
+    """
+    api.distributed_mode(app.settings)  # before the database: a missing extra says so first
+    if app.verbose == 0:
+        logging.getLogger("monitor").setLevel(logging.INFO)
+    api.worker(app.store, app.settings, concurrency, burst)
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.option("--every", type=float, help="Dispatch again every this many seconds (a daemon).")
+@click.option(
+    "--until-done",
+    is_flag=True,
+    help="Keep dispatching until nothing is due and every queued batch is finished.",
+)
+@click.pass_obj
+def dispatch(app: App, every: float | None, until_done: bool) -> None:
+    """Queue one batch per host of the URLs due now, for `monitor worker`s to check.
+
+    Also hands back the batches of workers that died (no heartbeat) and closes finished runs.
+    """
+    api.distributed_mode(app.settings)
+
+    def said(s: Any) -> None:
+        if s.jobs or s.retried or s.closed_runs or not (every or until_done):
+            app.note(output.dispatch_line(s))
+
+    try:
+        api.dispatch(app.store, app.settings, every, until_done, said)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(EXIT_OK)
+
+
+@cli.command(name="archive")
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Also request Save Page Now captures of alive links ([archive.save] must be enabled).",
+)
+@click.pass_obj
+def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
+    """Find verified archive copies now: of URLs, or of every dead/soft-404/drifted link.
+
+    Without URLs, links looked up within `archive.lookup_days` are skipped. Archive links
+    cited on the pages ("accessible [here]") are verified too.
+    """
+    if not app.settings.archive.endpoints and not save:
+        raise UserError("no archive endpoints configured ([[archive.endpoints]])")
+    try:
+        with app.progress() as phase:
+            phase("archives", None)
+            summary = api.archive(app.existing_store, app.settings, list(urls) or None)
+    except api.UrlError as exc:
+        raise UserError(f"invalid URL: {exc}") from None
+    for line in output.archive_lines(summary):
+        click.echo(line)
+    if save:
+        if not app.settings.archive.save.enabled:
+            raise UserError("Save Page Now is off: set [archive.save] enabled = true")
+        for line in output.save_lines(api.save(app.existing_store, app.settings)):
+            click.echo(line)
+    sys.exit(EXIT_OK)
+
+
+# ---------------------------------------------------------------- status / history / report
+
+
+@cli.command()
+@click.option("--brief", is_flag=True, help="Only the counts, not every citation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def status(app: App, brief: bool, fmt: str) -> None:
+    """Counts by verdict per page, and every citation with its stamps and verdict."""
+    store, settings = app.existing_store, app.settings
+    if fmt == "json":
+        output.status_json(click.get_text_stream("stdout"), api.status_rows(store, settings))
+        return
+    view = api.status(store, settings, brief)
+    if not view.pages:
+        app.note("no pages yet: `monitor ingest PAGE...` adds some")
+        return
+    output.status_text(app.out, view)
+
+
+@cli.command("config")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def config_cmd(app: App, fmt: str) -> None:
+    """Every effective setting and where it came from: the built-in default, FILE:LINE, or
+    the environment variable that overrides the file. Secrets are masked."""
+    rows = api.config_origins(app.settings)
+    if fmt == "json":
+        data = [{"key": o.key, "value": o.value, "source": o.source} for o in rows]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        output.config_text(app.out, rows)
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--limit", default=50, show_default=True, help="Most recent checks to show.")
+@click.pass_obj
+def history(app: App, url: str, limit: int) -> None:
+    """Every stored check of URL, newest first."""
+    try:
+        api.normalise(url)  # a bad URL is said before a missing database
+        found = api.history(app.existing_store, app.settings, url, limit)
+    except api.UrlError as exc:
+        raise UserError(f"{url}: {exc}") from None
+    except api.NotCited as exc:
+        raise UserError(str(exc)) from None
+    output.history_text(app.out, found)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*api.REPORT_FORMATS, "all"]),
+    default="md",
+    show_default=True,
+    help="all: every format (with --out).",
+)
+@click.option("--out", "out", type=click.Path(), help="A directory (report-DATE.EXT) or a file.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Period start (default: the previous report).",
+)
+@click.option("--email", is_flag=True, help="Also send it by e-mail ([report.email]).")
+@click.pass_obj
+def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email: bool) -> None:
+    """The report: what to do first (with the commands), then newly dead, recovered,
+    moved, failing (k of N), archive copies, "[here]" links that do not work, access dates
+    to refresh, the trend per week and the decisions in force.
+
+    Written to --out, the report counts as "the previous report" for the next one.
+    """
+    if fmt == "all" and not out:
+        raise UserError("--format all writes one file per format: give --out DIRECTORY")
+    start = since.replace(tzinfo=dt.UTC) if since else None
+    try:
+        done = api.report(app.existing_store, app.settings, fmt, out, start, email)
+    except OSError as exc:
+        raise UserError(f"cannot write or send the report: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if done.text is not None:
+        click.echo(done.text, nl=False)
+    if done.written is not None:
+        app.note(f"report written to {done.written}")
+    if done.mailed_to:
+        app.note(f"report mailed to {', '.join(done.mailed_to)}")
+
+
+@cli.command()
+@click.argument("page", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Where to write (default: beside the page, page.html -> page.patched.html).",
+)
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option(
+    "--stamps",
+    type=click.Choice(["append", "replace", "older"]),
+    default="append",
+    show_default=True,
+    help="append a new access stamp; replace the newest; or append only when the newest "
+    "is older than --older-than days.",
+)
+@click.option("--older-than", default=365, show_default=True, help="Days, for --stamps older.")
+@click.option("--update-moved", is_flag=True, help="Replace moved links by their new address.")
+@click.pass_obj
+def patch(
+    app: App,
+    page: str,
+    out: str | None,
+    show_diff: bool,
+    stamps: str,
+    older_than: int,
+    update_moved: bool,
+) -> None:
+    """Write a copy of an ingested PAGE with refreshed access stamps and archive notes.
+
+    Alive citations verified since their last stamp get a new stamp in the page's own
+    style; dead/soft-404/drifted ones with a verified archive copy get a note with its
+    link; "[here]" archive links get their verified state. Every other byte is unchanged.
+    """
+    policy = api.Policy(stamps, older_than, update_moved)
+    try:
+        store = app.existing_store
+        done = api.patch_page(store, page, policy, out, write_file=bool(out) or not show_diff)
+    except api.PatchError as exc:
+        raise UserError(str(exc)) from None
+    if show_diff:
+        click.echo(done.patch.diff(Path(page).name), nl=False)
+    if done.written is not None:
+        kinds = done.changes
+        app.note(f"{done.written}: {sum(kinds.values())} change(s): {dict(kinds) or 'none'}")
+    sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.pass_obj
+def backup(app: App, path: str, force: bool) -> None:
+    """Copy the SQLite database to PATH, consistently, even while `serve` is writing."""
+    size = api.backup(app.existing_store, path, force)
+    app.note(f"backup written to {path} ({size:,} bytes)")
+    sys.exit(EXIT_OK)
+
+
+@cli.command(name="export")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.pass_obj
+def export_cmd(app: App, path: str, force: bool) -> None:
+    """Write the whole history as JSON lines (PATH, or - for stdout): pages, citations,
+    URLs, every check, verified dates, archive copies. `monitor import` reads it back into
+    a new database, SQLite or PostgreSQL."""
+    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
+    n = api.export_to(app.existing_store, path, click.get_text_stream("stdout"), force, said)
+    app.note(f"exported {n:,} rows" + ("" if path == "-" else f" to {path}"))
+    sys.exit(EXIT_OK)
+
+
+@cli.command(name="import")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_obj
+def import_cmd(app: App, path: str) -> None:
+    """Load a `monitor export` file into this (new, empty) database, all or nothing."""
+    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
+    n = api.import_from(app.store, path, click.get_text_stream("stdin"), said)
+    app.note(f"imported {n:,} rows")
+    sys.exit(EXIT_OK)
+
+
+def database_trouble(exc: OperationalError) -> str:
+    """What a database failure means for the user, and that nothing half-written remains:
+    every batch is one transaction, so the failed one was rolled back whole."""
+    why = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+    low = why.lower()
+    if "locked" in low or "busy" in low:
+        what = "the database is locked by another program (a long write, a backup tool?)"
+    elif "full" in low or "no space" in low or "quota" in low:
+        what = "the disk holding the database is full; free some space"
+    elif "readonly" in low or "read-only" in low or "permission" in low:
+        what = "the database cannot be written (read-only file or directory)"
+    elif "unable to open" in low or "connection" in low or "could not connect" in low:
+        what = "the database cannot be reached"
+    else:
+        what = "the database failed"
+    return (
+        f"{what} ({why}). Nothing half-written was kept: the batch in progress was rolled "
+        "back and its URLs stay due; run the command again when this is fixed."
+    )
+
+
+def _first(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of `kinds` inside (nested) exception groups, else None."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return None
+    found = exc.subgroup(kinds)
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
+
+
+def _register_decisions() -> None:
+    from monitor.app.cli_decisions import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_decisions()
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: turns every failure into a message and an exit code, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_USAGE)
+    except (api.ConfigError, api.StoreError, api.AdminError) as exc:
+        click.echo(f"monitor: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OperationalError as exc:
+        click.echo(f"monitor: error: {database_trouble(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("monitor: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("monitor: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:
+        # a configuration error raised inside a task group arrives wrapped: it is still one
+        ours = _first(exc, (api.ConfigError, api.StoreError, api.AdminError))
+        if ours is not None:
+            click.echo(f"monitor: error: {ours}", err=True)
+            sys.exit(EXIT_USAGE)
+        # a database failure inside a run's task group arrives wrapped in an ExceptionGroup
+        db = exc.subgroup(OperationalError) if isinstance(exc, BaseExceptionGroup) else None
+        if db is not None:
+            first: BaseException = db
+            while isinstance(first, BaseExceptionGroup):
+                first = first.exceptions[0]
+            click.echo(f"monitor: error: {database_trouble(first)}", err=True)  # type: ignore[arg-type]
+            sys.exit(EXIT_USAGE)
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise
+        click.echo(
+            f"monitor: internal error: {type(exc).__name__}: {exc} "
+            "(run with --verbose for details, and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)

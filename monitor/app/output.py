@@ -1,0 +1,235 @@
+"""What the command line prints: every table, JSON, JSON-lines and CSV rendering of the
+data `monitor.api` returns. The CLI parses options, makes one call into `api` and hands the
+answer here; nothing here reads the database or checks anything.
+
+JSON follows one style everywhere (`monitor.core.times.iso`): moments in UTC with `Z`, days as
+YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from monitor.core import safe
+from monitor.core.results import ARCHIVE_FIELDS, JSON_FIELDS
+from monitor.core.verdict import Verdict
+
+CHECK_FORMATS = ("table", "json", "jsonl", "csv")
+# a check row as CSV: the JSON contract without the nested redirect chain, citations joined
+CSV_FIELDS = [*(f for f in JSON_FIELDS if f != "redirect_chain"), *ARCHIVE_FIELDS, "citations"]
+
+
+def _t(text: Any) -> str:
+    """Text from pages and servers for the terminal: no control characters, no markup."""
+    return escape(safe.terminal(text))
+
+
+_COLOURS = {"alive": "green", "moved": "cyan", "transient": "yellow", "blocked": "yellow"}
+
+
+def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
+    """Check results (the JSON contract's rows) in one of `CHECK_FORMATS`."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            flat = dict(row)
+            flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
+            flat["evidence"] = json.dumps(row.get("evidence") or {}, ensure_ascii=False)
+            w.writerow(safe.csv_row(flat))
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        out.print(f"[bold]{'VERDICT':9} {'HTTP':>4}  URL  REASON[/]")
+        for row in rows:
+            v = row["verdict"]
+            status = row["http_status"] if row["http_status"] is not None else "-"
+            out.print(
+                f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>4}  {_t(row['url'])}  "
+                f"[dim]{_t(row['reason'])}[/]"
+            )
+
+
+def verdict_summary(counts: Mapping[str, int]) -> str | None:
+    """ "15 checked: alive 12, dead 3": most frequent first; ties in the verdicts' own order,
+    not in the order results happened to arrive (which concurrency makes random)."""
+    if not counts:
+        return None
+    rank = {v.value: i for i, v in enumerate(Verdict)}
+    ordered = sorted(counts.items(), key=lambda vn: (-vn[1], rank.get(vn[0], len(rank))))
+    parts = ", ".join(f"{v} {n}" for v, n in ordered)
+    return f"{sum(counts.values())} checked: {parts}"
+
+
+def status_json(stream: IO[str], rows: Iterable[Any]) -> None:
+    """`monitor status --format json`: one array, written row by row (a million citations
+    never sit in memory at once)."""
+    stream.write("[")
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        stream.write(("\n  " if n == 1 else ",\n  ") + json.dumps(row.json(), ensure_ascii=False))
+    stream.write("\n]\n" if n else "]\n")
+
+
+def status_text(out: Console, view: Any) -> None:
+    """`monitor status`: per page its counts, then each citation with stamps and state."""
+    pages, rows, scheduler = view.pages, view.rows, view.scheduler
+    pending = next(rows, None)
+    total: Counter[str] = Counter()
+    for page in pages:
+        total.update(page.counts)
+        parts = ", ".join(f"{k} {n}" for k, n in sorted(page.counts.items())) or "none found"
+        out.print(
+            f"[bold]{_t(page.source)}[/]  ({page.format}, {sum(page.counts.values())} "
+            f"citations: {parts})"
+        )
+        while pending is not None and pending.document_id == page.id:
+            r = pending
+            out.print(f"  {r.position:3}. {_t(r.title or '(untitled)')}")
+            if r.publisher:
+                out.print(f"       [dim]{_t(r.publisher)}[/]")
+            if r.note:
+                out.print(f"       [dim]note: {_t(r.note)}[/]")
+            ver = f"; verified {r.verified_on.isoformat()}" if r.verified_on else ""
+            out.print(f"       stamps: {_t(r.stamps_text)}{ver}")
+            if r.url is not None:
+                last = f"; last check {r.verdict}: {r.reason}" if r.verdict else ""
+                out.print(f"       {_t(r.url)}  {_t(f'[{r.state}]')}{_t(last)}")
+            else:
+                out.print("       (unlinked citation)")
+            pending = next(rows, None)
+    parts = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
+    out.print(f"total: {sum(total.values())} citations on {len(pages)} page(s): {parts}")
+    jobs = ", ".join(f"{k} {v or '-'}" for k, v in scheduler.jobs.items()) or "no daemon yet"
+    out.print(
+        f"scheduler: last run {scheduler.last_run or 'never'} "
+        f"({scheduler.last_run_checked} checked); "
+        f"due now {scheduler.due_now}; last report {scheduler.last_report or 'never'}, "
+        f"next report {scheduler.next_report or '-'}; next jobs: {_t(jobs)}"
+    )
+
+
+def history_text(out: Console, h: Any) -> None:
+    """`monitor history URL`: the URL's state, then its checks, newest first."""
+    out.print(
+        f"[bold]{_t(h.url)}[/]: {_t(h.state)}; next check "
+        f"{h.next_due_at.isoformat(timespec='minutes') if h.next_due_at else 'now'}"
+    )
+    for chk in h.checks:
+        code = chk.http_status if chk.http_status is not None else "-"
+        out.print(
+            f"  {chk.checked_at.isoformat(timespec='seconds')}  {chk.verdict:9} {code!s:>3}  "
+            f"{chk.elapsed_ms:>6} ms  {_t(chk.status or '-'):10} {_t(chk.reason)}"
+        )
+        for hop in chk.redirect_chain:
+            out.print(f"      via {hop['status']} {_t(hop['url'])}")
+
+
+def ingest_lines(results: Iterable[Any]) -> Iterable[tuple[str, list[str]]]:
+    """For each ingested page: its result line and the notes under it."""
+    for r in results:
+        if r.stats is None:
+            continue
+        st = r.stats
+        line = (
+            f"{safe.terminal(r.source)}: {r.format}, {st.citations} citations "
+            f"({st.linked} linked, {st.unlinked} unlinked); "
+            f"{st.added} new, {st.updated} updated, {st.unchanged} unchanged, "
+            f"{st.removed} removed; {st.archive_links} new archive links"
+        )
+        notes = [
+            f"  skipped {n} link(s): {safe.terminal(reason)}"
+            for reason, n in sorted(st.skipped.items())
+        ]
+        if st.citations == 0:
+            notes.append(f"  no citations recognised in {r.source}")
+        yield line, notes
+
+
+def archive_notes(summary: Any) -> list[str]:
+    """What a run's archive stage did, for stderr."""
+    notes = []
+    for fb in summary.lookups:
+        where = fb.chosen.archive_url if fb.chosen else "no verified copy"
+        notes.append(safe.terminal(f"archive: {fb.url} -> {where} ({fb.reason})"))
+    for link, v in summary.page_links:
+        notes.append(
+            f"archive link on the page {'works' if v.ok else 'fails'}: {link} ({v.reason})"
+        )
+    for name, why in getattr(summary, "archives_down", {}).items():
+        notes.append(safe.terminal(f"archive {name} not asked again in this run: {why}"))
+    notes.append(
+        f"archive lookups: {len(summary.lookups)}, verified copies found: {summary.found}; "
+        f"page archive links verified: {sum(v.ok for _, v in summary.page_links)} of "
+        f"{len(summary.page_links)}"
+    )
+    return notes
+
+
+def archive_lines(summary: Any) -> list[str]:
+    """`monitor archive`: one tab-separated line per lookup and per page link."""
+    lines = []
+    for fb in summary.lookups:
+        if fb.chosen:
+            lines.append(
+                f"{fb.url}\t{fb.chosen.archive_url}\t{fb.chosen.capture.captured_at:%Y-%m-%d}"
+                f"\tverified\t{fb.reason}"
+            )
+        else:
+            lines.append(f"{fb.url}\t-\t-\t{fb.outcome}\t{fb.reason}")
+    for link, v in summary.page_links:
+        lines.append(f"{link}\t(page link)\t-\t{'works' if v.ok else 'fails'}\t{v.reason}")
+    return lines
+
+
+def save_lines(results: Iterable[Any]) -> list[str]:
+    return [
+        f"{r.url}\t{r.archive_url or '-'}\tsave\t{'ok' if r.ok else 'failed'}\t{r.reason}"
+        for r in results
+    ]
+
+
+def dispatch_line(s: Any) -> str:
+    return (
+        f"queued {s.urls} URLs in {s.jobs} host batches"
+        + (f" (run {s.run_id})" if s.run_id else "")
+        + f"; {s.active} batches queued or running"
+        + (f"; {s.hosts_waiting} hosts still waiting" if s.hosts_waiting else "")
+        + (f"; {s.retried} batches of dead workers handed back" if s.retried else "")
+        + (f"; run {', '.join(map(str, s.closed_runs))} finished" if s.closed_runs else "")
+    )
+
+
+def decision_line(d: Any) -> str:
+    what = {
+        "ignore": f"ignore {d.pattern}",
+        "accept": f"accept {d.url} -> {d.replace_url or d.archive_url}",
+        "override": f"override {d.url}: {d.verdict}"
+        + (f" until {d.until.isoformat()}" if d.until else ""),
+    }.get(d.kind, d.kind)
+    undone = f" [undone {d.undone_at:%Y-%m-%d}]" if d.undone_at else ""
+    why = f" ({d.reason})" if d.reason else ""
+    return _t(f"{d.id:>4}  {d.made_at:%Y-%m-%d}  {d.by or '-'}: {what}{why}{undone}")
+
+
+def config_text(out: Console, rows: Iterable[Any]) -> None:
+    """`monitor config`: `key = value  # source`, aligned, TOML-like."""
+    rows = list(rows)
+    width = max((len(r.key) for r in rows), default=0)
+    for r in rows:
+        value = json.dumps(r.value, ensure_ascii=False, default=str)
+        out.print(f"{_t(r.key):<{width}} = {_t(value)}  [dim]# {_t(r.source)}[/]")

@@ -1,0 +1,112 @@
+"""Checking processes started at the top of `monitor run`, before it is known they are needed.
+
+A child's start-up is mostly imports (about 1 s of CPU: aiohttp, numpy, pydantic, the
+checker), and so is the parent's (SQLAlchemy, the command line), then the parent opens the
+database and reads what is due. Started one after the other, the second core idled through
+the parent's start-up and the parent then worked alone through the child's: on a run of
+10,000 URLs over 200 hosts the child took its first host 1.1-1.3 s after the parent
+(bench/throughput.py). A standby child imports while the parent does, then waits on its
+stdin; the run hands it hosts (`fanout.run_child`) or, when it needs fewer processes,
+stops it (it has done nothing but import, and had a core of its own to do it on).
+
+Only `monitor run` starts one, on a machine with more than one core, and not when the
+configuration says one process (`[check] processes = 1`). This module imports only the
+standard library: it runs before the rest of monitor is imported.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+
+_waiting: list[subprocess.Popen[bytes]] = []
+_VALUED = ("--config", "--log-format")  # the command line's global options taking a value
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-m", "monitor.checking.fanout"]
+
+
+def spawn(command: Sequence[str]) -> subprocess.Popen[bytes]:
+    """A checking child with its three pipes (`fanout` speaks over stdin and stdout)."""
+    return subprocess.Popen(
+        list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _configured_processes(config: str | None) -> int:
+    """`[check] processes` as far as it can be read without the settings' machinery (the
+    environment, then the configuration file); 0 (automatic) when unknown."""
+    raw = os.environ.get("MONITOR_CHECK__PROCESSES")
+    if raw is None:
+        path = config or os.environ.get("MONITOR_CONFIG") or "config.toml"
+        try:
+            raw = tomllib.loads(Path(path).read_text()).get("check", {}).get("processes")
+        except (OSError, ValueError, AttributeError):
+            raw = None
+    try:
+        return int(raw) if raw is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def wanted(argv: Sequence[str]) -> int:
+    """Standby children for this command line: one fewer than the processes a run may use,
+    for `monitor run` only. A misread command line costs at most an unused start-up."""
+    config: str | None = None
+    command = None
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUED:
+            value = next(args, None)
+            config = value if arg == "--config" else config
+        elif arg.startswith("--config="):
+            config = arg.split("=", 1)[1]
+        elif not arg.startswith("-"):
+            command = arg
+            break
+    if command != "run" or cores() < 2:
+        return 0
+    processes = _configured_processes(config)
+    if processes == 1:
+        return 0
+    return min(processes or 2, cores()) - 1
+
+
+def start(n: int) -> None:
+    for _ in range(n):
+        _waiting.append(spawn(child_command()))
+    if n:
+        atexit.register(stop_rest)
+
+
+def take() -> subprocess.Popen[bytes] | None:
+    """A standby child still alive, if any (each is taken once)."""
+    while _waiting:
+        proc = _waiting.pop(0)
+        if proc.poll() is None:
+            return proc
+    return None
+
+
+def stop_rest(keep: int = 0) -> None:
+    """Stop the standby children beyond the first `keep`: this run does not need them."""
+    while len(_waiting) > keep:
+        proc = _waiting.pop()
+        proc.kill()
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()

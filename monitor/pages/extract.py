@@ -1,0 +1,695 @@
+"""From a citation page's content to citations: title, publisher line, access stamps, link.
+
+Every input format is first reduced to the same thing, a list of visual *lines* with the
+links that sit on them (HTML block boundaries and `<br>`; Markdown rendered to HTML; plain
+text lines with bare URLs). One assembler then finds citation blocks the way a reader does:
+
+    Kazak Women Sold as Sex Slaves                      <- title (often the link text)
+    Gaziza Baituova, Institute for War & Peace ...      <- publisher/author/date line
+    At one time this article had been archived ... [here]   <- archive note (fallback link)
+    [accessed 16 February 2011]  [accessed 7 June 2017] <- access stamps
+    When teenagers Lyuda and Sveta were offered ...     <- prose: the excerpt, ends the block
+
+A block is anchored by access stamps or by a link; up to a few short lines before it are
+its header. Prose (long lines, sentences), decoration lines (`*** ARCHIVES ***`) and the
+next link end a block. Blocks with stamps but no link are kept as *unlinked citations*,
+so a plain-text page like the seed still yields its ~21 entries.
+
+Pure functions of the content: no I/O here (ingest.py reads files and fetches URLs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.core.safe import redact
+from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
+from monitor.core.urls import (
+    ArchiveAddress,
+    UrlError,
+    has_credentials,
+    normalise,
+    parse_archive_link,
+)
+from monitor.pages.markdown import markdown_to_html
+from monitor.pages.scope import MARK
+from monitor.pages.scope import mark as mark_scope
+from monitor.pages.sourcemap import locate
+from monitor.pages.texturls import URL_LEAD, join_broken_urls, text_urls
+from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, ref_title, unquote
+
+FORMATS = ("html", "markdown", "text", "urls")
+
+
+class ExtractError(ValueError):
+    """Content that cannot be read as a citation page; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    text: str
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    links: list[Link] = field(default_factory=list)
+    in_refs: bool = False  # inside a page's references (scope.mark): never running prose
+
+
+@dataclass(slots=True)
+class FoundCitation:
+    """One cited work as found on the page (stored as `models.Citation`)."""
+
+    position: int
+    title: str | None
+    publisher: str | None = None
+    stamps: list[AccessStamp] = field(default_factory=list)
+    url: str | None = None  # normalised; None for an unlinked citation
+    raw_url: str | None = None  # as written on the page
+    archive_links: list[ArchiveAddress] = field(default_factory=list)
+    note: str | None = None  # further header lines (ISBN, edition...)
+    excerpt: str | None = None
+    source_line: int | None = None  # where on the page it is (`monitor.pages.sourcemap`)
+
+
+@dataclass
+class Extraction:
+    format: str
+    title: str | None
+    citations: list[FoundCitation]
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
+
+
+# ---------------------------------------------------------------- decoding and detection
+
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Bytes to text: declared charset, BOM/UTF-8, <meta charset>, then detection.
+
+    Central Asian sources are often windows-1251 or KOI8-R without a header; guessing UTF-8
+    would turn every title into mojibake and break matching later.
+    """
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractError("binary file, not a text or HTML page")
+    for enc in filter(None, [declared, meta_charset(data)]):
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ExtractError("undecodable bytes: not a text or HTML page")
+    return str(best)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
+_URL_LINE = re.compile(r"^\s*https?://\S+(\s.*)?$", re.IGNORECASE)
+
+
+def detect_format(name: str | None, text: str) -> str:
+    """html | markdown | text | urls, from the file extension, else the content."""
+    suffix = PurePath(name).suffix.lower() if name else ""
+    if suffix in (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx"):
+        return "html"
+    if suffix in (".md", ".markdown", ".mdown"):
+        return "markdown"
+    head = text[:4096].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(
+        r"<(a\s+href|p|div|body|table|li)[\s>]", head
+    ):
+        return "html"
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and sum(bool(_URL_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines):
+        return "urls"
+    md_link = re.search(r"\[[^\]]+\]\((?:https?:)?//", text)
+    if suffix in (".txt", ".text"):  # a `# ` line alone does not make a text file Markdown
+        return "markdown" if md_link else "text"
+    if md_link or re.search(r"(?m)^#{1,6} \S", text):
+        return "markdown"
+    return "text"
+
+
+# ---------------------------------------------------------------- content -> lines
+
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "ul",
+        "caption",
+        "center",
+    ]
+)
+_SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"]
+)
+_WS = re.compile(r"\s+")
+
+
+MAX_DEPTH = 25_000  # lexbor: ~4 s at this depth, quadratic beyond
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>")
+# elements that never nest (void) or that the parser closes by itself (p, li, td...)
+_FLAT = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
+    "thead", "tbody", "tfoot", "colgroup", "rt", "rp",
+]  # fmt: skip
+_FLAT_TAGS = frozenset(_FLAT + [t.upper() for t in _FLAT])
+
+
+def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
+    """How deep the markup nests (stops counting past `limit`). Parsers spend quadratic
+    time on absurd nesting: 100,000 nested <div>s took lexbor 62 s."""
+    depth = deepest = 0
+    for close, name, rest in _TAG.findall(html):
+        if name in _FLAT_TAGS or rest.endswith("/"):
+            continue
+        if close:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+
+
+def parse_html(html: str) -> LexborHTMLParser:
+    """The parsed page, refused before parsing when its nesting is absurd. Every reader of
+    an HTML page comes through here, so the guard cannot be passed by."""
+    if (depth := nesting_depth(html)) > MAX_DEPTH:
+        raise ExtractError(
+            f"HTML nested more than {MAX_DEPTH:,} elements deep ({depth:,} and counting): "
+            "not a page a person wrote, and too slow to parse; nothing was extracted"
+        )
+    return LexborHTMLParser(html)
+
+
+def html_lines(
+    tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = None
+) -> tuple[list[Line], str | None, str | None]:
+    """Visual lines of a parsed HTML page (of its reference parts, when it has any:
+    `scope.mark`, which edits the tree), its <title>, and its <base href>."""
+    title_node = tree.css_first("title")
+    title = _WS.sub(" ", title_node.text()).strip() if title_node else None
+    base_node = tree.css_first("base[href]")
+    base = (base_node.attributes.get("href") or None) if base_node else None
+    only_marked = mark_scope(tree, scope, page_url)
+    inside = 0  # how many marked elements enclose the walk (only_marked: read only there)
+    item = 0  # open <li>s inside the marked parts: one reference, one line, whatever nests
+
+    lines: list[Line] = []
+    text_parts: list[str] = []
+    links: list[Link] = []
+    anchors: list[tuple[str, list[str]]] = []  # open <a>: href and the text seen inside it
+
+    def flush() -> None:
+        text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
+        if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
+            links.extend(Link(u, u) for u in text_urls(text))
+        if (text or links) and (inside or not only_marked):
+            lines.append(Line(text, list(links), in_refs=bool(inside and only_marked)))
+        text_parts.clear()
+        links.clear()
+
+    def add_text(s: str) -> None:
+        text_parts.append(s)
+        for _, buf in anchors:
+            buf.append(s)
+
+    root = tree.body or tree.root
+    if root is None:
+        return [], title, base
+    # Iterative walk (enter/exit events) so absurdly deep markup cannot exhaust the stack.
+    stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag
+        if leaving:
+            if node.attributes.get(MARK) is not None:
+                flush()
+                inside -= 1
+            if tag == "a":
+                href, buf = anchors.pop()
+                links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
+            if tag == "li" and item:
+                item -= 1
+            if tag in _BLOCK_TAGS and (not item or tag == "li"):
+                flush()
+            continue
+        if tag == "-text":
+            add_text(node.text_content or "")
+            continue
+        if tag in _SKIP_TAGS or (tag or "").startswith(("_", "!")):
+            continue
+        if tag == "br":
+            flush()
+            continue
+        if tag == "img":
+            alt = node.attributes.get("alt")
+            if alt and anchors:
+                add_text(f" {alt} ")
+            continue
+        if node.attributes.get(MARK) is not None:
+            flush()
+            inside += 1
+            stack.append((node, True))
+            if tag == "a":  # a marked link (a CSS scope): its text and href still count
+                anchors.append((node.attributes.get("href") or "", []))
+        elif tag in _BLOCK_TAGS:
+            if not item or tag == "li":
+                flush()
+            if tag == "li" and inside and only_marked:
+                item += 1
+            stack.append((node, True))
+        elif tag == "a":
+            href = node.attributes.get("href")
+            if href is not None:  # <a name=...> has nothing to close
+                anchors.append((href, []))
+                stack.append((node, True))
+        children = list(node.iter(include_text=True))
+        stack.extend((child, False) for child in reversed(children))
+    flush()
+    return lines, title, base
+
+
+def text_lines(text: str) -> list[Line]:
+    """Plain text: one line a line, bare URLs as links."""
+    out = []
+    for raw in text.splitlines():
+        s = _WS.sub(" ", raw).strip()
+        if not s:
+            continue
+        found = text_urls(s)
+        out.append(Line(s, [Link(u, u) for u in found]))
+    return out
+
+
+# ---------------------------------------------------------------- lines -> citations
+
+
+class Kind(enum.Enum):
+    STAMP = "stamp"  # only access stamps
+    NOTE = "note"  # an archive note ("... may possibly still be accessible [here]")
+    SEP = "sep"  # decoration that separates sections
+    PROSE = "prose"  # running text: an excerpt or an introduction
+    SHORT = "short"  # a header candidate: title, publisher line, link
+
+
+@dataclass(slots=True)
+class _Info:
+    line: Line
+    kind: Kind
+    rest: str  # text without stamps
+    stamps: list[AccessStamp]
+    primary: list[tuple[str, Link]]  # (normalised url, link)
+    archives: list[ArchiveAddress]
+
+
+_NOTE = re.compile(
+    r"(been archived|may (possibly )?still be accessible|archived (copy|version)|"
+    r"archive copy|wayback machine|archived from the original|archived at)",
+    re.IGNORECASE,
+)
+_SEP = re.compile(r"^[^\w\s]{2,}.*[^\w\s]{2,}$|^[^\w]+$")
+
+
+def _is_prose(text: str) -> bool:
+    if len(text) > 200:
+        return True
+    words = text.split()
+    return len(words) >= 6 and text.rstrip().endswith((".", "!", "?", ":", ".”", '."'))
+
+
+class _Assembler:
+    def __init__(
+        self, base: str | None, archive_hosts: tuple[str, ...], date_order: str | None = None
+    ) -> None:
+        self.base = base
+        self.date_order = date_order
+        self.archive_hosts = archive_hosts
+        self.citations: list[FoundCitation] = []
+        self.skipped: Counter[str] = Counter()
+        self.awaiting_excerpt: list[FoundCitation] = []
+
+    def classify(self, line: Line) -> _Info:
+        stamps = find_stamps(line.text, self.date_order)
+        rest = strip_stamps(line.text, stamps) if stamps else line.text
+        primary: list[tuple[str, Link]] = []
+        archives: list[ArchiveAddress] = []
+        for link in line.links:
+            try:
+                url = normalise(link.href, self.base)
+            except UrlError as exc:
+                self.skipped[str(exc)] += 1
+                continue
+            # Archive links are parsed from the link as written: normalising first would
+            # collapse the "//" of the embedded original URL.
+            absolute = urljoin(self.base, link.href.strip()) if self.base else link.href.strip()
+            arch = parse_archive_link(absolute.split("#", 1)[0], self.archive_hosts)
+            if arch:
+                archives.append(arch)
+            elif all(url != u for u, _ in primary):
+                primary.append((url, link))
+        if stamps:
+            rest = re.sub(r"[(\[]\s*[)\]]", "", rest).strip(" ,;")
+        for link in line.links:  # a bare URL on the line is not part of its title
+            if link.text.strip().lower().startswith(("http://", "https://")):
+                rest = rest.replace(link.text.strip(), " ")
+                rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
+        rest = _WS.sub(" ", rest).strip(" ,;")
+        if stamps and not re.sub(r"[\W_]+", "", rest):
+            kind = Kind.STAMP
+        elif (
+            archives
+            and not primary
+            and (_NOTE.search(rest) or not any(meaningful_anchor(ln.text) for ln in line.links))
+        ) or (_NOTE.search(rest) and not primary and len(rest) < 200):
+            kind = Kind.NOTE
+        elif (_SEP.match(rest) and not primary) or (line.links and not primary and not archives):
+            # decoration, or a line whose every link was unusable (menus, mailto: lines)
+            kind = Kind.SEP
+        elif _is_prose(rest) and not stamps and not line.in_refs:
+            kind = Kind.PROSE
+        else:
+            kind = Kind.SHORT
+        return _Info(line, kind, rest, stamps, primary, archives)
+
+    # A block: header lines + tail lines (stamps, notes)
+    def emit(self, header: list[_Info], tail: list[_Info]) -> None:
+        infos = header + tail
+        stamps = [s for i in infos for s in i.stamps]
+        primary = [p for i in infos for p in i.primary]
+        archives = [a for i in infos for a in i.archives]
+        in_refs = any(i.line.in_refs for i in infos)
+        # without a link or a stamp, only a page's reference list says "this is a citation"
+        # (a book, cited with its year); elsewhere it is just a line of text
+        dated = in_refs and any(YEAR.search(i.rest) for i in infos)
+        if not stamps and not primary and not archives and not dated:
+            return
+        self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
+        texts = [i.rest for i in header if i.rest]
+        if header and header[0].primary and texts and texts[0] == header[0].rest:
+            # "<a>Title</a>, Publisher, 2005" or a link inside a sentence: the anchor text
+            # is the title; text after a leading anchor is the publisher line.
+            anchor = header[0].primary[0][1].text.strip(" []")
+            line = texts[0]
+            if meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
+                at = line.find(anchor)  # -1 once a URL-as-text anchor was cut from the line
+                rest = line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if 0 <= at <= 2 else ""
+                texts = [anchor, *([rest] if rest else []), *texts[1:]]
+        title = unquote(texts[0]) if texts else None
+        if title is None and primary:
+            title = unquote(primary[0][1].text)
+        publisher = texts[1] if len(texts) > 1 else None
+        written = bool(primary) and not meaningful_anchor(primary[0][1].text)
+        if texts and ((in_refs and not primary) or written) and (found := ref_title(texts[0])):
+            # an unlinked reference, or one whose link is its URL written out: "Horn, R.
+            # (2013). Matrix Analysis. CUP." has its title inside; what follows is the
+            # publisher
+            title = found
+            publisher = texts[0].split(found, 1)[-1].strip(' "”»,.;:') or publisher
+        note = " | ".join(texts[2:]) or None
+        urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
+        for n, (url, link) in enumerate(primary):
+            t = title if n == 0 else f"{title} — {link.text}" if title else link.text
+            if any(u == url for u, _, _ in urls):
+                continue
+            urls.append((url, link.href, t))
+        if not urls:
+            if archives:  # only the archive copy is linked: it cites its original
+                urls.append((archives[0].original_url, archives[0].archive_url, title))
+            else:
+                urls.append((None, None, title))
+        for url, raw, t in urls:
+            mine = [a for a in archives if a.original_url == url or len(urls) == 1]
+            c = FoundCitation(
+                position=len(self.citations) + 1,
+                title=t,
+                publisher=publisher,
+                stamps=list(stamps),
+                url=url,
+                raw_url=raw,
+                archive_links=mine,
+                note=note,
+            )
+            self.citations.append(c)
+            self.awaiting_excerpt.append(c)
+
+    def inline(self, info: _Info) -> None:
+        """Links inside running text: each is its own citation, titled by its anchor text."""
+        for url, link in info.primary:
+            c = FoundCitation(
+                position=len(self.citations) + 1,
+                title=unquote(link.text),
+                url=url,
+                raw_url=link.href,
+                archive_links=[a for a in info.archives if a.original_url == url],
+                excerpt=info.rest[:500],
+            )
+            self.citations.append(c)
+        known = {c.url for c in self.citations}
+        for a in info.archives:
+            if a.original_url not in known:
+                self.citations.append(
+                    FoundCitation(
+                        position=len(self.citations) + 1,
+                        title=None,
+                        url=a.original_url,
+                        raw_url=a.original_url,
+                        archive_links=[a],
+                        excerpt=info.rest[:500],
+                    )
+                )
+
+    def run(self, lines: list[Line]) -> list[FoundCitation]:
+        pending: list[_Info] = []
+        header: list[_Info] | None = None
+        tail: list[_Info] = []
+
+        def close() -> None:
+            nonlocal header, tail
+            if header is not None:
+                self.emit(header, tail)
+            header, tail = None, []
+
+        def flush_pending() -> None:
+            nonlocal pending
+            if any(p.primary or p.archives for p in pending):
+                self.emit(_header_of(pending), [])
+            pending = []
+
+        for line in lines:
+            info = self.classify(line)
+            if line.in_refs:  # an item of a reference list is one reference, alone
+                close()
+                flush_pending()
+                self.emit([info], [])
+                continue
+            if info.kind in (Kind.STAMP, Kind.NOTE):
+                if header is None:
+                    header, pending = _header_of(pending), []
+                tail.append(info)
+                continue
+            close()
+            if info.kind is Kind.SEP:
+                flush_pending()
+                self.awaiting_excerpt = []
+                continue
+            if info.kind is Kind.PROSE:
+                flush_pending()
+                for c in self.awaiting_excerpt:
+                    c.excerpt = c.excerpt or info.rest[:500]
+                self.awaiting_excerpt = []
+                self.inline(info)
+                continue
+            if info.primary and any(p.primary for p in pending):
+                flush_pending()
+            pending.append(info)
+            if info.stamps:  # a header line carrying its own stamp ("..., Web. 9 Sept. 2009")
+                header, pending = _header_of(pending), []
+        close()
+        flush_pending()
+        return self.citations
+
+
+def _bare_url_text(info: _Info) -> str | None:
+    """The line's original text if it was nothing but a URL (its `rest` is then empty)."""
+    return info.line.text if info.primary and not info.rest else None
+
+
+def _header_of(pending: list[_Info]) -> list[_Info]:
+    """The header lines of a block: from its link line (or the line before a bare URL)."""
+    idx = next(
+        (i for i in range(len(pending) - 1, -1, -1) if pending[i].primary or pending[i].archives),
+        None,
+    )
+    if idx is None:
+        return pending[-3:]
+    if _bare_url_text(pending[idx]):  # title and publisher lines come before a bare URL
+        return pending[:idx][-2:] + pending[idx:][:3]
+    return pending[idx:][:4]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+CREDENTIALS_NOTE = "the cited address carries a user name and password: checked without them"
+
+
+def extract(
+    text: str,
+    fmt: str | None = None,
+    name: str | None = None,
+    base_url: str | None = None,
+    archive_hosts: tuple[str, ...] = (),
+    date_order: str | None = None,
+    scope: str = "auto",
+) -> Extraction:
+    """Citations of one page. `fmt` overrides detection; `base_url` resolves relative links;
+    `date_order` ("dmy", "mdy") reads ambiguous numeric access dates; `scope` says where
+    an HTML page's references are ("auto", "all" or a CSS selector, see `monitor.pages.scope`).
+    Each citation knows the line it is on, found the way `monitor patch` finds it."""
+    ex = _extract(text, fmt, name, base_url, archive_hosts, date_order, scope)
+    if ex.title is None and name:  # no <title>, no heading: the page is named by its file
+        ex.title = PurePath(name.split("?", 1)[0].rstrip("/")).name or None
+    stamps = [[s.raw for s in c.stamps] for c in ex.citations]
+    for c, place in zip(ex.citations, locate(text, ex.format, ex.citations, stamps), strict=True):
+        c.source_line = place.line if place is not None else None
+        if c.raw_url and has_credentials(c.raw_url):  # the password is never kept
+            c.raw_url = redact(c.raw_url)
+            c.note = " | ".join(filter(None, [c.note, CREDENTIALS_NOTE]))
+    return ex
+
+
+def _extract(
+    text: str,
+    fmt: str | None,
+    name: str | None,
+    base_url: str | None,
+    archive_hosts: tuple[str, ...],
+    date_order: str | None,
+    scope: str,
+) -> Extraction:
+    from monitor.pages import reflines  # it builds FoundCitations: imported here, not above
+
+    fmt = fmt or detect_format(name, text)
+    if fmt not in FORMATS:
+        raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if not text.strip():
+        raise ExtractError("empty page")
+    title = None
+    if fmt == "urls":
+        return _extract_url_list(text, base_url, archive_hosts)
+    if fmt == "html":
+        tree = parse_html(text)
+        if scope == "auto" and (pres := tree.css("pre")):
+            # an Internet-Draft as HTML: its References section is plain text in <pre>
+            pre_lines = "\n".join(p.text() for p in pres).splitlines()
+            found = reflines.read(pre_lines, base_url, archive_hosts, date_order, True)
+            if found is not None:
+                return Extraction(fmt, None, *found)
+        lines, title, base = html_lines(tree, scope, base_url)
+        if base:
+            with contextlib.suppress(UrlError):
+                base_url = normalise(base, base_url)
+    elif fmt == "markdown":
+        lines, _, _ = html_lines(parse_html(markdown_to_html(text)))
+        title = page_heading(ln.text for ln in lines)
+    else:
+        found = reflines.read(text.splitlines(), base_url, archive_hosts, date_order)
+        if found is not None:  # a reference list, or a text with a References section
+            return Extraction(fmt, None, *found)
+        lines = text_lines(text)
+        title = page_heading(ln.text for ln in lines)
+    asm = _Assembler(base_url, archive_hosts, date_order)
+    citations = asm.run(lines)
+    return Extraction(fmt, title, citations, asm.skipped)
+
+
+def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:
+    ex = Extraction("urls", None, [])
+    for raw in text.splitlines():
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        href, _, rest = s.partition(" ")
+        href = href.split("\t")[0]
+        title = (rest or s.partition("\t")[2]).strip() or None
+        try:
+            url = normalise(href, base)
+        except UrlError as exc:
+            ex.skipped[str(exc)] += 1
+            continue
+        arch = parse_archive_link(url, archive_hosts)
+        ex.citations.append(
+            FoundCitation(
+                position=len(ex.citations) + 1,
+                title=title,
+                url=arch.original_url if arch else url,
+                raw_url=href,
+                archive_links=[arch] if arch else [],
+            )
+        )
+    return ex

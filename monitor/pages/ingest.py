@@ -1,0 +1,182 @@
+"""Reading citation pages from files, directories and URLs, and storing their citations.
+
+The I/O half of ingest: `extract.py` decides what a citation is; this module finds the
+bytes (a file, every page in a directory, a fetched URL), turns them into text, and hands
+the result to the store. Each source succeeds or fails on its own with a one-line reason,
+so one unreadable file never costs the rest of a directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from monitor.checking.http import page_client
+from monitor.checking.netguard import PrivateAddressError
+from monitor.config import Settings
+from monitor.core.urls import UrlError, normalise
+from monitor.pages.extract import ExtractError, Extraction, decode, extract
+from monitor.store import IngestStats, Store
+
+PAGE_SUFFIXES = frozenset(
+    {".html", ".htm", ".xhtml", ".shtml", ".md", ".markdown", ".txt", ".text", ".urls", ".list"}
+)
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A source that cannot be read; the message is for the user."""
+
+
+@dataclass
+class Source:
+    kind: str  # file | url
+    location: str  # absolute path or normalised URL
+
+
+@dataclass
+class SourceResult:
+    source: str
+    format: str | None = None
+    stats: IngestStats | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def expand_inputs(inputs: Iterable[str]) -> tuple[list[Source], list[SourceResult]]:
+    """Files, directories (their page files, recursively) and URLs; problems reported apart."""
+    sources: list[Source] = []
+    problems: list[SourceResult] = []
+    for item in inputs:
+        if is_url(item):
+            try:
+                sources.append(Source("url", normalise(item)))
+            except UrlError as exc:
+                problems.append(SourceResult(item, error=f"invalid URL: {exc}"))
+            continue
+        path = Path(item).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in PAGE_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                problems.append(SourceResult(item, error="directory holds no page files"))
+            sources.extend(Source("file", str(p.resolve())) for p in found)
+        elif path.exists():
+            sources.append(Source("file", str(path.resolve())))
+        else:
+            problems.append(SourceResult(item, error="no such file or directory"))
+    return sources, problems
+
+
+def read_bounded(stream: IO[bytes], what: str) -> bytes:
+    """At most MAX_PAGE_BYTES of `stream`, read in pieces: a size it reports (0 for
+    /dev/zero, a pipe) is not believed, and nothing larger is ever read whole."""
+    buf = bytearray()
+    while chunk := stream.read(1 << 20):
+        buf += chunk
+        if len(buf) > MAX_PAGE_BYTES:
+            raise SourceError(f"{what} larger than {MAX_PAGE_BYTES:,} bytes (the page limit)")
+    return bytes(buf)
+
+
+def read_file(path: str) -> bytes:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            raise SourceError(f"file too large ({size:,} bytes; limit {MAX_PAGE_BYTES:,})")
+        with p.open("rb") as f:
+            return read_bounded(f, "file")
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
+    """The page at `url`: its bytes, declared charset and final URL (the base for links)."""
+    try:
+        with page_client(settings.check) as client, client.stream("GET", url) as resp:
+            if resp.status_code != 200:
+                raise SourceError(f"HTTP {resp.status_code} fetching the page")
+            buf = bytearray()
+            deadline = time.monotonic() + settings.check.timeout
+            for chunk in resp.iter_bytes():
+                buf += chunk
+                if len(buf) > MAX_PAGE_BYTES:
+                    raise SourceError(f"page larger than {MAX_PAGE_BYTES:,} bytes")
+                if time.monotonic() > deadline:  # a server that drips a byte at a time
+                    raise SourceError(
+                        f"the page took longer than {settings.check.timeout:g} s to arrive "
+                        "([check] timeout)"
+                    )
+            return bytes(buf), resp.charset_encoding, str(resp.url)
+    except (httpx.HTTPError, PrivateAddressError) as exc:
+        from monitor.checking.observe import classify_error
+        from monitor.core.verdict import ERROR_VERDICTS
+
+        cls, detail = classify_error(exc)
+        reason = ERROR_VERDICTS[cls][1] + (f": {detail}" if detail else "")
+        raise SourceError(f"cannot fetch the page: {reason}") from None
+
+
+def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extraction, str]:
+    """Read and extract one source; returns the extraction and a hash of the content."""
+    if src.kind == "url":
+        data, charset, final = fetch_page(src.location, settings)
+        name, base = final, final
+    else:
+        data, charset, name, base = read_file(src.location), None, src.location, None
+    try:
+        text = decode(data, charset)
+        extraction = extract(
+            text,
+            fmt=fmt,
+            name=name,
+            base_url=base,
+            archive_hosts=settings.archive.hosts(),
+            date_order=settings.ingest.date_order,
+            scope=settings.ingest.scope,
+        )
+    except ExtractError as exc:
+        raise SourceError(str(exc)) from None
+    return extraction, hashlib.sha256(data).hexdigest()
+
+
+def ingest_sources(
+    store: Store,
+    sources: list[Source],
+    settings: Settings,
+    fmt: str | None = None,
+) -> list[SourceResult]:
+    results = []
+    for src in sources:
+        try:
+            extraction, digest = load_source(src, settings, fmt)
+        except SourceError as exc:
+            results.append(SourceResult(src.location, error=str(exc)))
+            continue
+        stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
+        results.append(SourceResult(src.location, format=extraction.format, stats=stats))
+    store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
+    return results

@@ -1,0 +1,220 @@
+"""Patched pages: the monitored page with refreshed access stamps and archive notes.
+
+Every other byte stays as it was: the page is decoded with the encoding it came in,
+changed only by *inserting* text at chosen offsets (and, with `--update-moved`, by
+replacing a moved link's address), and encoded back the same way, so line endings,
+markup, entities and whitespace survive untouched.
+
+Where each citation, its link and its stamps sit in the page is `monitor.pages.sourcemap`'s
+answer, the same one ingest stored and the report shows. A new stamp goes right after the
+citation's newest stamp, in the page's own style (`[accessed 23 November 2026]` after
+`[accessed 7 June 2017]`); a fallback note after the link element in HTML, at the end of
+the citation's line in Markdown and text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import html
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.core.stamps import AccessStamp, format_stamp, newest
+from monitor.pages.extract import decode, detect_format
+from monitor.pages.sourcemap import locate, variants
+from monitor.store.models import ArchiveLink, Citation, Url
+
+
+class PatchError(Exception):
+    """The page cannot be patched; the message is for the user."""
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int  # == start for an insertion
+    text: str
+    why: str
+
+
+@dataclass
+class Patch:
+    original: str
+    encoding: str
+    edits: list[Edit] = field(default_factory=list)
+    bom: bytes = b""  # a UTF-16 page's byte-order mark, written back as it was
+
+    def encode(self) -> bytes:
+        """The patched page in the page's own encoding, byte-order mark included."""
+        return self.bom + self.apply().encode(self.encoding)
+
+    def apply(self) -> str:
+        out, pos = [], 0
+        for e in sorted(self.edits, key=lambda e: (e.start, e.end)):
+            out.append(self.original[pos : e.start])
+            out.append(e.text)
+            pos = e.end
+        out.append(self.original[pos:])
+        return "".join(out)
+
+    def diff(self, name: str) -> str:
+        new = self.apply()
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                f"a/{name}",
+                f"b/{name}",
+            )
+        )
+
+
+@dataclass
+class Policy:
+    mode: str = "append"  # append | replace | older
+    older_than_days: int = 365
+    update_moved: bool = False
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+
+def _accepted_copy(u: Url, archive_url: str) -> ArchiveLink:
+    from monitor.core.urls import parse_archive_link
+
+    parsed = parse_archive_link(archive_url)
+    return ArchiveLink(
+        url_id=u.id or 0,
+        archive_url=archive_url,
+        captured_at=parsed.captured_at if parsed else None,
+        verified=True,
+    )
+
+
+def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
+    when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
+    text = f"An archived copy of this article (captured {when}) is accessible"
+    if fmt == "html":
+        return f' <br>{text} <a href="{html.escape(link.archive_url)}">[here]</a>'
+    if fmt == "markdown":
+        return f"  {nl}{text} [here]({link.archive_url})"
+    return f"{nl}{text} [here] {link.archive_url}"
+
+
+def plan(
+    path: Path,
+    rows: list[tuple[Citation, Url | None]],
+    verified: dict[int, dt.date],
+    fallbacks: dict[str, ArchiveLink],
+    page_links: dict[str, ArchiveLink],
+    policy: Policy,
+    accepted: dict[str, tuple[str | None, str | None]] | None = None,
+) -> Patch:
+    """The edits that bring the page up to date (nothing is written here). `accepted` maps
+    a URL to the maintainer's decision (snapshot, new address): written whatever the last
+    check said."""
+    accepted = accepted or {}
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PatchError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    enc = "utf-8"
+    text = decode(data)
+    bom = b""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: little or big end first, as given
+        enc = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
+        bom, data = data[:2], data[2:]
+    for candidate in (
+        enc if bom else "utf-8",
+        "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
+        "windows-1251",
+        "koi8-r",
+        "cp1252",
+        "iso-8859-5",
+        "latin-1",
+    ):
+        try:
+            if data.decode(candidate) == text:
+                enc = candidate
+                break
+        except UnicodeDecodeError:
+            continue
+    fmt = detect_format(path.name, text)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    patch = Patch(text, enc, bom=bom)
+    ordered = sorted(rows, key=lambda r: r[0].position)
+    stamps_of = [[AccessStamp.from_dict(s) for s in c.stamps] for c, _ in ordered]
+    places = locate(text, fmt, [c for c, _ in ordered], [[s.raw for s in st] for st in stamps_of])
+    for (c, u), stamps, place in zip(ordered, stamps_of, places, strict=True):
+        if place is None:
+            continue
+        here = place.anchor
+        last = newest(stamps) or (stamps[-1] if stamps else None)
+        # after the link element, never inside its tag (the first match may be the href);
+        # in Markdown and text, a note goes at the end of the citation's line
+        insert_at = place.link_end
+        line_end = text.find("\n", here[1])
+        line_end = len(text) if line_end < 0 else line_end - (text[line_end - 1] == "\r")
+        note_at = insert_at if fmt == "html" else line_end
+        last_span = place.stamp(last.raw) if last is not None else None
+        if last_span is not None:
+            insert_at = last_span[1]  # a new stamp goes right after the newest one
+            if last_span[0] > here[0]:
+                note_at = max(note_at, insert_at)
+        if u is None:
+            continue
+        day = verified.get(c.id)  # type: ignore[arg-type]
+        if u.last_verdict == "alive" and day is not None and last_span is not None:
+            old = last.date if last else None
+            if old is None or old < day:
+                stale = old is None or (policy.today - old).days >= policy.older_than_days
+                new_stamp = format_stamp(day, last.raw if last else None)
+                if policy.mode == "replace":
+                    patch.edits.append(Edit(*last_span, new_stamp, "access date refreshed"))
+                elif policy.mode == "append" or stale:
+                    patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
+        snapshot, new_address = accepted.get(u.url, (None, None))
+        fb = fallbacks.get(u.url)
+        if snapshot:  # the maintainer's choice of copy, taken as given
+            fb = _accepted_copy(u, snapshot)
+            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "accepted"))
+        elif u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
+            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
+        moved = policy.update_moved and u.last_verdict == "moved" and u.last_final_url
+        target = new_address or (u.last_final_url if moved else None)
+        if target and c.raw_url:
+            why = "accepted new address" if new_address else "moved link updated"
+            for needle in variants(c.raw_url):
+                j = text.find(needle, here[0], here[1] + 1)
+                if j >= 0:
+                    new = target if needle == c.raw_url else html.escape(target)
+                    patch.edits.append(Edit(j, j + len(needle), new, why))
+                    break
+    for link_url, link in page_links.items():
+        if link.verified is None:
+            continue
+        for needle in variants(link_url):
+            for m in re.finditer(re.escape(needle), text):
+                close = text.find("</a>", m.end())
+                end = close + 4 if fmt == "html" and 0 <= close < m.end() + 500 else m.end()
+                if fmt == "markdown":
+                    end = m.end() + 1 if text[m.end() : m.end() + 1] == ")" else m.end()
+                state = "archive copy verified" if link.verified else "archive copy no longer works"
+                when = link.verified_at.strftime("%-d %B %Y") if link.verified_at else ""
+                note = f" ({state} {when})" if when else f" ({state})"
+                patch.edits.append(Edit(end, end, note, "[here] link state"))
+            break
+    _check_overlaps(patch)
+    return patch
+
+
+def _check_overlaps(patch: Patch) -> None:
+    spans = sorted((e.start, e.end) for e in patch.edits if e.end > e.start)
+    for (_a0, a1), (b0, _b1) in itertools.pairwise(spans):
+        if b0 < a1:
+            raise PatchError("overlapping edits; the page changed since it was ingested?")
+
+
+def write(patch: Patch, out: Path) -> None:
+    out.write_bytes(patch.encode())

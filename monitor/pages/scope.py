@@ -1,0 +1,199 @@
+"""Where a page keeps its references, and which of a reference's links is the cited source
+(pure, on a parsed page).
+
+A Wikipedia article's "citations" are its reference list, not "Jump to content", "Log in",
+the interlanguage links, the footer or the footnote backlinks: on a saved article 382 of
+458 links were such furniture. `mark` finds the reference parts of a page, and
+`monitor.pages.extract.html_lines` then reads only inside them:
+
+- MediaWiki reference lists (`ol.references`, `div.refbegin`) and, on any page, the
+  sections headed References, Notes, Sources, Bibliography, Works cited, Further reading,
+  External links (and their Russian, Kazakh, French, German and Spanish names);
+- nothing found (the seed page, a library guide, a reading list): the whole page, less its
+  navigation, header, footer and sidebars;
+- `[ingest] scope`: "auto" (the above), "all" (every link), or a CSS selector.
+
+Inside a MediaWiki reference, the cited source is the link on the title: links to the
+wiki's own articles (author, publisher) lose their link and keep their text, identifier
+links (DOI, PMID...) count only when the reference has no other link, and a title linked to
+its archive copy ("Archived from the original") is turned around so the original is the
+source and the copy its fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.core.urls import parse_archive_link
+
+MARK = "data-monitor-scope"
+# section headings that introduce references, lower-case, in the languages stamps know
+_NAMES = frozenset(
+    name.strip()
+    for name in """references|notes|sources|bibliography|works cited|further reading|
+    external links|citations|footnotes|notes and references|references and notes|
+    sources and further reading|литература|примечания|ссылки|источники|сноски|дереккөздер|
+    сілтемелер|әдебиет|références|notes et références|liens externes|bibliographie|
+    sources et bibliographie|einzelnachweise|weblinks|literatur|quellen|anmerkungen|
+    referencias|notas|enlaces externos|bibliografía|fuentes|参考资料|参考文献|参考來源|
+    参考来源|注释|註釋|外部链接|外部連結|延伸阅读|延伸閱讀|مراجع|المراجع|مصادر|المصادر|
+    وصلات خارجية|ملاحظات|قراءات إضافية""".replace("\n", "").split("|")
+)
+FURNITURE = (
+    "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], "
+    "[role=search], #mw-navigation, #mw-panel, #mw-head, .mw-jump-link, .mw-editsection, "
+    ".navbox, .vertical-navbox, #toc, .toc, .catlinks, #footer, .printfooter, #siteNotice, "
+    ".mw-cite-backlink, a[rel~='mw:referencedBy'], .mw-linkback-text, sup.reference, sup.mw-ref, "
+    ".mw-indicators, .vector-header-container, "
+    ".vector-page-toolbar, .vector-column-start, #p-lang, .interlanguage-link"
+)
+_IDENTIFIER_HOSTS = (
+    "doi.org", "dx.doi.org", "hdl.handle.net", "pubmed.ncbi.nlm.nih.gov",
+    "www.ncbi.nlm.nih.gov", "arxiv.org", "www.jstor.org", "www.worldcat.org",
+    "search.worldcat.org", "portal.issn.org", "api.semanticscholar.org", "ui.adsabs.harvard.edu",
+    "www.osti.gov", "zbmath.org", "mathscinet.ams.org", "catalog.hathitrust.org",
+    "lccn.loc.gov", "id.loc.gov", "opac.nlc.cn", "d-nb.info", "openlibrary.org",
+    "ci.nii.ac.jp", "id.ndl.go.jp", "www.sudoc.fr", "www.idref.fr",
+)  # fmt: skip
+# the anchor CS1 puts on the original address of an archived source, in the languages of
+# `_NAMES` and in Chinese ("原始内容存档于...") and Arabic
+_ORIGINAL = re.compile(
+    r"^\s*(?:(?:the\s+|l'|el\s+|o\s+)?original|оригинала?|原始内容|原始內容|الأصل)\s*$", re.I
+)
+
+
+_TEXT_URL = re.compile(r"(?<![\"'=])https?://", re.IGNORECASE)
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _level(node: LexborNode) -> int | None:
+    """The heading level of `node` (a heading, or MediaWiki's `div.mw-heading` around one)."""
+    if node.tag in _HEADING_TAGS:
+        return int(node.tag[1])
+    if node.tag == "div" and "mw-heading" in (node.attributes.get("class") or ""):
+        inner = node.css_first(",".join(_HEADING_TAGS))
+        return int(inner.tag[1]) if inner is not None else None
+    return None
+
+
+def _heading_text(node: LexborNode) -> str:
+    text = re.sub(r"\[\s*(?:edit|править|modifier|bearbeiten|editar)[^\]]*\]", "", node.text())
+    return re.sub(r"\s+", " ", text).strip(" :.").lower()
+
+
+def _mark_sections(tree: LexborHTMLParser) -> int:
+    """Mark what follows each reference heading, up to the next heading of its level."""
+    marked = 0
+    for h in tree.css(",".join(_HEADING_TAGS[1:])):
+        if _heading_text(h) not in _NAMES:
+            continue
+        parent = h.parent
+        anchor = parent if parent is not None and _level(parent) is not None else h
+        level = _level(anchor) or 6
+        node = anchor.next
+        while node is not None:
+            nested = _level(node)
+            if nested is not None and nested <= level:
+                break
+            if node.tag not in ("-text", "-comment"):
+                node.attrs[MARK] = "1"
+                marked += 1
+            node = node.next
+    return marked
+
+
+def _own_host(tree: LexborHTMLParser, page_url: str | None) -> str | None:
+    canonical = tree.css_first('link[rel="canonical"]')
+    href = (canonical.attributes.get("href") if canonical else None) or page_url or ""
+    return (urlsplit(href).hostname or "").lower() or None
+
+
+# the wiki's sister projects: a "Wikidata item" or "Wiktionary" link is the wiki's own
+_SISTERS = (
+    "wikipedia.org", "wikimedia.org", "wikidata.org", "wiktionary.org", "wikisource.org",
+    "wikiquote.org", "wikibooks.org", "wikinews.org", "wikiversity.org", "wikivoyage.org",
+    "mediawiki.org", "wikifunctions.org",
+)  # fmt: skip
+
+
+def _is_internal(href: str, own: str | None) -> bool:
+    """A link to the wiki's own articles or its sister projects (relative, to its own host,
+    to wikipedia.org or wikimedia.org); an in-page anchor is not a link to unwrap."""
+    if href.startswith("#"):
+        return False
+    parts = urlsplit(href)
+    if not parts.scheme and not href.startswith("//"):
+        return True
+    host = (parts.hostname or "").lower()
+    return (bool(own) and host == own) or host.endswith(_SISTERS)
+
+
+def _short_footnote(item: LexborNode) -> bool:
+    """A short footnote ("Kennedy 2007, p. 400.", CS1's {{sfn}}) points at a work the page's
+    bibliography cites in full; that entry is the citation, the footnote is not another."""
+    links = [a.attributes.get("href") or "" for a in item.css("a[href]")]
+    own = [h for h in links if h.startswith("#CITEREF")]
+    return bool(own) and all(h.startswith("#") for h in links)
+
+
+def _roles(item: LexborNode) -> None:
+    """Keep, in one MediaWiki reference, the links that are its source and its fallback
+    (`mark` has already taken the link off every mention of the wiki's own articles)."""
+    external = [
+        a for a in item.css("a[href]") if not (a.attributes.get("href") or "#").startswith("#")
+    ]
+    host = lambda a: (urlsplit(a.attributes.get("href") or "").hostname or "").lower()  # noqa: E731
+    # copies in a web archive (a book scanned at archive.org/details/ is a source, not a copy)
+    replay = lambda a: parse_archive_link(a.attributes.get("href") or "") is not None  # noqa: E731
+    archived = [a for a in external if replay(a)]
+    original = [a for a in external if _ORIGINAL.match(a.text() or "")]
+    if archived and original and external.index(archived[0]) < external.index(original[0]):
+        # "<a href=ARCHIVE>Title</a> ... Archived from <a href=ORIGINAL>the original</a>":
+        # the title names the original; the copy is its fallback
+        title, orig = archived[0], original[0]
+        title_href, orig_href = title.attributes["href"], orig.attributes["href"]
+        title.attrs["href"], orig.attrs["href"] = orig_href, title_href
+    ids = [a for a in external if host(a) in _IDENTIFIER_HOSTS]
+    others = [a for a in external if a not in ids and not replay(a)]
+    for a in ids if others else ids[1:]:
+        a.unwrap()  # DOI, PMID...: the reference's identifiers, not further citations
+
+
+def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = None) -> bool:
+    """Mark the parts of the page that hold its references; True when the reader should
+    read only those. Also removes page furniture and sorts out MediaWiki link roles."""
+    if scope == "all":
+        return False
+    if scope != "auto":
+        nodes = tree.css(scope)
+        for node in nodes:
+            node.attrs[MARK] = "1"
+        return bool(nodes)
+    for node in tree.css(FURNITURE):
+        node.decompose()
+    lists = tree.css("ol.references, div.refbegin, div.reflist")
+    for node in lists:
+        node.attrs[MARK] = "1"
+    found = _mark_sections(tree) + len(lists)
+    if lists:  # a MediaWiki page: its own articles are never cited sources
+        own = _own_host(tree, page_url)
+        for a in tree.css(f"[{MARK}] a[href]"):
+            if _is_internal(a.attributes.get("href") or "#", own):
+                a.unwrap()  # "Media related to Mozilla at Wikimedia Commons", author links
+        for item in tree.css(f"[{MARK}] li, li[{MARK}]"):
+            if _short_footnote(item):
+                item.decompose()
+                continue
+            _roles(item)
+    if not found:
+        return False
+    # a references heading over two or three links of its own is not the page's citations
+    # when the rest of the page is where they are (a blog's "Sources: a, b" footer)
+    # (a URL written as text counts: an MLA "Works Cited" list often links nothing)
+    linked = sum(
+        len(n.css("a[href]")) + len(_TEXT_URL.findall(n.text())) for n in tree.css(f"[{MARK}]")
+    )
+    return linked >= 3

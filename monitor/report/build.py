@@ -1,0 +1,576 @@
+"""The report of the current state: what is dead, what moved, which access dates to refresh.
+
+`build_report` gathers the facts from the store into plain data; `render_markdown` turns
+them into Markdown through a Jinja2 template (monitor/report/templates/report.md.j2), so the
+wording can change without touching the queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, StrictUndefined
+from sqlalchemy import and_
+from sqlmodel import col
+
+from monitor.config import EmailSettings
+from monitor.core import safe
+from monitor.core.due import Confirmation, Status, describe
+from monitor.core.stamps import AccessStamp, format_stamp, newest
+from monitor.core.times import iso
+from monitor.core.verdict import OUTAGE_PREFIX, Verdict
+from monitor.store import Store
+from monitor.store.models import ArchiveLink, Citation, Decision, Document, Run, Url
+
+UNCHECKED = "unchecked"
+
+# The two words the report uses, said once at its top (Markdown and HTML alike).
+VOCABULARY = (
+    "Verdict: what the last check saw (alive, moved, dead, soft404, drifted, blocked, "
+    "transient, tls_error). Status: what the history says (alive, failing, dead, recovered): "
+    "a link is dead only after {checks} failing checks over at least {days:g} days, so one "
+    "bad day never makes it dead."
+)
+
+
+def override_note(human: str, before: str | None, since: list[str]) -> str | None:
+    """When a human's verdict needs a second look: the machine disagrees now, and either it
+    said something else when the decision was made, or it agreed with the human since.
+    `before`: the machine's verdict when the decision was made; `since`: its verdicts after,
+    oldest first. None while the decision still stands as made."""
+    if not since or since[-1] == human:
+        return None
+    now = since[-1]
+    if human in since:
+        again = " again" if now == before else ""
+        return f"the machine agreed ({human}) after your decision and now says {now}{again}"
+    if now != before:
+        was = f"it said {before}" if before else "it had not checked it"
+        return f"the machine now says {now}; when you decided, {was}"
+    return None
+
+
+@dataclass
+class Item:
+    """One cited link in a section of the report."""
+
+    title: str | None
+    document: str
+    url: str
+    line: int | None  # where on the page (`monitor.pages.sourcemap`), for the one who fixes it
+    verdict: str
+    status: str  # e.g. "failing (1 of 3)"
+    reason: str | None
+    checked_at: dt.datetime | None
+    first_failure_at: dt.datetime | None
+    failures: int
+    final_url: str | None
+    fallback: ArchiveLink | None = None  # the verified archive copy, if any
+    page_links: list[ArchiveLink] = field(default_factory=list)  # "[here]" links on the page
+    history: list[tuple[dt.datetime, str, str | None]] = field(default_factory=list)
+    override: Decision | None = None  # a human's verdict in force for this URL
+    override_note: str | None = None  # set when the machine disagrees again after a change
+    accepted: Decision | None = None  # the snapshot or new address the maintainer took
+    state: str = UNCHECKED  # the status word alone (`due.Status`), for filters
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def outage(self) -> bool:
+        """Not judged: the run that checked it last found our own network down."""
+        return (self.reason or "").startswith(OUTAGE_PREFIX)
+
+
+@dataclass
+class Refresh:
+    """A citation whose newest page stamp is older than our newest verified access."""
+
+    title: str | None
+    document: str
+    url: str
+    line: int | None
+    old_stamp: str
+    new_date: dt.date
+    new_stamp: str
+
+
+@dataclass
+class Action:
+    """One thing for the maintainer to do, with the command that does it."""
+
+    url: str
+    page: str
+    line: int | None
+    title: str | None
+    action: str  # "use the snapshot", "update the link", "look at the page", "refresh the date"
+    suggestion: str
+    command: str
+
+    def json(self) -> dict[str, object]:
+        return {
+            "url": self.url, "page": self.page, "line": self.line, "title": self.title,
+            "action": self.action, "suggestion": self.suggestion, "command": self.command,
+        }  # fmt: skip
+
+
+def to_do(
+    sections: dict[str, list[Item]], refreshed: list[Refresh], decided: set[str]
+) -> list[Action]:
+    """The report's first section: per citation needing the maintainer, what to do and the
+    command that does it. URLs a decision already covers (accepted, overridden, ignored)
+    are not asked about again."""
+    out: list[Action] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(
+        i: Item | Refresh, action: str, suggestion: str, command: str, decided_ok: bool = False
+    ) -> None:
+        if (i.url in decided and not decided_ok) or (i.url, i.document) in seen:
+            return
+        seen.add((i.url, i.document))
+        out.append(Action(i.url, i.document, i.line, i.title, action, suggestion, command))
+
+    for name in ("newly_dead", "dead", "failing"):
+        for i in sections.get(name, []):
+            if i.fallback is not None:
+                add(i, "use the snapshot", i.fallback.archive_url,
+                    f"monitor accept {shlex.quote(i.url)}")  # fmt: skip
+            elif i.verdict in ("soft404", "drifted"):
+                add(i, "look at the page", f"{i.verdict}: {i.reason}",
+                    f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
+    for name in SECTIONS:  # an override the machine no longer agrees with: decided, asked
+        for i in sections.get(name, []):
+            if i.override is not None and i.override_note:
+                add(i, "look again", f"you said {i.override.verdict}; {i.override_note}",
+                    f"monitor decisions --undo {i.override.id}", decided_ok=True)  # fmt: skip
+    for i in sections.get("moved", []):
+        if i.final_url:
+            new = shlex.quote(i.final_url)
+            add(
+                i,
+                "update the link",
+                i.final_url,
+                f"monitor accept {shlex.quote(i.url)} --replace {new}",
+            )
+    for f in refreshed:
+        add(f, "refresh the access date", f.new_stamp, f"monitor patch {shlex.quote(f.document)}")
+    return out
+
+
+@dataclass
+class DocumentSummary:
+    source: str
+    title: str | None
+    citations: int
+    unlinked: int
+    counts: Counter[str]
+
+
+@dataclass
+class Report:
+    generated_at: dt.datetime
+    documents: list[DocumentSummary]
+    totals: Counter[str]
+    dead: list[Item]
+    failing: list[Item]
+    recovered: list[Item]
+    moved: list[Item]
+    unverifiable: list[Item]
+    refreshed: list[Refresh]
+    unlinked: int
+    rule: Confirmation
+    since: dt.datetime | None = None
+    newly_dead: list[Item] = field(default_factory=list)
+    newly_recovered: list[Item] = field(default_factory=list)
+    broken_here: list[Item] = field(default_factory=list)  # "[here]" links that do not work
+    # the page is there but no longer carries the passage its citation quotes
+    passage_gone: list[Item] = field(default_factory=list)
+    trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
+    section_totals: dict[str, int] = field(default_factory=dict)  # before the max_items cap
+    max_items: int = 1000
+    decisions: list[Decision] = field(default_factory=list)  # the maintainer's, in force
+    actions: list[Action] = field(default_factory=list)  # "To do": first in the report
+    statuses: Counter[str] = field(default_factory=Counter)  # links by status
+    outages: list[Run] = field(default_factory=list)  # runs that found our network down
+    latest_outage: bool = False  # ... and the latest run was one of them
+    config_ignores: tuple[tuple[str, str | None], ...] = ()  # `[[ignore]]` of the config
+    unchanged: int = 0  # checks in the period answered 304: the page as at its last good one
+
+    @property
+    def since_text(self) -> str:
+        """The previous report's time, to the minute when it was the same day as this one
+        ("Changes since 2026-12-02" on a report of 2026-12-02 says nothing)."""
+        if self.since is None:
+            return ""
+        if self.since.date() == self.generated_at.date():
+            return f"{self.since:%Y-%m-%d %H:%M} UTC"
+        return f"{self.since:%Y-%m-%d}"
+
+    @property
+    def vocabulary(self) -> str:
+        return VOCABULARY.format(checks=self.rule.checks, days=self.rule.days)
+
+    def memberships(self) -> dict[tuple[str, str], tuple[Item, list[str]]]:
+        """Each listed link of each page, once: its item (from its first section) and the
+        names of every section it is in, in report order."""
+        out: dict[tuple[str, str], tuple[Item, list[str]]] = {}
+        for name in SECTIONS:
+            for i in getattr(self, name):
+                out.setdefault((i.document, i.url), (i, []))[1].append(name)
+        return out
+
+    def pages(self) -> list[tuple[DocumentSummary, list[Item]]]:
+        """Per page, its links that need a look (each once): the part a maintainer who owns
+        one page reads."""
+        by_doc: dict[str, list[Item]] = {d.source: [] for d in self.documents}
+        for (doc, _), (i, _) in self.memberships().items():
+            by_doc.setdefault(doc, []).append(i)
+        return [(d, by_doc.get(d.source, [])) for d in self.documents]
+
+    def total(self, name: str) -> int:
+        """How many items a section has, listed or not."""
+        return self.section_totals.get(name, len(getattr(self, name)))
+
+
+def _item(
+    c: Citation,
+    u: Url,
+    d: Document,
+    links: list[ArchiveLink],
+    fallback: ArchiveLink | None,
+    rule: Confirmation,
+) -> Item:
+    return Item(
+        title=c.title,
+        document=d.source,
+        url=u.url,
+        line=c.source_line,
+        verdict=u.last_verdict or UNCHECKED,
+        status=describe(Status(u.status), u.consecutive_failures, rule),
+        reason=u.last_reason,
+        checked_at=u.last_checked_at,
+        first_failure_at=u.first_failure_at,
+        failures=u.consecutive_failures,
+        final_url=u.last_final_url,
+        fallback=fallback,
+        page_links=[a for a in links if a.source == "page"],
+        state=u.status or UNCHECKED,
+    )
+
+
+def build_report(
+    store: Store,
+    rule: Confirmation = Confirmation(),  # noqa: B008
+    since: dt.datetime | None = None,
+    max_items: int = 1000,
+    now: dt.datetime | None = None,
+) -> Report:
+    """The report from aggregate queries: counts are exact however large the database;
+    each section lists at most `max_items` citations (its heading gives the full count),
+    so a million-URL report takes seconds and bounded memory."""
+    now = now or dt.datetime.now(dt.UTC)
+    docs: list[DocumentSummary] = []
+    totals: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    unlinked = 0
+    for d, verdicts, by_status, un in store.reports.citation_counts():
+        docs.append(DocumentSummary(d.source, d.title, sum(verdicts.values()) + un, un, verdicts))
+        totals.update(verdicts)
+        statuses.update(by_status)
+        unlinked += un
+    known = {  # section sizes the GROUP BY above already counted
+        "dead": statuses[Status.DEAD.value],
+        "failing": statuses[Status.FAILING.value],
+        "recovered": statuses[Status.RECOVERED.value],
+        "moved": totals[Verdict.MOVED.value],
+        "unverifiable": totals[Verdict.TRANSIENT.value] + totals[Verdict.BLOCKED.value],
+    }
+    start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
+    wheres = {
+        "dead": col(Url.status) == Status.DEAD.value,
+        "failing": col(Url.status) == Status.FAILING.value,
+        "recovered": col(Url.status) == Status.RECOVERED.value,
+        "moved": col(Url.last_verdict) == Verdict.MOVED.value,
+        "unverifiable": col(Url.last_verdict).in_([Verdict.TRANSIENT.value, Verdict.BLOCKED.value]),
+        "newly_dead": and_(col(Url.status) == Status.DEAD.value, col(Url.status_since) > start),
+        "newly_recovered": and_(
+            col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
+        ),
+        "passage_gone": col(Citation.passage_gone_since).is_not(None),
+    }
+    found = {
+        name: store.reports.section(w, max_items, known.get(name)) for name, w in wheres.items()
+    }
+    url_ids = {u.id for _, rows in found.values() for _, u, _ in rows}
+    archives = store.archives.archive_links(url_ids)  # type: ignore[arg-type]
+    fallbacks = store.archives.fallbacks({u.url for _, rows in found.values() for _, u, _ in rows})
+    sections = {
+        name: [
+            _item(c, u, d, archives.get(u.id, []), fallbacks.get(u.url), rule)  # type: ignore[arg-type]
+            for c, u, d in rows
+        ]
+        for name, (_, rows) in found.items()
+    }
+    refreshed_total, picked = store.reports.refreshable(max_items)
+    refreshed = []
+    for c, u, d, day in picked:
+        last = newest([AccessStamp.from_dict(x) for x in c.stamps])
+        refreshed.append(
+            Refresh(
+                c.title,
+                d.source,
+                u.url,
+                c.source_line,
+                last.raw if last else "(none)",
+                day,
+                format_stamp(day, last.raw if last else None),
+            )
+        )
+    broken = [
+        i
+        for name in ("dead", "failing", "recovered")
+        for i in sections[name]
+        if any(a.verified is False for a in i.page_links)
+    ]
+    decisions = store.decisions.active(now)
+    period_start = since or now - dt.timedelta(days=7)  # outages and 304s: this period's
+    decided = {d.url for d in decisions if d.url and d.kind in ("accept", "override")}
+    overrides = {d.url: d for d in decisions if d.kind == "override" and d.url}
+    accepts = {d.url: d for d in decisions if d.kind == "accept" and d.url}
+    by_url = {u.url: u.id for _, rows in found.values() for _, u, _ in rows}
+    strips = store.reports.recent_checks(set(by_url.values()))  # type: ignore[arg-type]
+    for items in sections.values():
+        for i in items:
+            i.history = strips.get(by_url[i.url], [])
+            i.accepted = accepts.get(i.url)
+            if (d := overrides.get(i.url)) is not None:
+                i.override = d
+                before = [v for at, v, _ in i.history if at < d.made_at]
+                since_made = [v for at, v, _ in i.history if at >= d.made_at]
+                i.override_note = override_note(
+                    d.verdict or "", before[-1] if before else None, since_made
+                )
+    totals_of = {name: n for name, (n, _) in found.items()}
+    totals_of["broken_here"] = len(broken)
+    totals_of["refreshed"] = refreshed_total
+    return Report(
+        since=since,
+        newly_dead=sections["newly_dead"],
+        newly_recovered=sections["newly_recovered"],
+        broken_here=broken,
+        trend=store.reports.weekly_counts(now),
+        generated_at=now,
+        documents=docs,
+        totals=totals,
+        dead=sections["dead"],
+        failing=sections["failing"],
+        recovered=sections["recovered"],
+        moved=sections["moved"],
+        passage_gone=sections["passage_gone"],
+        unverifiable=sections["unverifiable"],
+        refreshed=refreshed,
+        unlinked=unlinked,
+        rule=rule,
+        section_totals=totals_of,
+        max_items=max_items,
+        decisions=decisions,
+        actions=to_do(sections, refreshed, decided),
+        statuses=statuses,
+        outages=(outages := store.runs.outages(period_start)),
+        latest_outage=bool(outages) and (last := store.runs.last_run()) is not None
+        and last.id == outages[0].id,
+        config_ignores=store.decisions.config_ignores,
+        unchanged=store.reports.unchanged_since(period_start),
+    )
+
+
+def why(i: Item) -> str:
+    """An item's reason as the report prints it: one short line for links not judged in an
+    outage (the banner says the rest), the check's own reason otherwise."""
+    if i.outage:
+        return "not judged: the monitor's network was down (see the outage note)"
+    return i.reason or ""
+
+
+class _Md(str):
+    """Text already made safe for the Markdown report (not escaped again)."""
+
+
+def _md_escape(text: str | None) -> str:
+    return _Md(safe.markdown(text) if text else "(untitled)")
+
+
+def _md_finalize(value: object) -> object:
+    """Every value the Markdown template prints is escaped unless a filter made it safe:
+    titles, page names and reasons come from pages and servers others control."""
+    if isinstance(value, str) and not isinstance(value, _Md):
+        return safe.markdown(value)
+    return value
+
+
+def counted(r: Report, name: str) -> str:
+    """A section's count for its heading, saying when the list is cut at max_items."""
+    total, shown = r.total(name), len(getattr(r, name))
+    return f"{total}" if total == shown else f"{total:,}; the first {shown:,} listed"
+
+
+def _env() -> Environment:
+    env = Environment(
+        autoescape=False,  # Markdown, not HTML: `_md_finalize` escapes every printed value
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_md_finalize,
+    )
+    env.filters["md"] = _md_escape
+    env.filters["mdurl"] = lambda u: _Md(safe.markdown_url(u))
+    env.filters["code"] = lambda t: _Md(safe.terminal(t).replace("`", "'"))
+    env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
+    env.globals["counted"] = counted
+    env.filters["why"] = why
+    env.filters["raw"] = _Md  # a macro's output: its values were escaped inside it
+    return env
+
+
+def render_markdown(report: Report) -> str:
+    text = resources.files("monitor.report.templates").joinpath("report.md.j2").read_text("utf-8")
+    return _env().from_string(text).render(r=report)
+
+
+# ---------------------------------------------------------------- JSON, CSV, HTML
+
+def item_json(i: Item) -> dict[str, object]:
+    fb = i.fallback
+    return {
+        "title": i.title,
+        "document": i.document,
+        "line": i.line,
+        "url": i.url,
+        "verdict": i.verdict,
+        "status": i.status,
+        "reason": i.reason,
+        "checked_at": iso(i.checked_at),
+        "first_failure_at": iso(i.first_failure_at),
+        "failures": i.failures,
+        "final_url": i.final_url,
+        "archive_url": fb.archive_url if fb else None,
+        "archive_captured_at": iso(fb.captured_at) if fb else None,
+        "archive_verified": fb.verified if fb else None,
+        "page_links": [
+            {"url": a.archive_url, "verified": a.verified, "reason": a.verify_reason}
+            for a in i.page_links
+        ],
+    }
+
+
+SECTIONS = ("newly_dead", "dead", "failing", "newly_recovered", "recovered", "moved",
+            "passage_gone", "unverifiable", "broken_here")  # fmt: skip
+
+
+def to_json(r: Report) -> dict[str, object]:
+    """The report as data; CSV rows carry the same item fields."""
+    return {
+        "generated_at": iso(r.generated_at),
+        "since": iso(r.since),
+        "confirmation": {"checks": r.rule.checks, "days": r.rule.days},
+        "totals": dict(r.totals),
+        "unlinked": r.unlinked,
+        # full counts of each section; the lists stop at max_items
+        "section_totals": {n: r.total(n) for n in (*SECTIONS, "refreshed")},
+        "documents": [
+            {
+                "source": d.source,
+                "title": d.title,
+                "citations": d.citations,
+                "unlinked": d.unlinked,
+                "counts": dict(d.counts),
+            }
+            for d in r.documents
+        ],
+        "sections": {name: [item_json(i) for i in getattr(r, name)] for name in SECTIONS},
+        "refreshed": [
+            {
+                "title": f.title,
+                "document": f.document,
+                "line": f.line,
+                "url": f.url,
+                "old_stamp": f.old_stamp,
+                "new_date": iso(f.new_date),
+                "new_stamp": f.new_stamp,
+            }
+            for f in r.refreshed
+        ],
+        "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
+        "unchanged": r.unchanged,
+        "decisions": [d.as_json() for d in r.decisions],
+        "actions": [a.json() for a in r.actions],
+    }
+
+
+CSV_FIELDS = ["section", "title", "document", "line", "url", "verdict", "status", "reason",
+              "checked_at", "first_failure_at", "failures", "final_url", "archive_url",
+              "archive_captured_at", "archive_verified", "old_stamp", "new_stamp"]  # fmt: skip
+
+
+def render_csv(r: Report) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    data = to_json(r)
+    for name, items in data["sections"].items():  # type: ignore[union-attr]
+        for item in items:
+            w.writerow(safe.csv_row({"section": name, **item}))
+    for f in data["refreshed"]:  # type: ignore[union-attr]
+        w.writerow(safe.csv_row({"section": "refreshed", **f}))
+    return buf.getvalue()
+
+
+def render_html(r: Report) -> str:
+    from monitor.report.html import render_html as html
+
+    return html(r)
+
+
+RENDERERS = {"md": render_markdown, "html": render_html, "csv": render_csv}
+
+
+def render(r: Report, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(to_json(r), ensure_ascii=False, indent=2) + "\n"
+    return RENDERERS[fmt](r)
+
+
+def send_email(r: Report, cfg: EmailSettings) -> None:
+    """The report as an HTML mail with a plain-text (Markdown) alternative."""
+    import smtplib
+    from email.message import EmailMessage
+
+    if not cfg.smtp_host or not cfg.to:
+        raise ValueError("report.email needs smtp_host and at least one address in to")
+    msg = EmailMessage()
+    msg["Subject"] = f"Link report {r.generated_at:%Y-%m-%d}: " + ", ".join(
+        f"{v} {n}" for v, n in r.totals.most_common()
+    )
+    msg["From"] = cfg.from_addr
+    msg["To"] = ", ".join(cfg.to)
+    msg.set_content(render_markdown(r))
+    msg.add_alternative(render_html(r), subtype="html")
+    with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=30) as smtp:
+        if cfg.starttls:
+            smtp.starttls()
+        if cfg.username:
+            smtp.login(cfg.username, cfg.password or "")
+        smtp.send_message(msg)

@@ -23,9 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # Only monitor's own modules are instrumented (instrumenting httpx, SQLAlchemy and the
 # rest as they are imported took over a minute before the first input).
 with atheris.instrument_imports(include=["monitor"]):
+    from monitor.core.decoding import decode
+    from monitor.core.errors import ExtractError
     from monitor.core.stamps import find_stamps
     from monitor.core.urls import UrlError, normalise
-    from monitor.pages.extract import FORMATS, ExtractError, decode, extract
+    from monitor.pages.extract import FORMATS, extract
 
 NAMES = [None, "page.html", "notes.md", "list.txt"]
 

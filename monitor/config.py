@@ -25,13 +25,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.core.errors import ConfigError
+from monitor.report.formats import NAMES as REPORT_FORMATS
 from monitor.version import __version__
 
 DEFAULT_CONTACT = "https://example.org/monitor-contact"
-
-
-class ConfigError(Exception):
-    """A configuration problem, with a message fit for the user."""
 
 
 class _Section(BaseModel):
@@ -286,14 +284,25 @@ class EmailSettings(_Section):
 
 class ReportSettings(_Section):
     dir: str = "reports"
-    formats: list[Literal["md", "html", "json", "csv"]] = Field(
-        default_factory=lambda: ["md", "html", "json", "csv"],
-        description="what the weekly report writes",
+    formats: list[str] = Field(
+        default_factory=lambda: list(REPORT_FORMATS),
+        description="what the weekly report writes: " + ", ".join(REPORT_FORMATS),
     )
     max_items: int = Field(
         1000, ge=1, description="citations listed per section (counts are always complete)"
     )
     email: EmailSettings = Field(default_factory=EmailSettings)
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if name not in REPORT_FORMATS:
+                near = difflib.get_close_matches(name, REPORT_FORMATS, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                known = ", ".join(REPORT_FORMATS)
+                raise ValueError(f"unknown report format {name!r} ({known}){hint}")
+        return v
 
 
 class ArchiveEndpoint(_Section):

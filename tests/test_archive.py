@@ -29,7 +29,8 @@ from monitor.archives.wayback import (
 )
 from monitor.config import Settings
 from monitor.core.results import Capture
-from monitor.report.build import build_report, render_markdown
+from monitor.report.build import build_report
+from monitor.report.markdown import render_markdown
 from monitor.store import Store
 from tests.archive_world import KAZAK, KAZAK_URL, STOPVAW_URL
 from tests.conftest import make_settings

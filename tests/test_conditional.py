@@ -8,7 +8,8 @@ import datetime as dt
 from pathlib import Path
 
 from monitor import api
-from monitor.report.build import build_report, render
+from monitor.report.build import build_report
+from monitor.report.formats import render
 from monitor.store import Store
 from tests.conftest import make_settings
 from tests.world import World

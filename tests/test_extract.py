@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.pages.extract import ExtractError, decode, detect_format, extract
+from monitor.core.decoding import decode
+from monitor.core.errors import ExtractError
+from monitor.pages.extract import detect_format, extract
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from monitor.core.decoding import decode
+from monitor.core.errors import ExtractError
 from monitor.core.stamps import find_stamps, format_stamp, parse_date_words
 from monitor.core.urls import UrlError, normalise, parse_archive_link
-from monitor.pages.extract import FORMATS, ExtractError, decode, extract
+from monitor.pages.extract import FORMATS, extract
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = settings(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app.launch import exit_code
+from monitor.checking.standby import exit_code
 
 
 def _python(script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def _python(script: str, *args: str, cwd: Path | None = None) -> subprocess.Comp
 def test_exit_now_runs_the_atexit_handlers_flushes_and_keeps_the_status() -> None:
     out = _python(
         "import atexit, sys\n"
-        "from monitor.app.launch import exit_now\n"
+        "from monitor.checking.standby import exit_now\n"
         "atexit.register(lambda: print('bye'))\n"
         "print('hi', end=' ')\n"  # still in stdout's buffer (a pipe is block-buffered)
         "sys.stderr.write('said')\n"
@@ -35,7 +35,7 @@ def test_exit_now_runs_the_atexit_handlers_flushes_and_keeps_the_status() -> Non
 def test_exit_now_waits_for_a_thread_still_at_work() -> None:
     out = _python(
         "import threading, time\n"
-        "from monitor.app.launch import exit_now\n"
+        "from monitor.checking.standby import exit_now\n"
         "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
         "exit_now(4)\n"
     )

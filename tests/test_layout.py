@@ -22,10 +22,35 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text("utf-8"), str(path))
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module `path` imports, at run time or for type checking alike."""
+def _name(path: Path) -> str:
+    parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+NAMES = {_name(p): p for p in MODULES}
+
+
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside `if TYPE_CHECKING:` blocks: read by type checkers only."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                hidden.update(id(n) for n in ast.walk(child))
+    return hidden
+
+
+def _imports(path: Path, *, runtime: bool = False) -> set[str]:
+    """Every module `path` imports, at run time or for type checking alike (`runtime`: the
+    imports that run, at the top or inside a function, not the type checker's)."""
+    tree = _tree(path)
+    hidden = _type_checking_nodes(tree) if runtime else set()
     found: set[str] = set()
-    for node in ast.walk(_tree(path)):
+    for node in ast.walk(tree):
+        if id(node) in hidden:
+            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -34,8 +59,54 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports at run time (lazy imports included)."""
+    return {name: {i for i in _imports(path, runtime=True) if i in NAMES and i != name}
+            for name, path in NAMES.items()}  # fmt: skip
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
 def _hits(imports: set[str], banned: set[str]) -> set[str]:
     return {i for i in imports for b in banned if i == b or i.startswith(b + ".")}
+
+
+def _package_of(name: str) -> str:
+    parts = name.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 or NAMES[name].name == "__init__.py" else name
 
 
 def test_there_are_modules_to_look_at() -> None:
@@ -89,3 +160,65 @@ def test_the_cli_imports_no_store_and_no_stage() -> None:
 def test_comments_cite_no_file_outside_the_repository() -> None:
     for path in MODULES:
         assert "../shared" not in path.read_text("utf-8"), path
+
+
+def test_no_import_cycles_lazy_imports_included() -> None:
+    assert _cycles(_graph()) == []
+
+
+def test_a_cycle_is_seen() -> None:
+    """The cycle finder itself: a loop of three and a self-contained pair are found."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"e"}, "e": {"d"}, "f": {"a"}}
+    assert sorted(_cycles(graph)) == [["a", "b", "c"], ["d", "e"]]
+
+
+def test_the_package_root_keeps_the_face_and_the_configuration_only() -> None:
+    root = sorted(p.name for p in PKG.glob("*.py"))
+    assert len(root) <= 8, root
+
+
+def test_nothing_inside_imports_the_package_face() -> None:
+    """`monitor/__init__.py` loads the API lazily; a module importing names from it would
+    tie every stage to the face (the version lives in monitor/version.py)."""
+    offenders = []
+    for name, path in NAMES.items():
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ImportFrom) and node.module == "monitor":
+                names = [a.name for a in node.names if f"monitor.{a.name}" not in NAMES]
+                if names:
+                    offenders.append(f"{name}: {names}")
+            elif isinstance(node, ast.Import) and any(a.name == "monitor" for a in node.names):
+                offenders.append(name)
+    assert offenders == []
+
+
+# Which packages a stage may import (beyond itself): data flows one way.
+ALLOWED = {
+    "monitor.core": {"monitor.config"},
+    # the report formats' table is plain data (report/formats.py names its renderers)
+    "monitor.config": {"monitor.core", "monitor.version", "monitor.report.formats"},
+    "monitor.checking": {"monitor.core", "monitor.config"},
+    "monitor.store": {"monitor.core", "monitor.config"},
+    "monitor.pages": {"monitor.core", "monitor.config", "monitor.checking", "monitor.store"},
+    "monitor.archives": {"monitor.core", "monitor.config", "monitor.checking", "monitor.store"},
+    "monitor.report": {"monitor.core", "monitor.config", "monitor.store"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_each_stage_imports_only_the_stages_before_it(package: str) -> None:
+    offenders = []
+    for name in NAMES:
+        if name == package or name.startswith(package + "."):
+            for dep in _graph()[name]:
+                owner = _package_of(dep)
+                if owner != _package_of(name) and not ({owner, dep} & ALLOWED[package]):
+                    offenders.append(f"{name} -> {dep}")
+    assert offenders == []
+
+
+def test_the_programs_are_imported_by_nobody_else() -> None:
+    outside = [f"{n} -> {d}" for n, deps in _graph().items()
+               if not n.startswith("monitor.app") and n != "monitor.__main__"
+               for d in deps if d.startswith("monitor.app")]  # fmt: skip
+    assert outside == []

@@ -15,7 +15,8 @@ from monitor import api
 from monitor.config import Settings
 from monitor.core.due import Confirmation
 from monitor.pages.patch import Policy
-from monitor.report.build import build_report, override_note, render
+from monitor.report.build import build_report, override_note
+from monitor.report.formats import render
 from tests.archive_world import KAZAK
 from tests.conftest import make_settings
 from tests.world import World

@@ -21,8 +21,9 @@ import pytest
 from rapidfuzz import fuzz
 from selectolax.lexbor import LexborHTMLParser
 
+from monitor.core.results import Extraction
 from monitor.core.urls import UrlError, is_archive_host, normalise, parse_archive_link
-from monitor.pages.extract import Extraction, extract
+from monitor.pages.extract import extract
 from monitor.pages.titles import YEAR
 
 PAGES = Path(__file__).resolve().parent / "pages"

@@ -16,7 +16,9 @@ import pytest
 
 from monitor import api
 from monitor.config import EmailSettings, Settings
-from monitor.report.build import build_report, render, send_email
+from monitor.report.build import build_report
+from monitor.report.email import send_email
+from monitor.report.formats import render
 from monitor.store import Store
 from tests.conftest import make_settings
 from tests.world import World

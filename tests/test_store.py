@@ -17,7 +17,8 @@ from monitor.config import ScheduleSettings
 from monitor.core.due import Confirmation, transition
 from monitor.core.results import CheckResult
 from monitor.core.verdict import Hop, Verdict
-from monitor.report.build import build_report, render_markdown
+from monitor.report.build import build_report
+from monitor.report.markdown import render_markdown
 from monitor.store import MIGRATIONS, Store, StoreError, open_store
 from monitor.store.engine import HEAD, table, write_many
 from monitor.store.models import Url, UrlCheck

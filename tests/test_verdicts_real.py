@@ -14,7 +14,8 @@ import pytest
 from monitor import api
 from monitor.checking.hosts import check_urls
 from monitor.core.results import CheckResult, Context
-from monitor.report.build import build_report, render
+from monitor.report.build import build_report
+from monitor.report.formats import render
 from monitor.store import Store
 from tests import labelled_world as lw
 from tests.conftest import make_settings

@@ -6,8 +6,9 @@
 
 In parts: `checking` (check now, no database), `running` (ingest, run, archive, save),
 `reporting` (the report: when, where, to whom), `status` (counts, citations, history),
-`patching` (patched copies of pages) and `admin` (database, backups, exports, daemon,
-distributed mode). Everything a caller needs is importable from `monitor.api` itself.
+`patching` (patched copies of pages) and `admin` (database, backups, exports, settings).
+The daemon and distributed mode are programs around the API (`monitor.app.modes`).
+Everything a caller needs is importable from `monitor.api` itself.
 """
 # Each name is imported from its module on first use (PEP 562), so a command loads what it
 # calls: `monitor run` no longer imports the report's templates, the status views or the
@@ -24,14 +25,10 @@ if TYPE_CHECKING:
         AdminError,
         backup,
         config_origins,
-        dispatch,
-        distributed_mode,
         export_to,
         import_from,
         open_database,
         open_existing,
-        serve,
-        worker,
     )
     from monitor.api.checking import (
         CheckOutcome,
@@ -85,6 +82,7 @@ if TYPE_CHECKING:
         status_rows,
     )
     from monitor.config import ConfigError, Settings, load_settings
+    from monitor.core.errors import MonitorError
     from monitor.core.results import CheckResult
     from monitor.core.urls import UrlError, normalise
     from monitor.pages.extract import FORMATS as INPUT_FORMATS
@@ -97,14 +95,10 @@ _WHERE: dict[str, tuple[str, str]] = {
     "AdminError": ("monitor.api.admin", "AdminError"),
     "backup": ("monitor.api.admin", "backup"),
     "config_origins": ("monitor.api.admin", "config_origins"),
-    "dispatch": ("monitor.api.admin", "dispatch"),
-    "distributed_mode": ("monitor.api.admin", "distributed_mode"),
     "export_to": ("monitor.api.admin", "export_to"),
     "import_from": ("monitor.api.admin", "import_from"),
     "open_database": ("monitor.api.admin", "open_database"),
     "open_existing": ("monitor.api.admin", "open_existing"),
-    "serve": ("monitor.api.admin", "serve"),
-    "worker": ("monitor.api.admin", "worker"),
     "CheckOutcome": ("monitor.api.checking", "CheckOutcome"),
     "Phase": ("monitor.api.checking", "Phase"),
     "Targets": ("monitor.api.checking", "Targets"),
@@ -154,6 +148,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "status": ("monitor.api.status", "status"),
     "status_rows": ("monitor.api.status", "status_rows"),
     "ConfigError": ("monitor.config", "ConfigError"),
+    "MonitorError": ("monitor.core.errors", "MonitorError"),
     "Settings": ("monitor.config", "Settings"),
     "load_settings": ("monitor.config", "load_settings"),
     "INPUT_FORMATS": ("monitor.pages.extract", "FORMATS"),
@@ -194,6 +189,7 @@ __all__ = [
     "DecisionError",
     "History",
     "LockError",
+    "MonitorError",
     "NotCited",
     "PageCounts",
     "PatchError",
@@ -224,8 +220,6 @@ __all__ = [
     "collect_targets",
     "config_origins",
     "default_target",
-    "dispatch",
-    "distributed_mode",
     "export_to",
     "fallbacks_for",
     "history",
@@ -248,11 +242,9 @@ __all__ = [
     "save",
     "save_async",
     "scheduler_status",
-    "serve",
     "status",
     "status_rows",
     "undo",
     "unignore",
-    "worker",
     "write_report",
 ]

@@ -1,26 +1,21 @@
-"""Running and keeping the service: the database, backups, exports, the daemon and the
-distributed worker and dispatcher."""
+"""Keeping the service: the database, backups, exports, where each setting came from.
+(The daemon and the distributed worker and dispatcher are programs: `monitor.app.modes`.)"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
-from typing import IO, Any
+from typing import IO
 
 from monitor.config import Settings
 from monitor.config_origin import Origin, origins
+from monitor.core.errors import AdminError
 from monitor.store import Store, StoreError, open_store, sqlite_file
 from monitor.store.transfer import TransferError, export, import_
 
 Progress = Callable[[str, int], None]
-
-
-class AdminError(Exception):
-    """A request that cannot be carried out; the message is for the user."""
 
 
 def open_database(settings: Settings) -> Store:
@@ -107,60 +102,11 @@ def import_from(store: Store, path: str, stdin: IO[str], progress: Progress | No
         raise AdminError(f"{path}: not a UTF-8 text file; nothing was imported") from None
 
 
-def serve(store: Store, settings: Settings) -> None:
-    """The daemon until SIGTERM/SIGINT (`LockError` if another monitor holds the database)."""
-    from monitor.app.daemon import serve_forever
-
-    if settings.distributed.enabled:
-        distributed_mode(settings)  # fail now, clearly, not at the first dispatch
-    serve_forever(store, settings)
-
-
-def distributed_mode(settings: Settings) -> ModuleType:
-    """The distributed module, or `AdminError` when its extra or PostgreSQL is missing."""
-    try:
-        from monitor.app import distributed
-    except ImportError as exc:
-        raise AdminError(str(exc)) from None
-    try:
-        distributed.conninfo(settings.database.url)
-    except distributed.DistributedError as exc:
-        raise AdminError(str(exc)) from None
-    return distributed
-
-
-def worker(store: Store, settings: Settings, concurrency: int | None, burst: bool) -> None:
-    """One distributed worker until stopped (or, with `burst`, until the queue is empty)."""
-    dist = distributed_mode(settings)
-    try:
-        asyncio.run(dist.run_worker(settings, store, concurrency, wait=not burst))
-    except dist.DistributedError as exc:
-        raise AdminError(str(exc)) from None
-
-
-def dispatch(
-    store: Store,
-    settings: Settings,
-    every: float | None,
-    until_done: bool,
-    on_round: Callable[[Any], None] | None = None,
-) -> None:
-    """Queue host batches for the workers once, every `every` seconds, or until done."""
-    dist = distributed_mode(settings)
-    try:
-        asyncio.run(dist.dispatch(settings, store, every, until_done, on_round))
-    except dist.DistributedError as exc:
-        raise AdminError(str(exc)) from None
-
-
 __all__ = [
     "AdminError",
     "StoreError",
     "backup",
-    "dispatch",
     "export_to",
     "import_from",
     "open_database",
-    "serve",
-    "worker",
 ]

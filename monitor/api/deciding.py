@@ -7,14 +7,11 @@ import datetime as dt
 import getpass
 import os
 
+from monitor.core.errors import DecisionError
 from monitor.core.urls import UrlError, normalise, parse_archive_link
 from monitor.core.verdict import Verdict
 from monitor.store import Store
 from monitor.store.models import Decision
-
-
-class DecisionError(Exception):
-    """A decision that cannot be taken; the message says why."""
 
 
 def who(by: str | None) -> str:

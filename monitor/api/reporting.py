@@ -15,11 +15,12 @@ from monitor.config import Settings
 from monitor.core.crontab import trigger as cron_trigger
 from monitor.core.crontab import zone
 from monitor.core.due import rule_of
+from monitor.report.formats import NAMES
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
 REPORT_JOB = "weekly-report"
-FORMATS = ("md", "html", "json", "csv")
+FORMATS = NAMES  # the registry's names, in its order
 
 
 def report_due(
@@ -45,7 +46,9 @@ def write_report(
     """The report since the previous one, as DIR/report-YYYY-MM-DD.{md,html,json,csv} (the
     formats of `[report] formats`, DIR `[report] dir` unless given); e-mailed when
     `[report.email]` is set up. Returns the first file written."""
-    from monitor.report.build import build_report, render, send_email  # templates: on first report
+    from monitor.report.build import build_report  # templates: on first report
+    from monitor.report.email import send_email
+    from monitor.report.formats import render
 
     since = since or store.jobs.last(REPORT_JOB)
     report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
@@ -93,7 +96,9 @@ def report(
     """`monitor report`: `fmt` one of FORMATS or "all". `out` a directory (ending in `/`, an
     existing one, or any with "all") gets report-DATE.EXT files, another path one file;
     without `out` the text is returned. Written, it counts as the previous report."""
-    from monitor.report.build import build_report, render, send_email
+    from monitor.report.build import build_report
+    from monitor.report.email import send_email
+    from monitor.report.formats import render
 
     now = now or dt.datetime.now(dt.UTC)
     start = since or store.jobs.last(REPORT_JOB)

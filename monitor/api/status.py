@@ -15,6 +15,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from monitor.api.reporting import REPORT_JOB
 from monitor.config import Settings
 from monitor.core.due import Confirmation, Status, describe, rule_of
+from monitor.core.errors import NotCited
 from monitor.core.stamps import AccessStamp
 from monitor.core.times import iso
 from monitor.core.urls import normalise
@@ -140,10 +141,6 @@ def scheduler_status(store: Store, settings: Settings | None = None) -> Schedule
         last_report=(r.isoformat() if (r := store.jobs.last(REPORT_JOB)) else None),
         next_report=next_report(settings, now) if settings else None,
     )
-
-
-class NotCited(LookupError):
-    """The URL is not cited by any ingested page."""
 
 
 @dataclass

@@ -29,27 +29,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import OperationalError
 
 from monitor import api
-from monitor.app import output
+from monitor.app import modes, output
+from monitor.core.errors import (
+    EXIT_INTERNAL,
+    EXIT_NOT_ALIVE,
+    EXIT_OK,
+    EXIT_OUTAGE,
+    EXIT_USAGE,
+    MonitorError,
+    UsageError,
+)
 from monitor.version import __version__
 
-EXIT_OK, EXIT_NOT_ALIVE, EXIT_USAGE, EXIT_OUTAGE, EXIT_INTERNAL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("monitor")
-
-
-class UserError(click.ClickException):
-    """An error the user can fix; printed as one line, exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"monitor: error: {self.format_message()}", err=True)
-
-
-class Busy(UserError):
-    """Another monitor holds the database: not the user's mistake, and worth a retry (a
-    cron wrapper can tell it from a configuration error by its exit code)."""
-
-    exit_code = EXIT_BUSY
 
 
 class App:
@@ -69,19 +61,13 @@ class App:
     @property
     def settings(self) -> api.Settings:
         if self._settings is None:
-            try:
-                self._settings = api.load_settings(self.config_path)
-            except api.ConfigError as exc:
-                raise UserError(str(exc)) from None
+            self._settings = api.load_settings(self.config_path)
             log.info("configuration from %s", self._settings.source)
         return self._settings
 
     def _open(self, opener: Callable[[api.Settings], api.Store]) -> api.Store:
         if self._store is None:
-            try:
-                self._store = opener(self.settings)
-            except api.StoreError as exc:
-                raise UserError(str(exc)) from None
+            self._store = opener(self.settings)
             # closed with the command, not left to the interpreter's exit (which the
             # `monitor` command skips: `launch.exit_now`): SQLite folds its WAL back in
             ctx = click.get_current_context(silent=True)
@@ -296,8 +282,6 @@ def run(app: App, everything: bool, once: bool) -> None:
     with app.progress() as phase:
         try:
             summary, written = api.run_command(store, settings, everything, once, phase)
-        except api.LockError as exc:
-            raise Busy(str(exc)) from None
         except KeyboardInterrupt:
             app.note("interrupted: results checked so far are stored")
             sys.exit(130)
@@ -330,11 +314,8 @@ def serve(app: App) -> None:
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
     if app.settings.distributed.enabled:
-        api.distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
-    try:
-        api.serve(app.store, app.settings)
-    except api.LockError as exc:
-        raise Busy(str(exc)) from None
+        modes.distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
+    modes.serve(app.store, app.settings)
     sys.exit(EXIT_OK)
 
 
@@ -348,10 +329,10 @@ def worker(app: App, concurrency: int | None, burst: bool) -> None:
     Run as many as you like, on any machines that reach the database; one host is never
     checked by two workers at once. Stops cleanly on SIGTERM/SIGINT.
     """
-    api.distributed_mode(app.settings)  # before the database: a missing extra says so first
+    modes.distributed_mode(app.settings)  # before the database: a missing extra says so first
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)
-    api.worker(app.store, app.settings, concurrency, burst)
+    modes.worker(app.store, app.settings, concurrency, burst)
     sys.exit(EXIT_OK)
 
 
@@ -368,14 +349,14 @@ def dispatch(app: App, every: float | None, until_done: bool) -> None:
 
     Also hands back the batches of workers that died (no heartbeat) and closes finished runs.
     """
-    api.distributed_mode(app.settings)
+    modes.distributed_mode(app.settings)
 
     def said(s: Any) -> None:
         if s.jobs or s.retried or s.closed_runs or not (every or until_done):
             app.note(output.dispatch_line(s))
 
     try:
-        api.dispatch(app.store, app.settings, every, until_done, said)
+        modes.dispatch(app.store, app.settings, every, until_done, said)
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(EXIT_OK)
@@ -396,18 +377,18 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
     cited on the pages ("accessible [here]") are verified too.
     """
     if not app.settings.archive.endpoints and not save:
-        raise UserError("no archive endpoints configured ([[archive.endpoints]])")
+        raise UsageError("no archive endpoints configured ([[archive.endpoints]])")
     try:
         with app.progress() as phase:
             phase("archives", None)
             summary = api.archive(app.existing_store, app.settings, list(urls) or None)
     except api.UrlError as exc:
-        raise UserError(f"invalid URL: {exc}") from None
+        raise UsageError(f"invalid URL: {exc}") from None
     for line in output.archive_lines(summary):
         click.echo(line)
     if save:
         if not app.settings.archive.save.enabled:
-            raise UserError("Save Page Now is off: set [archive.save] enabled = true")
+            raise UsageError("Save Page Now is off: set [archive.save] enabled = true")
         for line in output.save_lines(api.save(app.existing_store, app.settings)):
             click.echo(line)
     sys.exit(EXIT_OK)
@@ -458,9 +439,7 @@ def history(app: App, url: str, limit: int) -> None:
         api.normalise(url)  # a bad URL is said before a missing database
         found = api.history(app.existing_store, app.settings, url, limit)
     except api.UrlError as exc:
-        raise UserError(f"{url}: {exc}") from None
-    except api.NotCited as exc:
-        raise UserError(str(exc)) from None
+        raise UsageError(f"{url}: {exc}") from None
     output.history_text(app.out, found)
 
 
@@ -489,14 +468,12 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
     Written to --out, the report counts as "the previous report" for the next one.
     """
     if fmt == "all" and not out:
-        raise UserError("--format all writes one file per format: give --out DIRECTORY")
+        raise UsageError("--format all writes one file per format: give --out DIRECTORY")
     start = since.replace(tzinfo=dt.UTC) if since else None
     try:
         done = api.report(app.existing_store, app.settings, fmt, out, start, email)
     except OSError as exc:
-        raise UserError(f"cannot write or send the report: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UsageError(f"cannot write or send the report: {exc.strerror or exc}") from None
     if done.text is not None:
         click.echo(done.text, nl=False)
     if done.written is not None:
@@ -540,11 +517,8 @@ def patch(
     link; "[here]" archive links get their verified state. Every other byte is unchanged.
     """
     policy = api.Policy(stamps, older_than, update_moved)
-    try:
-        store = app.existing_store
-        done = api.patch_page(store, page, policy, out, write_file=bool(out) or not show_diff)
-    except api.PatchError as exc:
-        raise UserError(str(exc)) from None
+    store = app.existing_store
+    done = api.patch_page(store, page, policy, out, write_file=bool(out) or not show_diff)
     if show_diff:
         click.echo(done.patch.diff(Path(page).name), nl=False)
     if done.written is not None:
@@ -631,19 +605,15 @@ _register_decisions()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point: turns every failure into a message and an exit code, never a traceback."""
+    """Entry point: turns every failure into a message and an exit code, never a traceback.
+    Every error a user can cause is a `MonitorError` carrying its exit code; one raised
+    inside a task group arrives wrapped in exception groups and is still one."""
     try:
         cli.main(args=argv, prog_name="monitor", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # click's own: a bad option, a missing argument
         exc.show()
-        sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_USAGE)
-    except (api.ConfigError, api.StoreError, api.AdminError) as exc:
-        click.echo(f"monitor: error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except OperationalError as exc:
-        click.echo(f"monitor: error: {database_trouble(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("monitor: aborted", err=True)
@@ -654,18 +624,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as exc:
-        # a configuration error raised inside a task group arrives wrapped: it is still one
-        ours = _first(exc, (api.ConfigError, api.StoreError, api.AdminError))
-        if ours is not None:
+        ours = exc if isinstance(exc, MonitorError) else _first(exc, (MonitorError,))
+        if isinstance(ours, MonitorError):
             click.echo(f"monitor: error: {ours}", err=True)
-            sys.exit(EXIT_USAGE)
-        # a database failure inside a run's task group arrives wrapped in an ExceptionGroup
-        db = exc.subgroup(OperationalError) if isinstance(exc, BaseExceptionGroup) else None
-        if db is not None:
-            first: BaseException = db
-            while isinstance(first, BaseExceptionGroup):
-                first = first.exceptions[0]
-            click.echo(f"monitor: error: {database_trouble(first)}", err=True)  # type: ignore[arg-type]
+            sys.exit(ours.exit_code)
+        db = exc if isinstance(exc, OperationalError) else _first(exc, (OperationalError,))
+        if db is not None:  # the database failed under a command (disk full, gone away)
+            click.echo(f"monitor: error: {database_trouble(db)}", err=True)  # type: ignore[arg-type]
             sys.exit(EXIT_USAGE)
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise

@@ -12,13 +12,7 @@ import click
 
 from monitor import api
 from monitor.app import output
-
-EXIT_OK, EXIT_USAGE = 0, 2
-
-
-def _fail(exc: Exception) -> None:
-    click.echo(f"monitor: error: {exc}", err=True)
-    sys.exit(EXIT_USAGE)
+from monitor.core.errors import EXIT_OK
 
 
 @click.command()
@@ -30,15 +24,12 @@ def _fail(exc: Exception) -> None:
 def ignore(app: Any, pattern: str, reason: str | None, by: str | None, remove: bool) -> None:
     """Never check URLs matching PATTERN again: a URL, or a glob like '*.example.org/*'.
     Ignored links are listed as such in the report."""
-    try:
-        if remove:
-            undone = api.unignore(app.existing_store, pattern)
-            click.echo(f"ignore of {pattern} undone ({len(undone)} decision(s))")
-        else:
-            d, n = api.ignore(app.existing_store, pattern, reason, by)
-            click.echo(f"decision {d.id}: ignore {pattern} ({n} cited URL(s) ignored now)")
-    except api.DecisionError as exc:
-        _fail(exc)
+    if remove:
+        undone = api.unignore(app.existing_store, pattern)
+        click.echo(f"ignore of {pattern} undone ({len(undone)} decision(s))")
+    else:
+        d, n = api.ignore(app.existing_store, pattern, reason, by)
+        click.echo(f"decision {d.id}: ignore {pattern} ({n} cited URL(s) ignored now)")
     sys.exit(EXIT_OK)
 
 
@@ -59,10 +50,7 @@ def accept(
 ) -> None:
     """Take the suggested snapshot, another snapshot, or a new address for URL; `monitor
     patch` then writes exactly that."""
-    try:
-        d = api.accept(app.existing_store, url, archive_url, replace_url, reason, by)
-    except api.DecisionError as exc:
-        _fail(exc)
+    d = api.accept(app.existing_store, url, archive_url, replace_url, reason, by)
     what = f"new address {d.replace_url}" if d.replace_url else f"snapshot {d.archive_url}"
     click.echo(f"decision {d.id}: {d.url} -> {what}")
     sys.exit(EXIT_OK)
@@ -82,11 +70,8 @@ def override(
 ) -> None:
     """A human's verdict for URL (a false positive: `alive`, "the site blocks bots"). Checks
     go on; the report shows the human verdict with the machine's beside it."""
-    try:
-        day = until.date() if until else None
-        d = api.override(app.existing_store, url, verdict, reason, day, by)
-    except api.DecisionError as exc:
-        _fail(exc)
+    day = until.date() if until else None
+    d = api.override(app.existing_store, url, verdict, reason, day, by)
     click.echo(f"decision {d.id}: {d.url} is {d.verdict} ({d.reason})")
     sys.exit(EXIT_OK)
 
@@ -99,10 +84,7 @@ def override(
 def decisions(app: Any, fmt: str, undo_id: int | None, everything: bool) -> None:
     """The decisions taken: who, when, why; `--undo ID` takes one back."""
     if undo_id is not None:
-        try:
-            d = api.undo(app.existing_store, undo_id)
-        except api.DecisionError as exc:
-            _fail(exc)
+        d = api.undo(app.existing_store, undo_id)
         click.echo(f"decision {d.id} ({d.kind}) undone")
         sys.exit(EXIT_OK)
     kept = app.existing_store.decisions

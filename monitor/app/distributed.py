@@ -35,6 +35,7 @@ from monitor.checking.observe import check_host_batch
 from monitor.checking.runner import Reach, ResultSink
 from monitor.config import Settings
 from monitor.core.due import rule_of, transition
+from monitor.core.errors import DistributedError
 from monitor.core.results import CheckResult
 from monitor.store import Store
 
@@ -55,10 +56,6 @@ QUEUE = "monitor_checks"
 RUN_STATUS = "dispatched"  # runs whose checks are spread over jobs; closed when all are done
 FLUSH_SECONDS = 1.0
 REACH_WINDOW = 300.0  # seconds of host outcomes a worker weighs for the outage guard
-
-
-class DistributedError(Exception):
-    """A problem with distributed mode, with a message fit for the user."""
 
 
 def conninfo(database_url: str) -> str:

@@ -43,20 +43,17 @@ from aiolimiter import AsyncLimiter
 from monitor.checking.http import archive_client
 from monitor.checking.observe import observe, retry_after_seconds
 from monitor.config import ArchiveEndpoint, ArchiveSettings, CheckSettings
+from monitor.core.errors import ArchiveError
 from monitor.core.results import Candidate, Capture, Fallback, Verification
 from monitor.core.times import wayback_time
 from monitor.core.urls import parse_archive_link
 from monitor.core.verdict import GOOD, decide
 
 if TYPE_CHECKING:
-    from monitor.store import LookupTarget
+    from monitor.core.results import LookupTarget
 
 log = logging.getLogger(__name__)
 GOOD_CAPTURE_STATUS = frozenset({200, 203, 206})
-
-
-class ArchiveError(Exception):
-    """The archive could not be asked (throttled, down, unreadable): not "no capture"."""
 
 
 # ---------------------------------------------------------------- pure parts

@@ -39,11 +39,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from monitor.app.launch import exit_now
 from monitor.checking import standby
 from monitor.checking.hosts import HostFeed, check_urls, group_by_host, preload
 from monitor.checking.observe import OnResult
 from monitor.checking.runner import ResultSink, fewer_collections
+from monitor.checking.standby import exit_now
 from monitor.config import CheckSettings
 from monitor.core.results import CheckResult, Context
 

@@ -26,16 +26,10 @@ from typing import Any
 import httpcore
 import httpx
 
+from monitor.core.errors import PrivateAddressError
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-
-class PrivateAddressError(OSError):
-    """A cited URL leads to an address the monitor may not connect to."""
-
-    def __init__(self, host: str, address: str) -> None:
-        super().__init__(f"{host} resolves to {address}, a private address")
-        self.host, self.address = host, address
 
 
 def permitted(address: str, allow: Sequence[Network]) -> bool:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.pages.extract import ExtractError, decode, meta_charset
+from monitor.core.decoding import decode, meta_charset
+from monitor.core.errors import ExtractError
 
 # Characters of a page's text kept. Judging a page (the title's evidence, the cues, the
 # fingerprint's 12,000) reads its beginning; only a page with quoted passages to look for is

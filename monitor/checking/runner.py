@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from monitor.config import CheckSettings
+from monitor.core.errors import OutageSuspected
 from monitor.core.results import CheckResult
 from monitor.core.urls import host_of
 from monitor.core.verdict import OUTAGE_PREFIX, Verdict, outage_reason, outage_suspected
@@ -45,10 +46,6 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
-
-
-class OutageSuspected(Exception):
-    """Raised inside a run to stop it: nothing can be judged while our network is down."""
 
 
 class Reach:

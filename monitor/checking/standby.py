@@ -12,14 +12,21 @@ stops it (it has done nothing but import, and had a core of its own to do it on)
 Only `monitor run` starts one, on a machine with more than one core, and not when the
 configuration says one process (`[check] processes = 1`). This module imports only the
 standard library: it runs before the rest of monitor is imported.
+
+Both kinds of process, the command and a checking child, end with `exit_now`: once the work
+is done and files, database and log handlers are closed, the interpreter's own shutdown
+still clears some 800 modules and collects their objects, CPU spent for nothing
+(docs/performance.md, "Start-up and exit").
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,3 +117,30 @@ def stop_rest(keep: int = 0) -> None:
         for pipe in (proc.stdin, proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def exit_code(exc: SystemExit) -> int:
+    """The status `sys.exit(x)` would give: None is 0, an int itself, anything else is
+    printed on stderr and is 1."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def exit_now(code: int) -> None:
+    """End the process with `code` after atexit handlers and flushed streams, skipping the
+    modules' teardown. With a thread still running that is not a daemon, the interpreter's
+    ordinary exit runs instead (it waits for that thread)."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    # CPython's own call (multiprocessing's children use it too): logging.shutdown, the
+    # standby children, whatever else registered
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe
+            stream.flush()
+    os._exit(code)

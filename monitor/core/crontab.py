@@ -14,12 +14,10 @@ import zoneinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from monitor.core.errors import CronError
+
 NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 FULL = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-
-
-class CronError(ValueError):
-    """Not a crontab expression; the message says what is wrong."""
 
 
 def _day(token: str) -> int:

@@ -1,4 +1,5 @@
-"""What the stages hand on: the result of a check, of an archive lookup, of a save request.
+"""What the stages hand on: the citations found on a page, the result of a check, what an
+archive lookup needs and finds, a save request.
 
 Plain data, shared by the stage that makes it (check, archive, save), the store that keeps
 it and the outputs that show it, so none of those needs to import another stage. The field
@@ -9,12 +10,15 @@ lists of a check result live here once: `STORED_FIELDS` (the `url_check` columns
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from monitor.core.stamps import AccessStamp
 from monitor.core.times import iso, wayback_time
+from monitor.core.urls import ArchiveAddress
 from monitor.core.verdict import GOOD, NETWORK_ERRORS, ErrorClass, Hop, Verdict
 
 # one check, as the JSON contract names its facts (in this order)
@@ -27,6 +31,54 @@ JSON_FIELDS = (
 STORED_FIELDS = (*(f for f in JSON_FIELDS if f != "url"), "fingerprint", "page_title")
 # what a check answer adds about an archive copy (monitor check --archive)
 ARCHIVE_FIELDS = ("archive_url", "archive_captured_at", "archive_verified", "archive_reason")
+
+
+# ---------------------------------------------------------------- pages -> store
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    text: str
+
+
+@dataclass(slots=True)
+class FoundCitation:
+    """One cited work as found on the page (stored as `models.Citation`)."""
+
+    position: int
+    title: str | None
+    publisher: str | None = None
+    stamps: list[AccessStamp] = field(default_factory=list)
+    url: str | None = None  # normalised; None for an unlinked citation
+    raw_url: str | None = None  # as written on the page
+    archive_links: list[ArchiveAddress] = field(default_factory=list)
+    note: str | None = None  # further header lines (ISBN, edition...)
+    excerpt: str | None = None
+    source_line: int | None = None  # where on the page it is (`monitor.pages.sourcemap`)
+
+
+@dataclass
+class Extraction:
+    format: str
+    title: str | None
+    citations: list[FoundCitation]
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
+
+
+# ---------------------------------------------------------------- store -> archive stage
+
+
+@dataclass
+class LookupTarget:
+    """What is known of a link that needs a fallback: the archive stage turns it into an
+    anchor date (`archive.anchor_date`) and a lookup."""
+
+    url: str
+    verified: dt.date | None  # our newest verified access
+    stamps: list[tuple[dt.date, str]]  # (date, precision) of the page's access stamps
+    first_seen: dt.date
+    titles: list[str]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from url_normalize import url_normalize
 from url_normalize.normalize_query import process_query_param
 from url_normalize.tools import RESERVED_CHARACTERS, normalize_component
 
+from monitor.core.errors import UrlError
 from monitor.core.times import wayback_time
 
 # url-normalize IDNA-checks the host of every URL (~0.1 ms); a page cites the same few hosts
@@ -33,10 +34,6 @@ _url_normalize_module = importlib.import_module("url_normalize.url_normalize")
 _url_normalize_module.normalize_host = functools.lru_cache(maxsize=65536)(
     _url_normalize_module.normalize_host
 )
-
-
-class UrlError(ValueError):
-    """A link that cannot be checked; the message says why, in a few words."""
 
 
 MAX_URL_LENGTH = 2000  # longer URLs are almost always junk, and overflow index rows

@@ -30,6 +30,8 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.core.errors import ExtractError
+from monitor.core.results import Extraction, FoundCitation, Link
 from monitor.core.safe import redact
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import (
@@ -39,6 +41,7 @@ from monitor.core.urls import (
     normalise,
     parse_archive_link,
 )
+from monitor.pages import reflines
 from monitor.pages.markdown import markdown_to_html
 from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
@@ -49,16 +52,6 @@ from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, ref_titl
 FORMATS = ("html", "markdown", "text", "urls")
 
 
-class ExtractError(ValueError):
-    """Content that cannot be read as a citation page; the message is for the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    href: str
-    text: str
-
-
 @dataclass(slots=True)
 class Line:
     text: str
@@ -66,64 +59,8 @@ class Line:
     in_refs: bool = False  # inside a page's references (scope.mark): never running prose
 
 
-@dataclass(slots=True)
-class FoundCitation:
-    """One cited work as found on the page (stored as `models.Citation`)."""
 
-    position: int
-    title: str | None
-    publisher: str | None = None
-    stamps: list[AccessStamp] = field(default_factory=list)
-    url: str | None = None  # normalised; None for an unlinked citation
-    raw_url: str | None = None  # as written on the page
-    archive_links: list[ArchiveAddress] = field(default_factory=list)
-    note: str | None = None  # further header lines (ISBN, edition...)
-    excerpt: str | None = None
-    source_line: int | None = None  # where on the page it is (`monitor.pages.sourcemap`)
-
-
-@dataclass
-class Extraction:
-    format: str
-    title: str | None
-    citations: list[FoundCitation]
-    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
-
-
-# ---------------------------------------------------------------- decoding and detection
-
-
-def decode(data: bytes, declared: str | None = None) -> str:
-    """Bytes to text: declared charset, BOM/UTF-8, <meta charset>, then detection.
-
-    Central Asian sources are often windows-1251 or KOI8-R without a header; guessing UTF-8
-    would turn every title into mojibake and break matching later.
-    """
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractError("binary file, not a text or HTML page")
-    for enc in filter(None, [declared, meta_charset(data)]):
-        try:
-            return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ExtractError("undecodable bytes: not a text or HTML page")
-    return str(best)
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-
-
-def meta_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
-    return m.group(1).decode("ascii") if m else None
+# ---------------------------------------------------------------- detection
 
 
 _URL_LINE = re.compile(r"^\s*https?://\S+(\s.*)?$", re.IGNORECASE)
@@ -632,7 +569,6 @@ def _extract(
     date_order: str | None,
     scope: str,
 ) -> Extraction:
-    from monitor.pages import reflines  # it builds FoundCitations: imported here, not above
 
     fmt = fmt or detect_format(name, text)
     if fmt not in FORMATS:

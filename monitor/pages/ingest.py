@@ -20,18 +20,17 @@ import httpx
 from monitor.checking.http import page_client
 from monitor.checking.netguard import PrivateAddressError
 from monitor.config import Settings
+from monitor.core.decoding import decode
+from monitor.core.errors import ExtractError, SourceError
+from monitor.core.results import Extraction
 from monitor.core.urls import UrlError, normalise
-from monitor.pages.extract import ExtractError, Extraction, decode, extract
+from monitor.pages.extract import extract
 from monitor.store import IngestStats, Store
 
 PAGE_SUFFIXES = frozenset(
     {".html", ".htm", ".xhtml", ".shtml", ".md", ".markdown", ".txt", ".text", ".urls", ".list"}
 )
 MAX_PAGE_BYTES = 50 * 1024 * 1024
-
-
-class SourceError(Exception):
-    """A source that cannot be read; the message is for the user."""
 
 
 @dataclass

@@ -22,14 +22,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.core.decoding import decode
+from monitor.core.errors import PatchError
 from monitor.core.stamps import AccessStamp, format_stamp, newest
-from monitor.pages.extract import decode, detect_format
+from monitor.pages.extract import detect_format
 from monitor.pages.sourcemap import locate, variants
 from monitor.store.models import ArchiveLink, Citation, Url
-
-
-class PatchError(Exception):
-    """The page cannot be patched; the message is for the user."""
 
 
 @dataclass

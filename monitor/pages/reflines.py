@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from monitor.core.results import FoundCitation
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
-from monitor.pages.extract import FoundCitation
 from monitor.pages.titles import YEAR, ref_title
 
 # "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line

@@ -11,18 +11,13 @@ import datetime as dt
 import shlex
 from collections import Counter
 from dataclasses import dataclass, field
-from importlib import resources
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, StrictUndefined
 from sqlalchemy import and_
 from sqlmodel import col
 
-from monitor.config import EmailSettings
-from monitor.core import safe
 from monitor.core.due import Confirmation, Status, describe
 from monitor.core.stamps import AccessStamp, format_stamp, newest
-from monitor.core.times import iso
 from monitor.core.verdict import OUTAGE_PREFIX, Verdict
 from monitor.store import Store
 from monitor.store.models import ArchiveLink, Citation, Decision, Document, Run, Url
@@ -399,178 +394,11 @@ def why(i: Item) -> str:
     return i.reason or ""
 
 
-class _Md(str):
-    """Text already made safe for the Markdown report (not escaped again)."""
-
-
-def _md_escape(text: str | None) -> str:
-    return _Md(safe.markdown(text) if text else "(untitled)")
-
-
-def _md_finalize(value: object) -> object:
-    """Every value the Markdown template prints is escaped unless a filter made it safe:
-    titles, page names and reasons come from pages and servers others control."""
-    if isinstance(value, str) and not isinstance(value, _Md):
-        return safe.markdown(value)
-    return value
-
-
 def counted(r: Report, name: str) -> str:
     """A section's count for its heading, saying when the list is cut at max_items."""
     total, shown = r.total(name), len(getattr(r, name))
     return f"{total}" if total == shown else f"{total:,}; the first {shown:,} listed"
 
 
-def _env() -> Environment:
-    env = Environment(
-        autoescape=False,  # Markdown, not HTML: `_md_finalize` escapes every printed value
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_md_finalize,
-    )
-    env.filters["md"] = _md_escape
-    env.filters["mdurl"] = lambda u: _Md(safe.markdown_url(u))
-    env.filters["code"] = lambda t: _Md(safe.terminal(t).replace("`", "'"))
-    env.filters["day"] = lambda t: t.strftime("%Y-%m-%d") if t else "-"
-    env.globals["counted"] = counted
-    env.filters["why"] = why
-    env.filters["raw"] = _Md  # a macro's output: its values were escaped inside it
-    return env
-
-
-def render_markdown(report: Report) -> str:
-    text = resources.files("monitor.report.templates").joinpath("report.md.j2").read_text("utf-8")
-    return _env().from_string(text).render(r=report)
-
-
-# ---------------------------------------------------------------- JSON, CSV, HTML
-
-def item_json(i: Item) -> dict[str, object]:
-    fb = i.fallback
-    return {
-        "title": i.title,
-        "document": i.document,
-        "line": i.line,
-        "url": i.url,
-        "verdict": i.verdict,
-        "status": i.status,
-        "reason": i.reason,
-        "checked_at": iso(i.checked_at),
-        "first_failure_at": iso(i.first_failure_at),
-        "failures": i.failures,
-        "final_url": i.final_url,
-        "archive_url": fb.archive_url if fb else None,
-        "archive_captured_at": iso(fb.captured_at) if fb else None,
-        "archive_verified": fb.verified if fb else None,
-        "page_links": [
-            {"url": a.archive_url, "verified": a.verified, "reason": a.verify_reason}
-            for a in i.page_links
-        ],
-    }
-
-
 SECTIONS = ("newly_dead", "dead", "failing", "newly_recovered", "recovered", "moved",
             "passage_gone", "unverifiable", "broken_here")  # fmt: skip
-
-
-def to_json(r: Report) -> dict[str, object]:
-    """The report as data; CSV rows carry the same item fields."""
-    return {
-        "generated_at": iso(r.generated_at),
-        "since": iso(r.since),
-        "confirmation": {"checks": r.rule.checks, "days": r.rule.days},
-        "totals": dict(r.totals),
-        "unlinked": r.unlinked,
-        # full counts of each section; the lists stop at max_items
-        "section_totals": {n: r.total(n) for n in (*SECTIONS, "refreshed")},
-        "documents": [
-            {
-                "source": d.source,
-                "title": d.title,
-                "citations": d.citations,
-                "unlinked": d.unlinked,
-                "counts": dict(d.counts),
-            }
-            for d in r.documents
-        ],
-        "sections": {name: [item_json(i) for i in getattr(r, name)] for name in SECTIONS},
-        "refreshed": [
-            {
-                "title": f.title,
-                "document": f.document,
-                "line": f.line,
-                "url": f.url,
-                "old_stamp": f.old_stamp,
-                "new_date": iso(f.new_date),
-                "new_stamp": f.new_stamp,
-            }
-            for f in r.refreshed
-        ],
-        "trend": [{"week": iso(w), "counts": c} for w, c in r.trend],
-        "unchanged": r.unchanged,
-        "decisions": [d.as_json() for d in r.decisions],
-        "actions": [a.json() for a in r.actions],
-    }
-
-
-CSV_FIELDS = ["section", "title", "document", "line", "url", "verdict", "status", "reason",
-              "checked_at", "first_failure_at", "failures", "final_url", "archive_url",
-              "archive_captured_at", "archive_verified", "old_stamp", "new_stamp"]  # fmt: skip
-
-
-def render_csv(r: Report) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    w.writeheader()
-    data = to_json(r)
-    for name, items in data["sections"].items():  # type: ignore[union-attr]
-        for item in items:
-            w.writerow(safe.csv_row({"section": name, **item}))
-    for f in data["refreshed"]:  # type: ignore[union-attr]
-        w.writerow(safe.csv_row({"section": "refreshed", **f}))
-    return buf.getvalue()
-
-
-def render_html(r: Report) -> str:
-    from monitor.report.html import render_html as html
-
-    return html(r)
-
-
-RENDERERS = {"md": render_markdown, "html": render_html, "csv": render_csv}
-
-
-def render(r: Report, fmt: str) -> str:
-    if fmt == "json":
-        import json
-
-        return json.dumps(to_json(r), ensure_ascii=False, indent=2) + "\n"
-    return RENDERERS[fmt](r)
-
-
-def send_email(r: Report, cfg: EmailSettings) -> None:
-    """The report as an HTML mail with a plain-text (Markdown) alternative."""
-    import smtplib
-    from email.message import EmailMessage
-
-    if not cfg.smtp_host or not cfg.to:
-        raise ValueError("report.email needs smtp_host and at least one address in to")
-    msg = EmailMessage()
-    msg["Subject"] = f"Link report {r.generated_at:%Y-%m-%d}: " + ", ".join(
-        f"{v} {n}" for v, n in r.totals.most_common()
-    )
-    msg["From"] = cfg.from_addr
-    msg["To"] = ", ".join(cfg.to)
-    msg.set_content(render_markdown(r))
-    msg.add_alternative(render_html(r), subtype="html")
-    with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=30) as smtp:
-        if cfg.starttls:
-            smtp.starttls()
-        if cfg.username:
-            smtp.login(cfg.username, cfg.password or "")
-        smtp.send_message(msg)

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from monitor.store.archives import Archives, LookupTarget
+from monitor.store.archives import Archives
 from monitor.store.checks import Checks
 from monitor.store.decisions import Decisions
 from monitor.store.engine import MIGRATIONS, Database, StoreError, create, sqlite_file
@@ -32,7 +32,6 @@ from monitor.store.runs import Runs
 __all__ = [
     "MIGRATIONS",
     "IngestStats",
-    "LookupTarget",
     "Store",
     "StoreError",
     "citation_keys",

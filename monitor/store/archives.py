@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from monitor.core.results import Fallback, SaveResult
+from monitor.core.results import Fallback, LookupTarget, SaveResult
 from monitor.core.times import utcnow
 from monitor.store.engine import Database
 from monitor.store.models import (
@@ -24,18 +23,6 @@ from monitor.store.models import (
     VerifiedAccess,
 )
 from monitor.store.pages import cited_titles
-
-
-@dataclass
-class LookupTarget:
-    """What is known of a link that needs a fallback: the archive stage turns it into an
-    anchor date (`archive.anchor_date`) and a lookup."""
-
-    url: str
-    verified: dt.date | None  # our newest verified access
-    stamps: list[tuple[dt.date, str]]  # (date, precision) of the page's access stamps
-    first_seen: dt.date
-    titles: list[str]
 
 
 class Archives:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
+from monitor.core.errors import StoreError
 from monitor.store.models import UrlCheck, VerifiedAccess
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -87,10 +88,6 @@ def write_many(
             one[i] = convert(one[i])
         params.append(tuple(one))
     conn.exec_driver_sql(sql, params)
-
-
-class StoreError(Exception):
-    """The database cannot be opened or used; the message is for the user."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

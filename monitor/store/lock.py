@@ -19,14 +19,11 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from monitor.core.errors import LockError
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
 ADVISORY_KEY = 0x6D6F6E69746F72  # "monitor"
-
-
-class LockError(Exception):
-    """Another monitor holds the database; the message says which."""
 
 
 class InstanceLock:

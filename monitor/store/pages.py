@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from monitor.core.results import Extraction, FoundCitation
 from monitor.core.times import utcnow
 from monitor.core.urls import host_of
-from monitor.pages.extract import Extraction, FoundCitation
 from monitor.store.engine import Database, table
 from monitor.store.models import ArchiveLink, Citation, Document, Url, VerifiedAccess
 

@@ -21,6 +21,7 @@ from sqlalchemy import Date, DateTime, Table, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
+from monitor.core.errors import TransferError
 from monitor.core.times import iso, utcnow
 from monitor.store import (
     Store,
@@ -30,10 +31,6 @@ from monitor.store import (
 FORMAT = "monitor-export"
 VERSION = 1
 CHUNK = 1000
-
-
-class TransferError(Exception):
-    """A problem with an export file or the target database, fit for the user."""
 
 
 def tables() -> list[Table]:

@@ -259,7 +259,7 @@ def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
             )
     copy = tmp_path / page.name
     copy.write_bytes(page.read_bytes())
-    patch = plan(copy, rows, {c.id: today for c, _ in rows}, fallbacks, {}, Policy(today=today))
+    patch = plan(copy, "html", rows, {c.id: today for c, _ in rows}, fallbacks, {}, Policy(today=today))
     out = patch.apply()
     kinds = [e.why for e in patch.edits]
     assert kinds.count("fallback") >= 0.9 * len(fallbacks) > 0

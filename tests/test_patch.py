@@ -39,6 +39,7 @@ def run_and_patch(store: Store, settings: Settings, page: Path, **policy):
     urls = [u.url for _, u in rows if u]
     return plan(
         page.resolve(),
+        doc.format,
         rows,
         store.pages.verified_dates(),
         store.archives.fallbacks(urls),

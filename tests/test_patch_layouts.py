@@ -53,6 +53,7 @@ def test_stamp_before_the_link_in_a_list_sharing_one_date(tmp_path: Path) -> Non
     page.write_text(html)
     got = plan(
         page,
+        "html",
         rows(html, [(a, "alive"), (b, "alive"), (c, "dead")]),
         {1: TODAY, 2: TODAY, 3: TODAY},
         {c: fallback(c)},
@@ -80,6 +81,7 @@ def test_markdown_note_goes_after_the_line_not_into_the_link(tmp_path: Path) -> 
     citation = Citation(id=1, document_id=1, key=c, position=1, raw_url=c, stamps=[])
     got = plan(
         page,
+        "markdown",
         [(citation, Url(url=c, host="c.example", last_verdict="dead"))],
         {},
         {c: fallback(c)},
@@ -98,7 +100,7 @@ def test_a_utf16_page_stays_utf16(tmp_path: Path, codec: str) -> None:
     html = f'<ul>\r\n<li>Отчёт. {OLD}. <a href="{a}">{a}</a></li>\r\n</ul>\r\n'
     page = tmp_path / "u16.html"
     page.write_bytes(("\ufeff" + html).encode(codec))  # with its byte-order mark
-    patch = plan(page, rows(html, [(a, "alive")]), {1: TODAY}, {}, {}, Policy(today=TODAY))
+    patch = plan(page, "html", rows(html, [(a, "alive")]), {1: TODAY}, {}, {}, Policy(today=TODAY))
     out = patch.encode()
     assert out[:2] == page.read_bytes()[:2]  # the same mark, the same byte order
     assert out == ("\ufeff" + html.replace(OLD, f"{OLD}  {NEW}")).encode(codec)

@@ -134,6 +134,7 @@ def test_report_formats_and_patched_seed_page(
     crows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]
     patch = patch_plan(
         page_file.resolve(),
+        doc.format,
         crows,
         store.pages.verified_dates(),
         store.archives.fallbacks([u.url for _, u in crows if u]),

@@ -26,7 +26,7 @@ from monitor.config import Settings, load_settings
 from monitor.core.due import UrlState, next_state, rule_of
 from monitor.core.results import CheckResult, Context, Fallback
 from monitor.core.urls import UrlError, normalise
-from monitor.core.verdict import OUTAGE_PREFIX
+from monitor.core.verdict import GONE, OUTAGE_PREFIX
 from monitor.pages.ingest import (
     SourceError,
     SourceResult,
@@ -202,7 +202,7 @@ async def check_archives(
 ) -> dict[str, Fallback]:
     """One-off fallbacks for the failed results of `monitor check --archive`, anchored on
     the page's newest stamp (else today)."""
-    failed = [r for r in results if r.verdict.value in ("dead", "soft404", "drifted")]
+    failed = [r for r in results if r.verdict in GONE]
     today = dt.datetime.now(dt.UTC).date()
     reqs = [
         (r.url, targets.anchors.get(r.url, today), targets.titles.get(r.url, [])) for r in failed

@@ -51,6 +51,7 @@ def patch_page(
     urls = [u.url for _, u in rows if u is not None]
     result = plan(
         path,
+        doc.format,
         rows,
         store.pages.verified_dates(),
         store.archives.fallbacks(urls),

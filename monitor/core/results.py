@@ -118,6 +118,11 @@ class CheckResult:
         return self.http_status == 304 and self.verdict in GOOD
 
     @property
+    def passages_missing(self) -> frozenset[str]:
+        """The keys (`evidence.passage_key`) of quoted passages this check did not find."""
+        return frozenset(self.evidence.get("passages_missing") or ())
+
+    @property
     def reached_server(self) -> bool:
         """Did any server answer (even with an error)? False for DNS/connect failures."""
         return self.error_class is None or ErrorClass(self.error_class) not in NETWORK_ERRORS

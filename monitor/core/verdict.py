@@ -54,8 +54,15 @@ class Verdict(enum.StrEnum):
         return self in FAILURES
 
 
+# The verdict groups, named once and used everywhere:
+# failures count towards a confirmed death (transient and blocked are "cannot tell")
 FAILURES = frozenset({Verdict.DEAD, Verdict.SOFT404, Verdict.DRIFTED, Verdict.TLS_ERROR})
+# the page answered and carries the work, here or at a new address
 GOOD = frozenset({Verdict.ALIVE, Verdict.MOVED})
+# the cited work is not at its address: these get archive fallbacks and archive notes
+GONE = frozenset({Verdict.DEAD, Verdict.SOFT404, Verdict.DRIFTED})
+# the order verdicts are listed in, in reports and tables (then "unchecked", "ignored")
+ORDER = tuple(Verdict)
 
 
 class ErrorClass(enum.StrEnum):

@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.core.access import stamp_due
 from monitor.core.decoding import decode
 from monitor.core.errors import PatchError
 from monitor.core.stamps import AccessStamp, format_stamp, newest
-from monitor.pages.extract import detect_format
+from monitor.core.verdict import GONE
 from monitor.pages.sourcemap import locate, variants
 from monitor.store.models import ArchiveLink, Citation, Url
 
@@ -102,6 +103,7 @@ def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
 
 def plan(
     path: Path,
+    fmt: str,
     rows: list[tuple[Citation, Url | None]],
     verified: dict[int, dt.date],
     fallbacks: dict[str, ArchiveLink],
@@ -109,9 +111,10 @@ def plan(
     policy: Policy,
     accepted: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> Patch:
-    """The edits that bring the page up to date (nothing is written here). `accepted` maps
-    a URL to the maintainer's decision (snapshot, new address): written whatever the last
-    check said."""
+    """The edits that bring the page up to date (nothing is written here). `fmt` is the
+    format the page was read in at ingest (`Document.format`), so notes are written in the
+    syntax the citations were found in. `accepted` maps a URL to the maintainer's decision
+    (snapshot, new address): written whatever the last check said."""
     accepted = accepted or {}
     try:
         data = path.read_bytes()
@@ -138,7 +141,6 @@ def plan(
                 break
         except UnicodeDecodeError:
             continue
-    fmt = detect_format(path.name, text)
     nl = "\r\n" if "\r\n" in text else "\n"
     patch = Patch(text, enc, bom=bom)
     ordered = sorted(rows, key=lambda r: r[0].position)
@@ -163,21 +165,21 @@ def plan(
         if u is None:
             continue
         day = verified.get(c.id)  # type: ignore[arg-type]
-        if u.last_verdict == "alive" and day is not None and last_span is not None:
-            old = last.date if last else None
-            if old is None or old < day:
-                stale = old is None or (policy.today - old).days >= policy.older_than_days
-                new_stamp = format_stamp(day, last.raw if last else None)
-                if policy.mode == "replace":
-                    patch.edits.append(Edit(*last_span, new_stamp, "access date refreshed"))
-                elif policy.mode == "append" or stale:
-                    patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
+        old = last.date if last else None
+        if last_span is not None and stamp_due(u.last_verdict, day, old):
+            assert day is not None  # stamp_due says so
+            stale = old is None or (policy.today - old).days >= policy.older_than_days
+            new_stamp = format_stamp(day, last.raw if last else None)
+            if policy.mode == "replace":
+                patch.edits.append(Edit(*last_span, new_stamp, "access date refreshed"))
+            elif policy.mode == "append" or stale:
+                patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
         snapshot, new_address = accepted.get(u.url, (None, None))
         fb = fallbacks.get(u.url)
         if snapshot:  # the maintainer's choice of copy, taken as given
             fb = _accepted_copy(u, snapshot)
             patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "accepted"))
-        elif u.last_verdict in ("dead", "soft404", "drifted") and fb is not None and fb.verified:
+        elif u.last_verdict in GONE and fb is not None and fb.verified:
             patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
         moved = policy.update_moved and u.last_verdict == "moved" and u.last_final_url
         target = new_address or (u.last_final_url if moved else None)

@@ -23,6 +23,9 @@ from monitor.store import Store
 from monitor.store.models import ArchiveLink, Citation, Decision, Document, Run, Url
 
 UNCHECKED = "unchecked"
+IGNORED = "ignored"  # a maintainer's decision: never checked again
+# a page's counts, column by column: every verdict in its order, then the two that are not
+COUNT_COLUMNS = (*(v.value for v in Verdict), UNCHECKED, IGNORED)
 
 # The two words the report uses, said once at its top (Markdown and HTML alike).
 VOCABULARY = (
@@ -197,6 +200,11 @@ class Report:
     latest_outage: bool = False  # ... and the latest run was one of them
     config_ignores: tuple[tuple[str, str | None], ...] = ()  # `[[ignore]]` of the config
     unchanged: int = 0  # checks in the period answered 304: the page as at its last good one
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The count columns of the pages table (`COUNT_COLUMNS`)."""
+        return COUNT_COLUMNS
 
     @property
     def since_text(self) -> str:

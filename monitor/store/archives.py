@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from monitor.core.results import Fallback, LookupTarget, SaveResult
 from monitor.core.times import utcnow
+from monitor.core.verdict import GONE
 from monitor.store.engine import Database
 from monitor.store.models import (
     ArchiveLink,
@@ -52,7 +53,7 @@ class Archives:
                     col(ArchiveLookup.looked_up_at) >= since, ArchiveLookup.outcome != "error"
                 )
                 q = q.where(
-                    col(Url.last_verdict).in_(["dead", "soft404", "drifted"]),
+                    col(Url.last_verdict).in_([v.value for v in GONE]),
                     col(Url.id).not_in(recent),
                 )
             targets = list(s.exec(q.order_by(col(Url.id))))

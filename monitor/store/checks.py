@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from monitor.core.access import ACCESS_VERDICTS, Earned, access_day, earned
 from monitor.core.due import Status, Transition, UrlState
-from monitor.core.evidence import passage_key
 from monitor.core.results import CheckResult, Context
-from monitor.core.verdict import GOOD, Verdict
+from monitor.core.verdict import GOOD
 from monitor.store.engine import Database, table, write_many
 from monitor.store.models import Citation, Url, UrlCheck, VerifiedAccess
 
@@ -161,7 +161,8 @@ class Checks:
             known = {row.url: row._asdict() for row in rows}
             checks: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            alive: list[tuple[int, int]] = []  # (index into checks, url id)
+            # the checks that may earn access dates: (index into checks, url id, result)
+            alive: list[tuple[int, int, CheckResult]] = []
             for r in results:
                 u = known.get(r.url)
                 if u is None:  # a URL forgotten since the run began: nothing to attach to
@@ -207,8 +208,8 @@ class Checks:
                 updates.append(upd)
                 # a URL twice in one batch: the second sees the first
                 u.update({k: upd[k] for k in STATE_KEYS}, status_since=since)
-                if r.verdict is Verdict.ALIVE:
-                    alive.append((len(checks) - 1, u["id"]))
+                if r.verdict in ACCESS_VERDICTS:
+                    alive.append((len(checks) - 1, u["id"], r))
             if not checks:
                 return
             # one UPDATE per shape of row (a kept fingerprint or validators are not written)
@@ -223,7 +224,7 @@ class Checks:
                 write_many(conn, url_t, rows, key="id")
             ids = self._insert_checks(conn, check_t, checks)
             if alive:
-                self._verify_access(conn, cit_t, alive, ids, checks)
+                self._verify_access(conn, cit_t, alive, ids)
 
     def _insert_checks(self, conn: Any, check_t: Any, checks: list[dict[str, Any]]) -> list[int]:
         """Insert the history rows; their ids, in order.
@@ -246,15 +247,13 @@ class Checks:
         self,
         conn: Any,
         cit_t: Any,
-        alive: list[tuple[int, int]],
+        alive: list[tuple[int, int, CheckResult]],
         ids: Sequence[int],
-        checks: list[dict[str, Any]],
     ) -> None:
-        """Alive checks are verified access dates of every live citation of their URL whose
-        quoted passage (if it quotes one) is still on the page; a citation whose passage is
-        gone gets no new date, and the day it went missing is kept."""
+        """Record what each check earns the live citations of its URL (`access.earned`):
+        verified access dates, and the day a quoted passage went missing."""
         citations: dict[int, list[tuple[int, str | None, bool]]] = defaultdict(list)
-        url_ids = list({uid for _, uid in alive})
+        url_ids = list({uid for _, uid, _ in alive})
         for i in range(0, len(url_ids), 1000):
             for cid, uid, excerpt, gone_since in conn.execute(
                 select(
@@ -265,19 +264,22 @@ class Checks:
         rows: list[dict[str, Any]] = []
         by_day: dict[dt.date, list[int]] = defaultdict(list)
         gone: dict[dt.date, list[int]] = defaultdict(list)
-        for k, uid in alive:
-            day = checks[k]["checked_at"].astimezone(dt.UTC).date()
-            evidence = checks[k].get("evidence") or {}
-            missing = set(evidence.get("passages_missing") or ())
-            unchanged = bool(evidence.get("unchanged"))  # a 304: what was true still is
+        for k, uid, r in alive:
+            day = access_day(r.checked_at)
+            missing, unchanged = r.passages_missing, r.unchanged
             for cid, excerpt, was_gone in citations.get(uid, []):
-                if unchanged and was_gone:
-                    continue  # the page as it was when its passage was found gone
-                if missing and excerpt and passage_key(excerpt) in missing:
+                got = earned(
+                    r.verdict,
+                    excerpt=excerpt,
+                    passages_missing=missing,
+                    unchanged=unchanged,
+                    passage_was_gone=was_gone,
+                )
+                if got is Earned.PASSAGE_GONE:
                     gone[day].append(cid)
-                    continue
-                rows.append({"citation_id": cid, "check_id": ids[k], "accessed_on": day})
-                by_day[day].append(cid)
+                elif got is Earned.ACCESS:
+                    rows.append({"citation_id": cid, "check_id": ids[k], "accessed_on": day})
+                    by_day[day].append(cid)
         for day, cids in gone.items():
             for i in range(0, len(cids), 1000):
                 conn.execute(

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from monitor.core.access import ACCESS_VERDICTS
 from monitor.store.engine import Database, table
 from monitor.store.models import (
     ArchiveLink,
@@ -96,10 +97,12 @@ class Reports:
         return total, rows
 
     def refreshable(self, limit: int) -> tuple[int, list[tuple[Citation, Url, Document, dt.date]]]:
-        """Citations whose newest verified access is newer than their newest stamp: how many,
-        and the first `limit` of them (two columns kept by ingest and by each check batch)."""
+        """Citations whose stamp may be refreshed (`access.stamp_due`, said here in SQL over
+        two columns kept by ingest and by each check batch): how many, and the first
+        `limit` of them."""
         where = (
             col(Citation.removed_at).is_(None),
+            col(Url.last_verdict).in_([v.value for v in ACCESS_VERDICTS]),
             col(Citation.verified_on).is_not(None),
             or_(
                 col(Citation.stamped_on).is_(None),
@@ -107,7 +110,12 @@ class Reports:
             ),
         )
         with self.db.session() as s:
-            total = s.exec(select(func.count()).select_from(Citation).where(*where)).one()
+            total = s.exec(
+                select(func.count())
+                .select_from(Citation)
+                .join(Url, col(Url.id) == Citation.url_id)
+                .where(*where)
+            ).one()
             rows = list(
                 s.exec(
                     select(Citation, Url, Document)

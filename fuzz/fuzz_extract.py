@@ -27,7 +27,8 @@ with atheris.instrument_imports(include=["monitor"]):
     from monitor.core.errors import ExtractError
     from monitor.core.stamps import find_stamps
     from monitor.core.urls import UrlError, normalise
-    from monitor.pages.extract import FORMATS, extract
+    from monitor.pages.extract import extract
+    from monitor.pages.formats import NAMES as FORMATS
 
 NAMES = [None, "page.html", "notes.md", "list.txt"]
 

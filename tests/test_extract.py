@@ -9,7 +9,8 @@ import pytest
 
 from monitor.core.decoding import decode
 from monitor.core.errors import ExtractError
-from monitor.pages.extract import detect_format, extract
+from monitor.pages.extract import extract
+from monitor.pages.formats import detect_format
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -22,7 +22,8 @@ from monitor.core.decoding import decode
 from monitor.core.errors import ExtractError
 from monitor.core.stamps import find_stamps, format_stamp, parse_date_words
 from monitor.core.urls import UrlError, normalise, parse_archive_link
-from monitor.pages.extract import FORMATS, extract
+from monitor.pages.extract import extract
+from monitor.pages.formats import NAMES as FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = settings(

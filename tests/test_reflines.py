@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from monitor.pages.extract import detect_format, extract
+from monitor.pages.extract import extract
+from monitor.pages.formats import detect_format
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

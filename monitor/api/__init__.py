@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from monitor.core.errors import MonitorError
     from monitor.core.results import CheckResult
     from monitor.core.urls import UrlError, normalise
-    from monitor.pages.extract import FORMATS as INPUT_FORMATS
+    from monitor.pages.formats import NAMES as INPUT_FORMATS
     from monitor.pages.ingest import SourceResult
     from monitor.pages.patch import PatchError, Policy
     from monitor.store import Store, StoreError
@@ -151,7 +151,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "MonitorError": ("monitor.core.errors", "MonitorError"),
     "Settings": ("monitor.config", "Settings"),
     "load_settings": ("monitor.config", "load_settings"),
-    "INPUT_FORMATS": ("monitor.pages.extract", "FORMATS"),
+    "INPUT_FORMATS": ("monitor.pages.formats", "NAMES"),
     "SourceResult": ("monitor.pages.ingest", "SourceResult"),
     "LockError": ("monitor.store.lock", "LockError"),
     "PatchError": ("monitor.pages.patch", "PatchError"),

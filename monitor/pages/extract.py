@@ -24,6 +24,7 @@ import contextlib
 import enum
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urljoin
@@ -42,6 +43,7 @@ from monitor.core.urls import (
     parse_archive_link,
 )
 from monitor.pages import reflines
+from monitor.pages.formats import FORMATS, detect_format
 from monitor.pages.markdown import markdown_to_html
 from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
@@ -49,44 +51,12 @@ from monitor.pages.sourcemap import locate
 from monitor.pages.texturls import URL_LEAD, join_broken_urls, text_urls
 from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, ref_title, unquote
 
-FORMATS = ("html", "markdown", "text", "urls")
-
 
 @dataclass(slots=True)
 class Line:
     text: str
     links: list[Link] = field(default_factory=list)
     in_refs: bool = False  # inside a page's references (scope.mark): never running prose
-
-
-
-# ---------------------------------------------------------------- detection
-
-
-_URL_LINE = re.compile(r"^\s*https?://\S+(\s.*)?$", re.IGNORECASE)
-
-
-def detect_format(name: str | None, text: str) -> str:
-    """html | markdown | text | urls, from the file extension, else the content."""
-    suffix = PurePath(name).suffix.lower() if name else ""
-    if suffix in (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx"):
-        return "html"
-    if suffix in (".md", ".markdown", ".mdown"):
-        return "markdown"
-    head = text[:4096].lstrip().lower()
-    if head.startswith(("<!doctype html", "<html", "<?xml")) or re.search(
-        r"<(a\s+href|p|div|body|table|li)[\s>]", head
-    ):
-        return "html"
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if lines and sum(bool(_URL_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines):
-        return "urls"
-    md_link = re.search(r"\[[^\]]+\]\((?:https?:)?//", text)
-    if suffix in (".txt", ".text"):  # a `# ` line alone does not make a text file Markdown
-        return "markdown" if md_link else "text"
-    if md_link or re.search(r"(?m)^#{1,6} \S", text):
-        return "markdown"
-    return "text"
 
 
 # ---------------------------------------------------------------- content -> lines
@@ -569,39 +539,73 @@ def _extract(
     date_order: str | None,
     scope: str,
 ) -> Extraction:
-
     fmt = fmt or detect_format(name, text)
-    if fmt not in FORMATS:
+    if fmt not in READERS:
         raise ExtractError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     if not text.strip():
         raise ExtractError("empty page")
-    title = None
-    if fmt == "urls":
-        return _extract_url_list(text, base_url, archive_hosts)
-    if fmt == "html":
-        tree = parse_html(text)
-        if scope == "auto" and (pres := tree.css("pre")):
-            # an Internet-Draft as HTML: its References section is plain text in <pre>
-            pre_lines = "\n".join(p.text() for p in pres).splitlines()
-            found = reflines.read(pre_lines, base_url, archive_hosts, date_order, True)
-            if found is not None:
-                return Extraction(fmt, None, *found)
-        lines, title, base = html_lines(tree, scope, base_url)
-        if base:
-            with contextlib.suppress(UrlError):
-                base_url = normalise(base, base_url)
-    elif fmt == "markdown":
-        lines, _, _ = html_lines(parse_html(markdown_to_html(text)))
-        title = page_heading(ln.text for ln in lines)
-    else:
-        found = reflines.read(text.splitlines(), base_url, archive_hosts, date_order)
-        if found is not None:  # a reference list, or a text with a References section
-            return Extraction(fmt, None, *found)
-        lines = text_lines(text)
-        title = page_heading(ln.text for ln in lines)
-    asm = _Assembler(base_url, archive_hosts, date_order)
+    return READERS[fmt](Reading(text, base_url, archive_hosts, date_order, scope))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What every reader is handed: the page's text and how to read it."""
+
+    text: str
+    base_url: str | None
+    archive_hosts: tuple[str, ...]
+    date_order: str | None
+    scope: str
+
+
+def _assemble(
+    fmt: str, title: str | None, lines: list[Line], r: Reading, base: str | None
+) -> Extraction:
+    asm = _Assembler(base, r.archive_hosts, r.date_order)
     citations = asm.run(lines)
     return Extraction(fmt, title, citations, asm.skipped)
+
+
+def _read_html(r: Reading) -> Extraction:
+    tree = parse_html(r.text)
+    if r.scope == "auto" and (pres := tree.css("pre")):
+        # an Internet-Draft as HTML: its References section is plain text in <pre>
+        pre_lines = "\n".join(p.text() for p in pres).splitlines()
+        found = reflines.read(pre_lines, r.base_url, r.archive_hosts, r.date_order, True)
+        if found is not None:
+            return Extraction("html", None, *found)
+    lines, title, base = html_lines(tree, r.scope, r.base_url)
+    base_url = r.base_url
+    if base:
+        with contextlib.suppress(UrlError):
+            base_url = normalise(base, base_url)
+    return _assemble("html", title, lines, r, base_url)
+
+
+def _read_markdown(r: Reading) -> Extraction:
+    lines, _, _ = html_lines(parse_html(markdown_to_html(r.text)))
+    return _assemble("markdown", page_heading(ln.text for ln in lines), lines, r, r.base_url)
+
+
+def _read_text(r: Reading) -> Extraction:
+    found = reflines.read(r.text.splitlines(), r.base_url, r.archive_hosts, r.date_order)
+    if found is not None:  # a reference list, or a text with a References section
+        return Extraction("text", None, *found)
+    lines = text_lines(r.text)
+    return _assemble("text", page_heading(ln.text for ln in lines), lines, r, r.base_url)
+
+
+def _read_urls(r: Reading) -> Extraction:
+    return _extract_url_list(r.text, r.base_url, r.archive_hosts)
+
+
+# one reader per input format of `formats.FORMATS`
+READERS: dict[str, Callable[[Reading], Extraction]] = {
+    "html": _read_html,
+    "markdown": _read_markdown,
+    "text": _read_text,
+    "urls": _read_urls,
+}
 
 
 def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:

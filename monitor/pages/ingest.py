@@ -25,11 +25,9 @@ from monitor.core.errors import ExtractError, SourceError
 from monitor.core.results import Extraction
 from monitor.core.urls import UrlError, normalise
 from monitor.pages.extract import extract
+from monitor.pages.formats import PAGE_SUFFIXES
 from monitor.store import IngestStats, Store
 
-PAGE_SUFFIXES = frozenset(
-    {".html", ".htm", ".xhtml", ".shtml", ".md", ".markdown", ".txt", ".text", ".urls", ".list"}
-)
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 
 

@@ -27,6 +27,7 @@ from monitor.core.decoding import decode
 from monitor.core.errors import PatchError
 from monitor.core.stamps import AccessStamp, format_stamp, newest
 from monitor.core.verdict import GONE
+from monitor.pages.formats import FORMATS
 from monitor.pages.sourcemap import locate, variants
 from monitor.store.models import ArchiveLink, Citation, Url
 
@@ -94,11 +95,7 @@ def _accepted_copy(u: Url, archive_url: str) -> ArchiveLink:
 def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
     when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
     text = f"An archived copy of this article (captured {when}) is accessible"
-    if fmt == "html":
-        return f' <br>{text} <a href="{html.escape(link.archive_url)}">[here]</a>'
-    if fmt == "markdown":
-        return f"  {nl}{text} [here]({link.archive_url})"
-    return f"{nl}{text} [here] {link.archive_url}"
+    return FORMATS[fmt].note(text, link.archive_url, nl)
 
 
 def plan(

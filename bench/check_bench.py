@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
 from monitor import api
-from monitor.checking.hosts import check_urls
+from monitor.checking.hosts import check_hosts
 from monitor.config import Settings
 from monitor.store import open_store
 
@@ -100,7 +100,7 @@ def main() -> None:
         rates = []
         for _ in range(args.repeat if not polite else 1):
             t0 = time.perf_counter()
-            results = asyncio.run(check_urls(urls, cfg.check))
+            results = asyncio.run(check_hosts(urls, cfg.check))
             rates.append(len(results) / (time.perf_counter() - t0))
         counts = Counter(r.verdict.value for r in results)
         print(

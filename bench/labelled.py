@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
-from monitor.checking.hosts import check_urls
+from monitor.checking.hosts import check_hosts
 from monitor.config import Settings
 from monitor.core.results import Context
 from tests import labelled_world as lw
@@ -52,7 +52,7 @@ def run() -> tuple[dict, list, float, int]:
                 passages={u: [p] for u, _, _, p in rows if p},
             )
         t0 = time.perf_counter()
-        results = asyncio.run(check_urls([u for u, *_ in rows], cfg.check, context=ctx))
+        results = asyncio.run(check_hosts([u for u, *_ in rows], cfg.check, context=ctx))
         took = time.perf_counter() - t0
     finally:
         lw._Handler.do_GET = original  # type: ignore[method-assign]

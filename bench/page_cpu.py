@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pagegen import article, corpus_pages, title_of
 
-from monitor.checking.observe import HostBatch
+from monitor.checking.batch import HostBatch
 from monitor.checking.pageread import inspect_page
 from monitor.config import CheckSettings
 from monitor.core.results import Context

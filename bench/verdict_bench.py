@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
-from monitor.checking.hosts import check_urls
+from monitor.checking.hosts import check_hosts
 from monitor.config import Settings
 from monitor.core.results import Context
 
@@ -189,7 +189,7 @@ def main() -> None:
         f"{cfg.check.per_host_concurrency} in flight per host, {cfg.check.concurrency} overall"
     )
     t0 = time.perf_counter()
-    results = asyncio.run(check_urls(urls, cfg.check, context=Context(titles=titles)))
+    results = asyncio.run(check_hosts(urls, cfg.check, context=Context(titles=titles)))
     elapsed = time.perf_counter() - t0
     proc.terminate()
     got = {r.url: r.verdict.value for r in results}

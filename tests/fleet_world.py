@@ -91,9 +91,9 @@ class FleetWorld:
 
 
 def spread_over_two(urls: list[str], concurrency: int = 4) -> list[CheckResult]:
-    """Every result of a run of `urls` over two processes (`fanout.check_spread`), one
+    """Every result of a run of `urls` over two processes (`fanout.check_across_processes`), one
     request at a time per host, no pace; it must use both."""
-    from monitor.checking.fanout import check_spread
+    from monitor.checking.fanout import check_across_processes
     from tests.conftest import make_settings
 
     cfg = make_settings(
@@ -104,5 +104,5 @@ def spread_over_two(urls: list[str], concurrency: int = 4) -> list[CheckResult]:
         sibling_probe=False,
     ).check
     got: list[CheckResult] = []
-    assert asyncio.run(check_spread(urls, cfg, got.append)) == 2
+    assert asyncio.run(check_across_processes(urls, cfg, got.append)) == 2
     return got

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from monitor import api
 from monitor.checking import fanout
 from monitor.checking.fanout import Dispenser, processes_for
-from monitor.checking.hosts import check_urls, group_by_host
+from monitor.checking.hosts import check_hosts, group_by_host
 from monitor.config import CheckSettings
 from monitor.core.results import CheckResult, Context
 from monitor.core.verdict import Verdict
@@ -104,7 +104,7 @@ def test_a_process_holds_only_the_hosts_its_limit_can_keep_busy(
     taken: list[list[str]] = []
     got: list[CheckResult] = []
     feed = _taking(Dispenser(groups).feed(), log, taken, got)
-    asyncio.run(check_urls((), cfg, got.append, keep=False, hosts=feed))  # type: ignore[arg-type]
+    asyncio.run(check_hosts((), cfg, got.append, keep=False, hosts=feed))  # type: ignore[arg-type]
     assert len(got) == per * HOSTS and len(taken) == HOSTS
     assert max(log) == most - 1  # hosts in flight when one more was taken
     assert log[:most] == list(range(most))  # the first ones at once
@@ -257,11 +257,11 @@ def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
 ) -> None:
     noisy = (
         "import monitor.checking.fanout as f\n"
-        "real = f.check_urls\n"
+        "real = f.check_hosts\n"
         "async def chatty(*a, **k):\n"
         "    print('a library talking on stdout')\n"
         "    return await real(*a, **k)\n"
-        "f.check_urls = chatty\n"
+        "f.check_hosts = chatty\n"
         "f.child_main()\n"
     )
     monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", noisy])

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from monitor.checking.observe import retry_after_seconds
+from monitor.checking.batch import retry_after_seconds
 from monitor.core.evidence import PageFields, title_evidence
 from monitor.core.fingerprint import distance, from_hex, simhash, to_hex
 

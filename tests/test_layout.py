@@ -244,4 +244,4 @@ def test_every_error_a_user_can_cause_is_a_monitor_error() -> None:
                 if not issubclass(obj, MonitorError):
                     outside.add(f"{name}.{obj.__name__}")
     assert total >= 15
-    assert outside == {"monitor.checking.observe._Retry"}
+    assert outside == {"monitor.checking.batch._Retry"}

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from monitor.archives.wayback import parse_cdx
+from monitor.checking.batch import check_host_batch
 from monitor.checking.http import check_client, page_client
 from monitor.checking.netguard import GuardedTransport
-from monitor.checking.observe import check_host_batch
 from monitor.config import CheckSettings
 from monitor.core.results import JSON_FIELDS, STORED_FIELDS, Capture, CheckResult
 from monitor.core.times import iso, wayback_time

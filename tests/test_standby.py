@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.checking import fanout, standby
-from monitor.checking.fanout import check_spread
+from monitor.checking.fanout import check_across_processes
 from monitor.core.results import CheckResult
 from tests.conftest import make_settings
 from tests.fleet_world import FleetWorld, spread_over_two
@@ -92,7 +92,7 @@ def test_a_run_that_needs_one_process_stops_the_standby_children(
     urls = [fleet.url(0, 100 + n) for n in range(3)]
     got: list[CheckResult] = []
     cfg = make_settings(processes=1, sibling_probe=False).check
-    assert asyncio.run(check_spread(urls, cfg, got.append)) == 1
+    assert asyncio.run(check_across_processes(urls, cfg, got.append)) == 1
     assert len(got) == 3
     assert all(c.returncode is not None for c in children) and not standby._waiting
 

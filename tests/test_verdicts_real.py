@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor import api
-from monitor.checking.hosts import check_urls
+from monitor.checking.hosts import check_hosts
 from monitor.core.results import CheckResult, Context
 from monitor.report.build import build_report
 from monitor.report.formats import render
@@ -33,7 +33,7 @@ def checked() -> Iterator[tuple[list, dict[str, CheckResult]]]:
         ctx = Context(
             titles={u: t for u, _, t, _ in rows}, passages={u: [p] for u, _, _, p in rows if p}
         )
-        results = asyncio.run(check_urls([u for u, *_ in rows], cfg.check, context=ctx))
+        results = asyncio.run(check_hosts([u for u, *_ in rows], cfg.check, context=ctx))
     finally:
         lw.stop(sites)
     yield rows, {r.url: r for r in results}
@@ -98,10 +98,10 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
     url = world.url("/long-report")
     ctx = Context(titles={url: ["A Long Report"]}, passages={url: [deep]})
     cfg = make_settings(per_host_rate=0).check
-    (found,) = asyncio.run(check_urls([url], cfg, context=ctx))
+    (found,) = asyncio.run(check_hosts([url], cfg, context=ctx))
     assert len(filler) > 45_000 and found.passage_found is True, found.evidence
     ctx.passages[url] = ["A sentence the report never carried, about something else."]
-    (missed,) = asyncio.run(check_urls([url], cfg, context=ctx))
+    (missed,) = asyncio.run(check_hosts([url], cfg, context=ctx))
     assert missed.passage_found is False and missed.verdict.value == "alive"
 
     async def read() -> tuple[str, str]:
@@ -135,7 +135,7 @@ def test_an_error_page_is_read_by_its_top_and_not_fingerprinted(world: World) ->
     )
     urls = [world.url(p) for p in ("/gone-long", "/wall-long", "/article/kazak-women")]
     cfg = make_settings(per_host_rate=0).check
-    gone, wall, good = asyncio.run(check_urls(urls, cfg))
+    gone, wall, good = asyncio.run(check_hosts(urls, cfg))
     assert gone.verdict.value == "dead" and gone.fingerprint is None
     assert wall.verdict.value == "blocked" and "bot wall" in wall.reason
     assert good.verdict.value == "alive" and good.fingerprint is not None

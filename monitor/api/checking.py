@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from monitor.archives.wayback import anchor_date, lookup_many
-from monitor.checking.fanout import check_spread
+from monitor.checking.batch import OnResult
+from monitor.checking.fanout import check_across_processes
 from monitor.checking.http import check_fetcher
-from monitor.checking.observe import OnResult, observe
+from monitor.checking.observe import observe
 from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
 from monitor.config import Settings, load_settings
 from monitor.core.due import UrlState, next_state, rule_of
@@ -91,7 +92,7 @@ async def check_async(
         if on_result:
             on_result(result)
 
-    await check_spread(wanted, cfg.check, keep, Context(titles=titles or {}))
+    await check_across_processes(wanted, cfg.check, keep, Context(titles=titles or {}))
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
     rule = rule_of(cfg.check)
     for r in results:

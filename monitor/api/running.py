@@ -16,8 +16,8 @@ from monitor.api.checking import Phase, canary_fails, few_hosts_canary, quiet
 from monitor.api.reporting import report_if_due
 from monitor.archives.save import save_many
 from monitor.archives.wayback import ArchiveHealth, lookup_many, lookup_requests, verify_links
-from monitor.checking.fanout import check_spread
-from monitor.checking.observe import OnResult
+from monitor.checking.batch import OnResult
+from monitor.checking.fanout import check_across_processes
 from monitor.checking.runner import OutageSuspected, ResultSink, fewer_collections
 from monitor.config import Settings, load_settings
 from monitor.core.due import rule_of, transition
@@ -121,7 +121,7 @@ async def run_async(
     try:
         try:
             with fewer_collections():
-                used = await check_spread(urls, cfg.check, collect, context)
+                used = await check_across_processes(urls, cfg.check, collect, context)
             log.info("checked %d URLs with %d process(es)", len(urls), used)
         except* OutageSuspected:
             pass

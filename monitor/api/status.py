@@ -47,7 +47,7 @@ class StatusRow:
     verdict: str | None
     reason: str | None
     verified_on: dt.date | None
-    state: str | None  # the status for people: "failing (1 of 3)"
+    status_text: str | None  # the status for people: "failing (1 of 3)"
     note: str | None = None  # what ingest noticed (credentials removed, header lines)
 
     @property
@@ -86,7 +86,7 @@ def _row(c: Citation, u: Url | None, d: Document, rule: Confirmation) -> StatusR
         verdict=u.last_verdict if u else None,
         reason=u.last_reason if u else None,
         verified_on=c.verified_on,
-        state=describe(Status(u.status), u.consecutive_failures, rule) if u else None,
+        status_text=describe(Status(u.status), u.consecutive_failures, rule) if u else None,
         note=c.note,
     )
 
@@ -146,7 +146,7 @@ def scheduler_status(store: Store, settings: Settings | None = None) -> Schedule
 @dataclass
 class History:
     url: str
-    state: str
+    status_text: str
     next_due_at: dt.datetime | None
     checks: list[UrlCheck]
 
@@ -158,8 +158,8 @@ def history(store: Store, settings: Settings, url: str, limit: int = 50) -> Hist
     rec = store.pages.url(norm)
     if rec is None:
         raise NotCited(f"{norm} is not cited by any ingested page")
-    state = describe(Status(rec.status), rec.consecutive_failures, rule_of(settings.check))
-    return History(norm, state, rec.next_due_at, store.checks.history(norm, limit))
+    status_text = describe(Status(rec.status), rec.consecutive_failures, rule_of(settings.check))
+    return History(norm, status_text, rec.next_due_at, store.checks.history(norm, limit))
 
 
 @dataclass

@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from monitor.checking.batch import check_host_batch
 from monitor.checking.http import check_fetcher, ssl_context
-from monitor.checking.observe import check_host_batch
 from monitor.checking.runner import Reach, ResultSink
 from monitor.config import Settings
 from monitor.core.due import rule_of, transition

@@ -108,7 +108,7 @@ def status_text(out: Console, view: Any) -> None:
             out.print(f"       stamps: {_t(r.stamps_text)}{ver}")
             if r.url is not None:
                 last = f"; last check {r.verdict}: {r.reason}" if r.verdict else ""
-                out.print(f"       {_t(r.url)}  {_t(f'[{r.state}]')}{_t(last)}")
+                out.print(f"       {_t(r.url)}  {_t(f'[{r.status_text}]')}{_t(last)}")
             else:
                 out.print("       (unlinked citation)")
             pending = next(rows, None)
@@ -126,7 +126,7 @@ def status_text(out: Console, view: Any) -> None:
 def history_text(out: Console, h: Any) -> None:
     """`monitor history URL`: the URL's state, then its checks, newest first."""
     out.print(
-        f"[bold]{_t(h.url)}[/]: {_t(h.state)}; next check "
+        f"[bold]{_t(h.url)}[/]: {_t(h.status_text)}; next check "
         f"{h.next_due_at.isoformat(timespec='minutes') if h.next_due_at else 'now'}"
     )
     for chk in h.checks:

@@ -40,8 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from aiolimiter import AsyncLimiter
 
+from monitor.checking.batch import retry_after_seconds
 from monitor.checking.http import archive_client
-from monitor.checking.observe import observe, retry_after_seconds
+from monitor.checking.observe import observe
 from monitor.config import ArchiveEndpoint, ArchiveSettings, CheckSettings
 from monitor.core.errors import ArchiveError
 from monitor.core.results import Candidate, Capture, Fallback, Verification

@@ -6,7 +6,7 @@ than that (many hosts, or limits lifted), `run` starts child processes. Whole ho
 handed out, so each host's limits (pace, concurrency, robots.txt) still live in exactly one
 place, and they are handed out as the processes ask (work stealing): the run's hosts wait
 in one `Dispenser`, largest first, and a process takes the next host whenever it has room
-for one (`hosts.check_urls`). The parent takes its hosts directly, one at a time; a child
+for one (`hosts.check_hosts`). The parent takes its hosts directly, one at a time; a child
 asks over its pipe and is handed a chunk that shrinks as the hosts run out (guided
 self-scheduling, `Dispenser.chunk`). So a child still starting up simply takes fewer
 hosts, and the processes end together whatever the machine's other load does to either
@@ -40,8 +40,8 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from monitor.checking import standby
-from monitor.checking.hosts import HostFeed, check_urls, group_by_host, preload
-from monitor.checking.observe import OnResult
+from monitor.checking.batch import OnResult
+from monitor.checking.hosts import HostFeed, check_hosts, group_by_host, preload
 from monitor.checking.runner import ResultSink, fewer_collections
 from monitor.checking.standby import exit_now
 from monitor.config import CheckSettings
@@ -114,7 +114,7 @@ class Dispenser:
             yield batch[0]
 
 
-async def check_spread(
+async def check_across_processes(
     urls: list[str],
     cfg: CheckSettings,
     on_result: OnResult,
@@ -128,7 +128,7 @@ async def check_spread(
     n = max(1, min(n, len(groups)))
     if n <= 1:
         standby.stop_rest()
-        await check_urls(urls, cfg, on_result, context, keep=False)
+        await check_hosts(urls, cfg, on_result, context, keep=False)
         return 1
     # the global limit is shared out, so the machine as a whole keeps to it
     standby.stop_rest(keep=n - 1)
@@ -137,7 +137,7 @@ async def check_spread(
     async with asyncio.TaskGroup() as tg:
         for _ in range(n - 1):
             tg.create_task(run_child(hosts, each, on_result, context or Context()))
-        tg.create_task(check_urls((), each, on_result, context, keep=False, hosts=hosts.feed()))
+        tg.create_task(check_hosts((), each, on_result, context, keep=False, hosts=hosts.feed()))
     return n
 
 
@@ -328,7 +328,7 @@ async def _child(out: Any) -> None:
     # the parent's own sink holds back and judges unreachable hosts: pass everything on
     sink = ResultSink(lambda b: send(("results", b)), cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
     orders = _Orders(stdin, send, Context())
-    await check_urls((), cfg, sink.add, orders.context, keep=False, hosts=orders.feed())
+    await check_hosts((), cfg, sink.add, orders.context, keep=False, hosts=orders.feed())
     sink.flush()
 
 

@@ -1,6 +1,6 @@
 """Many hosts in one process: which host is checked next, and how many at once.
 
-`check_urls` runs one `check.HostBatch` per host under the process's global concurrency
+`check_hosts` runs one `check.HostBatch` per host under the process's global concurrency
 limit, taking hosts from a feed: the hosts of its own URL list, or (`fanout`) a run's
 hosts shared with other processes, where whoever has room takes the next one.
 
@@ -22,8 +22,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 
+from monitor.checking.batch import OnResult, check_host_batch
 from monitor.checking.http import check_fetcher, ssl_context
-from monitor.checking.observe import OnResult, check_host_batch
 from monitor.config import CheckSettings, HostPolicy
 from monitor.core.results import CheckResult, Context
 from monitor.core.urls import host_of
@@ -82,7 +82,7 @@ class Room:
         self._changed.set()
 
 
-async def check_urls(
+async def check_hosts(
     urls: Iterable[str],
     cfg: CheckSettings,
     on_result: OnResult | None = None,

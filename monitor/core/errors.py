@@ -22,7 +22,7 @@ and prints one line; anything else that escapes is a bug (exit 4, "please report
     ├── ArchiveError            an archive that could not be asked (not "no capture")
     └── OutageSuspected         our own network looks down: nothing judged      exit 3
 
-Which errors stay outside the tree: `checking.observe._Retry`, a private signal between a
+Which errors stay outside the tree: `checking.batch._Retry`, a private signal between a
 check and its retry loop that never leaves it.
 """
 

@@ -144,7 +144,10 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Judgement:
+    """What the decision table makes of one observation: a verdict and why. (Not a
+    maintainer's decision: those are `store.models.Decision`.)"""
+
     verdict: Verdict
     reason: str
     title_score: float | None = None
@@ -223,15 +226,15 @@ def _is_landing(final_url: str) -> bool:
     return False
 
 
-def _judge_content(obs: Observation) -> Decision | None:
+def _judge_content(obs: Observation) -> Judgement | None:
     """Content cues that override a 2xx: not-found pages, parked domains."""
     title = obs.title or ""
     head = obs.text[:2000]
     cue = find_cue("parked", title, head)
     if cue:
-        return Decision(Verdict.DRIFTED, f"parked or for-sale domain page ({cue!r})")
+        return Judgement(Verdict.DRIFTED, f"parked or for-sale domain page ({cue!r})")
     if _NOT_FOUND_TITLE.search(title):
-        return Decision(
+        return Judgement(
             Verdict.SOFT404, f"not-found page served with {obs.status} (title {title!r})"
         )
     cue = find_cue("soft404", title)
@@ -241,7 +244,7 @@ def _judge_content(obs: Observation) -> Decision | None:
         text_cue = find_cue("soft404", head[:600])
         cue = text_cue if text_cue and len(text_cue.split()) >= 3 else None
     if cue:
-        return Decision(Verdict.SOFT404, f"not-found page served with {obs.status} ({cue!r})")
+        return Judgement(Verdict.SOFT404, f"not-found page served with {obs.status} ({cue!r})")
     return None
 
 
@@ -266,12 +269,12 @@ def _redirect_verdict(obs: Observation, final: str) -> Verdict | None:
     return Verdict.MOVED if all(h.status in (301, 308) for h in obs.chain) else Verdict.ALIVE
 
 
-def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
+def decide(obs: Observation, title_threshold: float = 60.0) -> Judgement:
     """The verdict a careful human would give for one observation."""
     if obs.error is not None:
         verdict, reason = ERROR_VERDICTS[obs.error]
         detail = f": {obs.error_detail}" if obs.error_detail else ""
-        return Decision(verdict, reason + detail)
+        return Judgement(verdict, reason + detail)
 
     status = obs.status or 0
     final = obs.final_url or obs.url
@@ -282,33 +285,33 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
         same = "not modified since the last good check"
         redirected = _redirect_verdict(obs, final)
         if redirected is Verdict.MOVED:
-            return Decision(Verdict.MOVED, f"permanently redirected to {final}; HTTP 304: {same}")
+            return Judgement(Verdict.MOVED, f"permanently redirected to {final}; HTTP 304: {same}")
         if redirected is not None:
-            return Decision(Verdict.ALIVE, f"HTTP 304 after temporary redirect to {final}: {same}")
-        return Decision(Verdict.ALIVE, f"HTTP 304: {same}")
+            return Judgement(Verdict.ALIVE, f"HTTP 304 after temporary redirect to {final}: {same}")
+        return Judgement(Verdict.ALIVE, f"HTTP 304: {same}")
     if status in (401, 407):
-        return Decision(Verdict.BLOCKED, f"HTTP {status}: authentication required")
+        return Judgement(Verdict.BLOCKED, f"HTTP {status}: authentication required")
     if status == 451:
-        return Decision(Verdict.BLOCKED, "HTTP 451: unavailable for legal reasons")
+        return Judgement(Verdict.BLOCKED, "HTTP 451: unavailable for legal reasons")
     if status in (403, 503) or status == 429:
         wall = find_cue("botwall", obs.title, obs.text[:2000])
         if wall:
-            return Decision(Verdict.BLOCKED, f"HTTP {status}: bot wall ({wall!r})")
+            return Judgement(Verdict.BLOCKED, f"HTTP {status}: bot wall ({wall!r})")
     if status == 403:
-        return Decision(Verdict.BLOCKED, "HTTP 403: forbidden to the monitor")
+        return Judgement(Verdict.BLOCKED, "HTTP 403: forbidden to the monitor")
     if status == 429:
         extra = f", Retry-After {obs.retry_after}" if obs.retry_after else ""
-        return Decision(Verdict.TRANSIENT, f"HTTP 429: throttled{extra}")
+        return Judgement(Verdict.TRANSIENT, f"HTTP 429: throttled{extra}")
     if status >= 500:
-        return Decision(Verdict.TRANSIENT, f"HTTP {status}: server error")
+        return Judgement(Verdict.TRANSIENT, f"HTTP {status}: server error")
     if status in (404, 410):
-        return Decision(Verdict.DEAD, f"HTTP {status}: {'gone' if status == 410 else 'not found'}")
+        return Judgement(Verdict.DEAD, f"HTTP {status}: {'gone' if status == 410 else 'not found'}")
     if 400 <= status < 500:
-        return Decision(Verdict.DEAD, f"HTTP {status}: client error")
+        return Judgement(Verdict.DEAD, f"HTTP {status}: client error")
     if 300 <= status < 400:
-        return Decision(Verdict.DEAD, f"HTTP {status}: redirect without a usable Location")
+        return Judgement(Verdict.DEAD, f"HTTP {status}: redirect without a usable Location")
     if not 200 <= status < 300:
-        return Decision(Verdict.TRANSIENT, f"unexpected HTTP status {status}")
+        return Judgement(Verdict.TRANSIENT, f"unexpected HTTP status {status}")
 
     # 2xx from here on.
     document = is_document(obs)
@@ -318,15 +321,15 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
             return content
     if obs.chain and _is_deep(obs.url):
         if not _is_deep(final) and _same_site(obs.url, final):
-            return Decision(
+            return Judgement(
                 Verdict.SOFT404, f"deep link redirected to the site's home page {final}"
             )
         if _is_landing(final) and not same_resource(obs.url, final):
-            return Decision(Verdict.SOFT404, f"redirected to a generic landing page {final}")
+            return Judgement(Verdict.SOFT404, f"redirected to a generic landing page {final}")
     if obs.sibling_similarity is not None and obs.sibling_similarity >= SIBLING_SAME and document:
         # the server answers a made-up address beside it with this same page: whatever
         # the page says, it is what the site says for pages it does not have
-        return Decision(
+        return Judgement(
             Verdict.SOFT404,
             f"a made-up URL beside it gets the same page ({obs.sibling_similarity:.0f}% alike): "
             "the server answers 200 for pages it does not have",
@@ -346,24 +349,24 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Decision:
                 f"the cited title is no longer on the page (best match {match.score:.0f}% "
                 f"in {match.where}, for {match.title!r})"
             )
-        return Decision(Verdict.DRIFTED, why, score, where)
+        return Judgement(Verdict.DRIFTED, why, score, where)
     via = f" via {obs.refresh_target}" if obs.refresh_target else ""
     redirected = _redirect_verdict(obs, final)
     if redirected is Verdict.MOVED:
-        return Decision(Verdict.MOVED, f"permanently redirected to {final}", score, where)
+        return Judgement(Verdict.MOVED, f"permanently redirected to {final}", score, where)
     if redirected is not None:
-        return Decision(
+        return Judgement(
             Verdict.ALIVE, f"HTTP {status} after temporary redirect to {final}", score, where
         )
     if match is not None:
-        return Decision(
+        return Judgement(
             Verdict.ALIVE,
             f"HTTP {status}, cited title found ({match.score:.0f}% in {match.where}){via}",
             score,
             where,
         )
     kind = "" if obs.readable else f" ({(obs.content_type or '').split(';')[0]})"
-    return Decision(Verdict.ALIVE, f"HTTP {status}{kind}{via}")
+    return Judgement(Verdict.ALIVE, f"HTTP {status}{kind}{via}")
 
 
 # A made-up sibling page this alike (rapidfuzz ratio, 0-100) means "same page for anything".

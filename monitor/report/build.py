@@ -62,7 +62,7 @@ class Item:
     url: str
     line: int | None  # where on the page (`monitor.pages.sourcemap`), for the one who fixes it
     verdict: str
-    status: str  # e.g. "failing (1 of 3)"
+    status_text: str  # the status for people, e.g. "failing (1 of 3)"
     reason: str | None
     checked_at: dt.datetime | None
     first_failure_at: dt.datetime | None
@@ -74,7 +74,7 @@ class Item:
     override: Decision | None = None  # a human's verdict in force for this URL
     override_note: str | None = None  # set when the machine disagrees again after a change
     accepted: Decision | None = None  # the snapshot or new address the maintainer took
-    state: str = UNCHECKED  # the status word alone (`due.Status`), for filters
+    status: str = UNCHECKED  # the status word alone (`due.Status`), for filters
 
     @property
     def host(self) -> str:
@@ -256,7 +256,7 @@ def _item(
         url=u.url,
         line=c.source_line,
         verdict=u.last_verdict or UNCHECKED,
-        status=describe(Status(u.status), u.consecutive_failures, rule),
+        status_text=describe(Status(u.status), u.consecutive_failures, rule),
         reason=u.last_reason,
         checked_at=u.last_checked_at,
         first_failure_at=u.first_failure_at,
@@ -264,7 +264,7 @@ def _item(
         final_url=u.last_final_url,
         fallback=fallback,
         page_links=[a for a in links if a.source == "page"],
-        state=u.status or UNCHECKED,
+        status=u.status or UNCHECKED,
     )
 
 

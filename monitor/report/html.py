@@ -142,7 +142,7 @@ def render_html(r: Report) -> str:
         pages=pages,
         sections=[(n, SECTION_TITLES[n]) for n in SECTIONS],
         verdicts=sorted({i.verdict for i in items}),
-        states=sorted({i.state for i in items}),
+        states=sorted({i.status for i in items}),
         hosts=sorted({i.host for i in items}),
         member=member,
     )

@@ -16,7 +16,7 @@ def item_json(i: Item) -> dict[str, object]:
         "line": i.line,
         "url": i.url,
         "verdict": i.verdict,
-        "status": i.status,
+        "status": i.status_text,
         "reason": i.reason,
         "checked_at": iso(i.checked_at),
         "first_failure_at": iso(i.first_failure_at),

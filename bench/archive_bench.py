@@ -27,7 +27,7 @@ os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local serv
 
 import monitor.archives.wayback as archive
 import tests.archive_world as aw
-from monitor.archives.wayback import lookup_many
+from monitor.archives.fallback import lookup_many
 from monitor.config import Settings
 
 
@@ -66,13 +66,13 @@ def main() -> None:
         )
         reqs = [(u, dt.date(2013, 1, 1), [f"{title} {i}"]) for i, u in enumerate(urls)]
         calls = Counter()
-        original = archive.Endpoint.get_text
+        original = archive.CdxArchive.get_text
 
         async def counted(self, client, url, params, attempts=6):
             calls["cdx"] += 1
             return await original(self, client, url, params, attempts)
 
-        archive.Endpoint.get_text = counted  # type: ignore[method-assign]
+        archive.CdxArchive.get_text = counted  # type: ignore[method-assign]
         t0 = time.perf_counter()
         results = asyncio.run(lookup_many(reqs, s.archive, s.check))
         elapsed = time.perf_counter() - t0

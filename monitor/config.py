@@ -309,6 +309,7 @@ class ArchiveEndpoint(_Section):
     """A Wayback-compatible archive: a CDX capture index and a replay URL template."""
 
     name: str
+    kind: str = Field("cdx", description="how it is asked (archives/base.py KINDS): cdx")
     cdx: str
     replay: str = Field(description="replay URL template with {timestamp} and {url}")
     rate_per_minute: float = Field(

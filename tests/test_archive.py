@@ -17,16 +17,9 @@ import pytest
 import respx
 
 from monitor import api
-from monitor.archives.wayback import (
-    Endpoint,
-    anchor_date,
-    index_key,
-    lookup_many,
-    order_candidates,
-    parse_cdx,
-    raw_replay,
-    url_variants,
-)
+from monitor.archives.choice import anchor_date, order_candidates
+from monitor.archives.fallback import lookup_many
+from monitor.archives.wayback import CdxArchive, index_key, parse_cdx, raw_replay, url_variants
 from monitor.config import Settings
 from monitor.core.results import Capture
 from monitor.report.build import build_report
@@ -334,6 +327,6 @@ def test_endpoint_objects_are_shared_per_loop() -> None:
         from monitor.config import ArchiveEndpoint
 
         cfg = ArchiveEndpoint(**IA)
-        return Endpoint.get(cfg) is Endpoint.get(cfg)
+        return CdxArchive.get(cfg) is CdxArchive.get(cfg)
 
     assert asyncio.run(two())

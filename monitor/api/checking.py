@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from monitor.archives.wayback import anchor_date, lookup_many
+from monitor.archives.choice import anchor_date
+from monitor.archives.fallback import lookup_many
 from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
 from monitor.checking.http import check_fetcher

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from monitor.api.checking import Phase, canary_fails, few_hosts_canary, quiet
 from monitor.api.reporting import report_if_due
+from monitor.archives.choice import lookup_requests
+from monitor.archives.fallback import ArchiveHealth, lookup_many, verify_links
 from monitor.archives.save import save_many
-from monitor.archives.wayback import ArchiveHealth, lookup_many, lookup_requests, verify_links
 from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
 from monitor.checking.runner import OutageSuspected, ResultSink, fewer_collections

@@ -1,4 +1,5 @@
-"""Archive fallbacks: the verified capture closest before the last good access date.
+"""Wayback-compatible archives (`CdxArchive`, kind "cdx"): captures from a CDX index,
+replays from a URL template.
 
 Which path does what, and why:
 - Capture lookups go **directly to the CDX endpoint with httpx** (async, timeouts, a 429
@@ -17,13 +18,6 @@ Which path does what, and why:
   (`rate_per_minute`), and a shared "not before" time: a 429 pauses the whole endpoint for
   its Retry-After (60 s if none), at once, for every caller. The Internet Archive blocks
   clients that ignore 429s for an hour, doubling on repeat.
-
-Choosing (InternetArchiveBot's rule, plus verification): captures of the URL and its
-variants (http/https, `www.`, trailing slash) with status 200/203/206; the closest before
-the anchor date first (newest first), then the closest after it (oldest first). Each
-candidate's raw replay (`id_`) is fetched and judged with the same rules as a live page
-(`verdict.decide`): an archived "not found" page or one without the cited title is
-rejected and the next candidate tried, up to `max_candidates` per endpoint.
 """
 
 from __future__ import annotations
@@ -33,31 +27,24 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
 
+from monitor.archives.choice import GOOD_CAPTURE_STATUS
 from monitor.checking.batch import retry_after_seconds
-from monitor.checking.http import archive_client
-from monitor.checking.observe import observe
-from monitor.config import ArchiveEndpoint, ArchiveSettings, CheckSettings
+from monitor.config import ArchiveEndpoint
 from monitor.core.errors import ArchiveError
-from monitor.core.results import Candidate, Capture, Fallback, Verification
+from monitor.core.results import Capture
 from monitor.core.times import wayback_time
 from monitor.core.urls import parse_archive_link
-from monitor.core.verdict import GOOD, decide
-
-if TYPE_CHECKING:
-    from monitor.core.results import LookupTarget
 
 log = logging.getLogger(__name__)
-GOOD_CAPTURE_STATUS = frozenset({200, 203, 206})
 
 
-# ---------------------------------------------------------------- pure parts
+# ---------------------------------------------------------------- CDX answers and URL variants
 
 
 def _status(value: object) -> int | None:
@@ -144,50 +131,14 @@ def index_key(url: str) -> str:
     return f"{host}{port}{parts.path}?{parts.query}"
 
 
-def order_candidates(captures: Iterable[Capture], anchor: dt.date) -> list[Capture]:
-    """Good captures, closest before the end of the anchor day first, then closest after."""
-    limit = dt.datetime.combine(anchor, dt.time.max, tzinfo=dt.UTC)
-    seen: set[str] = set()
-    good = []
-    for c in captures:
-        if c.status in GOOD_CAPTURE_STATUS and c.timestamp not in seen:
-            seen.add(c.timestamp)
-            good.append(c)
-    before = sorted((c for c in good if c.captured_at <= limit), key=lambda c: c.timestamp)
-    after = sorted((c for c in good if c.captured_at > limit), key=lambda c: c.timestamp)
-    return list(reversed(before)) + after
+# ---------------------------------------------------------------- the archive
 
 
-def anchor_date(
-    verified: dt.date | None, stamps: Sequence[tuple[dt.date, str]], first_seen: dt.date
-) -> dt.date:
-    """The last date the link was known good: our own newest verified access, else the
-    newest page stamp (a year-only stamp means 1 July, a month-only one the 15th), else the
-    date the citation was first ingested."""
-    if verified:
-        return verified
-    dated = []
-    for day, precision in stamps:
-        if precision == "year":
-            day = dt.date(day.year, 7, 1)
-        elif precision == "month":
-            day = dt.date(day.year, day.month, 15)
-        dated.append(day)
-    return max(dated) if dated else first_seen
+class CdxArchive:
+    """A Wayback-compatible archive (an `Archive`): its CDX index asked with the token bucket
+    and pause shared by every caller."""
 
-
-def lookup_requests(targets: Iterable[LookupTarget]) -> list[tuple[str, dt.date, list[str]]]:
-    """(url, anchor date, cited titles) for each link the store says needs a fallback."""
-    return [(t.url, anchor_date(t.verified, t.stamps, t.first_seen), t.titles) for t in targets]
-
-
-# ---------------------------------------------------------------- endpoints
-
-
-class Endpoint:
-    """One archive endpoint with the token bucket and pause shared by every caller."""
-
-    _registry: ClassVar[dict[tuple[str, int], Endpoint]] = {}
+    _registry: ClassVar[dict[tuple[str, int], CdxArchive]] = {}
 
     def __init__(self, cfg: ArchiveEndpoint) -> None:
         self.cfg = cfg
@@ -212,14 +163,21 @@ class Endpoint:
             log.warning("archive %s not asked again in this run: %s", self.cfg.name, self.down)
 
     @classmethod
-    def get(cls, cfg: ArchiveEndpoint) -> Endpoint:
+    def get(cls, cfg: ArchiveEndpoint) -> CdxArchive:
         """The process-wide endpoint object (one per event loop: buckets are loop-bound)."""
         key = (f"{cfg.name}|{cfg.cdx}|{cfg.rate_per_minute}", id(asyncio.get_running_loop()))
         if key not in cls._registry:
-            cls._registry[key] = Endpoint(cfg)
+            cls._registry[key] = CdxArchive(cfg)
         return cls._registry[key]
 
-    async def _turn(self) -> None:
+    @property
+    def name(self) -> str:
+        return self.cfg.name
+
+    def replay_url(self, timestamp: str, url: str, raw: bool = False) -> str:
+        return self.cfg.replay_url(timestamp, url, raw)
+
+    async def turn(self) -> None:
         """Wait for any pause, then for a token; if the endpoint was paused or slowed while
         we waited, queue again under the new terms (waiters on an old bucket must not keep
         the old pace)."""
@@ -256,7 +214,7 @@ class Endpoint:
         for attempt in range(attempts):
             if self.down is not None:
                 raise ArchiveError(f"{self.cfg.name} not asked: {self.down}")
-            await self._turn()
+            await self.turn()
             if self.down is not None:  # it went down while we waited for our turn
                 raise ArchiveError(f"{self.cfg.name} not asked: {self.down}")
             try:
@@ -314,33 +272,6 @@ class Endpoint:
         return found
 
 
-# ---------------------------------------------------------------- verification
-
-
-async def verify_replay(
-    client: httpx.AsyncClient,
-    endpoint: Endpoint | None,
-    raw_url: str,
-    titles: list[str],
-    check: CheckSettings,
-) -> Verification:
-    """Does the archived copy at `raw_url` replay the cited work?"""
-    if endpoint is not None:
-        await endpoint._turn()
-    obs = await observe(client, raw_url, check)
-    if obs.status in (429, 503) and endpoint is not None:
-        wait = retry_after_seconds(obs.retry_after)
-        endpoint.pause(wait if wait is not None else 60.0)
-    obs.cited_titles = titles
-    # a replay is judged as a page of its own: redirects inside the archive are fine
-    obs.chain = []
-    decision = decide(obs, check.title_threshold)
-    if decision.verdict in GOOD:
-        found = f", cited title found ({decision.title_score:.0f}%)" if decision.title_score else ""
-        return Verification(True, f"replays HTTP {obs.status}{found}")
-    return Verification(False, f"replay is {decision.verdict.value}: {decision.reason}")
-
-
 def raw_replay(archive_url: str, extra_hosts: tuple[str, ...] = ()) -> str:
     """The `id_` form of a Wayback-style link (archived bytes, no banner)."""
     link = parse_archive_link(archive_url, extra_hosts)
@@ -358,112 +289,3 @@ def raw_replay(archive_url: str, extra_hosts: tuple[str, ...] = ()) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
-class ArchiveHealth:
-    """Which archives still answer in this run. An archive whose requests fail
-    `outage_failures` times in a row (no answer, server errors) is down for the rest of the
-    run: its outage is not the cited links' fault, and asking it again only holds the run
-    (and the database lock) up. The state lives on each `Endpoint`; this starts a run."""
-
-    def __init__(self, archive: ArchiveSettings) -> None:
-        self.endpoints = [Endpoint.get(cfg) for cfg in archive.endpoints]
-        for e in self.endpoints:
-            e.reset(archive.outage_failures)
-
-    @property
-    def down(self) -> dict[str, str]:
-        """Archive name -> why it is not asked any more."""
-        return {e.cfg.name: e.down for e in self.endpoints if e.down is not None}
-
-
-async def find_fallback(
-    client: httpx.AsyncClient,
-    archive: ArchiveSettings,
-    check: CheckSettings,
-    url: str,
-    anchor: dt.date,
-    titles: list[str],
-) -> Fallback:
-    """The verified capture of `url` closest before `anchor`, trying endpoints in order."""
-    result = Fallback(url, anchor)
-    errors = []
-    for cfg in archive.endpoints:
-        endpoint = Endpoint.get(cfg)
-        if endpoint.down is not None:
-            errors.append(f"{cfg.name} not asked: {endpoint.down}")
-            continue
-        try:
-            captures = await endpoint.captures(client, url, anchor)
-        except ArchiveError as exc:
-            errors.append(str(exc))
-            continue
-        for cap in order_candidates(captures, anchor)[: archive.max_candidates]:
-            raw = cfg.replay_url(cap.timestamp, cap.original, raw=True)
-            v = await verify_replay(client, endpoint, raw, titles, check)
-            cand = Candidate(cfg.name, cap, cfg.replay_url(cap.timestamp, cap.original), v)
-            result.candidates.append(cand)
-            if v.ok:
-                result.chosen = cand
-                return result
-    result.error = "; ".join(errors) or None
-    return result
-
-
-async def lookup_many(
-    requests: Sequence[tuple[str, dt.date, list[str]]],
-    archive: ArchiveSettings,
-    check: CheckSettings,
-    concurrency: int = 8,
-    on_result: Callable[[Fallback], None] | None = None,
-    health: ArchiveHealth | None = None,
-) -> list[Fallback]:
-    """Lookups for (url, anchor, titles); the endpoints' buckets keep the pace. Each result
-    goes to `on_result` as it completes (an interrupted run keeps those); the lookups end
-    after `run_budget` seconds, and an archive that is down is not asked again. A lookup
-    that did not finish is not returned: its URL is looked up next run."""
-    gate = asyncio.Semaphore(concurrency)
-    if health is None:
-        ArchiveHealth(archive)  # a new run: every archive is asked again
-    done: list[Fallback] = []
-    async with archive_client(check, archive) as client:
-
-        async def one(url: str, anchor: dt.date, titles: list[str]) -> None:
-            async with gate:
-                fb = await find_fallback(client, archive, check, url, anchor, titles)
-            done.append(fb)
-            if on_result is not None:
-                on_result(fb)
-
-        try:
-            async with asyncio.timeout(archive.run_budget):
-                await asyncio.gather(*(one(*r) for r in requests))
-        except TimeoutError:
-            log.warning(
-                "archive lookups stopped after the run's budget of %g s: %d of %d done, "
-                "the rest wait for the next run",
-                archive.run_budget,
-                len(done),
-                len(requests),
-            )
-    return done
-
-
-async def verify_links(
-    links: Sequence[tuple[str, list[str]]], archive: ArchiveSettings, check: CheckSettings
-) -> list[Verification]:
-    """Verify archive links found on pages ("accessible [here]"), each as-is."""
-    hosts = archive.hosts()
-    async with archive_client(check, archive) as client:
-
-        async def one(link: str, titles: list[str]) -> Verification:
-            host = (urlsplit(link).hostname or "").lower()
-            endpoint = next(
-                (
-                    Endpoint.get(e)
-                    for e, h in zip(archive.endpoints, hosts, strict=True)
-                    if h == host
-                ),
-                None,
-            )
-            return await verify_replay(client, endpoint, raw_replay(link, hosts), titles, check)
-
-        return list(await asyncio.gather(*(one(*x) for x in links)))

@@ -1,6 +1,6 @@
 """Archive copies: links found on pages, lookups and the copies they chose, Save Page Now
 requests. The store keeps the facts; choosing an anchor date and a copy is the archive
-stage's (`monitor.archives.wayback`)."""
+stage's (`monitor.archives`)."""
 
 from __future__ import annotations
 

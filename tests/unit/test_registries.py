@@ -72,3 +72,23 @@ def test_every_report_format_renders_an_empty_report(name: str) -> None:
     text = report_formats.render(build_report(store), name)
     assert text.strip()
     store.close()
+
+
+def test_archives_are_made_by_kind_and_an_unknown_kind_is_a_config_error() -> None:
+    import asyncio
+
+    from monitor.archives.base import KINDS, archive_for
+    from monitor.archives.wayback import CdxArchive
+    from monitor.config import ArchiveEndpoint
+
+    cfg = ArchiveEndpoint(name="ia", cdx="https://a.example/cdx", replay="https://a.example/web/{timestamp}/{url}")
+    assert cfg.kind == "cdx" and set(KINDS) == {"cdx"}
+
+    async def made() -> object:
+        return archive_for(cfg)
+
+    archive = asyncio.run(made())
+    assert isinstance(archive, CdxArchive) and archive.name == "ia"
+    assert archive.replay_url("2020", "https://x.example/", raw=True) == "https://a.example/web/2020id_/https://x.example/"
+    with pytest.raises(ConfigError, match="unknown kind 'memento'"):
+        archive_for(cfg.model_copy(update={"kind": "memento"}))

@@ -17,7 +17,8 @@ from monitor.version import __version__
 
 # The API is imported on first use (PEP 562), not with the package: a checking child
 # process (`python -m monitor.checking.fanout`) imports the checker, not the database layer, Alembic
-# and the archive code (about half a second of CPU per child, per run).
+# and the archive code, CPU a child would spend on every run for nothing (measured:
+# docs/performance.md, "Figures behind the code").
 _LAZY = {
     "run": "monitor.api", "Settings": "monitor.config", "load_settings": "monitor.config",
     "FoundCitation": "monitor.pages.extract", "CheckResult": "monitor.core.results",

@@ -3,10 +3,11 @@
 resolver and before each request.
 
 Why: on realistic pages the HTTP layer was the largest cost left once pages were read in
-bounded time. `bench/transport.py` fetched 3,520 pages from nginx at 1.53 CPU ms a page
-through httpx's own transport (httpcore, h11, anyio), 0.57 through httpx's API over
-aiohttp (httpx-aiohttp), 0.20 through this fetcher and 0.19 through aiohttp alone: so
-checks call aiohttp directly, not through httpx's Request and Response objects.
+bounded time. Through httpx's own transport (httpcore, h11, anyio), and still through
+httpx's API over aiohttp (httpx-aiohttp), a page cost far more CPU than through aiohttp
+alone, and through this fetcher about what it costs through aiohttp alone (measured:
+docs/performance.md, "Figures behind the code"): so checks call aiohttp directly, not
+through httpx's Request and Response objects.
 
 What is kept from httpx's transport, on purpose:
 - Every address is checked before a connection: host names by `GuardedResolver` (aiohttp
@@ -152,7 +153,8 @@ class _Answer:
 # A URL that httpx.URL would give back unchanged: a lower-case scheme and host name, a
 # port other than the scheme's own, a path without dot segments, and only characters no
 # component re-encodes (no escapes, no fragment). Stored URLs are normalised that way, so
-# most requests skip httpx's parser (0.02 ms a request); anything else goes through it.
+# most requests skip httpx's parser (a cost on every request: docs/performance.md, "Figures
+# behind the code"); anything else goes through it.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _PLAIN = re.compile(
     rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[1-9][0-9]{{0,4}}))?"

@@ -1,18 +1,19 @@
 """A run's checks spread over several processes of one machine: the embedded mode past one core.
 
-One process checks about 750 URLs/s on loopback and is then CPU-bound (reading and
-fingerprinting pages). When the hosts' politeness limits allow more requests per second
-than that (many hosts, or limits lifted), `run` starts child processes. Whole hosts are
-handed out, so each host's limits (pace, concurrency, robots.txt) still live in exactly one
-place, and they are handed out as the processes ask (work stealing): the run's hosts wait
-in one `Dispenser`, largest first, and a process takes the next host whenever it has room
-for one (`hosts.check_hosts`). The parent takes its hosts directly, one at a time; a child
-asks over its pipe and is handed a chunk that shrinks as the hosts run out (guided
+One process checks only so many URLs a second on loopback before it is CPU-bound (reading
+and fingerprinting pages; measured: docs/performance.md, "Figures behind the code"). When
+the hosts' politeness limits allow more requests per second than that (many hosts, or
+limits lifted), `run` starts child processes. Whole hosts are handed out, so each host's
+limits (pace, concurrency, robots.txt) still live in exactly one place, and they are
+handed out as the processes ask (work stealing): the run's hosts wait in one `Dispenser`,
+largest first, and a process takes the next host whenever it has room for one
+(`hosts.check_hosts`). The parent takes its hosts directly, one at a time; a child asks
+over its pipe and is handed a chunk that shrinks as the hosts run out (guided
 self-scheduling, `Dispenser.chunk`). So a child still starting up simply takes fewer
 hosts, and the processes end together whatever the machine's other load does to either
-of them. (Shares fixed up front needed a guessed head start for the child, and
-still ended up to 2 s apart on a busy machine.) The parent stays the only database writer
-(SQLite has one).
+of them. (Shares fixed up front needed a guessed head start for the child, and the
+processes still did not end together on a busy machine: docs/performance.md, "Figures
+behind the code".) The parent stays the only database writer (SQLite has one).
 
 Children are `python -m monitor.checking.fanout`. Both pipes carry length-prefixed pickles: on
 stdin the settings, then hosts with their context (an empty list: no more); on stdout
@@ -50,7 +51,9 @@ from monitor.core.results import CheckResult, Context
 log = logging.getLogger(__name__)
 
 ONE_PROCESS_RATE = 500.0  # URLs/s one process sustains with room to spare (bench/throughput.py)
-AUTO_MIN_URLS = 2000  # below this a second interpreter's start-up (~0.5 s) is not worth it
+# below this a second interpreter's start-up is not worth it (measured: docs/performance.md,
+# "Figures behind the code")
+AUTO_MIN_URLS = 2000
 MAX_AUTO = 8
 GUIDED = 4  # a child's chunk: this many times fewer hosts than an even share of those left
 _FRAME = struct.Struct("!I")
@@ -87,9 +90,9 @@ class Dispenser:
     `1 / (GUIDED x processes)` share of the hosts left (guided self-scheduling,
     Polychronopoulos and Kuck 1987): large while much is left, so it seldom has to ask,
     one host at the end, so the processes still end together. A child's request waits
-    while the parent stores a batch of results (0.1-0.3 s): asking for one host at a time
-    left the child idle for that long, again and again, most of all on a re-check, where
-    a host takes milliseconds."""
+    while the parent stores a batch of results: asking for one host at a time left the
+    child idle for that long, again and again, most of all on a re-check, where a host
+    takes milliseconds (measured: docs/performance.md, "Figures behind the code")."""
 
     def __init__(self, groups: Mapping[str, list[str]], processes: int = 2) -> None:
         self.queue = deque(sorted(groups.values(), key=len, reverse=True))
@@ -176,11 +179,12 @@ async def run_child(
     The child's pipes are served by threads of their own: one reads its results and
     requests, passes the results to the event loop and answers a request at once with a
     chunk of hosts; another writes the chunks. (The event loop is often busy storing a
-    batch of results, 0.1-0.3 s: a child served by it waited that long for each chunk,
-    1.1-1.6 s of a 4.6 s re-check.) Reading never waits on writing: a chunk larger than a
-    pipe holds waits for the child to read it, and the child may itself be writing a frame
-    of results larger than a pipe holds, which only our reading lets it finish. With one
-    thread doing both, the two processes waited on each other for good (a run hung so)."""
+    batch of results: a child served by it waited that long for each chunk, a wait that
+    added up over a re-check; measured: docs/performance.md, "Figures behind the code".)
+    Reading never waits on writing: a chunk larger than a pipe holds waits for the child to
+    read it, and the child may itself be writing a frame of results larger than a pipe
+    holds, which only our reading lets it finish. With one thread doing both, the two
+    processes waited on each other for good (a run hung so)."""
     proc = standby.take() or standby.spawn(child_command())
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr

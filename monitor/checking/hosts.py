@@ -12,8 +12,8 @@ of hosts; each host gets its full per-host concurrency, so it is done sooner; an
 over processes the hosts not yet started stay free for the process that runs out of work
 first. Before, a process took up to `2 x concurrency` hosts at once whatever their limits,
 so a run's hosts were in effect split up front, and a run's last hosts shared the process
-with many others: the processes ended 0.5-2 s apart (bench/throughput.py, 10,000 URLs over
-200 hosts); they now end within 0.5 s.
+with many others: the processes ended well apart; they now end close together (measured:
+docs/performance.md, "Figures behind the code").
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ HostFeed = AsyncIterator[list[str]]  # one host's URLs at a time; ends when ther
 
 
 def preload() -> None:
-    """Import what a process's first check imports on demand: aiohttp (0.18 s, for the
-    fetcher) and numpy (0.08 s, for the first fingerprint). A checking child calls it while
-    it waits for its first hosts, time it would spend idle; left to the first check, it
-    was a quarter of a second of the child's share of a re-check."""
+    """Import what a process's first check imports on demand: aiohttp (for the fetcher)
+    and numpy (for the first fingerprint). A checking child calls it while it waits for its
+    first hosts, time it would spend idle; left to the first check, it lengthened the
+    child's share of a re-check (measured: docs/performance.md, "Figures behind the
+    code")."""
     import numpy  # noqa: F401
 
     import monitor.checking.aiotransport  # noqa: F401

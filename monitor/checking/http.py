@@ -17,8 +17,9 @@ where the purpose needs it.
 
 Checks go through a `Fetcher`, the few calls `check.observe` makes (a GET with headers, an
 answer's status, headers, charset and raw body). `check_fetcher` gives aiohttp itself
-(`aiotransport.AiohttpFetcher`): httpx's Request and Response objects cost 0.35 CPU ms a
-page over aiohttp's own 0.18 (`bench/transport.py`), more than the rest of the HTTP layer.
+(`aiotransport.AiohttpFetcher`): httpx's Request and Response objects cost more CPU a
+page than the rest of the HTTP layer (measured: docs/performance.md, "Figures behind the
+code").
 Any httpx client (the `httpx` transport, a test's MockTransport, the archive client) is a
 Fetcher through `HttpxFetcher`.
 """
@@ -46,8 +47,9 @@ CHECK_HEADERS = {
 
 
 def ssl_context(cfg: CheckSettings) -> ssl.SSLContext:
-    """One TLS context for every client of a run: building one costs ~50 ms (the CA
-    bundle), a client that is handed one costs ~0.5 ms, so clients can be per host."""
+    """One TLS context for every client of a run: building one is costly (the CA
+    bundle), a client that is handed one is cheap, so clients can be per host (measured:
+    docs/performance.md, "Figures behind the code")."""
     verify = cfg.tls_verify()
     if isinstance(verify, ssl.SSLContext):
         return verify

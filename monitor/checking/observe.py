@@ -13,8 +13,8 @@ Why it is built this way:
   refused port and an unreachable network (see `classify_error`).
 - One shared AsyncClient is contended above a few hundred requests/s (encode/httpx#3215),
   so clients (`http.Fetcher`s) are sharded by host. aiohttp is called through the
-  Fetcher's few calls, not httpx's API: its Request and Response objects doubled the HTTP
-  layer's CPU per page.
+  Fetcher's few calls, not httpx's API: its Request and Response objects added much to the
+  HTTP layer's CPU per page (measured: docs/performance.md, "Figures behind the code").
 - A page is read for what is judged: its first 20,000 characters of text (more when a
   quoted passage is looked for), an error page's first 2,000.
 

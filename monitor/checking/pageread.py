@@ -26,7 +26,7 @@ HEAD = 12_000
 
 def squash(text: str) -> str:
     """Runs of whitespace as one space (str.split is C-fast; a whitespace regex substitution
-    cost 8 ms on a 150 KB text)."""
+    was slow on a long text: docs/performance.md, "Figures behind the code")."""
     return " ".join(text.split())
 
 
@@ -53,7 +53,8 @@ class PageFacts:
 def _head(raw: str, keep: int) -> tuple[str, str]:
     """`raw` text squashed past its first `HEAD` characters (cut at a space, so the two
     parts squashed apart make the whole squashed), and the rest as it is. Squashing is
-    the larger part of reading a page's text (0.2 ms for 24,000 characters)."""
+    the larger part of reading a page's text (measured: docs/performance.md, "Figures
+    behind the code")."""
     parts: list[str] = []
     got = start = 0
     while got <= HEAD and start < len(raw):
@@ -118,7 +119,8 @@ def _inert(node: LexborNode) -> bool:
 def _utf8(body: bytes, charset: str | None) -> str | None:
     """The body read as UTF-8 when that is how `extract.decode` would read it (declared,
     or by its `<meta charset>`, or undeclared), so the parser can be given the bytes as
-    they are instead of the text encoded once more (0.05 ms on a 40 KB page)."""
+    they are instead of the text encoded once more, a cost on every page (measured:
+    docs/performance.md, "Figures behind the code")."""
     enc = charset or meta_charset(body)
     try:
         if enc is not None and codecs.lookup(enc).name != "utf-8":

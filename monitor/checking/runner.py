@@ -37,8 +37,9 @@ Clock = Callable[[], float]
 def fewer_collections() -> Iterator[None]:
     """A run with the cyclic garbage collector mostly out of the way. A run allocates
     hundreds of objects per check (parsed pages, results, rows), so with CPython's default
-    threshold (700) the parent of a 10,000-URL run collected 459 times, 0.78 s of its CPU,
-    all but a few milliseconds of it walking long-lived objects that were never garbage.
+    threshold (700) the parent of a run collected again and again, nearly all of that CPU
+    spent walking long-lived objects that were never garbage (measured: docs/performance.md,
+    "Figures behind the code").
     Reference counting still frees everything that is not in a cycle at once."""
     old = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)

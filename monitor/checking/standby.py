@@ -1,13 +1,13 @@
 """Checking processes started at the top of `monitor run`, before it is known they are needed.
 
-A child's start-up is mostly imports (about 1 s of CPU: aiohttp, numpy, pydantic, the
-checker), and so is the parent's (SQLAlchemy, the command line), then the parent opens the
-database and reads what is due. Started one after the other, the second core idled through
-the parent's start-up and the parent then worked alone through the child's: on a run of
-10,000 URLs over 200 hosts the child took its first host 1.1-1.3 s after the parent
-(bench/throughput.py). A standby child imports while the parent does, then waits on its
-stdin; the run hands it hosts (`fanout.run_child`) or, when it needs fewer processes,
-stops it (it has done nothing but import, and had a core of its own to do it on).
+A child's start-up is mostly imports (aiohttp, numpy, pydantic, the checker), and so is the
+parent's (SQLAlchemy, the command line), then the parent opens the database and reads what
+is due. Started one after the other, the second core idled through the parent's start-up
+and the parent then worked alone through the child's, so the child took its first host
+well after the parent (measured: docs/performance.md, "Figures behind the code"). A
+standby child imports while the parent does, then waits on its stdin; the run hands it
+hosts (`fanout.run_child`) or, when it needs fewer processes, stops it (it has done nothing
+but import, and had a core of its own to do it on).
 
 Only `monitor run` starts one, on a machine with more than one core, and not when the
 configuration says one process (`[check] processes = 1`). This module imports only the
@@ -15,8 +15,8 @@ standard library: it runs before the rest of monitor is imported.
 
 Both kinds of process, the command and a checking child, end with `exit_now`: once the work
 is done and files, database and log handlers are closed, the interpreter's own shutdown
-still clears some 800 modules and collects their objects, CPU spent for nothing
-(docs/performance.md, "Start-up and exit").
+still clears every module imported and collects their objects, CPU spent for nothing
+(measured: docs/performance.md, "Figures behind the code").
 """
 
 from __future__ import annotations

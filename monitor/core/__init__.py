@@ -8,6 +8,7 @@
     stamps       access stamps: find, parse with precision, format
     urls         normalisation, skippable links, archive addresses
     times        the one JSON time style and the Wayback timestamp parser
+    decoding     bytes to text: declared charset, BOM, <meta charset>, detection
     results      the plain data the stages hand each other
     safe         what pages say, made safe per output (terminal, CSV, Markdown)
     crontab      cron expressions of the schedule

@@ -115,7 +115,8 @@ class TextIndex:
     """A page's text, searched for a handful of words at a time: the words are located by
     one C-level regex scan, and only the text around the rarest one is tokenised. Building
     it costs a lower-casing; a search costs a scan, not a Python step per word of the page
-    (indexing every word cost 5 ms on a 60,000-character text)."""
+    (indexing every word was slow on a long text: docs/performance.md, "Figures behind the
+    code")."""
 
     CHARS_PER_WORD = 8  # a word and its separator, for turning word widths into characters
 

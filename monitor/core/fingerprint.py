@@ -12,10 +12,11 @@ size: shingles are three words starting at a word of five letters or more (chose
 content, so an insertion at the top does not shift the sample), found by one C-level
 regex scan of the text's first `SCAN` characters; at most `MAX_SHINGLES` are hashed with xxHash
 (XXH3, a fast non-cryptographic hash), and the bits are counted by numpy (one unpack and
-one column sum: 0.03 ms where 64 bytes.translate passes took 0.14). Version 1 (16 hex
-digits: every shingle, blake2b) cost 6-7 ms on a 30 KB page and grew with it. A stored v1
-fingerprint is not comparable with a v2 one: the first check after the upgrade reports
-`changed` as null (nothing to compare) and stores a v2 baseline.
+one column sum, faster than 64 bytes.translate passes). Version 1 (16 hex digits: every
+shingle, blake2b) cost far more and grew with the page (measured: docs/performance.md,
+"Figures behind the code"). A stored v1 fingerprint is not comparable with a v2 one: the
+first check after the upgrade reports `changed` as null (nothing to compare) and stores a
+v2 baseline.
 
 Whether the page still carries the cited title is `monitor.core.evidence`'s question.
 """
@@ -31,11 +32,12 @@ MAX_SHINGLES = 512
 MIN_SAMPLED = 16  # fewer sampled shingles than this: a short page, every shingle is used
 # three words, the first of at least five letters (language-neutral: \w is Unicode)
 # (possessive: giving back a word's letters can never make the separator match, so the
-# matches are the same as greedy ones, found with no backtracking: 20% faster)
+# matches are the same as greedy ones, found with no backtracking, so faster: measured in
+# docs/performance.md, "Figures behind the code")
 _SAMPLED = re.compile(r"\w{5,}+\W++\w++\W++\w++")
 # the same pattern for a text all ASCII, where Unicode's \w and ASCII's are the same
-# characters: the engine's ASCII class test halves the scan (0.21 -> 0.11 ms, 12,000
-# characters), and the shingles are the very same
+# characters: the engine's ASCII class test makes the scan faster (measured:
+# docs/performance.md, "Figures behind the code"), and the shingles are the very same
 _SAMPLED_ASCII = re.compile(_SAMPLED.pattern, re.ASCII)
 SCAN = 12_000  # characters scanned for the sample: enough for MAX_SHINGLES in prose
 _WORD = re.compile(r"\w+")
@@ -62,8 +64,10 @@ def simhash(text: str) -> int | None:
         return None
     # All digests as one n x 8 byte matrix; unpacked little-endian, column 8k+i is bit i of
     # byte k, i.e. bit 8k+i of the little-endian 64-bit value. Columns set in more than
-    # half the digests are the fingerprint's bits.
-    import numpy as np  # here: 0.1-0.2 s of start-up that a run's first page can pay instead
+    # half the digests are the fingerprint's bits. numpy is imported here: start-up time that
+    # a run's first page can pay instead (measured: docs/performance.md, "Figures behind the
+    # code").
+    import numpy as np
 
     digests = np.frombuffer(b"".join([xxh3_64_digest(s.encode()) for s in sample]), np.uint8)
     ones = np.unpackbits(digests.reshape(n, 8), axis=1, bitorder="little").sum(0, np.int32)

@@ -194,8 +194,9 @@ def parse_date_words(
     '16 февраля 2011', '16.02.2011'). A third item, when present, says what could not be
     told (an ambiguous numeric date); `order` ("dmy" or "mdy") settles those.
 
-    Cached: a page stamps hundreds of citations with the same few dates, and dateutil
-    costs ~0.1 ms a parse (two parses each); a 100,000-link page spent 40 s here."""
+    Cached: a page stamps hundreds of citations with the same few dates, and a dateutil
+    parse is costly (two parses each), which a large page paid for every citation
+    (measured: docs/performance.md, "Figures behind the code")."""
     text = words.strip().strip(",.").strip()
     if not text:
         return None

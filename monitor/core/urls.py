@@ -28,8 +28,9 @@ from url_normalize.tools import RESERVED_CHARACTERS, normalize_component
 from monitor.core.errors import UrlError
 from monitor.core.times import wayback_time
 
-# url-normalize IDNA-checks the host of every URL (~0.1 ms); a page cites the same few hosts
-# thousands of times, so the pure host step is memoised (a 100,000-link page: -9 s).
+# url-normalize IDNA-checks the host of every URL, a cost on each; a page cites the same few
+# hosts thousands of times, so the pure host step is memoised (measured:
+# docs/performance.md, "Figures behind the code").
 _url_normalize_module = importlib.import_module("url_normalize.url_normalize")
 _url_normalize_module.normalize_host = functools.lru_cache(maxsize=65536)(
     _url_normalize_module.normalize_host

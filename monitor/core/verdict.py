@@ -61,6 +61,8 @@ FAILURES = frozenset({Verdict.DEAD, Verdict.SOFT404, Verdict.DRIFTED, Verdict.TL
 GOOD = frozenset({Verdict.ALIVE, Verdict.MOVED})
 # the cited work is not at its address: these get archive fallbacks and archive notes
 GONE = frozenset({Verdict.DEAD, Verdict.SOFT404, Verdict.DRIFTED})
+# ... of which a page still answers at the address, only not with the work: worth a look
+ANSWERS_ANOTHER_PAGE = frozenset({Verdict.SOFT404, Verdict.DRIFTED})
 # the order verdicts are listed in, in reports and tables (then "unchecked", "ignored")
 ORDER = tuple(Verdict)
 

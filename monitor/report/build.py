@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from monitor.core.due import Confirmation, Status, describe
 from monitor.core.stamps import AccessStamp, format_stamp, newest
-from monitor.core.verdict import OUTAGE_PREFIX, Verdict
+from monitor.core.verdict import ANSWERS_ANOTHER_PAGE, OUTAGE_PREFIX, Verdict
 from monitor.store import Store
 from monitor.store.models import ArchiveLink, Citation, Decision, Document, Run, Url
 
@@ -29,8 +29,8 @@ COUNT_COLUMNS = (*(v.value for v in Verdict), UNCHECKED, IGNORED)
 
 # The two words the report uses, said once at its top (Markdown and HTML alike).
 VOCABULARY = (
-    "Verdict: what the last check saw (alive, moved, dead, soft404, drifted, blocked, "
-    "transient, tls_error). Status: what the history says (alive, failing, dead, recovered): "
+    "Verdict: what the last check saw (" + ", ".join(v.value for v in Verdict) + "). "
+    "Status: what the history says (alive, failing, dead, recovered): "
     "a link is dead only after {checks} failing checks over at least {days:g} days, so one "
     "bad day never makes it dead."
 )
@@ -140,7 +140,7 @@ def to_do(
             if i.fallback is not None:
                 add(i, "use the snapshot", i.fallback.archive_url,
                     f"monitor accept {shlex.quote(i.url)}")  # fmt: skip
-            elif i.verdict in ("soft404", "drifted"):
+            elif i.verdict in ANSWERS_ANOTHER_PAGE:
                 add(i, "look at the page", f"{i.verdict}: {i.reason}",
                     f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
     for name in SECTIONS:  # an override the machine no longer agrees with: decided, asked

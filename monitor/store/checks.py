@@ -2,9 +2,10 @@
 
 `record_results` stores a batch atomically with a handful of bulk statements (executemany,
 INSERT ... RETURNING and ON CONFLICT through SQLAlchemy's SQLite and PostgreSQL dialects),
-not one ORM object per row: the per-row ORM version cost 4 ms a result, more than the
-check. What a check does to a URL's confirmed status is not decided here: the caller
-passes the transition (`due.transition`), the store only keeps its outcome.
+not one ORM object per row: the per-row ORM version cost more a result than the check
+(measured: docs/performance.md, "Figures behind the code"). What a check does to a URL's
+confirmed status is not decided here: the caller passes the transition (`due.transition`),
+the store only keeps its outcome.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class Checks:
     def due_urls(self, now: dt.datetime, everything: bool = False) -> list[str]:
         """URLs cited by at least one live citation whose next check is due."""
         q = self._due_filter(select(Url.url), None if everything else now)
-        with self.db.session() as s:  # Core rows: the ORM's own loading took twice as long
+        # Core rows: the ORM's own loading was slower (measured: docs/performance.md,
+        # "Figures behind the code")
+        with self.db.session() as s:
             return list(s.connection().execute(q.order_by(Url.host, Url.id)).scalars())
 
     def _due_filter(self, q: Any, now: dt.datetime | None) -> Any:
@@ -101,8 +104,8 @@ class Checks:
         sharpen their verdicts and make re-checks conditional.
 
         One Core query a thousand URLs for all four (a URL and its live citations, joined):
-        three ORM queries took 0.14 s for 10,000 URLs, time a run waits before its first
-        check."""
+        three ORM queries took longer, time a run waits before its first check (measured:
+        docs/performance.md, "Figures behind the code")."""
         titles: dict[str, list[str]] = defaultdict(list)
         passages: dict[str, list[str]] = defaultdict(list)
         prints: dict[str, str] = {}
@@ -230,10 +233,11 @@ class Checks:
         """Insert the history rows; their ids, in order.
 
         SQLite cannot match the rows of a batched INSERT ... RETURNING to its parameters, so
-        SQLAlchemy sends such an insert one row at a time (0.1 ms a row, a third of storing a
-        result). On SQLite the ids are chosen here instead: this transaction has already
-        written (the URL rows), so it holds the database's only write lock until it commits
-        and no other id can appear past the largest; the primary key would refuse a clash.
+        SQLAlchemy sends such an insert one row at a time, a large part of storing a result
+        (measured: docs/performance.md, "Figures behind the code"). On SQLite the ids are
+        chosen here instead: this transaction has already written (the URL rows), so it
+        holds the database's only write lock until it commits and no other id can appear
+        past the largest; the primary key would refuse a clash.
         """
         if conn.dialect.name != "sqlite":
             insert = check_t.insert().returning(check_t.c.id, sort_by_parameter_order=True)

@@ -26,8 +26,8 @@ from monitor.store.models import UrlCheck, VerifiedAccess
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (tests/test_store.py holds it to Alembic's head): a
-# database already there is opened without loading Alembic and its scripts, a third of
-# every command's start-up.
+# database already there is opened without loading Alembic and its scripts, a large part of
+# every command's start-up (measured: docs/performance.md, "Figures behind the code").
 HEAD = "0010"
 
 
@@ -57,7 +57,8 @@ def write_many(
     (ON CONFLICT ... DO NOTHING, the same words in SQLite and PostgreSQL).
 
     Why not SQLAlchemy's own executemany: it builds and processes a parameter dict per row
-    (construct_params), a third of storing a check result. Here each value goes through
+    (construct_params), a large part of storing a check result (measured:
+    docs/performance.md, "Figures behind the code"). Here each value goes through
     its column type's bind processor (the same conversion: SQLite's datetime strings,
     JSON), looked up once a statement."""
     if not rows:
@@ -167,7 +168,8 @@ class Database:
 
     def insert(self, table: Any) -> Any:
         """An INSERT that knows ON CONFLICT (SQLite's or PostgreSQL's dialect)."""
-        # imported here: PostgreSQL's dialect is 25 ms of every command's start-up
+        # imported here: PostgreSQL's dialect would add to every command's start-up
+        # (measured: docs/performance.md, "Figures behind the code")
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:

@@ -1,8 +1,9 @@
 """Pages and their citations: what ingest stores, and what the rest reads back about them.
 
-Citations of one page are written in bulk statements (a 100,000-link page took 49 s and
-400 MB as one ORM object per citation); a re-ingest updates, never duplicates, because a
-citation's identity is its URL or title plus its occurrence number (`citation_keys`).
+Citations of one page are written in bulk statements (one ORM object per citation was slow
+and took much memory on a large page: docs/performance.md, "Figures behind the code"); a
+re-ingest updates, never duplicates, because a citation's identity is its URL or title plus
+its occurrence number (`citation_keys`).
 """
 
 from __future__ import annotations
@@ -129,8 +130,9 @@ class Pages:
         now: dt.datetime,
         stats: IngestStats,
     ) -> None:
-        """Citations of one page in bulk statements (a 100,000-link page took 49 s and
-        400 MB as one ORM object per citation)."""
+        """Citations of one page in bulk statements (one ORM object per citation was slow
+        and took much memory on a large page: docs/performance.md, "Figures behind the
+        code")."""
         t = table(Citation)
         fields = ["url_id", "position", "title", "publisher", "note", "excerpt", "raw_url",
                   "source_line", "stamps", "stamped_on"]  # fmt: skip

@@ -92,3 +92,11 @@ def test_archives_are_made_by_kind_and_an_unknown_kind_is_a_config_error() -> No
     assert archive.replay_url("2020", "https://x.example/", raw=True) == "https://a.example/web/2020id_/https://x.example/"
     with pytest.raises(ConfigError, match="unknown kind 'memento'"):
         archive_for(cfg.model_copy(update={"kind": "memento"}))
+
+
+def test_every_count_column_has_its_colour_in_the_html_report() -> None:
+    """A new verdict is its member in core/verdict.py and its colour here: this says so."""
+    from monitor.report.build import COUNT_COLUMNS
+    from monitor.report.html import VERDICT_COLOURS
+
+    assert set(COUNT_COLUMNS) <= set(VERDICT_COLOURS)

@@ -26,7 +26,7 @@ from monitor.core.urls import UrlError, is_archive_host, normalise, parse_archiv
 from monitor.pages.extract import extract
 from monitor.pages.titles import YEAR
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "pages"
 HTML = sorted(PAGES.glob("wp-*.html"))  # MediaWiki pages: the oracles below read its markup
 FURNITURE = re.compile(r"//[^/]*(wikipedia|wikimedia|mediawiki|wikidata)\.org/|creativecommons")
 # the anchor CS1 puts on an archived source's original address, in the corpus's languages

@@ -12,8 +12,8 @@ from monitor.core.stamps import find_stamps
 from monitor.pages.extract import extract
 from monitor.pages.sourcemap import locate
 
-PAGES = Path(__file__).resolve().parent / "pages"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_6a4bac5434ec1c04.txt"
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_6a4bac5434ec1c04.txt"
 CORPUS = sorted(
     p for p in PAGES.iterdir() if p.suffix in (".html", ".md", ".txt") and p.stem != "README"
 )

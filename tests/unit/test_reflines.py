@@ -9,7 +9,7 @@ from pathlib import Path
 from monitor.pages.extract import extract
 from monitor.pages.formats import detect_format
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 WIKI_COPY = """\
 1. ^ "Kazakhstan: Women sold as slaves". BBC News. 12 March 2005. Retrieved 16 February 2011.

@@ -12,7 +12,7 @@ from monitor.core.errors import ExtractError
 from monitor.pages.extract import extract
 from monitor.pages.formats import detect_format
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 # (title, publisher, access dates) of the seed page's 21 stamped citations, as the seed
 # page gives them (seeds/kazakhstan.txt). "Web. 9 Sept. 2009" is an MLA access stamp and so

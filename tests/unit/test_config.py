@@ -4,7 +4,7 @@ import pytest
 
 from monitor.config import ConfigError, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sample_config_is_valid_and_documented() -> None:

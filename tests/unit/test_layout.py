@@ -4,11 +4,12 @@ HTTP clients, a store that imports no stage and a CLI that imports neither."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
 
-PKG = Path(__file__).resolve().parents[1] / "monitor"
+PKG = Path(__file__).resolve().parents[2] / "monitor"
 MODULES = sorted(p for p in PKG.rglob("*.py") if "migrations" not in p.parts)
 STAGES = {
     "monitor.api", "monitor.archives.wayback", "monitor.checking.observe", "monitor.app.cli", "monitor.app.distributed",
@@ -18,6 +19,7 @@ STAGES = {
 }  # fmt: skip
 
 
+@functools.cache
 def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text("utf-8"), str(path))
 
@@ -59,6 +61,7 @@ def _imports(path: Path, *, runtime: bool = False) -> set[str]:
     return found
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     """Module -> the package's modules it imports at run time (lazy imports included)."""
     return {name: {i for i in _imports(path, runtime=True) if i in NAMES and i != name}

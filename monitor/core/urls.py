@@ -1,9 +1,21 @@
-"""URL hygiene: which links are checkable, their normalised key, and archive links.
+"""URL hygiene: which links are checkable, the address each is checked at, and archive links.
 
-The same source cited twice (`HTTP://Example.com:80/a#top` and `http://example.com/a`)
-must be checked once, so every URL is reduced to one key with url-normalize (host case,
-default ports, dot segments, percent-encoding, IDNA) plus dropping the fragment, which
-never reaches the server. Query order is kept: servers may care.
+The address checked is the address the page wrote, byte for byte in its path and query:
+servers answer `title=A%20Study%2Fof%20Things` and `title=A%20Study/of%20Things`
+differently, and `q=a=b` and `q=a%3Db` too, so no percent-escape is decoded or re-encoded
+and no `=`, `&`, `;`, `+`, empty parameter or `//` is touched. What `normalise` does is what
+a browser does before it sends the link: surrounding whitespace trimmed (and tabs and line
+breaks inside dropped), the fragment dropped (it never reaches the server), a relative link
+resolved against the page's URL (RFC 3986, section 5.2, dot segments included), the
+characters that cannot go on the wire (spaces, quotes, `<>`, controls, non-ASCII)
+percent-encoded as UTF-8 with the WHATWG URL Standard's path and query sets, the scheme and
+host case-folded, the host IDNA-encoded, a default port and a user name dropped. The result
+is the request target both transports send (neither re-encodes it: tested against a server
+that records the request line).
+
+Two spellings of one source (`%7E` and `~`, `%3a` and `:`) are therefore two addresses;
+`url_key` is the comparison key that finds them (url-normalize's canonical form), never an
+address to send or show.
 
 Archive links ("may possibly still be accessible [here]") are not independent sources:
 `parse_archive_link` recognises Wayback-style replay URLs (`/web/<timestamp>/<url>` and
@@ -19,27 +31,41 @@ import functools
 import importlib
 import re
 from dataclasses import dataclass
-from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from url_normalize import url_normalize
-from url_normalize.normalize_query import process_query_param
-from url_normalize.tools import RESERVED_CHARACTERS, normalize_component
 
 from monitor.core.errors import UrlError
 from monitor.core.times import wayback_time
 
-# url-normalize IDNA-checks the host of every URL, a cost on each; a page cites the same few
+# The host step IDNA-checks the host of every URL, a cost on each; a page cites the same few
 # hosts thousands of times, so the pure host step is memoised (measured:
 # docs/performance.md, "Figures behind the code").
 _url_normalize_module = importlib.import_module("url_normalize.url_normalize")
 _url_normalize_module.normalize_host = functools.lru_cache(maxsize=65536)(
     _url_normalize_module.normalize_host
 )
+_normalize_host = _url_normalize_module.normalize_host
 
 
 MAX_URL_LENGTH = 2000  # longer URLs are almost always junk, and overflow index rows
 
 _SKIP_SCHEMES = {"mailto", "javascript", "tel", "data", "ftp", "file", "news", "irc", "sms"}
+
+# RFC 3986, appendix B: a reference's scheme, then its authority, path, query and fragment.
+_SCHEMED = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_RELATIVE = re.compile(r"(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?", re.S)
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")  # a browser drops them anywhere in a URL
+
+# What a browser percent-encodes before sending (WHATWG URL Standard, the path and query
+# percent-encode sets; httpx encodes with the same sets, so it leaves our URLs alone): C0
+# controls, DEL and everything above it, and these. `%` is never touched, even where no two
+# hex digits follow it: a browser sends it as written too.
+_BAD_IN_HOST = frozenset(" <>\"'{}|\\^`")
+_PATH_ENCODED = frozenset(' "#<>?`{}')
+_QUERY_ENCODED = frozenset(' "#<>')
+_PATH_CLEAN = re.compile(r"[!$-;=@-_a-z|~]*")  # printable ASCII minus _PATH_ENCODED
+_QUERY_CLEAN = re.compile(r"[!$-;=?-~]*")  # printable ASCII minus _QUERY_ENCODED
 
 
 def has_credentials(url: str) -> bool:
@@ -52,7 +78,9 @@ def has_credentials(url: str) -> bool:
 
 
 def normalise(url: str, base: str | None = None) -> str:
-    """The checkable, normalised form of `url` (resolved against `base`), or UrlError."""
+    """The address `url` is checked at (resolved against `base`, the page's URL): the URL as
+    written, made sendable (see the module's notes), or UrlError for a link that cannot be
+    checked."""
     try:
         return _normalise(url, base)
     except UrlError:
@@ -61,13 +89,32 @@ def normalise(url: str, base: str | None = None) -> str:
         raise UrlError(f"malformed URL ({exc})") from None
 
 
+def redirect_target(location: str, current: str) -> str:
+    """Where a redirect (a Location header, a meta refresh) sends the reader: `location` as
+    written, resolved against `current` (the URL that answered) and made sendable as
+    `normalise` makes a link, with no limit on its length (a browser has none). A target
+    that is not HTTP(S) comes back as `scheme:...`, for the caller to say so; UrlError for
+    one that cannot be read."""
+    try:
+        raw = _TAB_OR_NEWLINE.sub("", location.strip())
+        scheme, authority, path, query = _resolve(raw, current)
+        if scheme not in ("http", "https"):
+            return f"{scheme}:" + raw.split(":", 1)[-1] if ":" in raw else raw
+        return _address(scheme, authority, path, query)
+    except UrlError:
+        raise
+    except (ValueError, UnicodeError) as exc:
+        raise UrlError(f"malformed URL ({exc})") from None
+
+
 def _normalise(url: str, base: str | None) -> str:
-    raw = url.strip()
+    raw = _TAB_OR_NEWLINE.sub("", url.strip())
     if not raw:
         raise UrlError("empty link")
     if len(raw) > MAX_URL_LENGTH:
         raise UrlError(f"URL longer than {MAX_URL_LENGTH:,} characters")
-    scheme = raw.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", raw) else ""
+    m = _SCHEMED.match(raw)
+    scheme = m.group(1).lower() if m else ""
     if scheme in _SKIP_SCHEMES:
         raise UrlError(f"{scheme}: link")
     if not scheme:
@@ -77,34 +124,38 @@ def _normalise(url: str, base: str | None) -> str:
             raw = "https:" + raw  # protocol-relative, and no page to take a scheme from
         elif base is None:
             raise UrlError("relative link with no base URL")
-        raw = urljoin(base, raw)
-        scheme = urlsplit(raw).scheme.lower()
+    scheme, authority, path, query = _resolve(raw, base)
+    if not scheme:  # the page's own address has none (a file name)
+        raise UrlError("relative link with no base URL")
     if scheme not in ("http", "https"):
         raise UrlError(f"{scheme}: link")
-    parts = urlsplit(raw)
+    return _address(scheme, authority, path, query)
+
+
+def _address(scheme: str, authority: str | None, path: str, query: str | None) -> str:
+    """The sendable address of a resolved http(s) reference: scheme and host case-folded,
+    the host IDNA-encoded, a default port and a user name dropped, in the path and query
+    only what cannot go on the wire percent-encoded."""
+    if authority is None:
+        raise UrlError("link without a host name")
+    parts = urlsplit(f"{scheme}://{authority}/")  # ValueError: "Invalid IPv6 URL"...
     if not parts.hostname:
         raise UrlError("link without a host name")
-    _ = parts.port  # ValueError ("Port out of range") for ports no server can have
-    if any(c in parts.netloc for c in " <>\"'{}|\\^`"):
+    port = parts.port  # ValueError ("Port out of range") for ports no server can have
+    if any(c in _BAD_IN_HOST or c < "!" or c == "\x7f" for c in parts.netloc):
         raise UrlError("host name with invalid characters")
-    if ".." in (parts.hostname or "") or (parts.hostname or "").startswith("."):
+    if ".." in parts.hostname or parts.hostname.startswith("."):
         raise UrlError("host name with an empty label (two dots in a row)")
-    if parts.username is not None or parts.password is not None:
-        # a user name and password are never sent (httpx would send them as Basic auth,
-        # robots.txt included) nor kept: the address checked is the one without them
-        host = parts.hostname or ""
-        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    try:
-        norm = url_normalize(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")))
-    except (ValueError, UnicodeError) as exc:
-        raise UrlError(f"malformed URL ({exc})") from exc
-    if not norm:
-        raise UrlError("malformed URL")
-    # url-normalize collapses `//` in a path and drops empty query parameters; the server
-    # sees both, so the address checked keeps them (the reader's browser sends them too)
-    kept = urlsplit(norm)
-    out = urlunsplit((kept.scheme, kept.netloc, _path(parts.path), _query(parts.query), ""))
+    # a user name and password are never sent (httpx would send them as Basic auth,
+    # robots.txt included) nor kept: the address checked is the one without them
+    host = _host(parts.hostname)
+    if not host.strip(".[]"):
+        raise UrlError("link without a host name")
+    if port is not None and port != (80 if scheme == "http" else 443):
+        host = f"{host}:{port}"
+    out = f"{scheme}://{host}{_path(path)}"
+    if query is not None:
+        out += "?" + _encoded(query, _QUERY_CLEAN, _QUERY_ENCODED)
     final = urlsplit(out)  # ValueError (-> UrlError) for what no later step could read
     _ = final.port
     if not (final.hostname or "").strip("."):
@@ -112,11 +163,46 @@ def _normalise(url: str, base: str | None) -> str:
     return out
 
 
-def _path(path: str) -> str:
-    """Percent-encoding normalised, dot segments removed (RFC 3986 5.2.4), every other
-    segment kept, empty ones included."""
-    path = normalize_component(path, "~:/[]@!$&'()*+,;=", RESERVED_CHARACTERS)
+def _split(ref: str) -> tuple[str | None, str | None, str, str | None]:
+    """Scheme, authority, path and query of a URI reference (RFC 3986, appendix B; None
+    where a part is absent, so an empty query `a?` is told from none). What does not start
+    with a valid scheme is a relative reference (`Chapter 1: intro.htm`), as in a browser."""
+    m = _SCHEMED.match(ref)
+    rest = ref[m.end() :] if m else ref
+    r = _RELATIVE.fullmatch(rest)
+    assert r is not None  # every string matches: each part is optional
+    return (m.group(1).lower() if m else None), r.group(1), r.group(2), r.group(3)
+
+
+def _resolve(ref: str, base: str | None) -> tuple[str, str | None, str, str | None]:
+    """Scheme (lower case, "" if neither has one), authority, path (dot segments removed)
+    and query of `ref` resolved against `base` (RFC 3986, section 5.2.2); the fragment is
+    dropped."""
+    scheme, authority, path, query = _split(ref)
+    if scheme is not None:
+        return scheme, authority, _without_dots(path), query
+    b_scheme, b_authority, b_path, b_query = _split(_TAB_OR_NEWLINE.sub("", (base or "").strip()))
+    b_scheme = b_scheme or ""
+    if authority is not None:
+        return b_scheme, authority, _without_dots(path), query
+    if not path:
+        return b_scheme, b_authority, b_path, query if query is not None else b_query
+    if not path.startswith("/"):
+        if b_authority is not None and not b_path:
+            path = "/" + path
+        else:
+            path = b_path[: b_path.rfind("/") + 1] + path
+    return b_scheme, b_authority, _without_dots(path), query
+
+
+def _without_dots(path: str) -> str:
+    """RFC 3986, section 5.2.4: `.` and `..` segments removed (literal ones only: `%2E` is
+    a name the server may serve), every other segment kept, empty ones included."""
+    if "." not in path:
+        return path
     segments = path.split("/")
+    if "." not in segments and ".." not in segments:
+        return path
     out: list[str] = []
     for i, seg in enumerate(segments):
         last = i == len(segments) - 1
@@ -127,17 +213,39 @@ def _path(path: str) -> str:
                 out.append("")
             continue
         out.append(seg)
-    return "/".join(out) or "/"
+    return "/".join(out)
 
 
-def _query(query: str) -> str:
-    """Each parameter percent-encoding normalised as url-normalize does; order and empty
-    parameters kept."""
-    out = []
-    for param in query.split("&") if query else []:
-        key, sep, value = param.partition("=")
-        out.append(f"{process_query_param(key)}{sep}{process_query_param(value)}")
-    return "&".join(out)
+def _path(path: str) -> str:
+    return _encoded(path, _PATH_CLEAN, _PATH_ENCODED) if path else "/"
+
+
+def _encoded(text: str, clean: re.Pattern[str], encoded: frozenset[str]) -> str:
+    """`text` with what cannot go on the wire percent-encoded as UTF-8; nothing else
+    changed."""
+    if clean.fullmatch(text):
+        return text
+    return "".join(
+        ch if " " < ch < "\x7f" and ch not in encoded else "".join(f"%{b:02X}" for b in ch.encode())
+        for ch in text
+    )
+
+
+def _host(hostname: str) -> str:
+    """Lower case and IDNA; an IPv6 literal in its brackets."""
+    if ":" in hostname:
+        return f"[{hostname.lower()}]"
+    return _normalize_host(hostname)
+
+
+def url_key(url: str) -> str:
+    """A comparison key for two spellings of one source (`%7E` and `~`, `%3a` and `%3A`):
+    url-normalize's canonical form of an address from `normalise`. Only for comparing:
+    the address checked, stored and shown is `normalise`'s."""
+    try:
+        return url_normalize(url) or url
+    except (ValueError, UnicodeError):
+        return url
 
 
 @functools.lru_cache(maxsize=16384)

@@ -2,7 +2,14 @@ import datetime as dt
 
 import pytest
 
-from monitor.core.urls import UrlError, host_of, normalise, parse_archive_link
+from monitor.core.urls import (
+    UrlError,
+    host_of,
+    normalise,
+    parse_archive_link,
+    redirect_target,
+    url_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,12 +88,115 @@ def test_malformed_urls_found_by_the_fuzzer_are_url_errors() -> None:
         ("http://example.com//x", "http://example.com//x"),
         ("http://example.com/a/./b/../c", "http://example.com/a/c"),  # browsers do this too
         ("http://example.com/a/..", "http://example.com/"),
+        ("http://example.com/a/%2E%2E/b", "http://example.com/a/%2E%2E/b"),  # a name, not ..
         ("http://example.com/a?x=1&&y=2", "http://example.com/a?x=1&&y=2"),
-        ("http://example.com/%7euser/%c3%bc", "http://example.com/~user/%C3%BC"),
+        ("http://example.com/a?", "http://example.com/a?"),  # a browser sends the `?`
+        # issue 28: escapes are the server's business, decoded or not
+        ("http://example.com/%7euser/%c3%bc", "http://example.com/%7euser/%c3%bc"),
+        (
+            "http://scholar.google.com/scholar_lookup?&title=A%20Study%2Fof%20Things"
+            "&journal=J%3A%20X&author=Vahid%2CB",
+            "http://scholar.google.com/scholar_lookup?&title=A%20Study%2Fof%20Things"
+            "&journal=J%3A%20X&author=Vahid%2CB",
+        ),
+        ("http://example.com/s?q=a=b&r=a%3Db", "http://example.com/s?q=a=b&r=a%3Db"),
+        ("http://example.com/s?a=b=c;d=e&f=&&g", "http://example.com/s?a=b=c;d=e&f=&&g"),
+        ("http://example.com/s?q=a+b&r=a%2Bb", "http://example.com/s?q=a+b&r=a%2Bb"),
+        ("http://example.com/a%2Fb/c;v=1/d:e", "http://example.com/a%2Fb/c;v=1/d:e"),
+        ("http://example.com/100%/x%zz?p=%", "http://example.com/100%/x%zz?p=%"),  # as sent
+        (
+            "http://example.com/x?token=NB%3D&m=a%2Fb%3Ac",
+            "http://example.com/x?token=NB%3D&m=a%2Fb%3Ac",
+        ),
     ],
 )
-def test_the_key_never_changes_what_the_server_sees(raw: str, expected: str) -> None:
+def test_the_path_and_query_are_sent_as_written(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://example.com/a b?q=c d", "http://example.com/a%20b?q=c%20d"),
+        ("http://example.com/ü?q=ü", "http://example.com/%C3%BC?q=%C3%BC"),
+        ("http://example.com/日本?q=€", "http://example.com/%E6%97%A5%E6%9C%AC?q=%E2%82%AC"),
+        # the WHATWG path and query percent-encode sets: what a browser encodes, no more
+        ('http://example.com/a"<>`{}', "http://example.com/a%22%3C%3E%60%7B%7D"),
+        ('http://example.com/?q="<>', "http://example.com/?q=%22%3C%3E"),
+        ("http://example.com/a|b[c]^?q='`{}|", "http://example.com/a|b[c]^?q='`{}|"),
+        ("http://example.com/a\x01\x7f", "http://example.com/a%01%7F"),
+        ("http://exa\nmple.com/a\tb\r\n", "http://example.com/ab"),  # dropped by browsers
+    ],
+)
+def test_what_cannot_go_on_the_wire_is_encoded_as_a_browser_does(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTPS://WWW.Example.COM/Path/%2F?Q=%2F", "https://www.example.com/Path/%2F?Q=%2F"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:443/a", "http://example.com:443/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://example.com", "http://example.com/"),
+        ("http://example.com?q=1", "http://example.com/?q=1"),
+        ("http://alice:s3cret@example.com/a", "http://example.com/a"),
+        ("http://[2001:DB8::1]:8080/a", "http://[2001:db8::1]:8080/a"),
+        ("https://bücher.de/Bücher", "https://xn--bcher-kva.de/B%C3%BCcher"),
+        ("http://example.com/a#b%2Fc", "http://example.com/a"),
+        ("http://example.com/a?b#c?d", "http://example.com/a?b"),
+    ],
+)
+def test_only_scheme_host_and_port_are_normalised(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("page.htm", "http://site.example/dir/sub/page.htm"),
+        ("../x%2Fy?a=b=c", "http://site.example/dir/x%2Fy?a=b=c"),
+        ("./", "http://site.example/dir/sub/"),
+        ("?q=J%3A%20X", "http://site.example/dir/sub/index.htm?q=J%3A%20X"),
+        ("/a//b", "http://site.example/a//b"),
+        ("//other.example/p%20q", "http://other.example/p%20q"),
+        ("../../../../up", "http://site.example/up"),
+        ("über uns.htm", "http://site.example/dir/sub/%C3%BCber%20uns.htm"),
+    ],
+)
+def test_relative_links_are_resolved_as_rfc_3986_says(href: str, expected: str) -> None:
+    assert normalise(href, "http://site.example/dir/sub/index.htm?old=1") == expected
+
+
+def test_the_address_is_what_httpx_sends_unchanged() -> None:
+    """Both transports send the address as it is: httpx.URL changes nothing in it (the
+    aiohttp transport reads it with httpx.URL too, then hands yarl the same string)."""
+    import httpx
+
+    for raw in [
+        "http://example.com/a%2Fb/%7e;p?x=a=b&&y=%3a&z=+%2B",
+        "https://Пример.рф/путь?q=ü ä",
+        'http://example.com/a|b[c]^"`{}?q="<>\'`{}|',
+        "http://example.com/100%/x%zz?%",
+        "http://example.com//a//?",
+    ]:
+        address = normalise(raw)
+        assert str(httpx.URL(address)) == address
+        assert normalise(address) == address  # and normalising again changes nothing
+
+
+def test_the_comparison_key_finds_two_spellings_of_one_source() -> None:
+    a, b = (
+        normalise("http://example.com/%7euser/%c3%bc"),
+        normalise("http://example.com/~user/%C3%BC"),
+    )
+    assert a != b  # two addresses: each is checked as written
+    assert url_key(a) == url_key(b)
+    assert url_key(normalise("http://example.com/a%2Fb")) != url_key(
+        normalise("http://example.com/a/b")
+    )
 
 
 def test_protocol_relative_links_take_the_pages_scheme() -> None:
@@ -114,3 +224,23 @@ def test_a_webcite_copy_names_its_original_and_its_capture_time() -> None:
     assert a is not None and a.original_url == "http://www.lsu.edu/deafness/HearingRange.html"
     assert a.captured_at is not None and a.captured_at.date().isoformat() == "2011-08-28"
     assert parse_archive_link("https://www.webcitation.org/61H1Nogft") is None  # no original
+
+
+def test_a_colon_after_no_scheme_is_part_of_a_relative_path() -> None:
+    base = "https://site.example/book/index.htm"
+    assert normalise("Chapter 1: intro.htm", base) == (
+        "https://site.example/book/Chapter%201:%20intro.htm"
+    )
+
+
+def test_redirect_targets_are_followed_as_written() -> None:
+    here = "http://site.example/a/b?x=1"
+    assert redirect_target("/s?q=a=b&t=J%3A%20X", here) == "http://site.example/s?q=a=b&t=J%3A%20X"
+    assert redirect_target("c%2Fd?", here) == "http://site.example/a/c%2Fd?"
+    assert redirect_target(" https://Other.example:443/ü?q=a b#top ", here) == (
+        "https://other.example/%C3%BC?q=a%20b"
+    )
+    assert redirect_target("http://site.example/" + "x" * 3000, here).endswith("x" * 3000)
+    assert redirect_target("mailto:a@b.example", here) == "mailto:a@b.example"
+    with pytest.raises(UrlError):
+        redirect_target("http://[::1/x", here)

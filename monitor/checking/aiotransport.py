@@ -19,7 +19,11 @@ What is kept from httpx's transport, on purpose:
   oversized header is a protocol error).
 - Bodies arrive as sent (no decompression here: `check._read_capped` inflates with a cap),
   redirects are not followed (`check.observe` follows them hop by hop), URLs are sent as
-  httpx encoded them, and no cookie is kept between requests.
+  httpx would send them, and no cookie is kept between requests.
+- The URL is the request target, byte for byte: aiohttp hands a string URL to yarl, which
+  re-quotes it (`J%3A%20X` becomes `J:%20X`, `%7E` `~`, `%2F` in a query `/`;
+  aio-libs/aiohttp#2188, #7183), so it is given `yarl.URL(url, encoded=True)`, which yarl
+  takes as it is.
 """
 
 from __future__ import annotations
@@ -152,9 +156,10 @@ class _Answer:
 
 # A URL that httpx.URL would give back unchanged: a lower-case scheme and host name, a
 # port other than the scheme's own, a path without dot segments, and only characters no
-# component re-encodes (no escapes, no fragment). Stored URLs are normalised that way, so
+# component re-encodes (no escapes, no fragment). Most stored URLs are written that way, so
 # most requests skip httpx's parser (a cost on every request: docs/performance.md, "Figures
-# behind the code"); anything else goes through it.
+# behind the code"); anything else goes through it, which gives back a URL from
+# `urls.normalise` unchanged too (escapes included: both encode with the WHATWG sets).
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _PLAIN = re.compile(
     rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[1-9][0-9]{{0,4}}))?"
@@ -166,8 +171,9 @@ _PLAIN = re.compile(
 
 class AiohttpFetcher:
     """A check's GET straight over aiohttp (`http.Fetcher`), guarded as the transport
-    below is. The URL is still read by httpx.URL, so it is sent exactly as an httpx
-    client would send it and an unusable one fails the same way (InvalidURL)."""
+    below is. A URL not already in the form httpx.URL keeps is read by httpx.URL, so it is
+    sent exactly as an httpx client would send it and an unusable one fails the same way
+    (InvalidURL); the result goes to aiohttp as it is (`encoded=True`)."""
 
     def __init__(
         self,
@@ -206,7 +212,7 @@ class AiohttpFetcher:
         with _mapped():
             response = await self.session.request(
                 "GET",
-                URL(url, encoded=True),
+                URL(url, encoded=True),  # sent as it is: yarl re-quotes a str
                 headers=sent,
                 allow_redirects=False,
                 timeout=self.timeout,

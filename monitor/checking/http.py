@@ -135,7 +135,12 @@ class _HttpxAnswer:
 
 
 class HttpxFetcher:
-    """Any httpx client as a Fetcher: the `httpx` transport, a test's mock, the archive's."""
+    """Any httpx client as a Fetcher: the `httpx` transport, a test's mock, the archive's.
+
+    The URL is the request target as it is: httpx.URL (httpx 0.28) keeps every `%` escape
+    and every character the WHATWG path and query sets leave alone, and encodes the rest
+    with those sets, as `urls.normalise` already did, so `raw_path` is the stored URL's path
+    and query byte for byte (tests/test_url_as_written.py reads the request line)."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client

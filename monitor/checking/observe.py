@@ -38,13 +38,14 @@ Exception map (what `classify_error` sees -> ErrorClass):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import re
 import socket
 import ssl
 import zlib
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -52,7 +53,7 @@ from monitor.checking.http import Answer, Fetcher, as_fetcher
 from monitor.checking.netguard import PrivateAddressError
 from monitor.checking.pageread import TEXT_KEPT, inspect_page
 from monitor.config import CheckSettings
-from monitor.core.urls import host_of
+from monitor.core.urls import UrlError, host_of, redirect_target
 from monitor.core.verdict import (
     ErrorClass,
     Hop,
@@ -201,7 +202,14 @@ async def observe(
                     location = resp.headers.get("location")
                     if resp.status in REDIRECT_CODES and location:
                         obs.chain.append(Hop(current, resp.status))
-                        nxt = urljoin(current, location.strip()).split("#", 1)[0]
+                        try:  # followed as written, as a browser does (core.urls)
+                            nxt = redirect_target(location, current)
+                        except UrlError as exc:
+                            obs.error = ErrorClass.INVALID_URL
+                            obs.error_detail = (
+                                f"redirect from {current} to an unusable address ({exc})"
+                            )
+                            return obs
                         if urlsplit(nxt).scheme not in ("http", "https"):
                             obs.error = ErrorClass.UNSUPPORTED_SCHEME
                             obs.error_detail = f"redirect to {nxt[:100]}"
@@ -237,7 +245,9 @@ async def observe(
                         obs.site_names = [facts.site_name] if facts.site_name else []
                         if facts.refresh and 200 <= resp.status < 300:
                             # a browser goes on to the refresh's target: so does the reader
-                            nxt = urljoin(current, facts.refresh).split("#", 1)[0]
+                            nxt = ""  # an unusable target is not followed
+                            with contextlib.suppress(UrlError):
+                                nxt = redirect_target(facts.refresh, current)
                             if urlsplit(nxt).scheme in ("http", "https") and nxt not in seen:
                                 obs.chain.append(Hop(current, resp.status))
                                 obs.refresh_target = nxt

@@ -222,11 +222,14 @@ def _path(path: str) -> str:
 
 def _encoded(text: str, clean: re.Pattern[str], encoded: frozenset[str]) -> str:
     """`text` with what cannot go on the wire percent-encoded as UTF-8; nothing else
-    changed."""
+    changed. (A header aiohttp could not read as UTF-8 holds its bytes as surrogates: they
+    are sent as those bytes.)"""
     if clean.fullmatch(text):
         return text
     return "".join(
-        ch if " " < ch < "\x7f" and ch not in encoded else "".join(f"%{b:02X}" for b in ch.encode())
+        ch
+        if " " < ch < "\x7f" and ch not in encoded
+        else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogateescape"))
         for ch in text
     )
 

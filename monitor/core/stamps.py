@@ -74,34 +74,144 @@ class AccessStamp:
         return f"{shown} ({self.note})" if self.note else shown
 
 
-# The access phrase, by language. English includes CS1's "Retrieved" and MLA's "Web.";
-# the others are what Wikipedia's citation templates and style guides write in Russian
-# ("дата обращения"), Kazakh ("қаралды", "тексерілді"), French ("consulté le"), German
-# ("abgerufen am", "Zugriff am"), Spanish ("consultado el", "fecha de consulta"), Arabic
-# ("اطلع عليه بتاريخ") and Chinese ("访问日期"; zh CS1 mostly writes a bare `[2020-01-11]`,
-# read by `_BARE_ISO` below).
+# The access phrase, by language, longest first within a language (a regex alternation
+# takes the first that fits). English includes CS1's "Retrieved" and MLA's "Web."; the
+# others are what Wikipedia's citation templates and the national styles write: Russian
+# ("дата обращения"), Kazakh ("қаралды", "тексерілді"), Portuguese (ABNT's "Acesso em:"),
+# French ("consulté le"), German ("abgerufen am", "Zugriff am", "Abruf:"), Spanish
+# ("consultado el", "fecha de consulta"), Romanian ("Accesat în/la"), Italian ("consultato
+# il"), Dutch ("geraadpleegd op"), Polish ("dostęp"), Arabic ("اطلع عليه بتاريخ"), Chinese
+# ("访问日期"; zh CS1 mostly writes a bare `[2020-01-11]`) and Japanese ("閲覧日", and
+# "2020年6月3日閲覧" with the word after the date). Portuguese comes before Spanish so that
+# "consultado em" is read as Portuguese. Archive phrases ("Archived from the original on",
+# "Arhivat din original la", "Archivé", "原始内容存档于") and "Stand:" (German: "as of") are
+# deliberately absent: their dates are not access dates.
 _KEYWORDS = {
     "en": r"last\s+accessed|last\s+visited|last\s+checked|date\s+accessed|accessed\s+on|accessed|"
     r"retrieved(?:\s+on)?|viewed(?:\s+on)?|consulted(?:\s+on)?|visited(?:\s+on)?|web\.",
     "ru": r"дата\s+обращения|дата\s+доступа|просмотрено|проверено",
     "kk": r"қаралған\s+күні|қаралды|тексерілген\s+күні|тексерілді",
+    "pt": r"acesso\s+em|acessad[oa]\s+em|acessad[oa]|consultad[oa]\s+em|data\s+de\s+acesso",
     "fr": r"(?:page\s+)?consult[ée]e?\s+(?:le|en)|consult[ée]e?|date\s+de\s+consultation",
-    "de": r"(?:zuletzt\s+)?abgerufen\s+am|(?:zuletzt\s+)?abgerufen|zugriff\s+am|zugriff",
+    "de": r"(?:zuletzt\s+)?abgerufen\s+am|(?:zuletzt\s+)?abgerufen|zugriff\s+am|zugriffsdatum|"
+    r"zugriff|(?:zuletzt\s+)?zugegriffen\s+am|(?:zuletzt\s+)?zugegriffen|abruf\s+am|"
+    r"abrufdatum|abruf",
     "es": r"consultado\s+el|consultado\s+en|consultado|fecha\s+de\s+consulta|recuperado\s+el|"
     r"accedido\s+el",
+    "ro": r"accesat\s+(?:în|in|la|pe)|accesat|data\s+accesării",
+    "it": r"consultato\s+il|consultato\s+in\s+data|consultato|data\s+di\s+consultazione|"
+    r"ultimo\s+accesso",
+    "nl": r"geraadpleegd\s+op|geraadpleegd|bezocht\s+op",
+    "pl": r"data\s+dostępu|dostęp\s+z\s+dnia|dostęp\s+dnia|dostęp|dostępu",
     "ar": r"اطلع\s+عليه\s+بتاريخ|تاريخ\s+الوصول|تاريخ\s+الاطلاع",
-    "zh": r"访问日期|訪問日期|查阅日期|查閱日期|检索日期|檢索日期|存取日期",
+    "zh": r"访问日期|訪問日期|查阅日期|查閱日期|检索日期|檢索日期|存取日期|引用日期",
+    "ja": r"最終閲覧日|閲覧日|閲覧|参照日|参照|アクセス日",
 }
-_KEYWORD = "(?:" + "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items()) + ")"
-# keyword, then up to 40 date characters ending in a 4-digit year (optionally ISO -MM-DD),
-# then a year word some languages put after the year ("2011 г.", "2011 ж.", "2011 года")
+# Languages written without spaces: their phrases need no word boundary around them.
+_UNSPACED = frozenset({"zh", "ja"})
+# Japanese writes the phrase after the date too: "2020年6月3日閲覧"
+_AFTER_DATE = r"閲覧|参照|アクセス"
+# Vancouver/NLM: "[cited 2024 Feb 19]", "[updated 2023 Jan 5; cited 2024 Feb 19]"
+_VANCOUVER_OTHER = r"updated|modified|revised|reviewed|last\s+updated|last\s+modified"
+
+# Month names of the languages above, as dateutil's English ones; each word names one
+# month in every language that writes it (Russian and Polish in both cases).
+_MONTH_NAMES = {
+    "January": "января январь янв қаңтар janvier janv januar jänner jan enero ene janeiro "
+    "ianuarie ian gennaio gen januari stycznia styczeń",
+    "February": "февраля февраль фев ақпан février févr fevrier februar feb febrero fevereiro "
+    "fev februarie febr febbraio februari lutego luty",
+    "March": "марта март мар наурыз mars märz marz marzo março marco martie maart mrt marca marzec",
+    "April": "апреля апрель апр сәуір avril avr april abril abr aprilie aprile kwietnia kwiecień",
+    "May": "мая май мамыр mai mayo maio maggio mei maja maj",
+    "June": "июня июнь июн маусым juin juni junio junho iunie iun giugno czerwca czerwiec",
+    "July": "июля июль июл шілде juillet juil juli julio julho iulie iul luglio lipca lipiec",
+    "August": "августа август авг тамыз août aout august agosto ago augustus sierpnia sierpień",
+    "September": "сентября сентябрь сен сент қыркүйек septembre septiembre setiembre sept "
+    "setembro set septembrie settembre września wrzesień",
+    "October": "октября октябрь окт қазан octobre oct oktober okt octubre outubro out "
+    "octombrie ottobre ott października październik",
+    "November": "ноября ноябрь ноя қараша novembre nov noviembre novembro noiembrie "
+    "listopada listopad",
+    "December": "декабря декабрь дек желтоқсан décembre déc dezember dez diciembre dic "
+    "dezembro decembrie dicembre grudnia grudzień",
+}
+# Arabic months as Egypt and most Arabic Wikipedia citations write them
+_ARABIC_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر"
+for _english, _word in zip(_MONTH_NAMES, _ARABIC_MONTHS.split(), strict=True):
+    _MONTH_NAMES[_english] += " " + _word
+_MONTH_NAMES["April"] += " ابريل إبريل"
+_MONTH_NAMES["May"] += " ماي"
+_MONTH_NAMES["August"] += " اغسطس"
+_MONTH_NAMES["October"] += " اكتوبر"
+
+# month names as each language writes them in a date (Russian and Polish: the genitive)
+_MONTHS_OUT = {
+    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    "kk": "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "ro": "ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie "
+    "noiembrie decembrie",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+    "novembre dicembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "pl": "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia",
+    "ar": _ARABIC_MONTHS,
+}
+# ABNT's abbreviations ("3 jun. 2020"); May is written whole
+_PT_SHORT = "jan. fev. mar. abr. maio jun. jul. ago. set. out. nov. dez."
+
+# A phrase stands as a whole word (not inside "Zugriffsrechte" or "unaccessed"), except
+# in the languages written without spaces.
+_KEYWORD = (
+    "(?:"
+    + "|".join(
+        f"(?P<{lang}>{kw})"
+        if lang in _UNSPACED
+        else rf"(?P<{lang}>(?<![^\W\d_])(?:{kw})(?![^\W\d_]))"
+        for lang, kw in _KEYWORDS.items()
+    )
+    + ")"
+)
+# Where a date ends: a 4-digit year, optionally ISO -MM-DD or /MM/DD, or CJK "2020年6月3日",
+# or NLM's year-first "2024 Feb 19".
+_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_END = (
+    r"(?<!\d)\d{4}(?:\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\s+" + _EN_MONTH + r"\s+\d{1,2}"
+    r"|-\d{1,2}(?:-\d{1,2})?|/\d{1,2}/\d{1,2})?(?!\d)"
+)
+# "Accessed at https://example.org/x on 14 December 2016" (AMA): the URL between the
+# phrase and its date is part of the stamp, never of its date (`strip_stamps` keeps it).
+_URL = r"(?:https?://|www\.)[^\s\[\]<>]+"
+# keyword, then up to 40 date characters ending where a date ends, then a year word some
+# languages put after the year ("2011 г.", "2011 ж.", "2011 года", "2020 r.")
 _STAMP = re.compile(
     r"(?P<open>\[\s*)?"
-    r"(?P<kw>" + _KEYWORD + r")\s*[:：\-–]?\s*"
-    r"(?P<date>[^\[\]\n;()]{0,40}?(?<!\d)\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?)(?!\d)"
-    r"(?:\s*(?:г\.|года|жылғы|жыл|ж\.))?"
+    r"(?P<kw>" + _KEYWORD + r")(?:\s+(?:at|from|via)\s+" + _URL + r"\s+on(?=\s))?"
+    r"\s*[:：\-–]?\s*"
+    r"(?P<date>[^\[\]\n;()]{0,40}?" + _DATE_END + r")"
+    r"(?:\s*(?:г\.|года|жылғы|жыл|ж\.|(?-i:r\.)))?"
     r"(?P<close>\s*\])?",
     re.IGNORECASE,
+)
+# Vancouver/NLM: "[cited 2024 Feb 19]"; in "[updated 2023 Jan 5; cited 2024 Feb 19]" only
+# the cited date is the access (the whole bracket is the stamp). Only in brackets: "cited"
+# in a sentence is no access phrase.
+_CITED = re.compile(
+    r"\[\s*(?:(?:" + _VANCOUVER_OTHER + r")\s*:?\s*[^\[\];\n]{1,40};\s*)?"
+    r"(?P<kw>cited)\s*:?\s*(?P<date>[^\[\]\n;]{4,30}?)\s*\]",
+    re.IGNORECASE,
+)
+# Japanese: the phrase after the date, "2020年6月3日閲覧", "(2020-06-03閲覧)"
+_AFTER = re.compile(
+    r"(?P<date>(?<!\d)\d{4}(?:\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}))"
+    r"\s*(?P<kw>" + _AFTER_DATE + ")"
 )
 _UNKNOWN = re.compile(
     r"\[?\s*(?:last\s+)?access(?:ed)?\s+date\s+(?:unavailable|unknown|not\s+available)\s*\]?",
@@ -114,40 +224,23 @@ _BARE_ISO = re.compile(r"\[\s*(?P<date>\d{4}-\d{2}-\d{2})\s*\]")
 _BRACKETED = re.compile(r"\[\s*(?P<date>[^\[\]\n]{6,30}?)\s*\]")
 YEAR_END = re.compile(r"(?<!\d)\d{4}(?:-\d{2}-\d{2})?$")
 _YEAR_ONLY = re.compile(r"^\s*(\d{4})\s*$")
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?)?")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _SEPT = re.compile(r"\bsept\b", re.IGNORECASE)
 
-# Month names of the languages above (Russian in both cases), as dateutil's English ones.
-_MONTH_NAMES = {
-    "January": "января январь январь янв қаңтар janvier janv januar jänner jan enero ene",
-    "February": "февраля февраль фев ақпан février févr fevrier februar feb febrero",
-    "March": "марта март мар наурыз mars märz marz marzo",
-    "April": "апреля апрель апр сәуір avril avr april abril abr",
-    "May": "мая май мамыр mai mayo",
-    "June": "июня июнь июн маусым juin juni junio",
-    "July": "июля июль июл шілде juillet juil juli julio",
-    "August": "августа август авг тамыз août aout august agosto ago",
-    "September": "сентября сентябрь сен сент қыркүйек septembre septiembre setiembre sept",
-    "October": "октября октябрь окт қазан octobre oct oktober okt octubre",
-    "November": "ноября ноябрь ноя қараша novembre nov noviembre",
-    "December": "декабря декабрь дек желтоқсан décembre déc dezember dez diciembre dic",
+_MONTHS = {
+    word.lower(): english for english, words in _MONTH_NAMES.items() for word in words.split()
 }
-# Arabic months as Egypt and most Arabic Wikipedia citations write them
-_ARABIC_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر"
-for _english, _word in zip(_MONTH_NAMES, _ARABIC_MONTHS.split(), strict=True):
-    _MONTH_NAMES[_english] += " " + _word
-_MONTH_NAMES["April"] += " ابريل إبريل"
-_MONTH_NAMES["May"] += " ماي"
-_MONTH_NAMES["August"] += " اغسطس"
-_MONTH_NAMES["October"] += " اكتوبر"
-_MONTHS = {word: english for english, words in _MONTH_NAMES.items() for word in words.split()}
 _FOREIGN_MONTH = re.compile(
     r"(?<![^\W\d_])(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )
-# words between day, month and year: "16 de febrero de 2011", "le 1er mars", "16. Februar"
-_FILLER = re.compile(r"(?<![^\W\d_])(?:de|del|le|am|den)(?![^\W\d_])|(?<=\d)er\b", re.IGNORECASE)
+# words between day, month and year: "16 de febrero de 2011", "le 1er mars", "16. Februar",
+# "1º de junho"
+_FILLER = re.compile(
+    r"(?<![^\W\d_])(?:de|del|le|am|den)(?![^\W\d_])|(?<=\d)(?:er\b|[ºª°])", re.IGNORECASE
+)
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 DATE_ORDERS = ("dmy", "mdy")
 
@@ -191,13 +284,15 @@ def parse_date_words(
     words: str, order: str | None = None
 ) -> tuple[dt.date, Precision] | tuple[dt.date, Precision, str] | None:
     """Parse the date part of a stamp ('16 February 2011', 'Sept. 9, 2009', '2009',
-    '16 февраля 2011', '16.02.2011'). A third item, when present, says what could not be
-    told (an ambiguous numeric date); `order` ("dmy" or "mdy") settles those.
+    '16 февраля 2011', '16.02.2011', '2020年6月3日', '2024 Feb 19'). A third item, when
+    present, says what could not be told (an ambiguous numeric date); `order` ("dmy" or
+    "mdy") settles those.
 
     Cached: a page stamps hundreds of citations with the same few dates, and a dateutil
     parse is costly (two parses each), which a large page paid for every citation
     (measured: docs/performance.md, "Figures behind the code")."""
     text = words.strip().strip(",.").strip()
+    text = _CJK_DATE.sub(lambda m: "-".join(f"{int(g):02d}" for g in m.groups() if g), text)
     if not text:
         return None
     m = _YEAR_ONLY.match(text)
@@ -235,18 +330,33 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
     """Every access stamp in `text`, in order of appearance. `date_order` ("dmy", "mdy")
     reads numeric dates like 02/03/2011; without it, a stamp in a language that writes the
     day first (all but English here) is read day first, and an English one keeps only what
-    both readings share, with a note."""
+    both readings share, with a note. The most specific forms are read first (Vancouver's
+    "[cited ...]", a Japanese date before its phrase, a bare bracketed date), and a later
+    match that overlaps one already found is skipped."""
     found: list[AccessStamp] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(s.start < m.end() and m.start() < s.end for s in found)
+
     for m in _UNKNOWN.finditer(text):
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
+    for m in _CITED.finditer(text):
+        parsed = parse_date_words(m.group("date"), date_order)
+        if parsed is not None and free(m):
+            note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]
+            found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end(), note))
+    for m in _AFTER.finditer(text):
+        parsed = parse_date_words(m.group("date"), date_order)
+        if parsed is not None and parsed[1] is Precision.DAY and free(m):
+            found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
     for m in _BRACKETED.finditer(text):
-        if not YEAR_END.search(m.group("date")):
+        if not YEAR_END.search(m.group("date")) or not free(m):
             continue
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and parsed[1] is Precision.DAY and len(parsed) == 2:
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
     for m in _STAMP.finditer(text):
-        if any(s.start <= m.start() < s.end or m.start() <= s.start < m.end() for s in found):
+        if not free(m):
             continue
         order = date_order or (None if m.group("en") else "dmy")
         parsed = parse_date_words(m.group("date"), order)
@@ -255,16 +365,22 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
         date, precision = parsed[0], parsed[1]
         note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]
         raw = m.group(0).strip()
-        found.append(AccessStamp(raw, date, precision, m.start(), m.end(), note))
+        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        found.append(AccessStamp(raw, date, precision, start, start + len(raw), note))
     found.sort(key=lambda s: s.start)
     return found
 
 
+_KEPT_URL = re.compile(_URL)
+
+
 def strip_stamps(text: str, stamps: list[AccessStamp]) -> str:
-    """`text` with the stamps cut out and the leftover punctuation tidied."""
+    """`text` with the stamps cut out and the leftover punctuation tidied. A URL inside a
+    stamp ("Accessed at https://... on 14 December 2016") stays: it is the citation's."""
     out, pos = [], 0
     for s in stamps:
         out.append(text[pos : s.start])
+        out.extend(f" {u} " for u in _KEPT_URL.findall(text[s.start : s.end]))
         pos = s.end
     out.append(text[pos:])
     rest = re.sub(r"\s+", " ", "".join(out)).strip()
@@ -277,30 +393,22 @@ def newest(stamps: list[AccessStamp]) -> AccessStamp | None:
     return max(dated, key=lambda s: s.date) if dated else None  # type: ignore[arg-type,return-value]
 
 
-# month names as each language writes them in a date (Russian: the genitive)
-_MONTHS_OUT = {
-    "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
-    "kk": "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre",
-    "ar": _ARABIC_MONTHS,
-}
-
-
 def _date_like(date: dt.date, words: str, lang: str) -> str:
     """`date` written the way `words` wrote the old one, in `lang`."""
     words = words.strip()
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words) or lang == "zh":
+    if "年" in words:
+        return f"{date.year}年{date.month}月{date.day}日"
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", words) or lang in _UNSPACED:
         return date.isoformat()
-    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", words):
-        return f"{date.day:02d}.{date.month:02d}.{date.year}"
+    if m := re.fullmatch(r"\d{1,2}([./])\d{1,2}\1\d{4}", words):
+        return f"{date.day:02d}{m.group(1)}{date.month:02d}{m.group(1)}{date.year}"
     month = _MONTHS_OUT[lang].split()[date.month - 1]
     if lang == "de":
         return f"{date.day}. {month} {date.year}"
-    if lang == "es":
+    if lang in ("es", "pt") and re.search(r"\bde\b", words, re.IGNORECASE):
         return f"{date.day} de {month} de {date.year}"
+    if lang == "pt":  # ABNT: "3 jun. 2020"
+        return f"{date.day} {_PT_SHORT.split()[date.month - 1]} {date.year}"
     return f"{date.day} {month} {date.year}"
 
 
@@ -309,6 +417,10 @@ def format_stamp(date: dt.date, like: str | None = None) -> str:
     A stamp in another language gets the same phrase with the new date in that language."""
     if like and _BARE_ISO.fullmatch(like.strip()):
         return f"[{date.isoformat()}]"
+    if like and _CITED.search(like):  # Vancouver/NLM
+        return f"[cited {date.year} {date.strftime('%b')} {date.day}]"
+    if like and (after := _AFTER.search(like)):
+        return _date_like(date, after.group("date"), "ja") + after.group("kw")
     if like and (bare := _BRACKETED.fullmatch(like.strip())) and not _STAMP.search(like):
         words = bare.group("date")
         if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", words):

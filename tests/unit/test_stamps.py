@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 
@@ -145,3 +146,135 @@ def test_a_bracketed_year_or_number_is_not_an_access_date() -> None:
     year, "[02/03/2011]" would be a guess, "[see p. 2011]" is no date at all."""
     for text in ("Smith [2009] Title", "[02/03/2011]", "[see p. 2011]", "[vol. 3, 1999]"):
         assert find_stamps(text) == [], text
+
+
+# One row per family the brief names: (text, date, precision). Day precision unless the
+# text gives less; the whole phrase is the stamp (nothing of it is left for the title).
+ACCESS_FAMILIES = [
+    # German
+    ("abgerufen am 3. Juni 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Zugriff am 20.05.2018", dt.date(2018, 5, 20), Precision.DAY),
+    ("Zugegriffen 16. September 2024", dt.date(2024, 9, 16), Precision.DAY),
+    ("Abruf: 3.6.2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Zugriffsdatum: 3. Juni 2020", dt.date(2020, 6, 3), Precision.DAY),
+    # French
+    ("consulté le 3 juin 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("consulté le 1er décembre 2019", dt.date(2019, 12, 1), Precision.DAY),
+    ("Consulté le 12/03/2021", dt.date(2021, 3, 12), Precision.DAY),
+    # Spanish
+    ("consultado el 3 de junio de 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Consultado el 12 de marzo de 2021", dt.date(2021, 3, 12), Precision.DAY),
+    ("fecha de consulta: 3 de junio de 2020", dt.date(2020, 6, 3), Precision.DAY),
+    # Portuguese (ABNT and Wikipedia)
+    ("acesso em 3 jun. 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Acesso em: 02/12/2020", dt.date(2020, 12, 2), Precision.DAY),
+    ("acessado em 3 de junho de 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("consultado em 3 de junho de 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Acesso em: set. 2019", dt.date(2019, 9, 1), Precision.MONTH),
+    # Romanian
+    ("Accesat în 3 iunie 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("accesat la 3 iunie 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("Accesat în 12 februarie 2022", dt.date(2022, 2, 12), Precision.DAY),
+    # Italian, Dutch, Polish
+    ("consultato il 3 giugno 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("URL consultato il 1º ottobre 2019", dt.date(2019, 10, 1), Precision.DAY),
+    ("geraadpleegd op 3 juni 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("dostęp 2020-06-03", dt.date(2020, 6, 3), Precision.DAY),
+    ("[dostęp 3 czerwca 2020]", dt.date(2020, 6, 3), Precision.DAY),
+    ("[dostęp 3 czerwca 2020 r.]", dt.date(2020, 6, 3), Precision.DAY),
+    # Russian
+    ("дата обращения: 3 июня 2020", dt.date(2020, 6, 3), Precision.DAY),
+    ("(дата обращения: 03.06.2020)", dt.date(2020, 6, 3), Precision.DAY),
+    # Chinese, Japanese
+    ("访问日期：2020-06-03", dt.date(2020, 6, 3), Precision.DAY),
+    ("[2020-06-03]", dt.date(2020, 6, 3), Precision.DAY),
+    ("閲覧日：2020年6月3日", dt.date(2020, 6, 3), Precision.DAY),
+    ("2020年6月3日閲覧", dt.date(2020, 6, 3), Precision.DAY),
+    ("参照 2020-06-03", dt.date(2020, 6, 3), Precision.DAY),
+    ("閲覧日：2020年6月", dt.date(2020, 6, 1), Precision.MONTH),
+    # English styles
+    ("Retrieved on March 3, 2019, from https://example.org/x", dt.date(2019, 3, 3), Precision.DAY),
+    ("Retrieved March 3, 2019, from https://example.org/x", dt.date(2019, 3, 3), Precision.DAY),
+    ("Accessed at https://example.org/x on 14 December 2016", dt.date(2016, 12, 14), Precision.DAY),
+    ("Accessed December 14, 2016.", dt.date(2016, 12, 14), Precision.DAY),
+    ("[cited 2024 Feb 19]", dt.date(2024, 2, 19), Precision.DAY),
+    ("[updated 2023 Jan 5; cited 2024 Feb 19]", dt.date(2024, 2, 19), Precision.DAY),
+    ("[cited 2024 Feb]", dt.date(2024, 2, 1), Precision.MONTH),
+    ("(visited on 2021-03-15)", dt.date(2021, 3, 15), Precision.DAY),
+    ("(accessed 09 January 2018)", dt.date(2018, 1, 9), Precision.DAY),
+    ("Accessed: Oct. 05, 2022", dt.date(2022, 10, 5), Precision.DAY),
+    ("[Accessed 3 June 2020]", dt.date(2020, 6, 3), Precision.DAY),
+]
+
+
+@pytest.mark.parametrize(("text", "date", "precision"), ACCESS_FAMILIES)
+def test_access_families(text: str, date: dt.date, precision: Precision) -> None:
+    (s,) = find_stamps(text)
+    assert (s.date, s.precision, s.note) == (date, precision, None)
+    assert text[s.start : s.end] == s.raw
+    rest = strip_stamps(text, [s])
+    assert re.sub(r"https?://\S+|\bfrom\b|\bURL\b|[\W_]", "", rest) == "", rest
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # only the access date, never the archive, publication or "as of" date beside it
+        ("Arhivat din original la 12 mai 2012. Accesat în 8 martie 2012.", dt.date(2012, 3, 8)),
+        ("Archived from the original on 3 May 2020. Retrieved 4 June 2020.", dt.date(2020, 6, 4)),
+        ("Archivé de l'original le 3 mai 2020, consulté le 4 juin 2020", dt.date(2020, 6, 4)),
+        ("原始内容存档于2020-05-03. [2020-06-04]", dt.date(2020, 6, 4)),
+        ("Stand: 1. Mai 2020, abgerufen am 4. Juni 2020", dt.date(2020, 6, 4)),
+        ("Published July 14, 2020. Accessed August 1, 2020.", dt.date(2020, 8, 1)),
+        ("2023 [updated 2023 Jan 5; cited 2024 Feb 19]. Available from:", dt.date(2024, 2, 19)),
+    ],
+)
+def test_only_the_access_date_is_read(text: str, date: dt.date) -> None:
+    assert [s.date for s in find_stamps(text)] == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Arhivat din original la 12 mai 2012",
+        "Archivé de l'original le 3 juin 2020",
+        "原始内容存档于2020-06-03",
+        "Stand: 3. Juni 2020",
+        "Published July 14, 2020",
+        "the statistics cited 2019 and cited 2020 Feb 3 in the text",  # "cited" outside brackets
+        "Zugriffsrechte 2020",  # a phrase is a whole word
+        "dostępne 2020-06-03",
+    ],
+)
+def test_dates_that_are_not_access_dates(text: str) -> None:
+    assert find_stamps(text) == []
+
+
+def test_a_url_inside_a_stamp_stays_in_the_text() -> None:
+    text = "Smith J. Title. Accessed at https://example.org/x?a=1 on 14 December 2016."
+    (s,) = find_stamps(text)
+    assert "December" not in strip_stamps(text, [s])
+    assert "https://example.org/x?a=1" in strip_stamps(text, [s])
+
+
+@pytest.mark.parametrize(
+    ("like", "expected"),
+    [
+        ("Accesat în 12 februarie 2022", "Accesat în 2 decembrie 2026"),
+        ("Acesso em: 02/12/2020", "Acesso em: 02/12/2026"),
+        ("acesso em 3 jun. 2020", "acesso em 2 dez. 2026"),
+        ("acessado em 3 de junho de 2020", "acessado em 2 de dezembro de 2026"),
+        ("consultato il 3 giugno 2020", "consultato il 2 dicembre 2026"),
+        ("geraadpleegd op 3 juni 2020", "geraadpleegd op 2 december 2026"),
+        ("[dostęp 3 czerwca 2020]", "[dostęp 2 grudnia 2026]"),
+        ("閲覧日：2020年6月3日", "閲覧日：2026年12月2日"),
+        ("2020年6月3日閲覧", "2026年12月2日閲覧"),
+        ("[updated 2023 Jan 5; cited 2024 Feb 19]", "[cited 2026 Dec 2]"),
+        ("Consulté le 12/03/2021", "Consulté le 02/12/2026"),
+    ],
+)
+def test_new_languages_are_restamped_in_their_own_words(like: str, expected: str) -> None:
+    day = dt.date(2026, 12, 2)
+    assert format_stamp(day, like) == expected
+    (back,) = find_stamps(expected)
+    assert back.date == day

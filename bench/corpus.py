@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rapidfuzz import fuzz
 
 from monitor.pages.extract import extract
-from tests.test_pages import (
+from tests.unit.test_pages import (
     PAGES,
     _cs1_titles,
     _expected,

@@ -49,7 +49,16 @@ from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
 from monitor.pages.sourcemap import locate
 from monitor.pages.texturls import URL_LEAD, join_broken_urls, text_urls
-from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, ref_title, unquote
+from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, unquote
+from monitor.pages.works import (
+    label_texts,
+    lead_title,
+    names_a_place,
+    reference_title,
+    same_copy,
+    split_links,
+    without_labels,
+)
 
 
 @dataclass(slots=True)
@@ -57,6 +66,7 @@ class Line:
     text: str
     links: list[Link] = field(default_factory=list)
     in_refs: bool = False  # inside a page's references (scope.mark): never running prose
+    emphasis: list[str] = field(default_factory=list)  # <em>, <i>, <cite> text: a title?
 
 
 # ---------------------------------------------------------------- content -> lines
@@ -111,6 +121,7 @@ _SKIP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"]
 )
 _WS = re.compile(r"\s+")
+_EMPHASIS = frozenset(["em", "i", "cite", "q"])
 
 
 # the deepest nesting read: lexbor's time grows quadratically beyond it (measured:
@@ -172,19 +183,25 @@ def html_lines(
     text_parts: list[str] = []
     links: list[Link] = []
     anchors: list[tuple[str, list[str]]] = []  # open <a>: href and the text seen inside it
+    emphasised: list[list[str]] = []  # open <em>/<i>/<cite>: the text seen inside it
+    emphasis: list[str] = []
 
     def flush() -> None:
         text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
         if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
             links.extend(Link(u, u) for u in text_urls(text))
         if (text or links) and (inside or not only_marked):
-            lines.append(Line(text, list(links), in_refs=bool(inside and only_marked)))
+            marked = bool(inside and only_marked)
+            lines.append(Line(text, list(links), in_refs=marked, emphasis=list(emphasis)))
         text_parts.clear()
         links.clear()
+        emphasis.clear()
 
     def add_text(s: str) -> None:
         text_parts.append(s)
         for _, buf in anchors:
+            buf.append(s)
+        for buf in emphasised:
             buf.append(s)
 
     root = tree.body or tree.root
@@ -202,9 +219,11 @@ def html_lines(
             if tag == "a":
                 href, buf = anchors.pop()
                 links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
+            if tag in _EMPHASIS and emphasised:
+                emphasis.append(_WS.sub(" ", "".join(emphasised.pop())).strip())
             if tag == "li" and item:
                 item -= 1
-            if tag in _BLOCK_TAGS and (not item or tag == "li"):
+            if tag in _BLOCK_TAGS and not item:
                 flush()
             continue
         if tag == "-text":
@@ -227,10 +246,13 @@ def html_lines(
             if tag == "a":  # a marked link (a CSS scope): its text and href still count
                 anchors.append((node.attributes.get("href") or "", []))
         elif tag in _BLOCK_TAGS:
-            if not item or tag == "li":
+            if not item:
                 flush()
-            if tag == "li" and inside and only_marked:
-                item += 1
+            if tag == "li" and (item or (inside and only_marked)):
+                item += 1  # a reference's own lists (a button row) stay in its line
+            stack.append((node, True))
+        elif tag in _EMPHASIS and "citation" not in (node.attributes.get("class") or ""):
+            emphasised.append([])  # CS1's <cite class="citation"> is the whole reference
             stack.append((node, True))
         elif tag == "a":
             href = node.attributes.get("href")
@@ -358,27 +380,39 @@ class _Assembler:
         if not stamps and not primary and not archives and not dated:
             return
         self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
-        texts = [i.rest for i in header if i.rest]
-        if header and header[0].primary and texts and texts[0] == header[0].rest:
+        primary, alternates = split_links(primary)
+        demoted = set(alternates)
+        demoted_links = [ln for i in infos for ln in i.line.links if ln.href.strip() in demoted]
+        labels = label_texts(demoted_links)
+        texts = [t for i in header if (t := without_labels(i.rest, labels))]
+        lead = without_labels(header[0].rest, labels) if header else ""
+        if header and header[0].primary and texts and texts[0] == lead:
             # "<a>Title</a>, Publisher, 2005" or a link inside a sentence: the anchor text
             # is the title; text after a leading anchor is the publisher line.
             anchor = header[0].primary[0][1].text.strip(" []")
             line = texts[0]
+            if names_a_place(line, anchor):
+                anchor = ""  # "Available from: <a>Site</a>": the site, not the work
             if meaningful_anchor(anchor) and len(anchor) < len(line) - 3:
                 at = line.find(anchor)  # -1 once a URL-as-text anchor was cut from the line
                 rest = line.split(anchor, 1)[1].strip(" ,.;:-–—[]") if 0 <= at <= 2 else ""
                 texts = [anchor, *([rest] if rest else []), *texts[1:]]
         title = unquote(texts[0]) if texts else None
-        if title is None and primary:
+        if title is None and primary and meaningful_anchor(primary[0][1].text):
             title = unquote(primary[0][1].text)
         publisher = texts[1] if len(texts) > 1 else None
-        written = bool(primary) and not meaningful_anchor(primary[0][1].text)
-        if texts and ((in_refs and not primary) or written) and (found := ref_title(texts[0])):
-            # an unlinked reference, or one whose link is its URL written out: "Horn, R.
-            # (2013). Matrix Analysis. CUP." has its title inside; what follows is the
-            # publisher
-            title = found
-            publisher = texts[0].split(found, 1)[-1].strip(' "”»,.;:') or publisher
+        first = primary[0][1] if primary else None
+        placed = first is not None and names_a_place(texts[0] if texts else "", first.text)
+        written = first is not None and (not meaningful_anchor(first.text) or placed)
+        emphasis = [e for i in header for e in i.line.emphasis]
+        if texts and ((in_refs and not primary) or written):
+            # an unlinked reference, or one whose link is not its title (a URL written
+            # out, a button, a DOI): "Horn, R. (2013). Matrix Analysis. CUP." has its
+            # title inside; what follows is the publisher
+            found = reference_title(texts[0], emphasis)
+            if found:
+                title = found
+                publisher = texts[0].split(found, 1)[-1].strip(' "”»,.;:') or publisher
         note = " | ".join(texts[2:]) or None
         urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
         for n, (url, link) in enumerate(primary):
@@ -391,7 +425,7 @@ class _Assembler:
                 urls.append((archives[0].original_url, archives[0].archive_url, title))
             else:
                 urls.append((None, None, title))
-        for url, raw, t in urls:
+        for n, (url, raw, t) in enumerate(urls):
             mine = [a for a in archives if a.original_url == url or len(urls) == 1]
             c = FoundCitation(
                 position=len(self.citations) + 1,
@@ -402,16 +436,20 @@ class _Assembler:
                 raw_url=raw,
                 archive_links=mine,
                 note=note,
+                alternates=alternates if n == 0 else [],
             )
             self.citations.append(c)
             self.awaiting_excerpt.append(c)
 
     def inline(self, info: _Info) -> None:
-        """Links inside running text: each is its own citation, titled by its anchor text."""
+        """Links inside running text: each is its own citation, titled by its anchor text
+        (or, when that is no title, "Falsehoods about Gender: [#1] & [#2]", by the words
+        the line opens with)."""
+        lead = lead_title(info.line.text, info.line.links)
         for url, link in info.primary:
             c = FoundCitation(
                 position=len(self.citations) + 1,
-                title=unquote(link.text),
+                title=unquote(link.text) if meaningful_anchor(link.text) else lead,
                 url=url,
                 raw_url=link.href,
                 archive_links=[a for a in info.archives if a.original_url == url],
@@ -421,10 +459,11 @@ class _Assembler:
         known = {c.url for c in self.citations}
         for a in info.archives:
             if a.original_url not in known:
+                anchor = next((ln.text for ln in info.line.links if same_copy(ln.href, a)), "")
                 self.citations.append(
                     FoundCitation(
                         position=len(self.citations) + 1,
-                        title=None,
+                        title=unquote(anchor) if meaningful_anchor(anchor) else lead,
                         url=a.original_url,
                         raw_url=a.original_url,
                         archive_links=[a],
@@ -585,7 +624,7 @@ def _read_html(r: Reading) -> Extraction:
 
 
 def _read_markdown(r: Reading) -> Extraction:
-    lines, _, _ = html_lines(parse_html(markdown_to_html(r.text)))
+    lines, _, _ = html_lines(parse_html(markdown_to_html(r.text)), r.scope, r.base_url)
     return _assemble("markdown", page_heading(ln.text for ln in lines), lines, r, r.base_url)
 
 
@@ -597,6 +636,17 @@ def _read_text(r: Reading) -> Extraction:
     return _assemble("text", page_heading(ln.text for ln in lines), lines, r, r.base_url)
 
 
+def _read_rst(r: Reading) -> Extraction:
+    """reStructuredText (a PEP, Sphinx sources): every footnote, target and embedded link
+    is deliberate (a document of this kind has no navigation to leave out)."""
+    skipped: Counter[str] = Counter()
+    texts = reflines.rst_references(r.text.splitlines())
+    found = reflines.references(texts, r.base_url, r.archive_hosts, r.date_order, skipped)
+    lines = r.text.splitlines()
+    title = page_heading(ln.strip() for ln in lines if ln.strip() and ":" not in ln[:20])
+    return Extraction("rst", title, found, skipped)
+
+
 def _read_urls(r: Reading) -> Extraction:
     return _extract_url_list(r.text, r.base_url, r.archive_hosts)
 
@@ -605,6 +655,7 @@ def _read_urls(r: Reading) -> Extraction:
 READERS: dict[str, Callable[[Reading], Extraction]] = {
     "html": _read_html,
     "markdown": _read_markdown,
+    "rst": _read_rst,
     "text": _read_text,
     "urls": _read_urls,
 }

@@ -43,6 +43,7 @@ FORMATS: dict[str, InputFormat] = {
     for f in (
         InputFormat("html", (".html", ".htm", ".xhtml", ".shtml"), _html_note),
         InputFormat("markdown", (".md", ".markdown", ".mdown"), _markdown_note),
+        InputFormat("rst", (".rst", ".rest"), _text_note),
         InputFormat("text", (".txt", ".text"), _text_note),
         InputFormat("urls", (".urls", ".list"), _text_note),
     )
@@ -51,15 +52,18 @@ NAMES = tuple(FORMATS)
 # the files a directory is searched for: every format's suffixes
 PAGE_SUFFIXES = frozenset(s for f in FORMATS.values() for s in f.suffixes)
 
+# reStructuredText's explicit markup: footnotes, targets, directives ("..  note::")
+_RST_DIRECTIVE = re.compile(r"(?m)^\.\.\s+(?:\[[^\]\s]+\]|_[^:\n]*:|[a-z][\w\-]*::)")
 _URL_LINE = re.compile(r"^\s*https?://\S+(\s.*)?$", re.IGNORECASE)
 
 
 def detect_format(name: str | None, text: str) -> str:
-    """html | markdown | text | urls: an HTML or Markdown suffix says so; otherwise the
-    content decides (markup, a list of URLs, Markdown links or headings), a text suffix
-    only keeping a `# ` line from making a page Markdown."""
+    """html | markdown | rst | text | urls: an HTML, Markdown or reStructuredText suffix
+    says so; otherwise the content decides (markup, a list of URLs, reStructuredText's
+    explicit markup, Markdown links or headings), a text suffix only keeping a `# ` line
+    from making a page Markdown."""
     suffix = PurePath(name).suffix.lower() if name else ""
-    for fmt in ("html", "markdown"):
+    for fmt in ("html", "markdown", "rst"):
         if suffix in FORMATS[fmt].suffixes:
             return fmt
     head = text[:4096].lstrip().lower()
@@ -70,6 +74,8 @@ def detect_format(name: str | None, text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if lines and sum(bool(_URL_LINE.match(ln)) for ln in lines) >= 0.8 * len(lines):
         return "urls"
+    if len(_RST_DIRECTIVE.findall(text)) >= 2:
+        return "rst"
     md_link = re.search(r"\[[^\]]+\]\((?:https?:)?//", text)
     if suffix in FORMATS["text"].suffixes:  # a `# ` line alone does not make a text file Markdown
         return "markdown" if md_link else "text"

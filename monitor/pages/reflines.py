@@ -22,8 +22,14 @@ from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 from monitor.pages.titles import YEAR, ref_title
 
-# "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line
-_MARKER = re.compile(r"^\s*(?:\d{1,4}[.)]|\[\d{1,4}\]|[-*•–])\s+")
+# "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line; reStructuredText's
+# footnotes and citations (".. [3]", ".. [#]", ".. [#label]", ".. [Smith2001]") and link
+# targets (".. _PEP 8: https://...", ".. __: https://...")
+_MARKER = re.compile(
+    r"^\s*(?:(?:\d{1,4}[.)]|\[\d{1,4}\]|[-*•–])\s+|\.\.\s+\[[^\]\s]{1,40}\]\s*|\.\.\s+(?=_))"
+)
+# a reStructuredText or Setext heading's underline ("==========", "-----")
+_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+])\1{2,}\s*$")
 # Wikipedia's backlinks before a reference: "^", "^ a b c", "↑"
 _BACKLINK = re.compile(r"^\s*(?:[\^↑](?:\s+[a-z]{1,2}\b(?=\s))*\s*)+")
 # "[RFC2119]", "[QUIC-TRANSPORT]": the tag an RFC or a paper files a reference under
@@ -37,8 +43,10 @@ _SECTION = re.compile(
 # "RFC 9000   QUIC Transport Protocol   May 2021", form feeds
 _PAGE_LINE = re.compile(r"\[Page \d+\]\s*$|^\f|^(?:RFC \d+|Internet-Draft)\s.*\s(?:19|20)\d{2}$")
 # protocol-relative too, and an IPv6 literal host in brackets
-_BARE_URL = re.compile(r"(?:https?:)?//(?:\[[0-9A-Fa-f:.]+\])?[^\s<>\[\]\"'`]+", re.I)
-_URL_TAIL = '.,;:!?)»”"'
+_BARE_URL = re.compile(r"(?:https?:)?//(?:\[[0-9A-Fa-f:.]+\])?(?:[^\s<>\[\]\"'`]|'(?=\w))+", re.I)
+_URL_TAIL = '.,;:!?)»”"`>'
+# a reStructuredText link target: "_label:", "_`label with: colon`:", "__:" (anonymous)
+_RST_TARGET = re.compile(r"^_+(?:`(?P<q>[^`]+)`|(?P<plain>[^:`]*)):\s*")
 
 
 def _inline_evidence(line: str) -> bool | None:
@@ -107,11 +115,13 @@ def section_references(lines: list[str]) -> list[str] | None:
             continue
         if not inside:
             continue
-        if not line.strip():
+        if not line.strip() or _UNDERLINE.match(line):
             continue
         if _TAG.match(line) or _MARKER.match(line):
             current = [line.strip()]
             refs.append(current)
+        elif line.startswith("\\") and current is not None:
+            current.append(line[1:].strip())  # reStructuredText's escaped continuation
         elif not line[0].isspace():
             inside, current = False, None  # a heading at the margin: the section is over
         elif current is not None:
@@ -137,6 +147,58 @@ def _join_urls(text: str) -> str:
         lambda m: "<" + re.sub(r"\s+", "", m.group(1)) + ">",
         text,
     )
+
+
+# reStructuredText: a footnote or citation (".. [3]", ".. [#]", "[15]" missing its
+# directive), a link target (".. _label: URL", ".. __: URL", "__ URL"), an embedded link
+_RST_NOTE = re.compile(r"^(?:\.\.\s+\[[^\]\s]{1,40}\]|\[\d{1,4}\]\s|\.\.\s+_|__\s+\S)")
+_RST_EMBEDDED = re.compile(r"`(?P<text>[^`<]*?)\s*<(?P<url>(?:https?:)?//[^<>`\s]+)>`_{1,2}")
+_RST_LITERAL = re.compile(r"``.*?``|::\s*$")
+# "Post-History: ...", "Discussions-To: ...": the header fields a PEP opens with (who, when,
+# where it was discussed), not what it cites
+_FIELD = re.compile(r"^[A-Z][\w\-]*:\s")
+
+
+def rst_references(lines: list[str]) -> list[str]:
+    """The links of a reStructuredText document, each with its words: its footnotes and
+    citations (with the lines indented under them), its link targets wherever they stand,
+    and the links embedded in its paragraphs (`` `text <URL>`_ ``). Literal text (``code``
+    and `::` blocks) links nothing."""
+    refs: list[list[str]] = []
+    current: list[str] | None = None
+    paragraph: list[str] = []
+    literal = False
+
+    def embedded() -> None:
+        text = _RST_LITERAL.sub(" ", " ".join(paragraph))
+        refs.extend([f"{m['text'] or m['url']}: {m['url']}"] for m in _RST_EMBEDDED.finditer(text))
+        paragraph.clear()
+
+    start = 0
+    while start < len(lines) and _FIELD.match(lines[start]):  # a PEP's preamble
+        start += 1
+        while start < len(lines) and lines[start][:1].isspace() and lines[start].strip():
+            start += 1
+    for raw in lines[start:]:
+        line = raw.rstrip()
+        if _RST_NOTE.match(line):
+            embedded()
+            current, literal = [line.strip()], False
+            refs.append(current)
+            continue
+        if current is not None and line and (line[0].isspace() or line.startswith("\\")):
+            current.append(line.lstrip("\\ \t"))
+            continue
+        current = None
+        if not line.strip():
+            embedded()
+            continue
+        if literal and line[0].isspace():
+            continue  # a literal block: examples, not links
+        literal = line.rstrip().endswith("::")
+        paragraph.append(line.strip())
+    embedded()
+    return [_join_urls(_join_lines(r)) for r in refs]
 
 
 def read(
@@ -171,6 +233,7 @@ def references(
     for text in texts:
         body = _TAG.sub("", _MARKER.sub("", text, count=1), count=1)
         body = _BACKLINK.sub("", body, count=1).strip()
+        body = _RST_TARGET.sub(lambda m: (m["q"] or m["plain"] or "") + ": ", body)
         stamps: list[AccessStamp] = find_stamps(body, date_order)
         plain = strip_stamps(body, stamps) if stamps else body
         links: list[tuple[str, str]] = []
@@ -188,7 +251,8 @@ def references(
                 archives.append(arch)
             elif url not in (u for u, _ in links):
                 links.append((url, raw))
-        rest = re.sub(r"\s+", " ", plain).strip(" ,;")
+        rest = re.sub(r"\(\s*\)|<\s*>|`\s*`_*", " ", plain)  # "Title (URL)", "<URL>"
+        rest = re.sub(r"\s+", " ", rest).strip(" ,;:")
         rest = re.sub(r"(?:\s*\.){2,}", ".", rest)  # "UNICEF. . " where a URL was
         if not stamps and not links and not archives and not YEAR.search(rest):
             continue  # a heading or a remark, not a reference

@@ -35,18 +35,29 @@ _NAMES = frozenset(
     name.strip()
     for name in """references|notes|sources|bibliography|works cited|further reading|
     external links|citations|footnotes|notes and references|references and notes|
-    sources and further reading|литература|примечания|ссылки|источники|сноски|дереккөздер|
-    сілтемелер|әдебиет|références|notes et références|liens externes|bibliographie|
-    sources et bibliographie|einzelnachweise|weblinks|literatur|quellen|anmerkungen|
-    referencias|notas|enlaces externos|bibliografía|fuentes|参考资料|参考文献|参考來源|
-    参考来源|注释|註釋|外部链接|外部連結|延伸阅读|延伸閱讀|مراجع|المراجع|مصادر|المصادر|
-    وصلات خارجية|ملاحظات|قراءات إضافية""".replace("\n", "").split("|")
+    sources and further reading|reference list|references cited|literature cited|
+    sources cited|selected bibliography|endnotes|notes and sources|source|reference|
+    литература|примечания|ссылки|источники|сноски|список литературы|дереккөздер|
+    сілтемелер|әдебиет|джерела|примітки|références|notes et références|liens externes|
+    bibliographie|sources et bibliographie|sources et références|références bibliographiques|
+    einzelnachweise|weblinks|literatur|quellen|anmerkungen|quellen und literatur|
+    literaturverzeichnis|quellenverzeichnis|referencias|notas|enlaces externos|bibliografía|
+    fuentes|referencias bibliográficas|notas y referencias|fuentes y referencias|referências|
+    referências bibliográficas|bibliografia|fontes|notas e referências|ligações externas|
+    riferimenti|riferimenti bibliografici|note|collegamenti esterni|referințe|
+    note și referințe|bibliografie|legături externe|przypisy|źródła|linki zewnętrzne|
+    bronnen|referenties|literatuur|externe links|kaynakça|kaynaklar|källor|referenser|
+    kilder|lähteet|viitteet|zdroje|odkazy|literatura|参考资料|参考文献|参考來源|参考来源|
+    注释|註釋|外部链接|外部連結|延伸阅读|延伸閱讀|脚注|出典|注釈|参照|参考|外部リンク|
+    참고 문헌|각주|외부 링크|مراجع|المراجع|مصادر|المصادر|وصلات خارجية|ملاحظات|
+    قراءات إضافية""".replace("\n", "").split("|")
 )
 FURNITURE = (
     "nav, header, footer, aside, [role=navigation], [role=banner], [role=contentinfo], "
     "[role=search], #mw-navigation, #mw-panel, #mw-head, .mw-jump-link, .mw-editsection, "
     ".navbox, .vertical-navbox, #toc, .toc, .catlinks, #footer, .printfooter, #siteNotice, "
-    ".mw-cite-backlink, a[rel~='mw:referencedBy'], .mw-linkback-text, sup.reference, sup.mw-ref, "
+    ".mw-cite-backlink, [rel~='mw:referencedBy'], a[href*='#cite_ref'], .mw-linkback-text, "
+    "sup.reference, sup.mw-ref, "
     ".mw-indicators, .vector-header-container, "
     ".vector-page-toolbar, .vector-column-start, #p-lang, .interlanguage-link"
 )
@@ -79,20 +90,46 @@ def _level(node: LexborNode) -> int | None:
     return None
 
 
+# what sits beside a heading's words without being one: a permalink ("#", "¶", "§", "🔗"),
+# numbering ("7.", "IV."), an edit link
+_HEADING_NOISE = re.compile(r"\[\s*(?:edit|править|modifier|bearbeiten|editar)[^\]]*\]", re.I)
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])[.)]?\s+", re.I)
+
+
 def _heading_text(node: LexborNode) -> str:
-    text = re.sub(r"\[\s*(?:edit|править|modifier|bearbeiten|editar)[^\]]*\]", "", node.text())
-    return re.sub(r"\s+", " ", text).strip(" :.").lower()
+    """A heading's words, lower-case: without its permalink anchors, edit links, numbering
+    and the symbols around them ("References#", "¶ Sources", "7. References")."""
+    parts = []
+    for child in node.traverse(include_text=True):
+        if child.tag != "-text":
+            continue
+        parent = child.parent
+        in_anchor = parent is not None and parent.tag == "a" and parent is not node
+        text = child.text_content or ""
+        if in_anchor and not re.search(r"\w{2}", text):
+            continue  # a permalink: "#", "¶", "§", an icon
+        parts.append(text)
+    text = _HEADING_NOISE.sub("", " ".join(parts))
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = re.sub(r"^[^\w]+|[^\w)]+$", "", text)  # "# references", "references:", "¶"
+    return _HEADING_NUMBER.sub("", text)
 
 
 def _mark_sections(tree: LexborHTMLParser) -> int:
     """Mark what follows each reference heading, up to the next heading of its level."""
     marked = 0
-    for h in tree.css(",".join(_HEADING_TAGS[1:])):
+    for h in tree.css(",".join(_HEADING_TAGS)):
         if _heading_text(h) not in _NAMES:
             continue
         parent = h.parent
         anchor = parent if parent is not None and _level(parent) is not None else h
         level = _level(anchor) or 6
+        # a heading alone in a wrapper (`<header><h2>References</h2></header>`, an hgroup):
+        # the section's content follows the wrapper
+        while _last_in_parent(anchor) and anchor.parent is not None and (
+            anchor.parent.tag not in ("section", "article", "main", "body", "aside")
+        ):
+            anchor = anchor.parent
         node = anchor.next
         while node is not None:
             nested = _level(node)
@@ -105,9 +142,43 @@ def _mark_sections(tree: LexborHTMLParser) -> int:
     return marked
 
 
+def _last_in_parent(node: LexborNode) -> bool:
+    """Nothing but white space follows `node` inside its parent."""
+    nxt = node.next
+    while nxt is not None:
+        if nxt.tag == "-comment" or (nxt.tag == "-text" and not (nxt.text_content or "").strip()):
+            nxt = nxt.next
+            continue
+        return False
+    return True
+
+
+def _holds_references(node: LexborNode) -> bool:
+    """A part of the page that carries a references heading (an article's JATS back
+    matter in `<footer>`, a section's `<header>`): never furniture."""
+    return any(_heading_text(h) in _NAMES for h in node.css(",".join(_HEADING_TAGS)))
+
+
+def _inside_content(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("article", "main", "section"):
+            return True
+        parent = parent.parent
+    return False
+
+
 def _own_host(tree: LexborHTMLParser, page_url: str | None) -> str | None:
+    """The page's own site: its canonical link, else its <base href> (Parsoid writes one),
+    else the address it was read from."""
     canonical = tree.css_first('link[rel="canonical"]')
-    href = (canonical.attributes.get("href") if canonical else None) or page_url or ""
+    base = tree.css_first("base[href]")
+    href = (
+        (canonical.attributes.get("href") if canonical else None)
+        or (base.attributes.get("href") if base else None)
+        or page_url
+        or ""
+    )
     return (urlsplit(href).hostname or "").lower() or None
 
 
@@ -173,6 +244,10 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
             node.attrs[MARK] = "1"
         return bool(nodes)
     for node in tree.css(FURNITURE):
+        # `<header>` and `<footer>` inside an article or section belong to it (HTML's
+        # sectioning): kept when they carry its references
+        if node.tag in ("header", "footer") and _inside_content(node) and _holds_references(node):
+            continue
         node.decompose()
     lists = tree.css("ol.references, div.refbegin, div.reflist")
     for node in lists:
@@ -196,4 +271,31 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
     linked = sum(
         len(n.css("a[href]")) + len(_TEXT_URL.findall(n.text())) for n in tree.css(f"[{MARK}]")
     )
+    if not lists and _list_items(tree, _own_host(tree, page_url)) >= max(10, 2 * linked):
+        # the page's body is itself a list of linked works (an awesome list, a reading
+        # list): a trailing "Footnotes" or "Notes" section does not narrow it to itself
+        for node in tree.css(f"[{MARK}]"):
+            del node.attrs[MARK]
+        return False
     return linked >= 3
+
+
+def _list_items(tree: LexborHTMLParser, own: str | None) -> int:
+    """List items outside the reference parts that begin with a link to another site: the
+    shape of a page whose body is a list of cited works."""
+    marked = {id(n) for n in tree.css(f"[{MARK}] li, li[{MARK}]")}
+    count = 0
+    for li in tree.css("li"):
+        if id(li) in marked:
+            continue
+        a = li.css_first("a[href]")
+        if a is None:
+            continue
+        href = a.attributes.get("href") or ""
+        host = (urlsplit(href).hostname or "").lower()
+        anchor = (a.text() or "").strip()
+        if not host or host == own or not anchor:
+            continue
+        if li.text().strip().startswith(anchor[:40]):
+            count += 1
+    return count

@@ -52,8 +52,38 @@ _GENERIC_ANCHORS = frozenset(
         "archivlink",
     ]
 )
+# Links a reference carries beside its own (journal button rows, CS1 identifiers, "read
+# online" in the languages of the stamps): their text is a label, never the work's title.
+_BUTTONS = frozenset(
+    label.strip()
+    for label in """article|pubmed|pubmed central|pmc|pmc free article|free pmc article|
+    google scholar|scholar|crossref|cas|chemport|medline|web of science|isi|scopus|
+    view article|view at publisher|publisher site|pubmed/ncbi|ncbi|full text|full-text|
+    fulltext|abstract|view|download|download pdf|get pdf|pdf|[pdf]|epub|doi|pmid|isbn|issn|
+    oclc|bibcode|s2cid|hdl|arxiv|ssrn|jstor|europe pmc|semantic scholar|researchgate|ads|
+    nasa ads|mathscinet|math reviews|zbmath|zentralblatt|ref|refs|cited|see|online|
+    read online|read|lire en ligne|en ligne|présentation en ligne|online lesen|online|
+    leer en línea|en línea|ler online|citește online|читать онлайн|онлайн|在线阅读|
+    オンライン|"""
+    .replace("\n", "").split("|")
+    if label.strip()
+)
+# identifiers and other labels written as link text: a DOI, a PMID, a bibcode, an ISBN,
+# a bare host name, an author-date label ("Anderson, 2017a", "Björk et al. (2010)")
+_IDENTIFIER_TEXT = re.compile(
+    r"^(?:doi:?\s*)?10\.\d{4,9}/\S+$|^(?:pmid|pmc|isbn|issn|oclc|arxiv|hdl)?:?\s*[\dX\-]{5,}$"
+    r"|^\d{4}[A-Za-z&.]{5}[\d.]{4}[A-Za-z.\d]{4,5}[A-Z]$"
+    r"|^[\w'’\-]+(?:\s+(?:and|&)\s+[\w'’\-]+|\s+et\s+al\.?)?,?\s*\(?(?:1[5-9]|20)\d{2}[a-z]?\)?$",
+    re.IGNORECASE,
+)
+# a host name as link text ("auto-motor-und-sport.de"): the site's name, or a title that is
+# one ("Azerbaijan.msntour.az"), which the caller tells by where it stands
+HOST_NAME = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,}/?$", re.I)
 YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
 _QUOTES = "\"'“”„«»‘’"
+# several labels run together ("CrossrefMedlineGoogle Scholar", "1033439554 — lire en ligne")
+_LABELS = "|".join(sorted(map(re.escape, _BUTTONS), key=len, reverse=True))
+_BUTTON_RUN = re.compile(r"^(?:(?:" + _LABELS + r"|[\dX\-]{5,})[\s,;/|—–-]*){2,}$")
 
 
 def unquote(text: str | None) -> str | None:
@@ -68,13 +98,18 @@ def unquote(text: str | None) -> str | None:
 
 
 def meaningful_anchor(text: str) -> bool:
-    """Anchor text that can serve as a title ('here', 'PDF' or a bare URL cannot)."""
-    t = text.strip(" []().").lower()
+    """Anchor text that can serve as a title: not a word like 'here' or 'PDF', a button
+    label ('Google Scholar', 'lire en ligne'), an identifier, a host name, an author-date
+    label or a URL written out."""
+    t = " ".join(text.split()).strip(" []().•").lower()
     wide = sum(1 for ch in t if ord(ch) > 0x2E80)  # CJK: two characters make a word
     return (
-        len(t) + wide >= 4
+        len(t) + wide >= 3
         and t not in _GENERIC_ANCHORS
-        and not t.startswith(("http://", "https://"))
+        and t not in _BUTTONS
+        and not t.startswith(("http://", "https://", "doi:", "#"))
+        and not _IDENTIFIER_TEXT.match(t)
+        and not _BUTTON_RUN.match(t)
     )
 
 

@@ -74,6 +74,8 @@ class Citation(SQLModel, table=True):
     raw_url: str | None = None
     source_line: int | None = Field(default=None, description="line of the page it is on")
     stamps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # the reference's other links to the same work (DOI, PubMed, Scholar), as written
+    alternates: list[str] | None = Field(default=None, sa_column=Column(JSON))
     stamped_on: dt.date | None = Field(default=None, description="newest dated stamp")
     verified_on: dt.date | None = Field(default=None, description="newest verified access")
     passage_gone_since: dt.date | None = Field(

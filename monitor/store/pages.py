@@ -135,7 +135,7 @@ class Pages:
         code")."""
         t = table(Citation)
         fields = ["url_id", "position", "title", "publisher", "note", "excerpt", "raw_url",
-                  "source_line", "stamps", "stamped_on"]  # fmt: skip
+                  "source_line", "stamps", "stamped_on", "alternates"]  # fmt: skip
         conn = s.connection()
         existing = {
             row.key: row
@@ -162,6 +162,7 @@ class Pages:
                 "source_line": c.source_line,
                 "stamps": [st.as_dict() for st in c.stamps],
                 "stamped_on": max((st.date for st in c.stamps if st.date), default=None),
+                "alternates": c.alternates or None,
             }
             row = existing.get(key)
             if row is None:

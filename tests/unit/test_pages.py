@@ -121,7 +121,9 @@ def test_references_are_the_citations(page: Path) -> None:
 
 
 def _cs1_titles(raw: str, page_url: str) -> dict[str, str]:
-    """URL -> title as CS1 renders it: the text of the cite's first external link."""
+    """URL -> title as CS1 renders it: the text of the cite's first external link, when
+    that is a title (a cite whose only link is its identifier, "doi:10.1038/..." or "PMID
+    9512965", has its title elsewhere, which this oracle does not read)."""
     out = {}
     for li in LexborHTMLParser(raw).css("ol.references > li"):
         cite = li.css_first("cite")
@@ -133,8 +135,11 @@ def _cs1_titles(raw: str, page_url: str) -> dict[str, str]:
         if is_archive_host(host):
             original = [a for a in cite.css("a.external") if ORIGINAL.search(a.text() or "")]
             href = original[0].attributes.get("href") or href if original else href
+        text = re.sub(r"\s+", " ", first.text()).strip(' "“”')
+        if re.match(r"^(?:doi:|pmid|pmc|isbn|issn|oclc|arxiv|bibcode|jstor|hdl)\b", text, re.I):
+            continue
         try:
-            out[normalise(href, page_url)] = re.sub(r"\s+", " ", first.text()).strip(' "“”')
+            out[normalise(href, page_url)] = text
         except UrlError:
             continue
     return out

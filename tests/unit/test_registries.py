@@ -49,6 +49,7 @@ def test_each_format_reads_a_link_and_writes_its_own_note(fmt: str) -> None:
         "html": '<ul><li><a href="https://a.example/x">Report on floods</a></li></ul>',
         "markdown": "- [Report on floods](https://a.example/x)\n",
         "text": "Report on floods\nhttps://a.example/x\n",
+        "rst": "References\n==========\n\n.. [1] Report on floods\n   https://a.example/x\n",
         "urls": "https://a.example/x Report on floods\n",
     }[fmt]
     ex: Extraction = extract(page, fmt=fmt)

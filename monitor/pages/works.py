@@ -1,0 +1,195 @@
+"""A reference is one work (pure): which of its links is the work's own, which are its
+alternates, and its title as its citation style writes it.
+
+A journal's reference carries a row of buttons ("Article", "PubMed", "CAS", "Google
+Scholar", "Crossref"); a CSL bibliography links the bare URL or DOI; CS1 adds identifier
+links. They all point at one work. The link checked is the work's own (a link on its
+title, a URL written out, a publisher's "Article" button), else its DOI, else PubMed,
+else another identifier; search engines and databases' look-ups come last. The others are
+kept as its alternates, not counted as more citations. A link that names another work
+(an awesome list's item that also links a tweet) stays a citation of its own.
+
+The title comes from the reference's structure, never from a link whose text is a label,
+an identifier or a URL: the quoted part (CS1, MLA, Chicago, IEEE), the part after the
+author and year (APA "(2008).", Chicago author-date "2008."), an emphasised part (a book
+or a CSL title in `<em>`), the sentence after a Vancouver author list, else the first
+sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from monitor.core.results import Link
+from monitor.core.urls import ArchiveAddress
+from monitor.pages.titles import HOST_NAME, meaningful_anchor, ref_title
+
+# link rank: lower is more the work's own
+OWN, WRITTEN, DOI, RECORD, IDENTIFIER, LOOKUP = range(6)
+
+_DOI_HOSTS = ("doi.org", "dx.doi.org", "hdl.handle.net")
+_RECORD_HOSTS = ("pubmed.ncbi.nlm.nih.gov", "europepmc.org")
+_IDENTIFIER_HOSTS = (
+    "arxiv.org", "www.jstor.org", "jstor.org", "www.worldcat.org", "search.worldcat.org",
+    "portal.issn.org", "api.semanticscholar.org", "www.semanticscholar.org",
+    "ui.adsabs.harvard.edu", "adsabs.harvard.edu", "www.osti.gov", "zbmath.org",
+    "mathscinet.ams.org", "catalog.hathitrust.org", "lccn.loc.gov", "id.loc.gov",
+    "d-nb.info", "openlibrary.org", "ci.nii.ac.jp", "id.ndl.go.jp", "www.sudoc.fr",
+    "www.idref.fr", "citeseerx.ist.psu.edu", "inspirehep.net", "www.base-search.net",
+)  # fmt: skip
+# look-ups: a search for the work, not the work ("Google Scholar", CAS, a link resolver)
+_LOOKUP = re.compile(
+    r"^https?://(?:[\w-]+\.)*(?:scholar\.google\.[a-z.]+|chemport\.cas\.org|"
+    r"webofknowledge\.com|webofscience\.com|scopus\.com|ncbi\.nlm\.nih\.gov/entrez|"
+    r"ncbi\.nlm\.nih\.gov/sites/entrez)|/servlet/linkout\?|/openurl\?|[?&]sid=|/sfx\?",
+    re.IGNORECASE,
+)
+_LOOKUP_LABELS = frozenset(
+    ["google scholar", "scholar", "cas", "chemport", "crossref", "medline", "web of science",
+     "isi", "scopus", "pubmed/ncbi", "ncbi", "google books search", "worldcat"]
+)  # fmt: skip
+_RECORD_LABELS = frozenset(["pubmed", "pmc", "pubmed central", "pmc free article", "europe pmc"])
+_OWN_LABELS = frozenset(
+    ["article", "view article", "full text", "full-text", "fulltext", "publisher site",
+     "view at publisher", "pdf", "[pdf]", "html", "read online", "lire en ligne", "en ligne",
+     "online lesen", "leer en línea", "ler online", "online"]
+)  # fmt: skip
+# "Available from: <a>ChemistryViews</a>", "Retrieved from <a>site</a>": the text of a
+# link placed after these words names the place, never the work
+AVAILABLE = re.compile(
+    r"(?:available\s+(?:from|at|online)|retrieved\s+from|accessible\s+(?:at|from)|"
+    r"url|en\s+ligne\s+sur|disponible\s+(?:en|sur|à)|verfügbar\s+unter|online\s+unter|"
+    r"abgerufen\s+(?:von|unter)|disponível\s+em)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def rank(url: str, link: Link) -> int:
+    """How much `link` (normalised `url`) is the work's own address (OWN first)."""
+    label = " ".join(link.text.split()).strip(" []().").lower()
+    host = _host(url)
+    if label in _LOOKUP_LABELS:
+        return LOOKUP
+    if label in _RECORD_LABELS:
+        return RECORD  # "PubMed" on an Entrez address is the record, not a search
+    if _LOOKUP.search(url):
+        return LOOKUP
+    if meaningful_anchor(link.text):
+        return OWN  # a link on the work's title is its own, whatever site holds it
+    if host in _DOI_HOSTS:
+        return DOI
+    if host in _RECORD_HOSTS or "/pmc/articles/" in url:
+        return RECORD
+    if host in _IDENTIFIER_HOSTS or host.endswith(".doi.org"):
+        return IDENTIFIER
+    text = link.text.strip()
+    if text.lower().startswith(("http://", "https://", "www.")):
+        return WRITTEN
+    if meaningful_anchor(text) or label in _OWN_LABELS or not label:
+        return OWN
+    return WRITTEN if label in ("here", "link", "website", "web", "url", "source") else IDENTIFIER
+
+
+def split_links(
+    links: Sequence[tuple[str, Link]],
+) -> tuple[list[tuple[str, Link]], list[str]]:
+    """The reference's works' own links (each a citation) and the alternates of the first
+    (its other links, as written). With no link of its own, the best identifier is it."""
+    ranked = [(rank(u, ln), n, u, ln) for n, (u, ln) in enumerate(links)]
+    own = [(u, ln) for r, _, u, ln in ranked if r <= WRITTEN]
+    rest = sorted((r, n, u, ln) for r, n, u, ln in ranked if r > WRITTEN)
+    if not own and rest:
+        _, _, u, ln = rest.pop(0)
+        own = [(u, ln)]
+    return own, [ln.href.strip() for _, _, _, ln in sorted(rest, key=lambda x: x[1])]
+
+
+# ---------------------------------------------------------------- titles
+
+_NUMBERING = re.compile(r"^\s*(?:\[\s*\d+\s*\]|\d{1,4}[.)]|[•·*]+)\s*")
+# Vancouver/NLM authors: "Roujeau JC, Stern RS", "Fiszenson-Albala F et al", "Kourakis MJ"
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+_VANCOUVER_NAME = (
+    rf"[{_UPPER}][\w'’\-‐]+(?:\s[{_UPPER}][\w'’\-‐]+)?\s[{_UPPER}](?:[\-‐.]?[{_UPPER}]){{0,3}}"
+)
+_VANCOUVER = re.compile(
+    r"^(?:" + _VANCOUVER_NAME + r")(?:\s*,\s*(?:and\s+)?" + _VANCOUVER_NAME + r")*"
+    r"(?:\s*,?\s*et\s+al)?\s*\.\s+(?P<t>[^.?!]{8,400}[.?!]?)"
+)
+# Chicago author-date and similar: "Smith, John, and Ann Lee. 2020. Title. ..."
+_AUTHOR_DATE = re.compile(
+    r"^[^.\"“]{2,300}?\.\s+(?:1[5-9]|20)\d{2}[a-z]?\.\s+(?P<t>[^.?!]{3,300}[?!]?)"
+)
+
+
+def reference_title(text: str, emphasis: Sequence[str] = ()) -> str | None:
+    """The work's title inside one whole reference, by its citation style (module doc)."""
+    text = _NUMBERING.sub("", " ".join(text.split()))
+    if not text:
+        return None
+    found = ref_title(text)  # quoted, APA "(2008).", else the first sentence
+    quoted = found is not None and _is_quoted(text, found)
+    if quoted or (found and re.search(r"\(\s*(?:\D{0,20}\d{4}[a-z]?|n\.d\.)\s*\)\s*[.,:]", text)):
+        return found
+    m = _AUTHOR_DATE.match(text)
+    if m:
+        return m.group("t").strip(" ,.")
+    marked = [e.strip(" ,.;:") for e in emphasis if len(e.strip()) >= 3]
+    if marked:
+        return max(marked, key=len)
+    m = _VANCOUVER.match(text)
+    if m:
+        return m.group("t").strip(" ,.")
+    return found
+
+
+def _is_quoted(text: str, part: str) -> bool:
+    """Does `part` stand in quote marks in `text` ("« Titre »" has spaces inside)?"""
+    before = text[: max(text.find(part), 0)].rstrip()
+    return bool(before) and before[-1] in "\"“«„'‘"
+
+
+def label_texts(links: Sequence[Link]) -> list[str]:
+    """The texts of a reference's links that are labels, not words of the reference."""
+    return [ln.text for ln in links if ln.text.strip() and not meaningful_anchor(ln.text)]
+
+
+def without_labels(text: str, labels: list[str]) -> str:
+    """A reference's text without its links' labels ("... 2003;149:1018–22.Article PubMed
+    Google Scholar" -> "... 2003;149:1018–22.")."""
+    for label in sorted(set(labels), key=len, reverse=True):
+        if len(label) >= 2:
+            text = text.replace(label, " ")
+    return re.sub(r"\s+", " ", text).strip(" ,;")
+
+
+def names_a_place(line: str, anchor: str) -> bool:
+    """Is the link's text the name of a place, not of the work: placed after "Available
+    from:" and the like, or a host name standing after the reference's first words?"""
+    at = line.find(anchor) if anchor else -1
+    if at > 0 and AVAILABLE.search(line[:at]) is not None:
+        return True
+    return at > 3 and HOST_NAME.match(anchor.strip(" .")) is not None
+
+
+def same_copy(href: str, copy: ArchiveAddress) -> bool:
+    """Is `href` the link to this archive copy (as written, or as parsed)?"""
+    h = href.strip().split("#", 1)[0]
+    return h == copy.archive_url or h.endswith(copy.original_url)
+
+
+_LEAD = re.compile(r"^\s*[-*•]?\s*(?P<t>[^:–—()\[\]]{3,150}?)\s*(?::|\s[-–—]\s)")
+
+
+def lead_title(text: str, links: Sequence[Link]) -> str | None:
+    """The words a line opens with, before its first link, when they name the work."""
+    first = links[0].text.strip() if links else ""
+    head = text.split(first, 1)[0] if first and first in text else ""
+    m = _LEAD.match(head + " :")
+    return m.group("t").strip() if m and meaningful_anchor(m.group("t")) else None

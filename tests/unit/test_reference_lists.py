@@ -1,0 +1,63 @@
+"""Reference lists found by structure and by language (issue 28): headings of any level,
+with permalinks and numbering around their words, in many languages; a page whose body is
+a list of linked works is read whole; an article's back matter in <footer> is its list."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.pages.extract import extract
+
+PROSE = "<p>We read <a href='https://prose.example/a'>an essay</a> before this list.</p>"
+
+
+def _refs(heading: str, level: int = 2) -> str:
+    items = "".join(f"<li><a href='https://ref.example/{n}'>Work number {n}</a>, 2019.</li>" for n in range(4))
+    return f"<html><body>{PROSE}<h{level}>{heading}</h{level}><ol>{items}</ol></body></html>"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "References", "References<a href='#references'>#</a>", "<a href='#r'>¶</a> Sources",
+        "7. References", "B Bibliography", "Referências Bibliográficas", "Примечания",
+        "Источники", "参考文献", "Einzelnachweise", "Literatur", "Références", "Bibliografía",
+        "Referințe", "Przypisy", "脚注",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("level", [1, 2, 6])
+def test_a_reference_heading_of_any_level_and_language_narrows_to_its_list(heading: str, level: int) -> None:
+    urls = [c.url for c in extract(_refs(heading, level), fmt="html").citations]
+    assert urls == [f"https://ref.example/{n}" for n in range(4)]
+
+
+def test_a_heading_that_is_not_a_reference_heading_does_not() -> None:
+    urls = {c.url for c in extract(_refs("Reference architecture for caching"), fmt="html").citations}
+    assert "https://prose.example/a" in urls
+
+
+def test_a_list_page_with_a_trailing_footnotes_section_is_read_whole() -> None:
+    items = "\n".join(f"- [Falsehoods about thing {n}](https://site{n}.example/post) - a list." for n in range(15))
+    md = f"# Awesome things\n\n## Things\n\n{items}\n\n## Footnotes\n\n1. [The quote](https://quote.example/source) and [a licence](https://cc.example/by) and [an image](https://img.example/x).\n"
+    urls = {c.url for c in extract(md, fmt="markdown").citations}
+    assert {f"https://site{n}.example/post" for n in range(15)} <= urls
+
+
+def test_markdown_honours_scope_all() -> None:
+    md = "Intro with [a prose link](https://prose.example/a).\n\n## References\n\n" + "\n".join(
+        f"- [Ref {n}](https://ref.example/{n})" for n in range(4)
+    )
+    assert "https://prose.example/a" not in {c.url for c in extract(md, fmt="markdown").citations}
+    assert "https://prose.example/a" in {c.url for c in extract(md, fmt="markdown", scope="all").citations}
+
+
+def test_an_articles_back_matter_in_a_footer_is_its_reference_list() -> None:
+    items = "".join(f"<li><a href='https://ref.example/{n}'>Study {n} of things</a>. J Things. 2001.</li>" for n in range(3))
+    html = (
+        "<html><body><header><a href='https://site.example/login'>Log in</a></header><article>"
+        f"<p>Text <a href='https://prose.example/a'>link</a>.</p><footer class='back'>"
+        f"<section><header><h2>References</h2></header><ul>{items}</ul></section></footer>"
+        "</article><footer><a href='https://site.example/about'>About</a></footer></body></html>"
+    )
+    urls = [c.url for c in extract(html, fmt="html").citations]
+    assert urls == [f"https://ref.example/{n}" for n in range(3)]

@@ -446,10 +446,12 @@ class _Assembler:
         (or, when that is no title, "Falsehoods about Gender: [#1] & [#2]", by the words
         the line opens with)."""
         lead = lead_title(info.line.text, info.line.links)
+        # a whole reference written as one long line ("Author. 2020. “Title”. DOI: URL")
+        structured = reference_title(info.rest, info.line.emphasis, strict=True)
         for url, link in info.primary:
             c = FoundCitation(
                 position=len(self.citations) + 1,
-                title=unquote(link.text) if meaningful_anchor(link.text) else lead,
+                title=unquote(link.text) if meaningful_anchor(link.text) else structured or lead,
                 url=url,
                 raw_url=link.href,
                 archive_links=[a for a in info.archives if a.original_url == url],

@@ -73,7 +73,9 @@ _BUTTONS = frozenset(
 _IDENTIFIER_TEXT = re.compile(
     r"^(?:doi:?\s*)?10\.\d{4,9}/\S+$|^(?:pmid|pmc|isbn|issn|oclc|arxiv|hdl)?:?\s*[\dX\-]{5,}$"
     r"|^\d{4}[A-Za-z&.]{5}[\d.]{4}[A-Za-z.\d]{4,5}[A-Z]$"
-    r"|^[\w'’\-]+(?:\s+(?:and|&)\s+[\w'’\-]+|\s+et\s+al\.?)?,?\s*\(?(?:1[5-9]|20)\d{2}[a-z]?\)?$",
+    r"|^[\w'’\-]+(?:\s+(?:and|&)\s+[\w'’\-]+|\s+et\s+al\.?)?,?\s*\(?(?:1[5-9]|20)\d{2}[a-z]?\)?$"
+    # an APA author-date as link text: "Bloch, M., & Corum, J. (2008, May 5)"
+    r"|^[^()]{2,150},[^()]{0,150}\(\s*(?:1[5-9]|20)\d{2}[a-z]?(?:,[^()]{0,20})?\)\.?$",
     re.IGNORECASE,
 )
 # a host name as link text ("auto-motor-und-sport.de"): the site's name, or a title that is

@@ -128,25 +128,68 @@ _AUTHOR_DATE = re.compile(
 )
 
 
-def reference_title(text: str, emphasis: Sequence[str] = ()) -> str | None:
-    """The work's title inside one whole reference, by its citation style (module doc)."""
+# authors written with initials: "J. L. Gutenson, A. N. S. Ernest, and C. Fuller",
+# "Glick, R. E.", "R. E. Glick", "Zhang Y, Evans JRG" (Vancouver, above)
+_INITIALS_NAME = (
+    rf"(?:(?:[{_UPPER}]\.\s?(?:-?[{_UPPER}]\.\s?)*)[\w'’\-]+(?:\s[\w'’\-]+)?"
+    rf"|[\w'’\-]+,\s(?:[{_UPPER}]\.\s?)+)"
+)
+_INITIALS_AUTHORS = re.compile(
+    rf"^{_INITIALS_NAME}(?:\s*(?:,|;|,?\s+and|,?\s+&|,?\s+und)\s+{_INITIALS_NAME})*"
+    r"(?:,?\s+et\s+al\.?)?\s*(?P<sep>[.:])\s+(?P<t>[^.?!]{3,400}[?!]?)"
+)
+# Vancouver/NLM: "Org. Title [Internet]. Place: Publisher; 2019 [cited 2024 Feb 27]."
+_NLM_MEDIUM = re.compile(
+    r"(?:^|[.?!]\s)(?P<t>[^.?!\[\]]{3,300}?)\s*\[(?:internet|online|monograph on the internet|"
+    r"database on the internet|homepage on the internet)\]",
+    re.IGNORECASE,
+)
+# APA and Harvard: what stands before the parenthesised date, and after it
+_APA = re.compile(
+    r"^(?P<a>[^()]{2,300}?)\.?\s*\(\s*(?:[^()]{0,20}?(?<!\d)(?:1[5-9]|20)\d{2}[a-z]?[^()]{0,20}|n\.d\.)"
+    r"\s*\)\s*[.,:]?\s*(?P<t>[^.?!]{0,300}[?!]?)"
+)
+# APA without an author: "Title. (2013). Retrieved ..." -- the title stands first
+_NO_AUTHOR_APA = re.compile(
+    r"^(?P<t>[^()]{3,300}?)\.?\s*\(\s*(?:[^()]{0,20}\d{4}[^()]{0,20}|n\.d\.)\s*\)"
+)
+# what follows the date when there is no title there
+_CONNECTIVE = re.compile(r"^(?:retrieved|from|available|accessed|in|url|online|abgerufen)\b", re.I)
+
+
+def reference_title(
+    text: str, emphasis: Sequence[str] = (), *, strict: bool = False
+) -> str | None:
+    """The work's title inside one whole reference, by its citation style (module doc).
+    `strict`: only when the reference's structure says it (quotes, an author and a year,
+    an author list), never its first sentence."""
     text = _NUMBERING.sub("", " ".join(text.split()))
     if not text:
         return None
     found = ref_title(text)  # quoted, APA "(2008).", else the first sentence
     quoted = found is not None and _is_quoted(text, found)
-    if quoted or (found and re.search(r"\(\s*(?:\D{0,20}\d{4}[a-z]?|n\.d\.)\s*\)\s*[.,:]", text)):
+    if quoted:
         return found
+    m = _NLM_MEDIUM.search(text)
+    if m:  # Vancouver/NLM names the medium after the title: "Title [Internet]."
+        return m.group("t").strip(" ,.")
+    m = _APA.match(text)
+    if m:  # "Author, A. (2008, May 5). Title." or, with no author, "Title. (2013). Retrieved"
+        after = m.group("t").strip(" ,.")
+        return m.group("a").strip(" ,.") if _CONNECTIVE.match(after) or len(after) < 3 else after
     m = _AUTHOR_DATE.match(text)
+    if m and not _CONNECTIVE.match(m.group("t")):
+        return m.group("t").strip(" ,.")
+    m = _INITIALS_AUTHORS.match(text) or _VANCOUVER.match(text)
     if m:
         return m.group("t").strip(" ,.")
     marked = [e.strip(" ,.;:") for e in emphasis if len(e.strip()) >= 3]
     if marked:
         return max(marked, key=len)
-    m = _VANCOUVER.match(text)
-    if m:
+    m = _NO_AUTHOR_APA.match(text)
+    if m and re.search(r"\)\s*[.,]?\s*(?:retrieved|available|from)\b", text, re.I):
         return m.group("t").strip(" ,.")
-    return found
+    return None if strict else found
 
 
 def _is_quoted(text: str, part: str) -> bool:
@@ -172,10 +215,12 @@ def without_labels(text: str, labels: list[str]) -> str:
 def names_a_place(line: str, anchor: str) -> bool:
     """Is the link's text the name of a place, not of the work: placed after "Available
     from:" and the like, or a host name standing after the reference's first words?"""
-    at = line.find(anchor) if anchor else -1
-    if at > 0 and AVAILABLE.search(line[:at]) is not None:
+    if not anchor:
+        return False
+    starts = [m.start() for m in re.finditer(re.escape(anchor), line)]
+    if any(at > 0 and AVAILABLE.search(line[:at]) is not None for at in starts):
         return True
-    return at > 3 and HOST_NAME.match(anchor.strip(" .")) is not None
+    return bool(starts) and starts[-1] > 3 and HOST_NAME.match(anchor.strip(" .")) is not None
 
 
 def same_copy(href: str, copy: ArchiveAddress) -> bool:

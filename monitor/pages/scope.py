@@ -115,12 +115,29 @@ def _heading_text(node: LexborNode) -> str:
     return _HEADING_NUMBER.sub("", text)
 
 
-def _mark_sections(tree: LexborHTMLParser) -> int:
-    """Mark what follows each reference heading, up to the next heading of its level."""
-    marked = 0
-    for h in tree.css(",".join(_HEADING_TAGS)):
-        if _heading_text(h) not in _NAMES:
+def _pseudo_headings(tree: LexborHTMLParser) -> list[LexborNode]:
+    """Blocks that stand as a heading without being one: `<p><strong>Quellen</strong></p>`,
+    `<div class="tab-headline">Sources</div>`: a short block, no link in it, whose words
+    are a references heading's."""
+    out = []
+    for node in tree.css("p, div, dt"):
+        text = (node.text() or "").strip()
+        if not text or len(text) > 60:
             continue
+        inner = list(node.traverse())[1:]  # (the node itself comes first)
+        if any(d.tag in ("a", "p", "div", "li", *_HEADING_TAGS) for d in inner):
+            continue
+        if _heading_text(node) in _NAMES:
+            out.append(node)
+    return out
+
+
+def _mark_sections(tree: LexborHTMLParser) -> int:
+    """Mark what follows each reference heading, up to the next heading of its level (a
+    block standing as a heading reaches the next heading of any level)."""
+    marked = 0
+    real = [h for h in tree.css(",".join(_HEADING_TAGS)) if _heading_text(h) in _NAMES]
+    for h in real + (_pseudo_headings(tree) if not real else []):
         parent = h.parent
         anchor = parent if parent is not None and _level(parent) is not None else h
         level = _level(anchor) or 6
@@ -202,6 +219,27 @@ def _is_internal(href: str, own: str | None) -> bool:
     return (bool(own) and host == own) or host.endswith(_SISTERS)
 
 
+def _record_list(item: LexborNode) -> bool:
+    """An external links item that lists the subject's records in databases (authority
+    control, film and book databases): three links or more to as many sites, each named
+    by a word or two. Records about the page's subject, not works it cites."""
+    if any(p.tag == "ol" and "references" in (p.attributes.get("class") or "") for p in _up(item)):
+        return False
+    links = [a for a in item.css("a[href]") if urlsplit(a.attributes.get("href") or "").hostname]
+    hosts = {(urlsplit(a.attributes.get("href") or "").hostname or "").lower() for a in links}
+    short = all(len((a.text() or "").split()) <= 4 for a in links)
+    return len(links) >= 3 and len(hosts) >= 3 and short
+
+
+def _up(node: LexborNode) -> list[LexborNode]:
+    out = []
+    parent = node.parent
+    while parent is not None:
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
 def _short_footnote(item: LexborNode) -> bool:
     """A short footnote ("Kennedy 2007, p. 400.", CS1's {{sfn}}) points at a work the page's
     bibliography cites in full; that entry is the citation, the footnote is not another."""
@@ -261,6 +299,9 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
         for item in tree.css(f"[{MARK}] li, li[{MARK}]"):
             if _short_footnote(item):
                 item.decompose()
+                continue
+            if _record_list(item):
+                item.decompose()  # "Ressources relatives à l'audiovisuel : IMDb · Allociné"
                 continue
             _roles(item)
     if not found:

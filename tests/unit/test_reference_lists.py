@@ -61,3 +61,27 @@ def test_an_articles_back_matter_in_a_footer_is_its_reference_list() -> None:
     )
     urls = [c.url for c in extract(html, fmt="html").citations]
     assert urls == [f"https://ref.example/{n}" for n in range(3)]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["<p><strong>Quellen</strong></p>", "<div class='tab-headline'>Sources:</div>", "<p><b>Références</b></p>"],
+)
+def test_a_block_standing_as_a_heading_opens_the_reference_list(heading: str) -> None:
+    nav = "".join(f"<li><a href='https://site.example/{n}'>Section {n}</a></li>" for n in range(5))
+    refs = "".join(f"<li>Author {n} (2014): <a href='https://ref.example/{n}'>A study</a>.</li>" for n in range(3))
+    html = f"<html><body><ul>{nav}</ul><p>Text.</p>{heading}<ul>{refs}</ul></body></html>"
+    assert [c.url for c in extract(html, fmt="html").citations] == [f"https://ref.example/{n}" for n in range(3)]
+
+
+def test_a_wikis_list_of_database_records_is_not_cited_but_its_official_site_is() -> None:
+    html = (
+        "<html><body><p>Article text.</p><ol class='references'><li>"
+        "<a class='external' href='https://news.example/a'>A report</a>, 2020.</li></ol>"
+        "<h2>Liens externes</h2><ul><li><a href='https://show.example/'>Site officiel</a></li>"
+        "<li>Ressources relatives à l'audiovisuel : <a href='https://imdb.example/t'>IMDb</a> · "
+        "<a href='https://allocine.example/s'>Allociné</a> · <a href='https://meta.example/x'>Metacritic</a></li></ul>"
+        "</body></html>"
+    )
+    urls = [c.url for c in extract(html, fmt="html").citations]
+    assert urls == ["https://news.example/a", "https://show.example/"]

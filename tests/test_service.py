@@ -351,7 +351,7 @@ def test_backup_while_writing(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "copy.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM url").fetchone()[0] == 500
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0010"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0011"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["MONITOR_DATABASE__URL"] = f"sqlite:///{db}"
     r = subprocess.run(

@@ -88,6 +88,45 @@ def _from_env(value: str, where: str) -> str:
     return os.environ[m.group(1)]
 
 
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
+_RANGE = re.compile(r"(?:(\d+)?\.\.(=?))?(\d+)")
+
+
+def regex_error(pattern: str, raise_it: bool = False) -> str | None:
+    """Why `pattern` is not a regular expression (Python's `re`), or None."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        if raise_it:
+            raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from None
+        return str(exc)
+    return None
+
+
+def accepted_statuses(text: str) -> frozenset[int]:
+    """lychee's accepted status codes: `200..=299,403`, `200..300` (end left out), `..=299`
+    (from 100), `403`; ValueError saying which part is wrong."""
+    out: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        m = _RANGE.fullmatch(part)
+        if not m:
+            raise ValueError(
+                f"{part!r} is not a status or a range (examples: 403, 200..300, 200..=299)"
+            )
+        if m.group(2) is None and not part.startswith(".."):  # a single status
+            start = end = int(m.group(3))
+        else:
+            start = int(m.group(1) or 100)
+            end = int(m.group(3)) - (0 if m.group(2) else 1)
+        for code in (start, end):
+            if not 100 <= code <= 999:
+                raise ValueError(f"{part!r}: {code} is not an HTTP status (100-999)")
+        if end < start:
+            raise ValueError(f"{part!r} is an empty range")
+        out.update(range(start, end + 1))
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class HostPolicy:
     """The politeness that applies to one host, overrides resolved."""
@@ -157,10 +196,59 @@ class CheckSettings(_Section):
     outage_min_hosts: int = Field(5, ge=1, description="...once at least this many hosts tried")
     canary_url: str | None = Field(None, description="a URL that must answer, else outage")
     hosts: list[HostOverride] = Field(default_factory=list)
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="request headers sent to every checked URL's host, never on a redirect to "
+        "another host (`check --header`); a value $NAME is read from the environment; a "
+        "[[check.hosts]] entry's headers of the same name win",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="regular expressions: URLs matching one are not checked, listed as "
+        "excluded (`check --exclude`, lychee's); `monitor check` only",
+    )
+    include: list[str] = Field(
+        default_factory=list,
+        description="regular expressions: when set, only URLs matching one are checked; an "
+        "include wins over an exclude (`check --include`); `monitor check` only",
+    )
+    accept: str | None = Field(
+        None,
+        description="HTTP statuses judged alive although monitor would say dead, blocked or "
+        "transient, in lychee's syntax: 200..=299,403 (`check --accept`); `monitor check` only",
+    )
     allow_networks: list[str] = Field(
         default_factory=list,
         description="CIDRs cited URLs may reach although private (e.g. 10.1.0.0/16)",
     )
+
+    @field_validator("exclude", "include")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            regex_error(pattern, raise_it=True)
+        return v
+
+    @field_validator("accept")
+    @classmethod
+    def _ranges(cls, v: str | None) -> str | None:
+        if v is not None:
+            accepted_statuses(v)
+        return v
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"header {name}: a value may not hold a line break")
+        return v
+
+    def accepted(self) -> frozenset[int]:
+        """The statuses of `accept`, as a set."""
+        return accepted_statuses(self.accept) if self.accept else frozenset()
 
     @field_validator("allow_networks")
     @classmethod
@@ -203,17 +291,20 @@ class CheckSettings(_Section):
 
     def policy_for(self, host: str) -> HostPolicy:
         """Politeness for `host`: the first matching [[check.hosts]] entry overrides."""
+        common = tuple((k, _from_env(v, f"check.headers.{k}")) for k, v in self.headers.items())
         policy = HostPolicy(
-            self.per_host_rate, self.per_host_concurrency, self.agent(), self.robots
+            self.per_host_rate, self.per_host_concurrency, self.agent(), self.robots, common
         )
         for o in self.hosts:
             if fnmatch.fnmatchcase(host.lower(), o.pattern.lower()):
+                own = o.request_headers()
+                names = {k.lower() for k, _ in own}
                 return HostPolicy(
                     o.per_host_rate if o.per_host_rate is not None else policy.rate,
                     o.per_host_concurrency or policy.concurrency,
                     o.user_agent or policy.user_agent,
                     o.robots or policy.robots,
-                    o.request_headers(),
+                    (*(h for h in common if h[0].lower() not in names), *own),
                 )
         return policy
 

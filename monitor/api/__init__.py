@@ -42,6 +42,8 @@ if TYPE_CHECKING:
         check_rows,
         collect_targets,
         fallbacks_for,
+        select_urls,
+        with_check_options,
     )
     from monitor.api.deciding import DecisionError, accept, ignore, override, undo, unignore
     from monitor.api.patching import PatchOutcome, default_target, patch_page
@@ -82,7 +84,7 @@ if TYPE_CHECKING:
         status,
         status_rows,
     )
-    from monitor.config import ConfigError, Settings, load_settings
+    from monitor.config import ConfigError, Settings, accepted_statuses, load_settings
     from monitor.core.errors import MonitorError
     from monitor.core.results import CheckResult
     from monitor.core.urls import UrlError, normalise
@@ -110,6 +112,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "check_rows": ("monitor.api.checking", "check_rows"),
     "collect_targets": ("monitor.api.checking", "collect_targets"),
     "fallbacks_for": ("monitor.api.checking", "fallbacks_for"),
+    "select_urls": ("monitor.api.checking", "select_urls"),
+    "with_check_options": ("monitor.api.checking", "with_check_options"),
     "DecisionError": ("monitor.api.deciding", "DecisionError"),
     "accept": ("monitor.api.deciding", "accept"),
     "ignore": ("monitor.api.deciding", "ignore"),
@@ -151,6 +155,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ConfigError": ("monitor.config", "ConfigError"),
     "MonitorError": ("monitor.core.errors", "MonitorError"),
     "Settings": ("monitor.config", "Settings"),
+    "accepted_statuses": ("monitor.config", "accepted_statuses"),
     "load_settings": ("monitor.config", "load_settings"),
     "INPUT_FORMATS": ("monitor.pages.formats", "NAMES"),
     "SourceResult": ("monitor.pages.ingest", "SourceResult"),
@@ -209,6 +214,7 @@ __all__ = [
     "Targets",
     "UrlError",
     "accept",
+    "accepted_statuses",
     "archive",
     "archive_async",
     "backup",
@@ -243,9 +249,11 @@ __all__ = [
     "save",
     "save_async",
     "scheduler_status",
+    "select_urls",
     "status",
     "status_rows",
     "undo",
     "unignore",
+    "with_check_options",
     "write_report",
 ]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from monitor.archives.choice import anchor_date
 from monitor.archives.fallback import lookup_many
 from monitor.checking.batch import OnResult
@@ -24,11 +26,12 @@ from monitor.checking.fanout import check_across_processes
 from monitor.checking.http import check_fetcher
 from monitor.checking.observe import observe
 from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
-from monitor.config import Settings, load_settings
+from monitor.config import CheckSettings, Settings, load_settings
 from monitor.core.due import UrlState, next_state, rule_of
+from monitor.core.errors import UsageError
 from monitor.core.results import CheckResult, Context, Fallback
 from monitor.core.urls import UrlError, normalise
-from monitor.core.verdict import GONE, OUTAGE_PREFIX
+from monitor.core.verdict import GONE, OUTAGE_PREFIX, Verdict
 from monitor.pages.ingest import (
     SourceError,
     SourceResult,
@@ -95,11 +98,112 @@ async def check_async(
 
     await check_across_processes(wanted, cfg.check, keep, Context(titles=titles or {}))
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
+    accept_statuses(results, cfg.check.accepted())
     rule = rule_of(cfg.check)
     for r in results:
         st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)
         r.status, r.failures = st.status.value, st.consecutive_failures
     return results
+
+
+# what `accept` may turn into alive: verdicts given for the HTTP status itself. A 2xx answer
+# judged otherwise was judged by its content (a bot wall, a login page), which stays.
+ACCEPT_OVERRIDES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TRANSIENT})
+
+
+def accept_statuses(results: Iterable[CheckResult], accepted: frozenset[int]) -> None:
+    """`check.accept` (lychee's `--accept`): a dead, blocked or transient result whose final
+    HTTP status is accepted, and not a 2xx, is alive; what monitor would have said stays in
+    its evidence (`verdict_without_accept`, `reason_without_accept`)."""
+    for r in results:
+        status = r.http_status
+        if status is None or status not in accepted or 200 <= status < 300:
+            continue
+        if r.verdict not in ACCEPT_OVERRIDES:
+            continue
+        r.evidence = {
+            **r.evidence,
+            "verdict_without_accept": r.verdict.value,
+            "reason_without_accept": r.reason,
+        }
+        r.reason = f"HTTP {status} accepted (accept); would be {r.verdict.value}: {r.reason}"
+        r.verdict = Verdict.ALIVE
+
+
+# `monitor check`'s options -> the CheckSettings field they set
+CHECK_OPTIONS = {
+    "timeout": "--timeout",
+    "concurrency": "--max-concurrency",
+    "max_redirects": "--max-redirects",
+    "headers": "--header",
+    "accept": "--accept",
+    "exclude": "--exclude",
+    "include": "--include",
+}
+
+
+def with_check_options(
+    settings: Settings,
+    *,
+    exclude: Iterable[str] = (),
+    include: Iterable[str] = (),
+    headers: Iterable[tuple[str, str]] = (),
+    accept: str | None = None,
+    timeout: float | None = None,
+    max_concurrency: int | None = None,
+    max_redirects: int | None = None,
+) -> Settings:
+    """`settings` with `monitor check`'s options (lychee's names) applied: patterns and
+    headers are added to the configured ones, the rest replace them; `UsageError` naming
+    the option when a value cannot be used."""
+    base = settings.check
+    changes: dict[str, Any] = {
+        "exclude": [*base.exclude, *exclude],
+        "include": [*base.include, *include],
+        "headers": {**base.headers, **dict(headers)},
+    }
+    if accept is not None:
+        changes["accept"] = accept
+    if timeout is not None:  # lychee's timeout is one request's: no phase may outlast it
+        changes["timeout"] = timeout
+        if timeout > 0:
+            changes["connect_timeout"] = min(base.connect_timeout, timeout)
+            changes["read_timeout"] = min(base.read_timeout, timeout)
+    if max_concurrency is not None:
+        changes["concurrency"] = max_concurrency
+    if max_redirects is not None:
+        changes["max_redirects"] = max_redirects
+    try:
+        check = CheckSettings.model_validate({**base.model_dump(), **changes})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = str(err["loc"][0]) if err["loc"] else ""
+        option = CHECK_OPTIONS.get(field_name, field_name)
+        msg = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        shown = f" (got {got!r})" if got is not None and not isinstance(got, list | dict) else ""
+        raise UsageError(f"{option}: {msg}{shown}") from None
+    return settings.model_copy(update={"check": check})
+
+
+def select_urls(urls: Iterable[str], cfg: CheckSettings) -> tuple[list[str], dict[str, str]]:
+    """lychee's filter: a URL matching an `include` is checked, whatever the excludes say;
+    else one matching an `exclude` is not, nor, when includes are set, one matching none.
+    Returns the URLs to check and the excluded ones with why."""
+    includes = [re.compile(p) for p in cfg.include]
+    excludes = [re.compile(p) for p in cfg.exclude]
+    keep: list[str] = []
+    excluded: dict[str, str] = {}
+    for url in urls:
+        if any(p.search(url) for p in includes):
+            keep.append(url)
+        elif hit := next((p.pattern for p in excludes if p.search(url)), None):
+            excluded[url] = f"excluded: matches {hit!r}"
+        elif includes:
+            excluded[url] = "excluded: matches no include pattern"
+        else:
+            keep.append(url)
+    return keep, excluded
 
 
 def check(
@@ -250,6 +354,8 @@ class CheckOutcome:
     targets: Targets
     results: list[CheckResult] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # the URLs `exclude`/`include` left out: url, reason, citations (who cites it)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter[str]:
@@ -272,16 +378,24 @@ def check_command(
     stdin: IO[bytes] | None = None,
     archive: bool = False,
     phase: Phase = quiet,
+    dump: bool = False,
 ) -> CheckOutcome:
-    """`monitor check`: collect the targets, check them and, with `archive` and archive
-    endpoints configured, find verified fallbacks for the failed ones."""
+    """`monitor check`: collect the targets, leave out what `check.exclude`/`include` say,
+    check the rest and, with `archive` and archive endpoints configured, find verified
+    fallbacks for the failed ones. `dump`: collect and select only, request nothing (the
+    URLs that would be checked are `targets.urls`)."""
     found = collect_targets(items, settings, fmt, stdin)
-    if not found.urls:
-        return CheckOutcome(found)
+    found.urls, left_out = select_urls(found.urls, settings.check)
+    excluded = [
+        {"url": u, "reason": why, "citations": found.citations.get(u, [])}
+        for u, why in left_out.items()
+    ]
+    if not found.urls or dump:
+        return CheckOutcome(found, excluded=excluded)
     advance = phase("checking", len(found.urls))
     results = check(found.urls, settings, on_result=advance, titles=found.titles)
     fallbacks: dict[str, Fallback] = {}
     if archive and settings.archive.endpoints:
         phase("archives", None)
         fallbacks = fallbacks_for(results, found, settings)
-    return CheckOutcome(found, results, check_rows(results, found, fallbacks))
+    return CheckOutcome(found, results, check_rows(results, found, fallbacks), excluded)

@@ -29,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import OperationalError
 
 from monitor import api
-from monitor.app import modes, output
+from monitor.app import check_options, modes, output
 from monitor.core.errors import (
     EXIT_INTERNAL,
     EXIT_NOT_ALIVE,
@@ -200,7 +200,8 @@ def _summary(app: App, counts: Counter[str]) -> None:
     type=click.Choice(output.CHECK_FORMATS),
     default="table",
     show_default=True,
-    help="Output format (json: one array; jsonl: one object per line).",
+    help="Output format (json: one array; jsonl: one object per line; junit: a test suite "
+    "per input; markdown: lychee's summary and tables).",
 )
 @click.option(
     "--input-format",
@@ -212,26 +213,41 @@ def _summary(app: App, counts: Counter[str]) -> None:
     is_flag=True,
     help="Find verified archive copies of dead, soft-404 and drifted links too.",
 )
+@check_options.options
 @click.pass_obj
 def check(
-    app: App, targets: tuple[str, ...], fmt: str, input_format: str | None, archive: bool
+    app: App,
+    targets: tuple[str, ...],
+    fmt: str,
+    input_format: str | None,
+    archive: bool,
+    **lychee: Any,
 ) -> None:
     """Check URLs, or the cited URLs of page FILEs, now; no database.
 
     TARGETS are URLs, page files or directories; `-` reads URLs/page text from stdin.
+    Options named as lychee names them (--exclude, --accept, --dump...) mean what they
+    mean there.
     """
+    opts = check_options.parse(app.settings, targets, Path.cwd(), **lychee)
     with app.progress() as phase:
         done = api.check_command(
-            targets, app.settings, input_format, sys.stdin.buffer, archive, phase
+            targets, opts.settings, input_format, sys.stdin.buffer, archive, phase, opts.dump
         )
     _problems(done.targets.problems)
     for reason, n in sorted(done.targets.skipped.items()):
         app.note(f"skipped {n} link(s): {reason}")
+    if done.excluded:
+        app.note(f"excluded {len(done.excluded)} link(s): not checked")
+    if opts.dump:
+        for url in done.targets.urls:
+            click.echo(url)
+        sys.exit(EXIT_USAGE if done.targets.problems else EXIT_OK)
     if not done.results:
         if not done.targets.problems:
             app.note("no checkable URLs found")
         sys.exit(EXIT_USAGE if done.targets.problems else EXIT_OK)
-    output.check_rows(app.out, done.rows, fmt)
+    _check_output(app, done, fmt, opts.output)
     _summary(app, done.counts)
     if done.targets.problems:
         sys.exit(EXIT_USAGE)
@@ -239,6 +255,20 @@ def check(
         app.note(f"monitor: {done.outage.split('; not judged')[0]}: no link was judged")
         sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if done.all_alive else EXIT_NOT_ALIVE)
+
+
+def _check_output(app: App, done: api.CheckOutcome, fmt: str, path: str | None) -> None:
+    """The results in `fmt`, on stdout or into the file of --output."""
+    if path is None:
+        output.check_rows(app.out, done.rows, fmt, done.excluded)
+        return
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            console = Console(file=fh, color_system=None, highlight=False, soft_wrap=True)
+            output.check_rows(console, done.rows, fmt, done.excluded)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
+    app.note(f"results written to {path}")
 
 
 # ---------------------------------------------------------------- ingest / run

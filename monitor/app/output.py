@@ -1,6 +1,6 @@
-"""What the command line prints: every table, JSON, JSON-lines and CSV rendering of the
-data `monitor.api` returns. The CLI parses options, makes one call into `api` and hands the
-answer here; nothing here reads the database or checks anything.
+"""What the command line prints: every table, JSON, JSON-lines, CSV, JUnit and Markdown
+rendering of the data `monitor.api` returns. The CLI parses options, makes one call into
+`api` and hands the answer here; nothing here reads the database or checks anything.
 
 JSON follows one style everywhere (`monitor.core.times.iso`): moments in UTC with `Z`, days as
 YYYY-MM-DD.
@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
-import click
 from rich.console import Console
 from rich.markup import escape
 
@@ -23,7 +24,8 @@ from monitor.core import safe
 from monitor.core.results import ARCHIVE_FIELDS, JSON_FIELDS
 from monitor.core.verdict import Verdict
 
-CHECK_FORMATS = ("table", "json", "jsonl", "csv")
+CHECK_FORMATS = ("table", "json", "jsonl", "csv", "junit", "markdown")
+COMMAND_LINE = "command line"  # the input a URL given as an argument comes from
 # a check row as CSV: the JSON contract without the nested redirect chain, citations joined
 CSV_FIELDS = [*(f for f in JSON_FIELDS if f != "redirect_chain"), *ARCHIVE_FIELDS, "citations"]
 
@@ -36,13 +38,27 @@ def _t(text: Any) -> str:
 _COLOURS = {"alive": "green", "moved": "cyan", "transient": "yellow", "blocked": "yellow"}
 
 
-def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
-    """Check results (the JSON contract's rows) in one of `CHECK_FORMATS`."""
+def check_rows(
+    out: Console,
+    rows: list[dict[str, Any]],
+    fmt: str,
+    excluded: list[dict[str, Any]] | None = None,
+) -> None:
+    """Check results (the JSON contract's rows) in one of `CHECK_FORMATS`, written to
+    `out` (the terminal, or the file of `--output`). The URLs `excluded` (url, reason,
+    citations) are listed by the table, JUnit (skipped) and Markdown; JSON, JSON lines
+    and CSV keep to the contract's rows (checked links only)."""
+    excluded = excluded or []
+    stream = out.file
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "jsonl":
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "junit":
+        stream.write(check_junit(rows, excluded))
+    elif fmt == "markdown":
+        stream.write(check_markdown(rows, excluded))
     elif fmt == "csv":
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
@@ -52,7 +68,7 @@ def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
             flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
             flat["evidence"] = json.dumps(row.get("evidence") or {}, ensure_ascii=False)
             w.writerow(safe.csv_row(flat))
-        click.echo(buf.getvalue(), nl=False)
+        stream.write(buf.getvalue())
     else:
         out.print(f"[bold]{'VERDICT':9} {'HTTP':>4}  URL  REASON[/]")
         for row in rows:
@@ -62,6 +78,102 @@ def check_rows(out: Console, rows: list[dict[str, Any]], fmt: str) -> None:
                 f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>4}  {_t(row['url'])}  "
                 f"[dim]{_t(row['reason'])}[/]"
             )
+        for ex in excluded:
+            out.print(
+                f"[dim]{'excluded':9} {'-':>4}[/]  {_t(ex['url'])}  [dim]{_t(ex['reason'])}[/]"
+            )
+
+
+def _inputs(row: dict[str, Any]) -> list[str]:
+    """The inputs a result belongs to: the pages citing it, else the command line."""
+    docs = dict.fromkeys(str(c.get("document")) for c in row.get("citations") or [])
+    return list(docs) or [COMMAND_LINE]
+
+
+def _by_input(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        for name in _inputs(item):
+            groups.setdefault(name, []).append(item)
+    return groups
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _x(text: Any) -> str:
+    """Text XML 1.0 can hold (servers send control characters)."""
+    return _NOT_XML.sub("", "" if text is None else str(text))
+
+
+def check_junit(rows: list[dict[str, Any]], excluded: list[dict[str, Any]]) -> str:
+    """JUnit XML: one <testsuite> per input (a page, or the command line), one <testcase>
+    per URL; a link not alive is a <failure> carrying its verdict and reason, an excluded
+    one is <skipped>."""
+    suites = _by_input([*rows, *({**e, "excluded": True} for e in excluded)])
+    root = ET.Element("testsuites", name="monitor check")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for name, items in suites.items():
+        suite = ET.SubElement(root, "testsuite", name=_x(name))
+        counts = {"tests": len(items), "failures": 0, "skipped": 0}
+        for item in items:
+            case = ET.SubElement(suite, "testcase", name=_x(item["url"]), classname=_x(name))
+            if item.get("excluded"):
+                ET.SubElement(case, "skipped", message=_x(item["reason"]))
+                counts["skipped"] += 1
+                continue
+            case.set("time", f"{(item.get('elapsed_ms') or 0) / 1000:.3f}")
+            if item["verdict"] != "alive":
+                counts["failures"] += 1
+                status = item["http_status"] if item["http_status"] is not None else "-"
+                fail = ET.SubElement(
+                    case,
+                    "failure",
+                    type=_x(item["verdict"]),
+                    message=_x(f"{item['verdict']}: {item['reason']}"),
+                )
+                fail.text = _x(
+                    f"verdict: {item['verdict']}\nHTTP status: {status}\n"
+                    f"final URL: {item.get('final_url') or '-'}\nreason: {item['reason']}"
+                )
+        for key, n in counts.items():
+            suite.set(key, str(n))
+            totals[key] += n
+    for key, n in totals.items():
+        root.set(key, str(n))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _md(text: Any) -> str:
+    """A Markdown table cell: one line, pipes escaped."""
+    return safe.terminal(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def check_markdown(rows: list[dict[str, Any]], excluded: list[dict[str, Any]]) -> str:
+    """Markdown as lychee writes it: a summary table of counts, then per input a table of
+    the links not alive, then the excluded ones."""
+    counts = Counter(r["verdict"] for r in rows)
+    rank = {v.value: i for i, v in enumerate(Verdict)}
+    lines = ["# Summary", "", "| Status | Count |", "|---|---|", f"| Total | {len(rows)} |"]
+    for verdict, n in sorted(counts.items(), key=lambda vn: rank.get(vn[0], len(rank))):
+        lines.append(f"| {verdict} | {n} |")
+    lines.append(f"| excluded | {len(excluded)} |")
+    failing = [r for r in rows if r["verdict"] != "alive"]
+    if failing:
+        lines += ["", "## Links not alive per input"]
+        for name, items in _by_input(failing).items():
+            lines += ["", f"### {_md(name)}", "", "| Verdict | HTTP | URL | Reason |"]
+            lines.append("|---|---|---|---|")
+            for r in items:
+                status = r["http_status"] if r["http_status"] is not None else "-"
+                lines.append(
+                    f"| {r['verdict']} | {status} | <{_md(r['url'])}> | {_md(r['reason'])} |"
+                )
+    if excluded:
+        lines += ["", "## Excluded", ""]
+        lines += [f"* <{_md(e['url'])}>: {_md(e['reason'])}" for e in excluded]
+    return "\n".join(lines) + "\n"
 
 
 def verdict_summary(counts: Mapping[str, int]) -> str | None:

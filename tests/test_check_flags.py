@@ -101,16 +101,15 @@ def test_timeout(env, world: World) -> None:
 
 
 def test_max_concurrency(env, world: World) -> None:
-    urls = [world.url(f"/pause/flags-{i}") for i in range(6)]  # each answers after 0.2 s
-    with world.lock:
-        world.peak_active["pause"] = 0
+    # /pause... answers after 0.2 s; the world counts requests in flight per first segment
+    tag = f"pauseflags{uuid.uuid4().hex[:6]}"
+    urls = [world.url(f"/{tag}/{i}") for i in range(6)]
     r = monitor(env, "check", *urls, "--max-concurrency", "1")
     assert r.returncode == 0, r.stderr
-    assert world.peak_active["pause"] == 1
-    with world.lock:
-        world.peak_active["pause"] = 0
-    monitor(env, "check", *urls, "--max-concurrency", "8")  # the config's per host: 8
-    assert world.peak_active["pause"] > 1
+    assert world.peak_active[tag] == 1
+    wide = f"pauseflags{uuid.uuid4().hex[:6]}"
+    monitor(env, "check", *(u.replace(tag, wide) for u in urls), "--max-concurrency", "8")
+    assert world.peak_active[wide] > 1  # the config's per_host_concurrency: 8
 
 
 def test_max_redirects(env, world: World) -> None:

@@ -48,7 +48,7 @@ from monitor.pages.markdown import markdown_to_html
 from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
 from monitor.pages.sourcemap import locate
-from monitor.pages.texturls import URL_LEAD, join_broken_urls, text_urls
+from monitor.pages.texturls import URL_LEAD, join_broken_urls, text_urls, written_out
 from monitor.pages.titles import YEAR, meaningful_anchor, page_heading, unquote
 from monitor.pages.works import (
     label_texts,
@@ -122,6 +122,7 @@ _SKIP_TAGS = frozenset(
 )
 _WS = re.compile(r"\s+")
 _EMPHASIS = frozenset(["em", "i", "cite", "q"])
+_FOOTNOTE_LABEL = re.compile(r"^\s*\[\^[^\]\s]+\]:\s*")
 
 
 # the deepest nesting read: lexbor's time grows quadratically beyond it (measured:
@@ -189,7 +190,7 @@ def html_lines(
     def flush() -> None:
         text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
         if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
-            links.extend(Link(u, u) for u in text_urls(text))
+            links.extend(Link(href, written) for href, written in text_urls(text))
         if (text or links) and (inside or not only_marked):
             marked = bool(inside and only_marked)
             lines.append(Line(text, list(links), in_refs=marked, emphasis=list(emphasis)))
@@ -272,8 +273,7 @@ def text_lines(text: str) -> list[Line]:
         s = _WS.sub(" ", raw).strip()
         if not s:
             continue
-        found = text_urls(s)
-        out.append(Line(s, [Link(u, u) for u in found]))
+        out.append(Line(s, [Link(href, written) for href, written in text_urls(s)]))
     return out
 
 
@@ -346,10 +346,11 @@ class _Assembler:
         if stamps:
             rest = re.sub(r"[(\[]\s*[)\]]", "", rest).strip(" ,;")
         for link in line.links:  # a bare URL on the line is not part of its title
-            if link.text.strip().lower().startswith(("http://", "https://")):
+            if written_out(link.href, link.text):
                 rest = rest.replace(link.text.strip(), " ")
                 rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
-        rest = _WS.sub(" ", rest).strip(" ,;")
+        rest = _FOOTNOTE_LABEL.sub("", rest)  # "[^2]: " of a Markdown footnote
+        rest = _WS.sub(" ", re.sub(r"(?:\s+[.,;:]){2,}(?=\s|$)", "", rest)).strip(" ,;")
         if stamps and not re.sub(r"[\W_]+", "", rest):
             kind = Kind.STAMP
         elif (
@@ -419,7 +420,7 @@ class _Assembler:
             t = title if n == 0 else f"{title} — {link.text}" if title else link.text
             if any(u == url for u, _, _ in urls):
                 continue
-            urls.append((url, link.href, t))
+            urls.append((url, _as_written(link), t))
         if not urls:
             if archives:  # only the archive copy is linked: it cites its original
                 urls.append((archives[0].original_url, archives[0].archive_url, title))
@@ -453,7 +454,7 @@ class _Assembler:
                 position=len(self.citations) + 1,
                 title=unquote(link.text) if meaningful_anchor(link.text) else structured or lead,
                 url=url,
-                raw_url=link.href,
+                raw_url=_as_written(link),
                 archive_links=[a for a in info.archives if a.original_url == url],
                 excerpt=info.rest[:500],
             )
@@ -522,6 +523,11 @@ class _Assembler:
         close()
         flush_pending()
         return self.citations
+
+
+def _as_written(link: Link) -> str:
+    """The link as the page wrote it: a scheme-less URL in text is its text."""
+    return link.text.strip() if link.href == "https://" + link.text.strip() else link.href
 
 
 def _bare_url_text(info: _Info) -> str | None:

@@ -20,6 +20,7 @@ from collections import Counter
 from monitor.core.results import FoundCitation
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
+from monitor.pages.texturls import SCHEMELESS
 from monitor.pages.titles import YEAR, ref_title
 
 # "1.", "12)", "[3]", "-", "*", "•", "–" at the start of a line; reStructuredText's
@@ -238,11 +239,15 @@ def references(
         plain = strip_stamps(body, stamps) if stamps else body
         links: list[tuple[str, str]] = []
         archives: list[ArchiveAddress] = []
-        for m in _BARE_URL.finditer(plain):
-            raw = m.group(0).rstrip(_URL_TAIL)
+        written = [m.group(0).rstrip(_URL_TAIL) for m in _BARE_URL.finditer(plain)]
+        rest_text = plain
+        for raw in written:
+            rest_text = rest_text.replace(raw, " ")
+        written += [m.group(0).rstrip(_URL_TAIL) for m in SCHEMELESS.finditer(rest_text)]
+        for raw in written:
             plain = plain.replace(raw, " ")
             try:
-                url = normalise(raw, base)
+                url = normalise(raw if "//" in raw else "https://" + raw, base)
             except UrlError as exc:
                 skipped[str(exc)] += 1
                 continue

@@ -109,10 +109,44 @@ def _heading_text(node: LexborNode) -> str:
         if in_anchor and not re.search(r"\w{2}", text):
             continue  # a permalink: "#", "¶", "§", an icon
         parts.append(text)
-    text = _HEADING_NOISE.sub("", " ".join(parts))
+    return _heading_words(" ".join(parts))
+
+
+def _heading_words(text: str) -> str:
+    text = _HEADING_NOISE.sub("", text)
     text = re.sub(r"\s+", " ", text).strip().lower()
     text = re.sub(r"^[^\w]+|[^\w)]+$", "", text)  # "# references", "references:", "¶"
     return _HEADING_NUMBER.sub("", text)
+
+
+def _first_content(node: LexborNode) -> LexborNode | None:
+    """The first child that is not white space."""
+    child = node.child
+    while child is not None and child.tag == "-text" and not (child.text_content or "").strip():
+        child = child.next
+    return child
+
+
+def _short_text(node: LexborNode, max_nodes: int = 12) -> str | None:
+    """The text of a small element with no link, paragraph or heading inside, else None;
+    at most `max_nodes` nodes are visited (absurdly deep markup costs nothing)."""
+    parts: list[str] = []
+    seen = 0
+    stack = [node.child] if node.child is not None else []
+    while stack:
+        n = stack.pop()
+        while n is not None:
+            seen += 1
+            if seen > max_nodes:
+                return None
+            if n.tag == "-text":
+                parts.append(n.text_content or "")
+            elif n.tag in ("a", "p", "div", "li", "ul", "ol", "table", *_HEADING_TAGS):
+                return None
+            elif n.child is not None:
+                stack.append(n.child)
+            n = n.next
+    return "".join(parts)
 
 
 def _pseudo_headings(tree: LexborHTMLParser) -> list[LexborNode]:
@@ -121,13 +155,8 @@ def _pseudo_headings(tree: LexborHTMLParser) -> list[LexborNode]:
     are a references heading's."""
     out = []
     for node in tree.css("p, div, dt"):
-        text = (node.text() or "").strip()
-        if not text or len(text) > 60:
-            continue
-        inner = list(node.traverse())[1:]  # (the node itself comes first)
-        if any(d.tag in ("a", "p", "div", "li", *_HEADING_TAGS) for d in inner):
-            continue
-        if _heading_text(node) in _NAMES:
+        text = _short_text(node)
+        if text and len(text.strip()) <= 60 and _heading_words(text) in _NAMES:
             out.append(node)
     return out
 
@@ -329,14 +358,13 @@ def _list_items(tree: LexborHTMLParser, own: str | None) -> int:
     for li in tree.css("li"):
         if id(li) in marked:
             continue
-        a = li.css_first("a[href]")
-        if a is None:
+        a = _first_content(li)
+        if a is not None and a.tag == "p":  # a loose list's item: <li><p><a ...>
+            a = _first_content(a)
+        if a is None or a.tag != "a":
             continue
         href = a.attributes.get("href") or ""
         host = (urlsplit(href).hostname or "").lower()
-        anchor = (a.text() or "").strip()
-        if not host or host == own or not anchor:
-            continue
-        if li.text().strip().startswith(anchor[:40]):
+        if host and host != own and (_short_text(a, 24) or "").strip():
             count += 1
     return count

@@ -158,17 +158,21 @@ def locate(
     """The place of each citation (given in page order) in `text`, None where it is not
     found; `stamps[i]` are the raw texts of citation i's stamps."""
     anchors: list[tuple[int, int] | None] = []
-    cursor = 0
+    cursor = last_start = 0
     for c in citations:
         needles = variants(c.raw_url) if c.raw_url else variants(c.title or "")
         found = _find(text, needles, cursor) if needles else None
+        if found is None and c.raw_url and needles:
+            # two citations of one link (an image and its caption inside one <a>): the
+            # second is where the first is
+            found = _find(text, needles, last_start)
         if found is None or not c.raw_url:
             # a title may be wrapped over lines: the earlier of the two places is its own
             loose = _loose(text, c.raw_url, c.title, cursor)
             found = min((f for f in (found, loose) if f is not None), default=None)
         anchors.append(found)
         if found:
-            cursor = found[1]
+            cursor, last_start = found[1], found[0]
     line_starts = _LineIndex(text)
     items = _Items(text) if fmt == "html" else None
     # the end of the previous found citation and the start of the next, in one pass each

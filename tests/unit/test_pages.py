@@ -136,7 +136,7 @@ def _cs1_titles(raw: str, page_url: str) -> dict[str, str]:
             original = [a for a in cite.css("a.external") if ORIGINAL.search(a.text() or "")]
             href = original[0].attributes.get("href") or href if original else href
         text = re.sub(r"\s+", " ", first.text()).strip(' "“”')
-        if re.match(r"^(?:doi:|pmid|pmc|isbn|issn|oclc|arxiv|bibcode|jstor|hdl)\b", text, re.I):
+        if re.match(r"^(?:doi:|pmid|pmc|isbn|issn|oclc|arxiv|bibcode|jstor|hdl)\b|^10\.\d{4,}/|^\d{4}[A-Za-z&.]{5}", text, re.I):
             continue
         try:
             out[normalise(href, page_url)] = text

@@ -85,3 +85,66 @@ def test_a_wikis_list_of_database_records_is_not_cited_but_its_official_site_is(
     )
     urls = [c.url for c in extract(html, fmt="html").citations]
     assert urls == ["https://news.example/a", "https://show.example/"]
+
+
+def test_urls_written_without_a_scheme_are_cited_as_https_and_kept_as_written() -> None:
+    text = (
+        "Works Cited\n\n"
+        '- "Stretcher." Canadian War Museum, www.warmuseum.ca/collections/artifact/1016905/. Accessed 3 May 2020.\n'
+        '- "Plato." Britannica School, school.eb.com/levels/high/article/Plato/60. Accessed 4 May 2020.\n'
+        "- Müller, A.: Digitale Editionen. Abgerufen von www.zfdg.de/2018_002, Zugriff am 20.05.2018.\n"
+        "- See e.g. config.toml, Node.js and mail me@people.example: none of these is a link.\n"
+    )
+    found = [(c.url, c.raw_url, [str(s.date) for s in c.stamps]) for c in extract(text, fmt="text").citations]
+    assert found == [
+        ("https://www.warmuseum.ca/collections/artifact/1016905/", "www.warmuseum.ca/collections/artifact/1016905/", ["2020-05-03"]),
+        ("https://school.eb.com/levels/high/article/Plato/60", "school.eb.com/levels/high/article/Plato/60", ["2020-05-04"]),
+        ("https://www.zfdg.de/2018_002", "www.zfdg.de/2018_002", ["2018-05-20"]),
+    ]
+    html = "<ol><li>Banfield. State of Pet Health Report. wendyblount.com/a/report.pdf. Accessed 3 October 2020.</li></ol>"
+    (c,) = extract(f"<html><body><h2>References</h2>{html}</body></html>", fmt="html").citations
+    assert (c.url, c.raw_url) == ("https://wendyblount.com/a/report.pdf", "wendyblount.com/a/report.pdf")
+
+
+def test_a_zotero_bibliography_pasted_into_markdown_is_one_citation_per_entry() -> None:
+    md = (
+        "# Project\n\n## Bibliography\n\n<div class=\"csl-bib-body\">\n"
+        '  <div class="csl-entry">City of Springfield. (2020, March 3). <i>Annual water report</i>. '
+        "Retrieved June 3, 2021, from https://springfield.example/report.pdf</div>\n"
+        '  <div class="csl-entry">Lee, K. (2021, May 5). Sensors at scale. <i>Blog of Things</i>. '
+        "https://blog.example/sensors (accessed July 1, 2021)</div>\n</div>\n"
+    )
+    got = [(c.title, c.url, [str(s.date) for s in c.stamps]) for c in extract(md, fmt="markdown").citations]
+    assert got == [
+        ("Annual water report", "https://springfield.example/report.pdf", ["2021-06-03"]),
+        ("Sensors at scale", "https://blog.example/sensors", ["2021-07-01"]),
+    ]
+
+
+def test_markdown_footnotes_on_consecutive_lines_are_one_citation_each() -> None:
+    md = (
+        "Text with notes[^1] and more[^2].\n\n"
+        '[^1]: Smith, A. "Footnoted work". Retrieved 4 May 2020, from https://foot.example/one\n'
+        '[^2]: Jones, B. "Another work". Retrieved 5 May 2020, from https://foot.example/two\n'
+    )
+    got = [(c.title, c.url, [str(s.date) for s in c.stamps]) for c in extract(md, fmt="markdown").citations]
+    assert got == [
+        ("Footnoted work", "https://foot.example/one", ["2020-05-04"]),
+        ("Another work", "https://foot.example/two", ["2020-05-05"]),
+    ]
+
+
+def test_a_journal_reference_is_one_work_with_its_buttons_as_alternates() -> None:
+    ref = (
+        "<li>5. Fiszenson-Albala F et al. A 6-month prospective survey of cutaneous drug reactions. "
+        "Br J Dermatol. 2003;149:1018–22."
+        "<a href='https://doi.org/10.1111%2Fj.1365-2133.2003.05584.x'>Article</a> "
+        "<a href='http://www.ncbi.nlm.nih.gov/entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=14632808'>PubMed</a> "
+        "<a href='http://scholar.google.com/scholar_lookup?title=A%206-month'>Google Scholar</a></li>"
+    )
+    html = f"<html><body><h2>References</h2><ol>{ref}</ol></body></html>"
+    (c,) = extract(html, fmt="html").citations
+    assert c.url == "https://doi.org/10.1111%2Fj.1365-2133.2003.05584.x"
+    assert c.title == "A 6-month prospective survey of cutaneous drug reactions"
+    assert [a.split("?")[0] for a in c.alternates] == [
+        "http://www.ncbi.nlm.nih.gov/entrez/query.fcgi", "http://scholar.google.com/scholar_lookup"]

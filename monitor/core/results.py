@@ -68,6 +68,20 @@ class Extraction:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count of links skipped
 
 
+# ---------------------------------------------------------------- report -> store
+
+
+@dataclass(frozen=True)
+class SectionFilter:
+    """Which citations a report section lists, as data: the store turns it into a query
+    (the report itself writes no SQL). Empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()  # the URL's confirmed status is one of these
+    verdicts: tuple[str, ...] = ()  # its last verdict is one of these
+    changed_since: dt.datetime | None = None  # its status began after this
+    passage_gone: bool = False  # the citation's quoted passage is gone
+
+
 # ---------------------------------------------------------------- store -> archive stage
 
 

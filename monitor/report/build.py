@@ -13,10 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_
-from sqlmodel import col
-
 from monitor.core.due import Confirmation, Status, describe
+from monitor.core.results import SectionFilter
 from monitor.core.stamps import AccessStamp, format_stamp, newest
 from monitor.core.verdict import ANSWERS_ANOTHER_PAGE, OUTAGE_PREFIX, Verdict
 from monitor.store import Store
@@ -268,6 +266,21 @@ def _item(
     )
 
 
+def section_filters(start: dt.datetime) -> dict[str, SectionFilter]:
+    """What each section of the report lists (changes: since `start`)."""
+    dead, failing, recovered = Status.DEAD.value, Status.FAILING.value, Status.RECOVERED.value
+    return {
+        "dead": SectionFilter(statuses=(dead,)),
+        "failing": SectionFilter(statuses=(failing,)),
+        "recovered": SectionFilter(statuses=(recovered,)),
+        "moved": SectionFilter(verdicts=(Verdict.MOVED.value,)),
+        "unverifiable": SectionFilter(verdicts=(Verdict.TRANSIENT.value, Verdict.BLOCKED.value)),
+        "newly_dead": SectionFilter(statuses=(dead,), changed_since=start),
+        "newly_recovered": SectionFilter(statuses=(recovered,), changed_since=start),
+        "passage_gone": SectionFilter(passage_gone=True),
+    }
+
+
 def build_report(
     store: Store,
     rule: Confirmation = Confirmation(),  # noqa: B008
@@ -296,20 +309,9 @@ def build_report(
         "unverifiable": totals[Verdict.TRANSIENT.value] + totals[Verdict.BLOCKED.value],
     }
     start = since or dt.datetime.min.replace(tzinfo=dt.UTC)
-    wheres = {
-        "dead": col(Url.status) == Status.DEAD.value,
-        "failing": col(Url.status) == Status.FAILING.value,
-        "recovered": col(Url.status) == Status.RECOVERED.value,
-        "moved": col(Url.last_verdict) == Verdict.MOVED.value,
-        "unverifiable": col(Url.last_verdict).in_([Verdict.TRANSIENT.value, Verdict.BLOCKED.value]),
-        "newly_dead": and_(col(Url.status) == Status.DEAD.value, col(Url.status_since) > start),
-        "newly_recovered": and_(
-            col(Url.status) == Status.RECOVERED.value, col(Url.status_since) > start
-        ),
-        "passage_gone": col(Citation.passage_gone_since).is_not(None),
-    }
     found = {
-        name: store.reports.section(w, max_items, known.get(name)) for name, w in wheres.items()
+        name: store.reports.section(f, max_items, known.get(name))
+        for name, f in section_filters(start).items()
     }
     url_ids = {u.id for _, rows in found.values() for _, u, _ in rows}
     archives = store.archives.archive_links(url_ids)  # type: ignore[arg-type]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import and_, case, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from monitor.core.access import ACCESS_VERDICTS
+from monitor.core.results import SectionFilter
 from monitor.store.engine import Database, table
 from monitor.store.models import (
     ArchiveLink,
@@ -72,10 +72,20 @@ class Reports:
         return [(d, verdicts[d.id], statuses[d.id], unlinked[d.id]) for d in docs]  # type: ignore[index]
 
     def section(
-        self, where: Any, limit: int, total: int | None = None
+        self, wanted: SectionFilter, limit: int, total: int | None = None
     ) -> tuple[int, list[tuple[Citation, Url, Document]]]:
-        """Citations whose URL matches `where`: how many (unless the caller knows), and the
-        first `limit` of them."""
+        """Citations a report section lists (`wanted`): how many (unless the caller knows),
+        and the first `limit` of them."""
+        conditions = []
+        if wanted.statuses:
+            conditions.append(col(Url.status).in_(wanted.statuses))
+        if wanted.verdicts:
+            conditions.append(col(Url.last_verdict).in_(wanted.verdicts))
+        if wanted.changed_since is not None:
+            conditions.append(col(Url.status_since) > wanted.changed_since)
+        if wanted.passage_gone:
+            conditions.append(col(Citation.passage_gone_since).is_not(None))
+        where = and_(true(), *conditions)
         base = (
             select(Citation, Url, Document)
             .join(Url, col(Url.id) == Citation.url_id)

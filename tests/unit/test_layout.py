@@ -248,3 +248,10 @@ def test_every_error_a_user_can_cause_is_a_monitor_error() -> None:
                     outside.add(f"{name}.{obj.__name__}")
     assert total >= 15
     assert outside == {"monitor.checking.batch._Retry"}
+
+
+def test_the_report_writes_no_sql() -> None:
+    """The report says what each section lists as data (`SectionFilter`); the store writes
+    the queries."""
+    for path in sorted((PKG / "report").glob("*.py")):
+        assert not _hits(_imports(path), {"sqlalchemy", "sqlmodel"}), path.name

@@ -27,7 +27,9 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.core.results import Link
 from monitor.core.urls import parse_archive_link
+from monitor.pages.works import rank
 
 MARK = "data-monitor-scope"
 # section headings that introduce references, lower-case, in the languages stamps know
@@ -67,7 +69,7 @@ _IDENTIFIER_HOSTS = (
     "search.worldcat.org", "portal.issn.org", "api.semanticscholar.org", "ui.adsabs.harvard.edu",
     "www.osti.gov", "zbmath.org", "mathscinet.ams.org", "catalog.hathitrust.org",
     "lccn.loc.gov", "id.loc.gov", "opac.nlc.cn", "d-nb.info", "openlibrary.org",
-    "ci.nii.ac.jp", "id.ndl.go.jp", "www.sudoc.fr", "www.idref.fr",
+    "ci.nii.ac.jp", "id.ndl.go.jp", "www.sudoc.fr", "www.idref.fr", "adsabs.harvard.edu",
 )  # fmt: skip
 # the anchor CS1 puts on the original address of an archived source, in the languages of
 # `_NAMES` and in Chinese ("原始内容存档于...") and Arabic
@@ -296,6 +298,9 @@ def _roles(item: LexborNode) -> None:
         title.attrs["href"], orig.attrs["href"] = orig_href, title_href
     ids = [a for a in external if host(a) in _IDENTIFIER_HOSTS]
     others = [a for a in external if a not in ids and not replay(a)]
+    # with no link of its own, the reference is checked at its best identifier: a DOI
+    # before a PubMed record before a Bibcode (`pages.works.rank`)
+    ids.sort(key=lambda a: rank(a.attributes.get("href") or "", Link("", a.text() or "")))
     for a in ids if others else ids[1:]:
         a.unwrap()  # DOI, PMID...: the reference's identifiers, not further citations
 

@@ -42,8 +42,8 @@ _IDENTIFIER_HOSTS = (
 # look-ups: a search for the work, not the work ("Google Scholar", CAS, a link resolver)
 _LOOKUP = re.compile(
     r"^https?://(?:[\w-]+\.)*(?:scholar\.google\.[a-z.]+|chemport\.cas\.org|"
-    r"webofknowledge\.com|webofscience\.com|scopus\.com|ncbi\.nlm\.nih\.gov/entrez|"
-    r"ncbi\.nlm\.nih\.gov/sites/entrez)|/servlet/linkout\?|/openurl\?|[?&]sid=|/sfx\?",
+    r"webofknowledge\.com|webofscience\.com|scopus\.com)|/servlet/linkout\?|/openurl\?|"
+    r"[?&]sid=|/sfx\?",
     re.IGNORECASE,
 )
 _LOOKUP_LABELS = frozenset(
@@ -84,8 +84,8 @@ def rank(url: str, link: Link) -> int:
         return OWN  # a link on the work's title is its own, whatever site holds it
     if host in _DOI_HOSTS:
         return DOI
-    if host in _RECORD_HOSTS or "/pmc/articles/" in url:
-        return RECORD
+    if host in _RECORD_HOSTS or "/pmc/articles/" in url or "ncbi.nlm.nih.gov/" in url:
+        return RECORD  # a PubMed or PMC record, by its page or an Entrez query for it
     if host in _IDENTIFIER_HOSTS or host.endswith(".doi.org"):
         return IDENTIFIER
     text = link.text.strip()

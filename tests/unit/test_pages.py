@@ -42,15 +42,32 @@ def _extract(page: Path, raw: str) -> Extraction:
     return extract(raw, name=page.name, base_url=_expected(page)["page_url"])
 
 
+IDENTIFIER_HOSTS = {
+    "doi.org", "dx.doi.org", "pubmed.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov", "adsabs.harvard.edu",
+    "ui.adsabs.harvard.edu", "arxiv.org", "www.jstor.org", "api.semanticscholar.org", "hdl.handle.net",
+    "www.worldcat.org", "search.worldcat.org", "zbmath.org", "mathscinet.ams.org", "www.osti.gov",
+}  # fmt: skip
+
+
 def _title_links(raw: str, page_url: str) -> list[str]:
     """The cited URL of each reference item, read the way a person reads CS1: the first
-    external link, unless it is an archive copy whose original is linked as "the original"."""
+    external link, unless it is an archive copy whose original is linked as "the original";
+    a reference linked only by its identifiers is checked at its DOI, else at PubMed (the
+    order issue 28 sets), else at its first identifier."""
     out = []
     for li in LexborHTMLParser(raw).css("ol.references > li"):
         ext = [a for a in li.css("a.external") if a.attributes.get("href")]
         if not ext:
             continue
         first = ext[0].attributes["href"] or ""
+        hosts = [re.sub(r"^(https?:)?//", "", a.attributes["href"] or "").split("/")[0].lower() for a in ext]
+        # linked only by identifiers: no title link (a title has words, an identifier none)
+        if all(h in IDENTIFIER_HOSTS for h in hosts) and " " not in (ext[0].text() or "").strip():
+            for wanted in (("doi.org", "dx.doi.org"), ("pubmed.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov")):
+                best = [a for a, h in zip(ext, hosts, strict=True) if h in wanted]
+                if best:
+                    first = best[0].attributes["href"] or first
+                    break
         host = re.sub(r"^(https?:)?//", "", first).split("/")[0].lower()
         if is_archive_host(host):
             originals = [a for a in ext if ORIGINAL.search(a.text() or "")]

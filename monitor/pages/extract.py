@@ -67,6 +67,7 @@ class Line:
     links: list[Link] = field(default_factory=list)
     in_refs: bool = False  # inside a page's references (scope.mark): never running prose
     emphasis: list[str] = field(default_factory=list)  # <em>, <i>, <cite> text: a title?
+    quote: str | None = None  # a <blockquote> inside a reference item: its quoted passage
 
 
 # ---------------------------------------------------------------- content -> lines
@@ -186,6 +187,8 @@ def html_lines(
     anchors: list[tuple[str, list[str]]] = []  # open <a>: href and the text seen inside it
     emphasised: list[list[str]] = []  # open <em>/<i>/<cite>: the text seen inside it
     emphasis: list[str] = []
+    quoting = 0  # open <blockquote>s inside a reference item
+    quote_parts: list[str] = []
 
     def flush() -> None:
         text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
@@ -193,12 +196,19 @@ def html_lines(
             links.extend(Link(href, written) for href, written in text_urls(text))
         if (text or links) and (inside or not only_marked):
             marked = bool(inside and only_marked)
-            lines.append(Line(text, list(links), in_refs=marked, emphasis=list(emphasis)))
+            quote = _WS.sub(" ", "".join(quote_parts)).strip() or None
+            lines.append(
+                Line(text, list(links), in_refs=marked, emphasis=list(emphasis), quote=quote)
+            )
         text_parts.clear()
         links.clear()
         emphasis.clear()
+        quote_parts.clear()
 
     def add_text(s: str) -> None:
+        if quoting:  # a reference's quoted passage: its excerpt, not words of the reference
+            quote_parts.append(s)
+            return
         text_parts.append(s)
         for _, buf in anchors:
             buf.append(s)
@@ -222,6 +232,8 @@ def html_lines(
                 links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
             if tag in _EMPHASIS and emphasised:
                 emphasis.append(_WS.sub(" ", "".join(emphasised.pop())).strip())
+            if tag == "blockquote" and quoting:
+                quoting -= 1
             if tag == "li" and item:
                 item -= 1
             if tag in _BLOCK_TAGS and not item:
@@ -246,6 +258,9 @@ def html_lines(
             stack.append((node, True))
             if tag == "a":  # a marked link (a CSS scope): its text and href still count
                 anchors.append((node.attributes.get("href") or "", []))
+        elif tag == "blockquote" and item:
+            quoting += 1  # inside a reference item: its quoted passage, kept apart
+            stack.append((node, True))
         elif tag in _BLOCK_TAGS:
             if not item:
                 flush()
@@ -426,6 +441,7 @@ class _Assembler:
                 urls.append((archives[0].original_url, archives[0].archive_url, title))
             else:
                 urls.append((None, None, title))
+        quoted = next((i.line.quote for i in infos if i.line.quote), None)
         for n, (url, raw, t) in enumerate(urls):
             mine = [a for a in archives if a.original_url == url or len(urls) == 1]
             c = FoundCitation(
@@ -438,6 +454,7 @@ class _Assembler:
                 archive_links=mine,
                 note=note,
                 alternates=alternates if n == 0 else [],
+                excerpt=unquote(quoted[:500]) if quoted else None,
             )
             self.citations.append(c)
             self.awaiting_excerpt.append(c)
@@ -656,7 +673,7 @@ def _read_rst(r: Reading) -> Extraction:
 
 
 def _read_urls(r: Reading) -> Extraction:
-    return _extract_url_list(r.text, r.base_url, r.archive_hosts)
+    return reflines.url_list(r.text, r.base_url, r.archive_hosts)
 
 
 # one reader per input format of `formats.FORMATS`
@@ -667,30 +684,3 @@ READERS: dict[str, Callable[[Reading], Extraction]] = {
     "text": _read_text,
     "urls": _read_urls,
 }
-
-
-def _extract_url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:
-    ex = Extraction("urls", None, [])
-    for raw in text.splitlines():
-        s = raw.strip()
-        if not s or s.startswith("#"):
-            continue
-        href, _, rest = s.partition(" ")
-        href = href.split("\t")[0]
-        title = (rest or s.partition("\t")[2]).strip() or None
-        try:
-            url = normalise(href, base)
-        except UrlError as exc:
-            ex.skipped[str(exc)] += 1
-            continue
-        arch = parse_archive_link(url, archive_hosts)
-        ex.citations.append(
-            FoundCitation(
-                position=len(ex.citations) + 1,
-                title=title,
-                url=arch.original_url if arch else url,
-                raw_url=href,
-                archive_links=[arch] if arch else [],
-            )
-        )
-    return ex

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from monitor.core.results import FoundCitation
+from monitor.core.results import Extraction, FoundCitation
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import ArchiveAddress, UrlError, normalise, parse_archive_link
 from monitor.pages.texturls import SCHEMELESS
@@ -281,3 +281,31 @@ def references(
             )
         )
     return out
+
+
+def url_list(text: str, base: str | None, archive_hosts: tuple[str, ...]) -> Extraction:
+    """A list of URLs, one a line, each optionally followed by its title."""
+    ex = Extraction("urls", None, [])
+    for raw in text.splitlines():
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        href, _, rest = s.partition(" ")
+        href = href.split("\t")[0]
+        title = (rest or s.partition("\t")[2]).strip() or None
+        try:
+            url = normalise(href, base)
+        except UrlError as exc:
+            ex.skipped[str(exc)] += 1
+            continue
+        arch = parse_archive_link(url, archive_hosts)
+        ex.citations.append(
+            FoundCitation(
+                position=len(ex.citations) + 1,
+                title=title,
+                url=arch.original_url if arch else url,
+                raw_url=href,
+                archive_links=[arch] if arch else [],
+            )
+        )
+    return ex

@@ -148,3 +148,18 @@ def test_a_journal_reference_is_one_work_with_its_buttons_as_alternates() -> Non
     assert c.title == "A 6-month prospective survey of cutaneous drug reactions"
     assert [a.split("?")[0] for a in c.alternates] == [
         "http://www.ncbi.nlm.nih.gov/entrez/query.fcgi", "http://scholar.google.com/scholar_lookup"]
+
+
+def test_a_quoted_passage_inside_a_reference_item_is_its_excerpt() -> None:
+    """A scholar's list under "Works cited" (an h1) quoting a passage in a <blockquote>
+    inside the item: the passage is the citation's excerpt, not words of its title."""
+    html = (
+        "<html><body><h1>Works cited</h1><ol><li>Larose, G. \"Un si long silence\". RDSCP Blog. "
+        "<a href='https://blog.example/un-si-long-silence/'>https://blog.example/un-si-long-silence/</a> "
+        "[accessed 19 July 2021]<blockquote>\"Chacun se cache, se voile, se démène pour calmer la tempête.\""
+        "</blockquote></li></ol></body></html>"
+    )
+    (c,) = extract(html, fmt="html").citations
+    assert c.title == "Un si long silence"
+    assert c.excerpt == "Chacun se cache, se voile, se démène pour calmer la tempête."
+    assert [str(s.date) for s in c.stamps] == ["2021-07-19"]

@@ -157,9 +157,11 @@ def test_a_quoted_passage_inside_a_reference_item_is_its_excerpt() -> None:
         "<html><body><h1>Works cited</h1><ol><li>Larose, G. \"Un si long silence\". RDSCP Blog. "
         "<a href='https://blog.example/un-si-long-silence/'>https://blog.example/un-si-long-silence/</a> "
         "[accessed 19 July 2021]<blockquote>\"Chacun se cache, se voile, se démène pour calmer la tempête.\""
-        "</blockquote></li></ol></body></html>"
+        "</blockquote></li>"
+        + "".join(f"<li>Other, A. \"Work {n}\". <a href='https://o.example/{n}'>https://o.example/{n}</a></li>" for n in range(3))
+        + "</ol></body></html>"
     )
-    (c,) = extract(html, fmt="html").citations
+    c = extract(html, fmt="html").citations[0]
     assert c.title == "Un si long silence"
     assert c.excerpt == "Chacun se cache, se voile, se démène pour calmer la tempête."
     assert [str(s.date) for s in c.stamps] == ["2021-07-19"]

@@ -426,3 +426,11 @@ def test_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
     assert got["archive.endpoints.0.cdx"] == ("http://a.example/cdx", f"{cfg}:9")
     assert got["check.read_timeout"][1] == "default"
     assert "s3cret" not in r.stdout and "'pw'" not in r.stdout
+
+
+def test_help_lists_the_commands_in_the_order_a_maintainer_uses_them(env: dict[str, str]) -> None:
+    r = subprocess.run([sys.executable, "-m", "monitor", "--help"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0
+    listed = [ln.split()[0] for ln in r.stdout.split("Commands:", 1)[1].splitlines() if ln.startswith("  ")]
+    assert listed[:7] == ["check", "ingest", "run", "status", "history", "report", "patch"]
+    assert set(listed) >= {"accept", "override", "ignore", "decisions", "serve", "worker"}

@@ -26,6 +26,9 @@ def test_cited_private_urls_are_blocked_and_never_fetched(world: World, closed_t
     results = {r.url: r for r in check(urls, make_settings(connect_timeout=1))}
     assert {r.verdict for r in results.values()} == {Verdict.BLOCKED}
     assert all(r.reason.startswith("private address: not fetched") for r in results.values())
+    # the reason names the setting that allows the address (issue 32)
+    named = [r for r in results.values() if "resolves to" in r.reason]
+    assert named and all("allow_networks" in r.reason and "MONITOR_ALLOW_NETWORKS" in r.reason for r in named)
     assert world.hits["/article/ssrf"] == 0
     # a private range opened in config is reachable again
     (r,) = check([world.url("/article/ssrf")], make_settings(allow_networks=["127.0.0.1/32"]))

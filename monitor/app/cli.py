@@ -117,7 +117,24 @@ class App:
             yield phase
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# the commands in the order a maintainer meets them: a one-off check, then the routine
+# (ingest, run, status, report, patch), the decisions, the daemon, upkeep
+WORKFLOW = (
+    "check", "ingest", "run", "status", "history", "report", "patch", "archive", "accept",
+    "override", "ignore", "decisions", "serve", "config", "backup", "export", "import",
+    "dispatch", "worker",
+)  # fmt: skip
+
+
+class _Workflow(click.Group):
+    """`monitor --help` lists the commands in WORKFLOW order, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        order = {name: n for n, name in enumerate(WORKFLOW)}
+        return sorted(super().list_commands(ctx), key=lambda n: (order.get(n, len(order)), n))
+
+
+@click.group(cls=_Workflow, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config",

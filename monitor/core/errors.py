@@ -60,7 +60,10 @@ class PrivateAddressError(MonitorError, OSError):
     """A cited URL leads to an address the monitor may not connect to."""
 
     def __init__(self, host: str, address: str) -> None:
-        super().__init__(f"{host} resolves to {address}, a private address")
+        super().__init__(
+            f"{host} resolves to {address}, a private address (to check it, allow its network:"
+            " [check] allow_networks or MONITOR_ALLOW_NETWORKS)"
+        )
         self.host, self.address = host, address
 
 

@@ -247,6 +247,10 @@ def test_archive_command_and_check_archive(
     assert row["archive_url"] == f"{pywb.base}/20100601100000/{world.url('/gone')}"
     assert row["archive_captured_at"] == "2010-06-01T10:00:00Z"
     assert row["archive_verified"] is True and "cited title found" in row["archive_reason"]
+    # the default table shows the copy too, under its link (issue 32)
+    table = monitor(env, "check", "--archive", str(page))
+    assert table.returncode == 1, table.stderr
+    assert f"archive copy: {pywb.base}/20100601100000/{world.url('/gone')} (2010-06-01, verified)" in table.stdout
     # `monitor archive URL` for a stored citation
     kz = tmp_path / "kz.html"
     kz.write_text(

@@ -78,6 +78,8 @@ def check_rows(
                 f"[{_COLOURS.get(v, 'red')}]{v:9}[/] {status!s:>4}  {_t(row['url'])}  "
                 f"[dim]{_t(row['reason'])}[/]"
             )
+            if row.get("archive_url") or row.get("archive_reason"):  # `check --archive`
+                out.print(f"{'':15}[dim]archive copy:[/] {_archive_text(row)}")
         for ex in excluded:
             out.print(
                 f"[dim]{'excluded':9} {'-':>4}[/]  {_t(ex['url'])}  [dim]{_t(ex['reason'])}[/]"
@@ -104,6 +106,15 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def _x(text: Any) -> str:
     """Text XML 1.0 can hold (servers send control characters)."""
     return _NOT_XML.sub("", "" if text is None else str(text))
+
+
+def _archive_text(row: dict[str, Any]) -> str:
+    """The archive copy a `check --archive` found for a row, for the table."""
+    if not row.get("archive_url"):
+        return f"none ({_t(row.get('archive_reason') or 'no capture')})"
+    when = str(row.get("archive_captured_at") or "")[:10]
+    state = "verified" if row.get("archive_verified") else "not verified"
+    return f"{_t(row['archive_url'])} ({', '.join(x for x in (when, state) if x)})"
 
 
 def check_junit(rows: list[dict[str, Any]], excluded: list[dict[str, Any]]) -> str:

@@ -21,14 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.realsite_world import RealWorld, monitor_command, rows_of_run, score, selftest  # noqa: E402
+from tests.realsite_world import RealWorld, monitor_command, rows_of_run, score, selftest
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--world", choices=["all", "shared", "ours"], default="all")
     ap.add_argument("--only", help="one site, by its key")
-    ap.add_argument("--selftest", action="store_true", help="only check the world answers as labelled")
+    ap.add_argument(
+        "--selftest", action="store_true", help="only check the world answers as labelled"
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="per-site figures too")
     a = ap.parse_args()
     world = RealWorld.load(a.world, a.only)
@@ -37,7 +39,9 @@ def main() -> int:
         if a.selftest:
             problems = selftest(world)
             print("\n".join(problems))
-            print(f"selftest: {len(world.truth) - len(problems)}/{len(world.truth)} URLs answer as labelled")
+            print(
+                f"selftest: {len(world.truth) - len(problems)}/{len(world.truth)} URLs answer as labelled"
+            )
             return 1 if problems else 0
         t0 = time.perf_counter()
         rows = rows_of_run(world, monitor_command())
@@ -48,7 +52,9 @@ def main() -> int:
     print(s.table())
     print()
     if a.verbose:
-        print("per site: " + ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in sorted(s.per_site.items())))
+        print(
+            "per site: " + ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in sorted(s.per_site.items()))
+        )
     print(f"misses ({len(s.misses)}):")
     print("\n".join(s.misses))
     print(f"\n{s.summary()}; ingest+run+export {took:.1f} s")

@@ -78,12 +78,17 @@ class Site:
         if path not in e.get("gone", []):
             file = e.get("serve", {}).get(path)
             if file and file.startswith("edits/"):
-                return 200, {}, (self.base / "edits" / self.host / file[len("edits/"):]).read_bytes()
+                return (
+                    200,
+                    {},
+                    (self.base / "edits" / self.host / file[len("edits/") :]).read_bytes(),
+                )
             body = self._file(file or self._file_of(path))
             if body is not None:
                 return 200, {}, body
             if not path.endswith("/") and (
-                self._file(self._file_of(path + "/")) is not None or path + "/" in e.get("serve", {})
+                self._file(self._file_of(path + "/")) is not None
+                or path + "/" in e.get("serve", {})
             ):
                 return 301, {"Location": f"{self.origin}{path}/"}, b""
             if path == "/":
@@ -135,10 +140,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+    def do_GET(self) -> None:
         self._reply(True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._reply(False)
 
 
@@ -167,7 +172,11 @@ class RealWorld:
             base = WORLDS[name]
             if not base.is_dir():
                 continue
-            parked = (base / "parked.html").read_text(encoding="utf-8") if (base / "parked.html").is_file() else ""
+            parked = (
+                (base / "parked.html").read_text(encoding="utf-8")
+                if (base / "parked.html").is_file()
+                else ""
+            )
             for host, entry in _json_parts(base, "world.json", "world").items():
                 w.sites[host] = Site(host, entry, base, parked)
             for url, t in _json_parts(base, "truth.json", "truth").items():
@@ -218,7 +227,9 @@ class RealWorld:
             '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
             "<title>Works cited: real sites</title></head>\n<body>\n<h1>Works cited</h1>\n"
             "<p>Articles and documentation pages from small real websites, as a scholar's "
-            "reading list cites them.</p>\n<ol>\n" + "\n".join(items) + "\n</ol>\n</body>\n</html>\n"
+            "reading list cites them.</p>\n<ol>\n"
+            + "\n".join(items)
+            + "\n</ol>\n</body>\n</html>\n"
         )
 
 
@@ -245,9 +256,13 @@ def rows_of_run(world: RealWorld, monitor: list[str], workdir: Path | None = Non
         (d / "page.html").write_text(world.page(), encoding="utf-8")
 
         def call(*args: str, ok: tuple[int, ...] = (0,)) -> None:
-            p = subprocess.run([*monitor, *args], cwd=d, env=env, capture_output=True, text=True, timeout=900)
+            p = subprocess.run(
+                [*monitor, *args], cwd=d, env=env, capture_output=True, text=True, timeout=900
+            )
             if p.returncode not in ok:
-                raise RuntimeError(f"monitor {args[0]} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
+                raise RuntimeError(
+                    f"monitor {args[0]} exited {p.returncode}: {p.stderr.strip()[-2000:]}"
+                )
 
         call("ingest", "page.html")
         call("run", "--all", ok=(0, 1))
@@ -267,8 +282,12 @@ def rows_of_run(world: RealWorld, monitor: list[str], workdir: Path | None = Non
         if url in labelled:
             rows.append(
                 dict(
-                    url=labelled[url], verdict=c["verdict"], reason=c["reason"], title_score=c["title_score"],
-                    passage_found=c["passage_found"], accessed=url in accessed,
+                    url=labelled[url],
+                    verdict=c["verdict"],
+                    reason=c["reason"],
+                    title_score=c["title_score"],
+                    passage_found=c["passage_found"],
+                    accessed=url in accessed,
                 )
             )
     return rows
@@ -302,13 +321,14 @@ class Score:
         return self.passage_agree / self.passage_total if self.passage_total else 1.0
 
     def table(self) -> str:
-        cols = [c for c in VERDICTS + ["missing"] if any(self.matrix[e, c] for e in VERDICTS)]
+        cols = [c for c in [*VERDICTS, "missing"] if any(self.matrix[e, c] for e in VERDICTS)]
         rows = [e for e in VERDICTS if any(self.matrix[e, c] for c in cols)]
         out = ["expected \\ got " + "".join(f"{c:>9}" for c in cols) + "   recall"]
         for e in rows:
             total = sum(self.matrix[e, c] for c in cols)
             out.append(
-                f"{e:<15}" + "".join(f"{self.matrix[e, c]:>9}" for c in cols)
+                f"{e:<15}"
+                + "".join(f"{self.matrix[e, c]:>9}" for c in cols)
                 + f"   {self.matrix[e, e] / total:.2f} ({self.matrix[e, e]}/{total})"
             )
         return "\n".join(out)
@@ -342,7 +362,9 @@ def score(world: RealWorld, rows: list[dict]) -> Score:
         if "passage_found" in t:
             s.passage_total += 1
             s.passage_agree += (r or {}).get("passage_found") == t["passage_found"]
-        if not ok or ("passage_found" in t and (r or {}).get("passage_found") != t["passage_found"]):
+        if not ok or (
+            "passage_found" in t and (r or {}).get("passage_found") != t["passage_found"]
+        ):
             r = r or {"reason": "no result"}
             s.misses.append(
                 f"  {t['verdict']:>8} -> {v:<8} [{t['kind']}] {url}\n       cited: {t['title']!r}; "

@@ -39,9 +39,8 @@ def main() -> int:
         if a.selftest:
             problems = selftest(world)
             print("\n".join(problems))
-            print(
-                f"selftest: {len(world.truth) - len(problems)}/{len(world.truth)} URLs answer as labelled"
-            )
+            n = len(world.truth)
+            print(f"selftest: {n - len(problems)}/{n} URLs answer as labelled")
             return 1 if problems else 0
         t0 = time.perf_counter()
         rows = rows_of_run(world, monitor_command())

@@ -107,13 +107,13 @@ def test_a_passage_deep_in_a_long_article_is_still_found(world: World) -> None:
     async def read() -> tuple[str, str]:
         async with check_fetcher(cfg) as client:
             obs = await observe(client, url, cfg)
-            assert obs.whole_text is not None
-            return obs.text, obs.whole_text()
+            assert obs.own_text is not None
+            return obs.text, obs.own_text()
 
-    head, plain = asyncio.run(read())  # no passage wanted: the text stops at TEXT_KEPT
-    assert 0.9 * TEXT_KEPT < len(plain) <= TEXT_KEPT and deep not in plain
+    head, own = asyncio.run(read())  # no passage wanted: the own text stops at TEXT_KEPT
+    assert 0.9 * TEXT_KEPT < len(own) <= TEXT_KEPT and deep not in own
     # what every check reads is squashed at once, the rest only if a title is looked for
-    assert HEAD < len(head) < 0.7 * TEXT_KEPT and plain.startswith(head)
+    assert HEAD < len(head) < 0.7 * TEXT_KEPT and own.startswith(head)
 
 
 def test_an_error_page_is_read_by_its_top_and_not_fingerprinted(world: World) -> None:

@@ -215,19 +215,23 @@ class HostBatch:
             obs = await observe(self.client, url, self.cfg, self.policy.user_agent, mine)
         if obs.status != 200 or not (obs.text or obs.title):
             return None  # a proper 404 for nonsense: the server tells pages apart
-        return PageFacts(obs.title, obs.text, obs.fields, html=obs.html)
+        return PageFacts(obs.title, obs.text, obs.fields, html=obs.html, own=obs.own_text)
 
     def _compare(self, obs: Observation, probe: PageFacts) -> None:
         """The sibling's answer beside the page's: how alike, and which part of the page
-        title both share (the site's name, whatever the site calls itself)."""
+        title both share (the site's name, whatever the site calls itself). Compared by
+        their own words: a book whose every page opens with the whole table of contents
+        would make any two of its pages alike."""
+        mine = obs.own_text() if obs.own_text else obs.text
+        theirs = probe.own() if probe.own else probe.text
         obs.sibling_similarity = max(
-            fuzz.ratio(obs.text[:3000], probe.text[:3000]),
+            fuzz.ratio(mine[:3000], theirs[:3000]),
             100.0 if obs.title and obs.title == probe.title and obs.text == probe.text else 0.0,
         )
-        mine = {p.strip() for p in TITLE_PARTS.split(obs.title or "") if p.strip()}
-        theirs = {p.strip() for p in TITLE_PARTS.split(probe.title or "") if p.strip()}
-        if len(mine) > 1:
-            obs.site_names = [*obs.site_names, *(mine & theirs)]
+        parts = {p.strip() for p in TITLE_PARTS.split(obs.title or "") if p.strip()}
+        shared = {p.strip() for p in TITLE_PARTS.split(probe.title or "") if p.strip()}
+        if len(parts) > 1:
+            obs.site_names = [*obs.site_names, *(parts & shared)]
 
     # one URL ----------------------------------------------------------------
     async def check(self, url: str) -> CheckResult:

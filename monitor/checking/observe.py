@@ -239,8 +239,8 @@ async def observe(
                             # an error page is judged by its title and first lines (a bot
                             # wall says so at the top), not read as an article
                             body, keep = body[:ERROR_PAGE_BYTES], min(keep, ERROR_PAGE_TEXT)
-                        facts = inspect_page(body, resp.charset, ctype, keep)
-                        obs.title, obs.text, obs.whole_text = facts.title, facts.text, facts.whole
+                        facts = inspect_page(body, resp.charset, ctype, keep, current)
+                        obs.title, obs.text, obs.own_text = facts.title, facts.text, facts.own
                         obs.fields, obs.html = facts.fields, facts.html
                         obs.site_names = [facts.site_name] if facts.site_name else []
                         if facts.refresh and 200 <= resp.status < 300:

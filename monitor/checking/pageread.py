@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -20,7 +22,7 @@ TEXT_KEPT = 20_000
 PASSAGE_TEXT = 60_000
 # Characters of text every check reads: the fingerprint's 12,000 (the cues and the sibling
 # comparison read less). Only the search for a cited title in the text, when no title field
-# carries it, reads on; so the text past this is squashed only then (`PageFacts.whole`).
+# carries it, reads on, in the page's own text (`PageFacts.own`), read only then.
 HEAD = 12_000
 
 
@@ -39,15 +41,10 @@ class PageFacts:
     site_name: str | None = None  # og:site_name
     refresh: str | None = None  # where a meta refresh or a one-line script sends the reader
     html: bool = False
-    tail: str = ""  # the text after `text`, as extracted: squashed when it is read
-    keep: int = TEXT_KEPT
-
-    def whole(self) -> str:
-        """All the kept text (`text` is at least its first `HEAD` characters)."""
-        if not self.tail:
-            return self.text
-        rest = squash(self.tail)
-        return (f"{self.text} {rest}" if self.text and rest else self.text or rest)[: self.keep]
+    # the page's own words: its text without the site's chrome (navigation, sidebars, tables
+    # of contents, related posts, page header and footer) and without link text, so a page
+    # that only links to a work does not carry it; read when first asked for (`_own_text`)
+    own: Callable[[], str] | None = None
 
 
 def _head(raw: str, keep: int) -> tuple[str, str]:
@@ -132,6 +129,160 @@ def _utf8(body: bytes, charset: str | None) -> str | None:
         return None
 
 
+# The parts of a page that are the site's, not the work's: what a reader skips. Tags and
+# ARIA roles say so where a template uses them; otherwise the words of a class or id do
+# (Readability's method: a sidebar, a table of contents, related or recent posts, a
+# breadcrumb, pagination, a tag cloud, comments), unless they also say it is the content
+# ("wy-nav-content" is Sphinx's main column). A page header or footer is the site's only
+# outside the article: an article's own header carries its title.
+_CHROME_TAGS = frozenset({"nav", "aside", "menu", "form", "select", "button", "dialog"})
+_PAGE_TAGS = frozenset({"header", "footer"})
+_CHROME_ROLES = frozenset(
+    {"navigation", "complementary", "menu", "menubar", "tree", "search", "dialog"}
+)
+_PAGE_ROLES = frozenset({"banner", "contentinfo"})
+_CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:side-?bar|sidenav|side|toc|tocs|table-of-contents|menu|menus|nav|navbar"
+    r"|navigation|breadcrumbs?|crumbs|related|recent|popular|pagination|pager|paginator"
+    r"|prev|next|previous|widgets?|share|sharing|social|comments?|disqus|tags|tag-?cloud"
+    r"|categories|subscribe|newsletter|cookies?|banner|sponsor|ads?|footnav|sitemap"
+    r"|summary-nav|chapters?-nav|book-summary)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_PAGE_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:header|footer|masthead|topbar|site-?header|site-?footer)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_CONTENT_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:content|main|article|body|entry|markdown-body|prose)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+# candidates found by the parser (C-fast substring tests), then read by the rules above
+_CHROME_SELECTOR = ", ".join(
+    ["nav", "aside", "menu", "form", "select", "button", "dialog", "header", "footer", "[role]"]
+    + [
+        f"[{attr}*={word}]"
+        for attr in ("class", "id")
+        for word in (
+            "side", "toc", "menu", "nav", "crumb", "related", "recent", "popular", "pagina",
+            "pager", "prev", "next", "widget", "shar", "social", "comment", "disqus", "tag",
+            "categor", "subscri", "newsletter", "cookie", "banner", "sponsor", "head",
+            "foot", "masthead", "topbar", "sitemap", "summary", "chapter",
+        )
+    ]
+)  # fmt: skip
+_MAIN_TAGS = frozenset({"article", "main"})
+_HOLDS_WORK = "article, main, [role=main]"
+
+
+def _inside_main(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.is_element_node:
+        if parent.tag in _MAIN_TAGS or (parent.attrs.get("role") or "") == "main":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _is_chrome(node: LexborNode, page_chars: int) -> bool:
+    """Is this element the site's rather than the work's (see `_CHROME_WORDS`)? The page's
+    text is `page_chars` long."""
+    tag = node.tag
+    if tag in _CHROME_TAGS:
+        return True
+    attrs = node.attrs
+    role = (attrs.get("role") or "").lower()
+    if role in _CHROME_ROLES:
+        return True
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if tag in ("html", "body", "main", "article") or _CONTENT_WORDS.search(names):
+        return False
+    if tag in _PAGE_TAGS or role in _PAGE_ROLES or _PAGE_WORDS.search(names):
+        return not _inside_main(node)
+    # a wrapper named for its sidebar ("container has-sidebar") holding the article itself,
+    # or most of the page's words, is not the sidebar
+    return (
+        bool(_CHROME_WORDS.search(names))
+        and node.css_first(_HOLDS_WORK) is None
+        and len(node.text()) < 0.5 * page_chars
+    )
+
+
+def _links_away(heading: LexborNode, url: str | None) -> bool:
+    """A heading that is a link to another page: an entry of a listing ("recent posts",
+    a blog's front page), not the page's own title. A link to the page itself (a post
+    title that is its own permalink) or to a part of it (`#section`) is the page's own."""
+    links = heading.css("a[href]")
+    if not links:
+        return False
+    text = squash(heading.text())
+    linked = sum(len(squash(a.text())) for a in links)
+    if linked < 0.5 * len(text):
+        return False
+    for a in links:
+        href = (a.attrs.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            continue
+        if url is None:
+            return True
+        target = urlsplit(urljoin(url, href))
+        here = urlsplit(url)
+        same = target.netloc == here.netloc and target.path.rstrip("/") == here.path.rstrip("/")
+        if not same:
+            return True
+    return False
+
+
+def _in_chrome(node: LexborNode, page_chars: int) -> bool:
+    """Inside the site's chrome (see `_is_chrome`): a heading of a sidebar or a menu."""
+    parent = node.parent
+    while parent is not None and parent.is_element_node and parent.tag != "body":
+        if _is_chrome(parent, page_chars):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _own_headings(
+    tree: LexborHTMLParser, url: str | None, page_chars: int
+) -> list[tuple[str, str]]:
+    """The page's own headings: h1-h3 outside its chrome, not links to other pages, each
+    with its kind ("h1": a main heading, "heading": a section's)."""
+    headings: list[tuple[str, str]] = []
+    for node in tree.css("h1, h2, h3")[:40]:
+        text = squash(node.text())
+        if text and not _in_chrome(node, page_chars) and not _links_away(node, url):
+            headings.append(("h1" if node.tag == "h1" else "heading", text[:300]))
+            if len(headings) >= 6:
+                break
+    return headings
+
+
+def _own_text(tree: LexborHTMLParser, limit: int, page_chars: int) -> Callable[[], str]:
+    """The page's own text (no chrome, no link text), its first `limit` characters, read
+    when first asked for: most pages carry the cited title in a title field, and cutting a
+    tree costs more than reading it (measured: docs/performance.md, "Figures behind the
+    code"). The tree is cut then: everything else is read from it before."""
+    done: list[str] = []
+
+    def own() -> str:
+        if done:
+            return done[0]
+        body = tree.body
+        text = ""
+        if body is not None:
+            for node in body.css(_CHROME_SELECTOR):
+                if _is_chrome(node, page_chars):
+                    node.remove()
+            for a in body.css("a"):
+                a.remove()
+            text = squash(body.text(separator=" ")[: limit * 6 // 5])[:limit]
+        done.append(text)
+        return text
+
+    return own
+
+
 _FIELDS = {
     ("property", "og:title"): "og:title",
     ("property", "og:site_name"): "og:site_name",
@@ -145,11 +296,11 @@ _FIELD_ORDER = ("og:title", "citation_title", "dc.title")
 
 
 def inspect_page(
-    body: bytes, charset: str | None, ctype: str = "", keep: int = TEXT_KEPT
+    body: bytes, charset: str | None, ctype: str = "", keep: int = TEXT_KEPT, url: str | None = None
 ) -> PageFacts:
-    """Title fields, site name, visible text (its first `keep` characters) and any refresh
-    of a (partial) body. A NUL byte or a broken encoding is read past, never a reason to
-    look no further.
+    """Title fields, site name, visible text (its first `keep` characters), the page's own
+    words (`PageFacts.main`) and any refresh of a (partial) body at `url`. A NUL byte or a
+    broken encoding is read past, never a reason to look no further.
 
     The tree is walked once for what the page says about itself (one selector list, in
     document order: each separate query cost a walk and a compiled selector), the parts a
@@ -173,10 +324,8 @@ def inspect_page(
     tree = LexborHTMLParser(source)
     title_node: LexborNode | None = None
     found: dict[str, str] = {}  # each field's first meta, its content ("" for none)
-    headings: list[str] = []
     refreshes: list[LexborNode] = []
-    seen_headings = 0
-    for node in tree.css("title, meta, h1, h2, h3"):
+    for node in tree.css("title, meta"):
         tag = node.tag
         if tag == "meta":
             attrs = node.attrs
@@ -191,17 +340,9 @@ def inspect_page(
                 refreshes.append(node)
         elif tag == "title":
             title_node = title_node or node
-        elif seen_headings < 12:
-            seen_headings += 1
-            text = squash(node.text())
-            if text:
-                headings.append(text[:300])
     fields = [(w, squash(found[w])) for w in _FIELD_ORDER if found.get(w)]
     site_name = found.get("og:site_name") or None
-    fields += [("heading", h) for h in headings[:6]]
     title = (squash(title_node.text()) or None) if title_node is not None else None
-    if not title and headings:
-        title = headings[0]
     refresh = None
     for meta in refreshes:
         if (meta.attrs.get("http-equiv") or "").lower() == "refresh" and not _inert(meta):
@@ -212,8 +353,14 @@ def inspect_page(
     body_node = tree.body
     # the body's text is read once, and no more of it than is kept (with room for the
     # whitespace squashed away)
-    raw = (body_node.text(separator=" ") if body_node else "")[: keep * 6 // 5]
-    text, tail = _head(raw, keep) if keep <= TEXT_KEPT else (squash(raw)[:keep], "")
+    full = body_node.text(separator=" ") if body_node else ""
+    page_chars, raw = len(full), full[: keep * 6 // 5]
+    text = _head(raw, keep)[0] if keep <= TEXT_KEPT else squash(raw)[:keep]
     if refresh is None and len(text) < 200 and _SCRIPT_TAG.search(html):  # the whole text
         refresh = _script_target(source, text)
-    return PageFacts(title, text, fields, site_name, refresh, True, tail, keep)
+    headings = _own_headings(tree, url, page_chars)
+    fields += headings
+    if not title and headings:
+        title = headings[0][1]
+    own = _own_text(tree, min(keep, TEXT_KEPT), page_chars)
+    return PageFacts(title, text, fields, site_name, refresh, True, own)

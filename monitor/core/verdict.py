@@ -128,7 +128,9 @@ class Observation:
     content_type: str | None = None
     title: str | None = None
     text: str = ""  # decoded, whitespace-collapsed text of the part of the body we read
-    whole_text: Callable[[], str] | None = None  # all of it, when `text` is its beginning
+    # the page's own words, read when asked for: no navigation, sidebars, related posts or
+    # link text (`pageread.PageFacts.own`): the only text that evidences the cited work
+    own_text: Callable[[], str] | None = None
     error: ErrorClass | None = None
     error_detail: str = ""
     retry_after: str | None = None
@@ -210,6 +212,15 @@ def same_resource(a: str, b: str) -> bool:
     ha = (pa.hostname or "").removeprefix("www.")
     hb = (pb.hostname or "").removeprefix("www.")
     return ha == hb and pa.path.rstrip("/") == pb.path.rstrip("/") and pa.query == pb.query
+
+
+def _above(url: str, final_url: str) -> bool:
+    """Is `final_url` a page above `url` on the same site (/blog/2024/post -> /blog/)?"""
+    if not _same_site(url, final_url):
+        return False
+    mine = [s for s in urlsplit(url).path.split("/") if s]
+    theirs = [s for s in urlsplit(final_url).path.split("/") if s]
+    return len(theirs) < len(mine) and mine[: len(theirs)] == theirs
 
 
 def _is_landing(final_url: str) -> bool:
@@ -338,7 +349,7 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Judgement:
         )
     match = None
     if document:  # only a document with a title can drift by title (not data, images, PDF)
-        page = PageFields(obs.title, obs.fields, obs.text, obs.site_names, obs.whole_text)
+        page = PageFields(obs.title, obs.fields, obs.text, obs.site_names, obs.own_text)
         match = title_evidence(obs.cited_titles, page)
     score = match.score if match else None
     where = match.where if match else None
@@ -351,6 +362,13 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Judgement:
                 f"the cited title is no longer on the page (best match {match.score:.0f}% "
                 f"in {match.where}, for {match.title!r})"
             )
+        if obs.chain and not same_resource(obs.url, final):
+            if _above(obs.url, final):
+                # sent up to the section or the site's front page it belonged to: gone
+                return Judgement(
+                    Verdict.SOFT404, f"redirected to {final}, a page above it: {why}", score, where
+                )
+            why = f"redirected to {final}: {why}"
         return Judgement(Verdict.DRIFTED, why, score, where)
     via = f" via {obs.refresh_target}" if obs.refresh_target else ""
     redirected = _redirect_verdict(obs, final)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300})[\"”»“]")
+# a quoted title: three characters or more, or two letters ("Oi", "충돌", "概要")
+_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300}|[^\W\d_]{2})[\"”»“]")
 _AUTHOR_YEAR = re.compile(
     r"^[^()]{2,200}?\(\s*(?:(?:[^()]{0,20}\D)?(?:1[5-9]|20)\d{2}[a-z]?|n\.d\.)\s*\)\s*[.,:]\s*"
     r"(?P<t>[^.]{3,300})"
@@ -64,8 +65,7 @@ _BUTTONS = frozenset(
     nasa ads|mathscinet|math reviews|zbmath|zentralblatt|ref|refs|cited|see|online|
     read online|read|lire en ligne|en ligne|présentation en ligne|online lesen|online|
     leer en línea|en línea|ler online|citește online|читать онлайн|онлайн|在线阅读|
-    オンライン|"""
-    .replace("\n", "").split("|")
+    オンライン|""".replace("\n", "").split("|")
     if label.strip()
 )
 # identifiers and other labels written as link text: a DOI, a PMID, a bibcode, an ISBN,

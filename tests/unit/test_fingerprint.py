@@ -118,9 +118,7 @@ def test_the_sample_is_chosen_by_content_and_bounded() -> None:
     body = ARTICLE * 3
     assert distance(simhash(body), simhash("Updated: 3 December 2026. " + body)) <= 3
     assert len(shingles(ARTICLE * 500)) == MAX_SHINGLES
-    assert shingles("Kazakhstan is a source, transit... and destination")[0] == (
-        "kazakhstan is a"
-    )
+    assert shingles("Kazakhstan is a source, transit... and destination")[0] == ("kazakhstan is a")
     assert from_hex("0123456789abcdef") is None  # a v1 fingerprint: not comparable
     assert to_hex(5) == "v20000000000000005" and from_hex("v20000000000000005") == 5
 
@@ -142,7 +140,11 @@ def test_title_evidence_finds_the_title_in_headings_or_text() -> None:
     )
     assert m is not None and m.score < 60
     assert title_evidence(["[PDF]", "here"], PageFields("x", [], "y")) is None
-    assert title_evidence(["Report"], PageFields("x", [], "y")) is None
+    # a one-word title is checked too, but only against the page's own title fields
+    report = title_evidence(["Report"], PageFields("x", [], "y"))
+    assert report is not None and report.score == 0
+    assert title_evidence(["Report"], PageFields("x", [], "The report of 2011")).score == 0
+    assert title_evidence(["Report"], PageFields("Report – Site", [], "")).score == 100
     assert title_evidence(["Human Rights Overview"], PageFields("x", [], "y")) is not None
 
 

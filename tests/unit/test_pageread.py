@@ -39,7 +39,8 @@ def test_headings_are_the_first_twelve_and_six_are_fields() -> None:
     body = "".join(f"<h{1 + i % 3}>Heading {i}</h{1 + i % 3}>" for i in range(20))
     page = facts(f"<html><body>{body}</body></html>")
     assert page.title == "Heading 0"  # no <title>: the first heading
-    assert [t for w, t in page.fields if w == "heading"] == [f"Heading {i}" for i in range(6)]
+    assert [t for _, t in page.fields] == [f"Heading {i}" for i in range(6)]
+    assert [w for w, _ in page.fields][:3] == ["h1", "heading", "heading"]  # h1: main headings
 
 
 @pytest.mark.parametrize(
@@ -122,18 +123,18 @@ def test_not_html_is_text_and_a_nul_is_read_past() -> None:
     assert facts("<html><body><p>a\x00b</p></body></html>").text == "ab"
 
 
-def test_the_text_past_what_every_check_reads_is_squashed_only_when_read() -> None:
-    """The first HEAD characters (and a little more) are squashed at once; the whole kept
-    text, as it would have been squashed in one go, when a title is looked for in it."""
+def test_every_check_reads_the_first_head_characters_and_the_own_text_when_asked() -> None:
+    """The first HEAD characters (and a little more) are squashed at once; the page's own
+    text, as far as TEXT_KEPT, only when a title is looked for in it."""
     from monitor.checking.pageread import HEAD, TEXT_KEPT, squash
 
     words = [f"word{i}\n\n   and\tmore " for i in range(3000)]
     page = facts(f"<html><body><p>{''.join(words)}</p><p>The end.</p></body></html>")
     whole = squash("".join(words)[: TEXT_KEPT * 6 // 5])[:TEXT_KEPT]  # as read in one go
     assert HEAD < len(page.text) < HEAD + 1000 and whole.startswith(page.text)
-    assert page.whole() == whole
+    assert page.own is not None and page.own() == whole
     short = facts("<html><body><p>Only   a\n few words.</p></body></html>")
-    assert short.text == short.whole() == "Only a few words." and short.tail == ""
+    assert short.text == short.own() == "Only a few words."
 
 
 def test_a_title_only_deep_in_the_text_is_still_found() -> None:
@@ -144,9 +145,9 @@ def test_a_title_only_deep_in_the_text_is_still_found() -> None:
         "<html><head><title>News digest</title></head><body>"
         f"<p>{filler}</p><p>Kazak women sold as sex slaves, by G. Baituova</p></body></html>"
     )
-    assert "Kazak women" not in page.text and "Kazak women" in page.whole()
+    assert "Kazak women" not in page.text and "Kazak women" in page.own()
     cited = ["Kazak Women Sold as Sex Slaves"]
-    found = title_evidence(cited, PageFields(page.title, page.fields, page.text, (), page.whole))
+    found = title_evidence(cited, PageFields(page.title, page.fields, page.text, (), page.own))
     assert found is not None and found.where == "text" and found.score >= 80
     head_only = title_evidence(cited, PageFields(page.title, page.fields, page.text))
     assert head_only is not None and head_only.score < found.score

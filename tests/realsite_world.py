@@ -293,6 +293,29 @@ def rows_of_run(world: RealWorld, monitor: list[str], workdir: Path | None = Non
     return rows
 
 
+def rows_of_check(world: RealWorld, monitor: list[str]) -> list[dict]:
+    """The one-off check as a person types it: `monitor check page.html --format json`,
+    one row per labelled URL (no access dates: a check records nothing)."""
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("MONITOR_CONFIG", None)
+    with tempfile.TemporaryDirectory(prefix="realsites-") as tmp:
+        d = Path(tmp)
+        (d / "config.toml").write_text(CONFIG)
+        (d / "page.html").write_text(world.page(), encoding="utf-8")
+        p = subprocess.run(
+            [*monitor, "check", "page.html", "--format", "json"],
+            cwd=d, env=env, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        if p.returncode not in (0, 1):
+            raise RuntimeError(f"monitor check exited {p.returncode}: {p.stderr.strip()[-2000:]}")
+    labelled = {world.url(u): u for u in world.truth}
+    return [
+        dict(r, url=labelled[r["url"]], accessed=None)
+        for r in json.loads(p.stdout)
+        if r["url"] in labelled
+    ]
+
+
 def monitor_command() -> list[str]:
     return [sys.executable, "-m", "monitor"]
 

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.realsite_world import WORLDS, RealWorld, Score, monitor_command, rows_of_run, score
+from tests.realsite_world import (
+    WORLDS,
+    RealWorld,
+    Score,
+    monitor_command,
+    rows_of_check,
+    rows_of_run,
+    score,
+)
 
 BEST = Path(__file__).parent / "realsites" / "best.json"
 # Namesakes: the URL now serves another page of the very same title and main heading, told
@@ -31,14 +39,18 @@ NAMESAKES = {
 
 
 @pytest.fixture(scope="module")
-def judged() -> Iterator[tuple[RealWorld, Score]]:
+def served() -> Iterator[RealWorld]:
     world = RealWorld.load("all")
     world.serve()
     try:
-        rows = rows_of_run(world, monitor_command())
+        yield world
     finally:
         world.stop()
-    yield world, score(world, rows)
+
+
+@pytest.fixture(scope="module")
+def judged(served: RealWorld) -> tuple[RealWorld, Score]:
+    return served, score(served, rows_of_run(served, monitor_command()))
 
 
 def test_the_worlds_are_large_enough(judged) -> None:
@@ -67,3 +79,10 @@ def test_no_site_falls_below_its_best(judged) -> None:
         k: (ok, n, best[k]) for k, (ok, n) in s.per_site.items() if k in best and ok / n < best[k]
     }
     assert not low, low
+
+
+def test_a_one_off_check_of_the_page_verifies_its_quoted_passages_too(served) -> None:
+    """`monitor check page.html --format json` judges as the run does, passages included."""
+    s = score(served, rows_of_check(served, monitor_command()))
+    assert s.passage_total >= 90 and s.passage >= 0.95, "\n".join(s.misses)
+    assert s.accuracy >= 0.98 and set(s.false_alive) <= NAMESAKES, "\n".join(s.misses)

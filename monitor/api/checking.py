@@ -80,12 +80,14 @@ async def check_async(
     settings: Settings | None = None,
     on_result: OnResult | None = None,
     titles: Mapping[str, list[str]] | None = None,
+    passages: Mapping[str, list[str]] | None = None,
 ) -> list[CheckResult]:
     """Check URLs now (no database); invalid URLs raise `urls.UrlError`.
 
-    `titles` (URL -> cited titles) lets the check tell a live page from a drifted one. Each
-    result's `status` is what this one check would make of a URL with no history: a
-    failure is `failing (1 of N)`, never `dead`.
+    `titles` (URL -> cited titles) lets the check tell a live page from a drifted one;
+    `passages` (URL -> quoted passages) are looked for on the pages that answer, as a run
+    does (`passage_found`). Each result's `status` is what this one check would make of a
+    URL with no history: a failure is `failing (1 of N)`, never `dead`.
     """
     cfg = settings or load_settings()
     wanted = list(dict.fromkeys(normalise(u) for u in urls))
@@ -96,7 +98,8 @@ async def check_async(
         if on_result:
             on_result(result)
 
-    await check_across_processes(wanted, cfg.check, keep, Context(titles=titles or {}))
+    context = Context(titles=titles or {}, passages=passages or {})
+    await check_across_processes(wanted, cfg.check, keep, context)
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
     accept_statuses(results, cfg.check.accepted())
     rule = rule_of(cfg.check)
@@ -211,9 +214,10 @@ def check(
     settings: Settings | None = None,
     on_result: OnResult | None = None,
     titles: Mapping[str, list[str]] | None = None,
+    passages: Mapping[str, list[str]] | None = None,
 ) -> list[CheckResult]:
     """Synchronous `check_async`, for scripts and notebooks without an event loop."""
-    return asyncio.run(check_async(list(urls), settings, on_result, titles))
+    return asyncio.run(check_async(list(urls), settings, on_result, titles, passages))
 
 
 @dataclass
@@ -223,6 +227,7 @@ class Targets:
     urls: list[str] = field(default_factory=list)
     citations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     titles: dict[str, list[str]] = field(default_factory=dict)
+    passages: dict[str, list[str]] = field(default_factory=dict)  # the passages they quote
     anchors: dict[str, dt.date] = field(default_factory=dict)  # newest stamp on the page
     archive_urls: dict[str, str] = field(default_factory=dict)
     problems: list[SourceResult] = field(default_factory=list)
@@ -293,6 +298,8 @@ def collect_targets(
             out.citations.setdefault(c.url, []).append({"title": c.title, "document": src.location})
             if c.title:
                 out.titles.setdefault(c.url, []).append(c.title)
+            if c.excerpt and c.excerpt not in out.passages.get(c.url, []):
+                out.passages.setdefault(c.url, []).append(c.excerpt)
             stamps = [(st.date, st.precision.value) for st in c.stamps if st.date]
             if stamps:
                 day = anchor_date(None, stamps, stamps[0][0])
@@ -393,7 +400,9 @@ def check_command(
     if not found.urls or dump:
         return CheckOutcome(found, excluded=excluded)
     advance = phase("checking", len(found.urls))
-    results = check(found.urls, settings, on_result=advance, titles=found.titles)
+    results = check(
+        found.urls, settings, on_result=advance, titles=found.titles, passages=found.passages
+    )
     fallbacks: dict[str, Fallback] = {}
     if archive and settings.archive.endpoints:
         phase("archives", None)

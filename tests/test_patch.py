@@ -51,7 +51,9 @@ def run_and_patch(store: Store, settings: Settings, page: Path, **policy):
 def test_html_page_gets_stamps_fallbacks_and_link_states(
     store: Store, world: World, pywb, tmp_path: Path
 ) -> None:
-    s = make_settings()
+    # one failing check confirms a death here, so one run writes a note (the default rule
+    # waits for three over six days: tests/test_weeks.py)
+    s = make_settings(confirm_checks=1, confirm_days=0)
     settings = Settings(
         check=s.check,
         database={"url": "sqlite://"},

@@ -62,6 +62,7 @@ def patch_page(
             for d in store.decisions.active()
             if d.kind == "accept" and d.url
         },
+        store.pages.verified_days([c.id for c, _ in rows if c.id is not None]),
     )
     if not write_file:
         return PatchOutcome(result, None)

@@ -539,11 +539,12 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
 @click.option(
     "--stamps",
-    type=click.Choice(["append", "replace", "older"]),
-    default="append",
+    type=click.Choice(["own", "older", "append", "replace"]),
+    default="own",
     show_default=True,
-    help="append a new access stamp; replace the newest; or append only when the newest "
-    "is older than --older-than days.",
+    help="own: keep the page's stamps and one of the monitor's, the latest verified date, "
+    "updated in place; older: add a stamp only when the newest is older than --older-than "
+    "days; append: add one at every verified date; replace: replace the newest stamp.",
 )
 @click.option("--older-than", default=365, show_default=True, help="Days, for --stamps older.")
 @click.option("--update-moved", is_flag=True, help="Replace moved links by their new address.")

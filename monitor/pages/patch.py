@@ -74,7 +74,14 @@ class Patch:
 
 @dataclass
 class Policy:
-    mode: str = "append"  # append | replace | older
+    """How `patch` stamps a verified citation. `own` (the default): the page's own stamps
+    are kept and the monitor keeps one stamp of its own, the latest verified date, updated
+    in place week after week; `older`: a new stamp is added only when the newest is older
+    than `older_than_days` (pages that keep a history of re-verifications, over years);
+    `append`: a new stamp at every verified date; `replace`: the newest stamp, whoever
+    wrote it, is replaced."""
+
+    mode: str = "own"  # own | older | append | replace
     older_than_days: int = 365
     update_moved: bool = False
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
@@ -92,10 +99,29 @@ def _accepted_copy(u: Url, archive_url: str) -> ArchiveLink:
     )
 
 
+NOTE_TEXT = "An archived copy of this article (captured {when}) is accessible"
+
+
 def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
     when = link.captured_at.strftime("%-d %B %Y") if link.captured_at else "an earlier date"
-    text = f"An archived copy of this article (captured {when}) is accessible"
-    return FORMATS[fmt].note(text, link.archive_url, nl)
+    return FORMATS[fmt].note(NOTE_TEXT.format(when=when), link.archive_url, nl)
+
+
+_WHEN, _URL = "\x00when\x00", "\x00url\x00"
+
+
+def note_pattern(fmt: str) -> re.Pattern[str]:
+    """A note this monitor wrote, in `fmt`'s syntax, whatever its date and link: how a
+    patch finds its own note again, to update it in place instead of adding another (and
+    how ingest knows it is no citation of the page's)."""
+    shape = re.escape(FORMATS[fmt].note(NOTE_TEXT.format(when=_WHEN), _URL, "\n"))
+    shape = shape.replace(re.escape(_WHEN), r"[^)\n]{1,40}").replace(re.escape(_URL), r"[^\s\"<>]+")
+    return re.compile(shape.replace(re.escape("\n"), r"\r?\n"))
+
+
+def _own_note(text: str, fmt: str, start: int, end: int) -> tuple[int, int] | None:
+    m = note_pattern(fmt).search(text, start, end)
+    return m.span() if m else None
 
 
 def plan(
@@ -107,12 +133,15 @@ def plan(
     page_links: dict[str, ArchiveLink],
     policy: Policy,
     accepted: dict[str, tuple[str | None, str | None]] | None = None,
+    verified_days: dict[int, set[dt.date]] | None = None,
 ) -> Patch:
     """The edits that bring the page up to date (nothing is written here). `fmt` is the
     format the page was read in at ingest (`Document.format`), so notes are written in the
     syntax the citations were found in. `accepted` maps a URL to the maintainer's decision
-    (snapshot, new address): written whatever the last check said."""
+    (snapshot, new address): written whatever the last check said. `verified_days`: every
+    date each citation was verified, by which the monitor's own stamps are known."""
     accepted = accepted or {}
+    verified_days = verified_days or {}
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -167,17 +196,26 @@ def plan(
             assert day is not None  # stamp_due says so
             stale = old is None or (policy.today - old).days >= policy.older_than_days
             new_stamp = format_stamp(day, last.raw if last else None)
-            if policy.mode == "replace":
+            ours = last is not None and last.date in verified_days.get(c.id or 0, set())
+            if policy.mode == "replace" or (policy.mode == "own" and ours):
                 patch.edits.append(Edit(*last_span, new_stamp, "access date refreshed"))
-            elif policy.mode == "append" or stale:
+            elif policy.mode in ("append", "own") or stale:
                 patch.edits.append(Edit(insert_at, insert_at, "  " + new_stamp, "access date"))
         snapshot, new_address = accepted.get(u.url, (None, None))
         fb = fallbacks.get(u.url)
+        note, why = None, ""
         if snapshot:  # the maintainer's choice of copy, taken as given
-            fb = _accepted_copy(u, snapshot)
-            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "accepted"))
-        elif u.last_verdict in GONE and fb is not None and fb.verified:
-            patch.edits.append(Edit(note_at, note_at, _fallback_note(fmt, fb, nl), "fallback"))
+            note, why = _fallback_note(fmt, _accepted_copy(u, snapshot), nl), "accepted"
+        elif u.status == "dead" and u.last_verdict in GONE and fb is not None and fb.verified:
+            # only a death the confirmation rule stands by: one bad day is not a dead link
+            note, why = _fallback_note(fmt, fb, nl), "fallback"
+        mine = _own_note(text, fmt, max(place.link_end, place.start), place.end)
+        if mine is None and note is not None:
+            patch.edits.append(Edit(note_at, note_at, note, why))
+        elif mine is not None and note is not None and text[mine[0] : mine[1]] != note:
+            patch.edits.append(Edit(*mine, note, f"{why} note updated"))
+        elif mine is not None and note is None and u.status in ("alive", "moved"):
+            patch.edits.append(Edit(*mine, "", "archive note removed: the link works again"))
         moved = policy.update_moved and u.last_verdict == "moved" and u.last_final_url
         target = new_address or (u.last_final_url if moved else None)
         if target and c.raw_url:

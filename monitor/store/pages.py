@@ -252,6 +252,19 @@ class Pages:
         with self.db.session() as s:
             return s.exec(select(Url).where(Url.url == url)).first()
 
+    def verified_days(self, citation_ids: list[int]) -> dict[int, set[dt.date]]:
+        """citation id -> every date our checks verified it: how `patch` knows the stamps
+        it wrote from the page's own (a stamp of one of these dates is the monitor's)."""
+        out: dict[int, set[dt.date]] = {}
+        with self.db.session() as s:
+            for chunk in (citation_ids[i : i + 500] for i in range(0, len(citation_ids), 500)):
+                q = select(VerifiedAccess.citation_id, VerifiedAccess.accessed_on).where(
+                    col(VerifiedAccess.citation_id).in_(chunk)
+                )
+                for cid, day in s.exec(q):
+                    out.setdefault(cid, set()).add(day)
+        return out
+
     def verified_dates(self) -> dict[int, dt.date]:
         """citation id -> newest date our checks verified it."""
         with self.db.session() as s:

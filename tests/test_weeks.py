@@ -86,7 +86,14 @@ def serve_week(world: World, week: int, day: int = 0) -> None:
         world.pages[path] = answer
 
 
-def page_text(world: World) -> str:
+def page_text(world: World, fmt: str) -> str:
+    if fmt == "markdown":
+        lines = "".join(
+            f"- [{title(i)}]({world.url(f'/weeks/{i}')}), Example News, 17 Nov 05 "
+            "[accessed 16 February 2011]\n"
+            for i in range(N)
+        )
+        return f"# Labour migration: sources\n\n{lines}\nLast edited by hand.\n"
     items = "".join(
         f'<li><a href="{world.url(f"/weeks/{i}")}">{title(i)}</a><br>\n'
         f"Example News, 17 Nov 05<br>\n[accessed 16 February 2011]</li>\n"
@@ -95,22 +102,32 @@ def page_text(world: World) -> str:
     return f"<html><body><h1>Labour migration: sources</h1>\n<ul>\n{items}</ul>\n</body></html>\n"
 
 
-def items(page: str) -> list[str]:
+def items(page: str, fmt: str) -> list[str]:
+    if fmt == "markdown":
+        return re.findall(r"^- .*?(?=^- |^\n)", page, re.S | re.M)
     return re.findall(r"<li>.*?</li>", page, re.S)
 
 
+def hrefs_of(page: str, fmt: str) -> list[str]:
+    if fmt == "markdown":
+        return re.findall(r"^- \[Weekly[^\]]*\]\(([^)]+)\)", page, re.M)
+    return re.findall(r'<a href="([^"]+)">Weekly', page)
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_four_weeks_of_the_routine_then_a_quiet_one(
-    world: World, archive: Pywb, tmp_path: Path
+    world: World, archive: Pywb, tmp_path: Path, fmt: str
 ) -> None:
     s = Settings(
         check={**make_settings().check.model_dump(), "sibling_probe": False},
         database={"url": f"sqlite:///{tmp_path / 'm.sqlite'}"},
         archive={"endpoints": [archive.endpoint(rate_per_minute=6000)]},
     )
-    page = tmp_path / "sources.html"
+    page = tmp_path / ("sources.md" if fmt == "markdown" else "sources.html")
     serve_week(world, 0)
-    page.write_text(page_text(world), "utf-8")
-    hrefs = re.findall(r'href="([^"]+)"', page.read_text("utf-8"))
+    page.write_text(page_text(world, fmt), "utf-8")
+    hrefs = hrefs_of(page.read_text("utf-8"), fmt)
+    assert len(hrefs) == N
     store = api.open_database(s)
     api.ingest(store, [str(page)], s)
     start = dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC)
@@ -123,7 +140,7 @@ def test_four_weeks_of_the_routine_then_a_quiet_one(
             if week < 5 or k == 2:
                 api.run(store, s, everything=True, now=monday + dt.timedelta(days=2 * k) + again)
         report = build_report(store, RULE, now=monday + dt.timedelta(days=4, hours=1))
-        out = tmp_path / f"week{week}.html"
+        out = tmp_path / f"week{week}{page.suffix}"
         api.patch_page(
             store, str(page), Policy(today=(monday + dt.timedelta(days=4)).date()), str(out)
         )
@@ -134,7 +151,7 @@ def test_four_weeks_of_the_routine_then_a_quiet_one(
         assert doc is not None
         cited = store.pages.citation_rows(doc.id)
         assert len(cited) == N, f"week {week}: {len(cited)} citations after re-ingest"
-        lis = items(text)
+        lis = items(text, fmt)
         assert len(lis) == N
         for i, li in enumerate(lis):
             assert li.count(NOTE) <= 1, (week, i, li)
@@ -145,7 +162,7 @@ def test_four_weeks_of_the_routine_then_a_quiet_one(
                 assert len(STAMP.findall(li)) == 2, (week, i, li)
             if i in FLAKY:
                 assert NOTE not in li, (week, i, li)  # never dead long enough to confirm
-        assert re.findall(r'<a href="([^"]+)">Weekly', text) == hrefs
+        assert hrefs_of(text, fmt) == hrefs
         # the default rule: three failing checks in a row over six days make a link dead
         for i in DIE_W1:  # failing all week 1 (four days): not yet; dead in week 2
             assert (NOTE in lis[i]) == (week >= 2), (week, i, lis[i])

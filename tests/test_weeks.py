@@ -26,7 +26,8 @@ from monitor import api
 from monitor.config import Settings
 from monitor.core.due import Confirmation
 from monitor.pages.patch import Policy
-from monitor.report.build import build_report
+from monitor.report.build import PRIORITY, build_report
+from monitor.report.formats import render
 from tests.archive_world import Pywb
 from tests.conftest import make_settings
 from tests.world import World
@@ -39,7 +40,8 @@ FLAKY = range(32, 33)  # 404 on one day a week: never dead long enough to confir
 COMEBACK = range(33, 34)  # 404 in weeks 1 and 2 (confirmed), back in week 3
 SOFT_W2 = range(34, 37)  # 200 "Page not found" from week 2 (captured in 2015)
 BLOCKED = range(37, 40)  # 403 always
-RULE = Confirmation(checks=3, days=2)
+RULE = Confirmation(checks=3, days=6)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 STAMP = re.compile(r"\[accessed [^\]]+\]")
 NOTE = "An archived copy of this article"
 
@@ -173,4 +175,21 @@ def test_four_weeks_of_the_routine_then_a_quiet_one(
         if week == 5:
             assert text == previous, "the routine with nothing new changed the page"
         previous = text
-        assert report.actions is not None
+        # the To do fits a Monday: one line a kind of action, gone sources first, the
+        # routine one line with one command; never a bare "override alive" first
+        groups = report.todo
+        assert len(groups) <= 5 and [g.action for g in groups] == sorted(
+            (g.action for g in groups), key=list(PRIORITY).index
+        )
+        for g in groups:
+            if g.action == "refresh the access date":
+                assert g.command == f"monitor patch {page.resolve()}" and len(g.items) >= 20
+            for a in g.items:
+                assert not a.command.startswith("monitor override")
+        md = render(report, "md")
+        routine = [g for g in groups if g.command]
+        assert md.count("refresh the access date") == 0
+        assert ("access dates on" in md) == bool(routine) and (week < 5 or not routine)
+        if week == 4:
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / f"weeks-report-{fmt}.html").write_text(render(report, "html"), "utf-8")

@@ -97,9 +97,22 @@ class Refresh:
     new_stamp: str
 
 
+# What each kind of action is, in the order a Monday takes them: gone sources first, then
+# what needs a decision, then the routine (one command does all of it)
+PRIORITY = {
+    "use the snapshot": 0,
+    "look at the page": 1,
+    "look again": 2,
+    "update the link": 3,
+    "refresh the access date": 4,
+}
+TIER = {0: "gone", 1: "gone", 2: "decide", 3: "decide", 4: "routine"}
+
+
 @dataclass
 class Action:
-    """One thing for the maintainer to do, with the command that does it."""
+    """One thing for the maintainer to do, with the command that does it (and the other
+    commands that would do instead)."""
 
     url: str
     page: str
@@ -108,39 +121,87 @@ class Action:
     action: str  # "use the snapshot", "update the link", "look at the page", "refresh the date"
     suggestion: str
     command: str
+    alternatives: tuple[str, ...] = ()
+    verdict: str = "alive"  # for the report's filters
+    status: str = "alive"
+    confirmed: bool = True  # False: a snapshot offered before the rule calls the link dead
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
 
     def json(self) -> dict[str, object]:
         return {
             "url": self.url, "page": self.page, "line": self.line, "title": self.title,
             "action": self.action, "suggestion": self.suggestion, "command": self.command,
+            "alternatives": list(self.alternatives), "confirmed": self.confirmed,
         }  # fmt: skip
+
+
+@dataclass
+class ToDoGroup:
+    """Actions of one kind (one page's, for the routine): what the To do shows as one line,
+    with its count and, where one command does them all, that command."""
+
+    action: str
+    items: list[Action]
+    command: str | None = None  # one command for every item ("monitor patch PAGE")
+    page: str | None = None
+
+    @property
+    def tier(self) -> str:
+        return TIER[PRIORITY[self.action]]
+
+    @property
+    def heading(self) -> str:
+        n = len(self.items)
+        if self.action == "refresh the access date":
+            return f"refresh {n} access date{'s' if n != 1 else ''} on {self.page}"
+        return f"{self.action}: {n} link{'s' if n != 1 else ''}"
 
 
 def to_do(
     sections: dict[str, list[Item]], refreshed: list[Refresh], decided: set[str]
 ) -> list[Action]:
     """The report's first section: per citation needing the maintainer, what to do and the
-    command that does it. URLs a decision already covers (accepted, overridden, ignored)
-    are not asked about again."""
+    command that does it, gone sources first, then decisions, then the routine. URLs a
+    decision already covers (accepted, overridden, ignored) are not asked about again."""
     out: list[Action] = []
     seen: set[tuple[str, str]] = set()
 
     def add(
-        i: Item | Refresh, action: str, suggestion: str, command: str, decided_ok: bool = False
+        i: Item | Refresh,
+        action: str,
+        suggestion: str,
+        command: str,
+        decided_ok: bool = False,
+        alternatives: tuple[str, ...] = (),
+        confirmed: bool = True,
     ) -> None:
         if (i.url in decided and not decided_ok) or (i.url, i.document) in seen:
             return
         seen.add((i.url, i.document))
-        out.append(Action(i.url, i.document, i.line, i.title, action, suggestion, command))
+        verdict, status = (i.verdict, i.status) if isinstance(i, Item) else ("alive", "alive")
+        item = Action(i.url, i.document, i.line, i.title, action, suggestion, command)
+        item.alternatives, item.verdict, item.status = alternatives, verdict, status
+        item.confirmed = confirmed
+        out.append(item)
 
     for name in ("newly_dead", "dead", "failing"):
         for i in sections.get(name, []):
+            url = shlex.quote(i.url)
+            # never a bare "override alive" first: the page answered with something else
+            other = (
+                f"monitor accept {url} --replace NEW-ADDRESS",
+                f"monitor override {url} alive --reason 'WHY IT IS STILL THE WORK'",
+            )
             if i.fallback is not None:
-                add(i, "use the snapshot", i.fallback.archive_url,
-                    f"monitor accept {shlex.quote(i.url)}")  # fmt: skip
+                add(i, "use the snapshot", i.fallback.archive_url, f"monitor accept {url}",
+                    alternatives=other if i.verdict in ANSWERS_ANOTHER_PAGE else other[:1],
+                    confirmed=name != "failing")  # fmt: skip
             elif i.verdict in ANSWERS_ANOTHER_PAGE:
-                add(i, "look at the page", f"{i.verdict}: {i.reason}",
-                    f"monitor override {shlex.quote(i.url)} alive --reason '...'")  # fmt: skip
+                add(i, "look at the page", f"{i.verdict}: {i.reason}", other[0],
+                    alternatives=other[1:], confirmed=name != "failing")  # fmt: skip
     for name in SECTIONS:  # an override the machine no longer agrees with: decided, asked
         for i in sections.get(name, []):
             if i.override is not None and i.override_note:
@@ -157,7 +218,23 @@ def to_do(
             )
     for f in refreshed:
         add(f, "refresh the access date", f.new_stamp, f"monitor patch {shlex.quote(f.document)}")
-    return out
+    # stable: within a kind, the order the sections gave (newly dead first)
+    return sorted(out, key=lambda a: (PRIORITY[a.action], not a.confirmed))
+
+
+def group_to_do(actions: list[Action]) -> list[ToDoGroup]:
+    """The To do as a Monday reads it: one line per kind of action, the routine one line
+    per page with the one command that does it all."""
+    groups: dict[tuple[str, str | None], ToDoGroup] = {}
+    for a in actions:
+        routine = a.action == "refresh the access date"
+        key = (a.action, a.page if routine else None)
+        if key not in groups:
+            groups[key] = ToDoGroup(
+                a.action, [], a.command if routine else None, a.page if routine else None
+            )
+        groups[key].items.append(a)
+    return sorted(groups.values(), key=lambda g: PRIORITY[g.action])
 
 
 @dataclass
@@ -193,6 +270,12 @@ class Report:
     max_items: int = 1000
     decisions: list[Decision] = field(default_factory=list)  # the maintainer's, in force
     actions: list[Action] = field(default_factory=list)  # "To do": first in the report
+
+    @property
+    def todo(self) -> list[ToDoGroup]:
+        """The To do, grouped (`group_to_do`)."""
+        return group_to_do(self.actions)
+
     statuses: Counter[str] = field(default_factory=Counter)  # links by status
     outages: list[Run] = field(default_factory=list)  # runs that found our network down
     latest_outage: bool = False  # ... and the latest run was one of them
@@ -389,7 +472,8 @@ def build_report(
         actions=to_do(sections, refreshed, decided),
         statuses=statuses,
         outages=(outages := store.runs.outages(period_start)),
-        latest_outage=bool(outages) and (last := store.runs.last_run()) is not None
+        latest_outage=bool(outages)
+        and (last := store.runs.last_run()) is not None
         and last.id == outages[0].id,
         config_ignores=store.decisions.config_ignores,
         unchanged=store.reports.unchanged_since(period_start),

@@ -438,3 +438,17 @@ def test_help_lists_the_commands_in_the_order_a_maintainer_uses_them(env: dict[s
     listed = [ln.split()[0] for ln in r.stdout.split("Commands:", 1)[1].splitlines() if ln.startswith("  ")]
     assert listed[:7] == ["check", "ingest", "run", "status", "history", "report", "patch"]
     assert set(listed) >= {"accept", "override", "ignore", "decisions", "serve", "worker"}
+
+
+def test_run_and_serve_on_a_missing_database_exit_2_and_create_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Cron in the wrong directory: no success, no empty database, no empty report."""
+    db, reports = tmp_path / "m.sqlite", tmp_path / "reports"
+    for args in (["run"], ["run", "--once"], ["run", "--all"], ["serve"]):
+        r = monitor(env, *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert f"no database at {db}" in r.stderr and "Traceback" not in r.stderr
+        assert not db.exists() and not reports.exists()
+    r = monitor(env, "run", "--init")  # told to: an empty database, nothing due
+    assert r.returncode == 0 and db.exists() and "nothing due" in r.stderr

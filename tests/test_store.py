@@ -148,8 +148,8 @@ def test_reingest_marks_removed_and_keeps_history(
         world,
         tmp_path,
         [
-            ("/article/a", "Alpha", "[accessed 16 February 2011]"),
-            ("/article/b", "Beta", "[accessed 1 March 2012]"),
+            ("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 16 February 2011]"),
+            ("/article/b", "Kazak Women Sold as Sex Slaves (Beta)", "[accessed 1 March 2012]"),
         ],
         settings,
     )
@@ -160,17 +160,24 @@ def test_reingest_marks_removed_and_keeps_history(
         page(
             world,
             [
-                ("/article/a", "Alpha", "[accessed 16 February 2011] [accessed 7 June 2017]"),
-                ("/article/c", "Gamma", "[accessed 2019]"),
+                (
+                    "/article/a",
+                    "Kazak Women Sold as Sex Slaves (Alpha)",
+                    "[accessed 16 February 2011] [accessed 7 June 2017]",
+                ),
+                ("/article/c", "Kazak Women Sold as Sex Slaves (Gamma)", "[accessed 2019]"),
             ],
         )
     )
     (res,) = api.ingest(store, [str(f)], settings)
     assert (res.stats.added, res.stats.updated, res.stats.removed) == (1, 1, 1)
     live = {c.title for c, _, _ in store.pages.citation_rows()}
-    assert live == {"Alpha", "Gamma"}
+    assert live == {
+        "Kazak Women Sold as Sex Slaves (Alpha)",
+        "Kazak Women Sold as Sex Slaves (Gamma)",
+    }
     everything = {c.title: c for c, _, _ in store.pages.citation_rows(include_removed=True)}
-    assert everything["Beta"].removed_at is not None
+    assert everything["Kazak Women Sold as Sex Slaves (Beta)"].removed_at is not None
     assert len(store.checks.history(world.url("/article/b"))) == 1  # history kept
     # Only URLs of live citations are due: Beta's URL is no longer checked.
     due = store.checks.due_urls(dt.datetime.now(dt.UTC), everything=True)
@@ -186,9 +193,9 @@ def test_run_records_checks_and_verified_access_dates(
         world,
         tmp_path,
         [
-            ("/article/a", "Alpha", "[accessed 16 February 2011]"),
+            ("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 16 February 2011]"),
             ("/missing", "Gone", "[accessed 1 March 2012]"),
-            ("/old", "Moved", "[accessed 2 March 2012]"),
+            ("/old", "Kazak Women Sold as Sex Slaves (Moved)", "[accessed 2 March 2012]"),
         ],
         settings,
     )
@@ -205,7 +212,11 @@ def test_run_records_checks_and_verified_access_dates(
     gone = store.pages.url(world.url("/missing"))
     assert gone.consecutive_failures == 2 and gone.first_failure_at is not None
     verified = store.pages.verified_dates()
-    alpha = next(c for c, _, _ in store.pages.citation_rows() if c.title == "Alpha")
+    alpha = next(
+        c
+        for c, _, _ in store.pages.citation_rows()
+        if c.title == "Kazak Women Sold as Sex Slaves (Alpha)"
+    )
     assert verified == {alpha.id: dt.datetime.now(dt.UTC).date()}  # one row despite two runs
     assert store.reports.table_counts()["verified_access"] == 1
 
@@ -238,7 +249,11 @@ def test_each_verified_access_date_points_at_the_check_that_verified_it(
             " ORDER BY v.accessed_on, url.url"
         )).all()  # fmt: skip
     assert [(u, v) for _, u, v, _ in checks] == [
-        (a, "alive"), (b, "dead"), (c, "alive"), (a, "alive"), (b, "alive")
+        (a, "alive"),
+        (b, "dead"),
+        (c, "alive"),
+        (a, "alive"),
+        (b, "alive"),
     ]
     ids = [i for i, *_ in checks]
     assert ids == sorted(set(ids))
@@ -254,7 +269,13 @@ def test_rows_written_in_bulk_are_stored_as_sqlalchemy_stores_them(
     SQLAlchemy does it: the stored values (SQLite's datetime text, JSON, booleans, floats)
     are the very ones SQLAlchemy's own INSERT and UPDATE write."""
     settings = make_settings()
-    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
+    ingest_page(
+        store,
+        world,
+        tmp_path,
+        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
+        settings,
+    )
     url_id = store.pages.url(world.url("/article/a")).id
     when = dt.datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     row = {
@@ -280,7 +301,13 @@ def test_rows_written_in_bulk_are_stored_as_sqlalchemy_stores_them(
 
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
     settings = make_settings()
-    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
+    ingest_page(
+        store,
+        world,
+        tmp_path,
+        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
+        settings,
+    )
     good = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
@@ -400,7 +427,13 @@ def test_failed_canary_stops_the_run_before_any_check(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings(canary_url=f"http://127.0.0.1:{closed_port()}/")
-    ingest_page(store, world, tmp_path, [("/article/a", "Alpha", "[accessed 2011]")], settings)
+    ingest_page(
+        store,
+        world,
+        tmp_path,
+        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
+        settings,
+    )
     summary = api.run(store, settings)
     assert summary.outage and "canary" in summary.outage
     assert store.reports.table_counts()["url_check"] == 0

@@ -15,6 +15,7 @@ from monitor.config import Settings
 from monitor.core.crontab import trigger as cron_trigger
 from monitor.core.crontab import zone
 from monitor.core.due import rule_of
+from monitor.core.errors import UsageError
 from monitor.report.formats import NAMES
 from monitor.store import Store
 
@@ -32,6 +33,18 @@ def report_due(
     since = last or (now - dt.timedelta(days=7))
     fire = trigger.get_next_fire_time(None, since + dt.timedelta(seconds=1))
     return fire is not None and fire <= now
+
+
+def report_stem(directory: Path, now: dt.datetime, formats: list[str]) -> Path:
+    """DIR/report-YYYY-MM-DD, or, when a report of that day is already there (a second
+    report the same day covers another period), report-YYYY-MM-DD-HHMM, then -2, -3...:
+    a report never overwrites another's file."""
+    candidates = [f"report-{now:%Y-%m-%d}", f"report-{now:%Y-%m-%d-%H%M}"]
+    candidates += [f"report-{now:%Y-%m-%d-%H%M}-{k}" for k in range(2, 1000)]
+    for name in candidates:
+        if not any((directory / f"{name}.{fmt}").exists() for fmt in formats):
+            return directory / name
+    raise UsageError(f"{directory}: a thousand reports this minute; not writing another")
 
 
 def write_report(
@@ -53,8 +66,10 @@ def write_report(
     since = since or store.jobs.last(REPORT_JOB)
     report = build_report(store, rule_of(settings.check), since, settings.report.max_items, now)
     written = []
-    for fmt in formats or settings.report.formats:
-        out = Path(directory or settings.report.dir) / f"report-{now:%Y-%m-%d}.{fmt}"
+    fmts = formats or settings.report.formats
+    stem = report_stem(Path(directory or settings.report.dir), now, fmts)
+    for fmt in fmts:
+        out = stem.with_name(f"{stem.name}.{fmt}")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render(report, fmt), "utf-8")
         written.append(out)

@@ -319,13 +319,18 @@ def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
     is_flag=True,
     help="Cron mode: check what is due, then write the weekly report when its time has come.",
 )
+@click.option(
+    "--init", is_flag=True, help="Create the database when there is none (else: exit 2)."
+)
 @click.pass_obj
-def run(app: App, everything: bool, once: bool) -> None:
+def run(app: App, everything: bool, once: bool, init: bool) -> None:
     """Check every cited URL that is due now and store the results.
 
-    Refuses to start while another monitor (`serve`, or another `run`) uses the database.
+    Refuses to start while another monitor (`serve`, or another `run`) uses the database,
+    and, unless --init, when there is no database (a cron job in the wrong directory must
+    not report success on an empty one).
     """
-    store, settings = app.store, app.settings
+    store, settings = (app.store if init else app.existing_store), app.settings
     with app.progress() as phase:
         try:
             summary, written = api.run_command(store, settings, everything, once, phase)
@@ -354,15 +359,19 @@ def run(app: App, everything: bool, once: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--init", is_flag=True, help="Create the database when there is none (else: exit 2)."
+)
 @click.pass_obj
-def serve(app: App) -> None:
+def serve(app: App, init: bool) -> None:
     """Run as a daemon: check what is due every few minutes, re-read page URLs daily,
-    write the weekly report, prune old checks. Stops cleanly on SIGTERM/SIGINT."""
+    write the weekly report, prune old checks. Stops cleanly on SIGTERM/SIGINT. Without
+    --init, a missing database is an error (exit 2), not a new empty one."""
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
     if app.settings.distributed.enabled:
         modes.distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
-    modes.serve(app.store, app.settings)
+    modes.serve(app.store if init else app.existing_store, app.settings)
     sys.exit(EXIT_OK)
 
 

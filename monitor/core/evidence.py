@@ -194,7 +194,7 @@ def _one_field_score(title: str, words: list[str], field: str) -> float:
     return score
 
 
-def _substituted(words: list[str], field: list[str]) -> bool:
+def _substituted(words: list[str], field: list[str], window: bool = False) -> bool:
     """Does the field put other words in place of some of the title's, words nothing like
     them ("Migrating a MySQL Database" -> "Migrating a SQLite database", "Goのインストール"
     -> "gRPCのインストール")? The same template naming another work. A word spelt
@@ -204,6 +204,8 @@ def _substituted(words: list[str], field: list[str]) -> bool:
     for op, i1, i2, j1, j2 in SequenceMatcher(None, words, theirs, autojunk=False).get_opcodes():
         if op != "replace":
             continue
+        if not window and i2 == len(words) and j2 == len(theirs) and i2 - i1 != j2 - j1:
+            continue  # the ends differ in length: a publisher or a subtitle, not a swap
         # what stands in the title's place: as many words as it lost, and one more
         gone = words[i1:i2]
         instead = [w for w in theirs[j1 : min(j2, j1 + len(gone) + 1)] if w not in mine]
@@ -383,7 +385,8 @@ def title_evidence(
                 aligned = fuzz.partial_ratio(" ".join(tokens(title)), window)
                 found = min(100.0 * share, aligned, TEXT_CAP)
                 near = window.split()
-                if _numbers(words) - _numbers(near) or (share < 1 and _substituted(words, near)):
+                other = share < 1 and _substituted(words, near, window=True)
+                if _numbers(words) - _numbers(near) or other:
                     found = min(found, DIFFERENT_NUMBER)  # "Helm" and "part", but not "1"
                 scored.append(("text", round(found, 1)))
             else:

@@ -60,10 +60,16 @@ def _title_links(raw: str, page_url: str) -> list[str]:
         if not ext:
             continue
         first = ext[0].attributes["href"] or ""
-        hosts = [re.sub(r"^(https?:)?//", "", a.attributes["href"] or "").split("/")[0].lower() for a in ext]
+        hosts = [
+            re.sub(r"^(https?:)?//", "", a.attributes["href"] or "").split("/")[0].lower()
+            for a in ext
+        ]
         # linked only by identifiers: no title link (a title has words, an identifier none)
         if all(h in IDENTIFIER_HOSTS for h in hosts) and " " not in (ext[0].text() or "").strip():
-            for wanted in (("doi.org", "dx.doi.org"), ("pubmed.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov")):
+            for wanted in (
+                ("doi.org", "dx.doi.org"),
+                ("pubmed.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov"),
+            ):
                 best = [a for a, h in zip(ext, hosts, strict=True) if h in wanted]
                 if best:
                     first = best[0].attributes["href"] or first
@@ -153,7 +159,11 @@ def _cs1_titles(raw: str, page_url: str) -> dict[str, str]:
             original = [a for a in cite.css("a.external") if ORIGINAL.search(a.text() or "")]
             href = original[0].attributes.get("href") or href if original else href
         text = re.sub(r"\s+", " ", first.text()).strip(' "“”')
-        if re.match(r"^(?:doi:|pmid|pmc|isbn|issn|oclc|arxiv|bibcode|jstor|hdl)\b|^10\.\d{4,}/|^\d{4}[A-Za-z&.]{5}", text, re.I):
+        if re.match(
+            r"^(?:doi:|pmid|pmc|isbn|issn|oclc|arxiv|bibcode|jstor|hdl)\b|^10\.\d{4,}/|^\d{4}[A-Za-z&.]{5}",
+            text,
+            re.I,
+        ):
             continue
         try:
             out[normalise(href, page_url)] = text
@@ -269,7 +279,10 @@ def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
                     id=n, document_id=1, key=fc.url, position=n, raw_url=fc.raw_url,
                     title=fc.title, stamps=[s.as_dict() for s in fc.stamps],
                 ),
-                Url(url=fc.url, host="x", last_verdict="dead" if dead else "alive"),
+                Url(
+                    url=fc.url, host="x", last_verdict="dead" if dead else "alive",
+                    status="dead" if dead else "alive",
+                ),
             )
         )  # fmt: skip
         if dead:
@@ -281,7 +294,9 @@ def test_patching_a_real_page_only_inserts(page: Path, tmp_path: Path) -> None:
             )
     copy = tmp_path / page.name
     copy.write_bytes(page.read_bytes())
-    patch = plan(copy, "html", rows, {c.id: today for c, _ in rows}, fallbacks, {}, Policy(today=today))
+    patch = plan(
+        copy, "html", rows, {c.id: today for c, _ in rows}, fallbacks, {}, Policy(today=today)
+    )
     out = patch.apply()
     kinds = [e.why for e in patch.edits]
     assert kinds.count("fallback") >= 0.9 * len(fallbacks) > 0

@@ -25,7 +25,7 @@ def rows(page: str, urls: list[tuple[str, str]]) -> list[tuple[Citation, Url]]:
         out.append(
             (
                 Citation(id=n, document_id=1, key=url, position=n, raw_url=url, stamps=stamps),
-                Url(url=url, host="x", last_verdict=verdict),
+                Url(url=url, host="x", last_verdict=verdict, status=verdict),
             )
         )
     return out
@@ -82,7 +82,7 @@ def test_markdown_note_goes_after_the_line_not_into_the_link(tmp_path: Path) -> 
     got = plan(
         page,
         "markdown",
-        [(citation, Url(url=c, host="c.example", last_verdict="dead"))],
+        [(citation, Url(url=c, host="c.example", last_verdict="dead", status="dead"))],
         {},
         {c: fallback(c)},
         {},

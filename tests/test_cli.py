@@ -452,3 +452,21 @@ def test_run_and_serve_on_a_missing_database_exit_2_and_create_nothing(
         assert not db.exists() and not reports.exists()
     r = monitor(env, "run", "--init")  # told to: an empty database, nothing due
     assert r.returncode == 0 and db.exists() and "nothing due" in r.stderr
+
+
+def test_ignore_says_what_its_own_pattern_matches_and_every_view_agrees(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    links = tmp_path / "links.urls"
+    links.write_text("https://a.example/1\nhttps://a.example/2\nhttps://b.example/3\n")
+    assert monitor(env, "ingest", str(links)).returncode == 0
+    first = monitor(env, "ignore", "https://a.example/*")
+    assert "matches 2 cited URL(s); 2 ignored in all" in first.stdout
+    none = monitor(env, "ignore", "https://nowhere.example/*")
+    assert "matches no cited URL (yet); 2 ignored in all" in none.stdout
+    brief = monitor(env, "status", "--brief").stdout
+    full = monitor(env, "status").stdout
+    rows = json.loads(monitor(env, "status", "--format", "json").stdout)
+    assert "ignored 2, unchecked 1" in brief and "ignored 2, unchecked 1" in full
+    assert full.count("[ignored]") == 2
+    assert sorted(r["status"] for r in rows) == ["ignored", "ignored", "unchecked"]

@@ -96,8 +96,8 @@ def test_a_week_of_checks_then_every_decision_honoured(
     api.accept(store, gone, None, None, "the 2010 copy is the article", "maintainer")
     api.accept(store, old, None, world.url("/monday/new-home"), None, "maintainer")
     api.override(store, bots, "alive", "the site blocks bots; fine in a browser", None, "maintainer")
-    _, ignored = api.ignore(store, "*/monday/retired", "dropped from the page", "maintainer")
-    assert ignored == 2  # the retired page and the config's counter
+    _, mine, ignored = api.ignore(store, "*/monday/retired", "dropped from the page", "maintainer")
+    assert (mine, ignored) == (1, 2)  # the retired page, and the config's counter too
     retired_hits = world.hits["/monday/retired"]
 
     # week two: the bot-blocking site lets us in (the machine agrees), then the page goes

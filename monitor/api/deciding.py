@@ -34,13 +34,15 @@ def _cited(store: Store, url: str) -> str:
     return norm
 
 
-def ignore(store: Store, pattern: str, reason: str | None, by: str | None) -> tuple[Decision, int]:
-    """Never check URLs matching `pattern` (a URL or a glob) again; returns the decision and
-    how many cited URLs are ignored now."""
+def ignore(
+    store: Store, pattern: str, reason: str | None, by: str | None
+) -> tuple[Decision, int, int]:
+    """Never check URLs matching `pattern` (a URL or a glob) again; returns the decision,
+    how many cited URLs this pattern matches, and how many are ignored now in all."""
     if not pattern.strip():
         raise DecisionError("an empty pattern would ignore nothing")
     d = store.decisions.add(kind="ignore", pattern=pattern.strip(), reason=reason, by=who(by))
-    return d, store.decisions.apply_ignores()
+    return d, store.decisions.matching(d.pattern or ""), store.decisions.apply_ignores()
 
 
 def unignore(store: Store, pattern: str) -> list[Decision]:

@@ -73,6 +73,8 @@ class StatusRow:
 
 
 def _row(c: Citation, u: Url | None, d: Document, rule: Confirmation) -> StatusRow:
+    # an ignored URL is "ignored" in every view (the counts of `status --brief` say so too)
+    ignored = u is not None and u.ignored
     return StatusRow(
         document_id=d.id,  # type: ignore[arg-type]
         document=d.source,
@@ -81,12 +83,16 @@ def _row(c: Citation, u: Url | None, d: Document, rule: Confirmation) -> StatusR
         publisher=c.publisher,
         stamps=c.stamps,
         url=u.url if u else None,
-        status=u.status if u else None,
+        status=("ignored" if ignored else u.status) if u else None,
         failures=u.consecutive_failures if u else None,
         verdict=u.last_verdict if u else None,
         reason=u.last_reason if u else None,
         verified_on=c.verified_on,
-        status_text=describe(Status(u.status), u.consecutive_failures, rule) if u else None,
+        status_text=(
+            "ignored" if ignored else describe(Status(u.status), u.consecutive_failures, rule)
+        )
+        if u
+        else None,
         note=c.note,
     )
 

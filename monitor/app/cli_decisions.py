@@ -28,8 +28,9 @@ def ignore(app: Any, pattern: str, reason: str | None, by: str | None, remove: b
         undone = api.unignore(app.existing_store, pattern)
         click.echo(f"ignore of {pattern} undone ({len(undone)} decision(s))")
     else:
-        d, n = api.ignore(app.existing_store, pattern, reason, by)
-        click.echo(f"decision {d.id}: ignore {pattern} ({n} cited URL(s) ignored now)")
+        d, mine, total = api.ignore(app.existing_store, pattern, reason, by)
+        said = f"matches {mine} cited URL(s)" if mine else "matches no cited URL (yet)"
+        click.echo(f"decision {d.id}: ignore {pattern}: {said}; {total} ignored in all")
     sys.exit(EXIT_OK)
 
 

@@ -87,16 +87,23 @@ class Policy:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
-def _accepted_copy(u: Url, archive_url: str) -> ArchiveLink:
+_REPLAY_TIME = re.compile(r"/(\d{8,14})(?:[a-z]{2}_)?/https?:")
+
+
+def _accepted_copy(u: Url, archive_url: str, known: ArchiveLink | None) -> ArchiveLink:
+    """The snapshot the maintainer accepted, with its capture date: from the copy the
+    monitor found (the same address), from a known archive's address, or from the
+    timestamp any Wayback-style replay address carries (a configured endpoint's too)."""
+    from monitor.core.times import wayback_time
     from monitor.core.urls import parse_archive_link
 
-    parsed = parse_archive_link(archive_url)
-    return ArchiveLink(
-        url_id=u.id or 0,
-        archive_url=archive_url,
-        captured_at=parsed.captured_at if parsed else None,
-        verified=True,
-    )
+    when = known.captured_at if known is not None and known.archive_url == archive_url else None
+    if when is None:
+        parsed = parse_archive_link(archive_url)
+        when = parsed.captured_at if parsed else None
+    if when is None and (m := _REPLAY_TIME.search(archive_url)):
+        when = wayback_time(m.group(1))
+    return ArchiveLink(url_id=u.id or 0, archive_url=archive_url, captured_at=when, verified=True)
 
 
 NOTE_TEXT = "An archived copy of this article (captured {when}) is accessible"
@@ -205,7 +212,8 @@ def plan(
         fb = fallbacks.get(u.url)
         note, why = None, ""
         if snapshot:  # the maintainer's choice of copy, taken as given
-            note, why = _fallback_note(fmt, _accepted_copy(u, snapshot), nl), "accepted"
+            copy = _accepted_copy(u, snapshot, fb)
+            note, why = _fallback_note(fmt, copy, nl), "accepted"
         elif u.status == "dead" and u.last_verdict in GONE and fb is not None and fb.verified:
             # only a death the confirmation rule stands by: one bad day is not a dead link
             note, why = _fallback_note(fmt, fb, nl), "fallback"
@@ -225,6 +233,17 @@ def plan(
                 if j >= 0:
                     new = target if needle == c.raw_url else html.escape(target)
                     patch.edits.append(Edit(j, j + len(needle), new, why))
+                    # the link's visible text, when it is the address written out:
+                    # <a href="U">U</a>, or [U](U) in Markdown
+                    k = -1
+                    if fmt == "html":
+                        k = text.find(needle, j + len(needle), max(place.link_end, here[1] + 1))
+                    elif fmt == "markdown" and text.endswith(f"[{needle}](", 0, j):
+                        k = j - len(needle) - 2
+                    elif fmt == "markdown" and text.startswith(f"]({needle})", j + len(needle)):
+                        k = j + len(needle) + 2  # found the text first: the address follows
+                    if k >= 0:
+                        patch.edits.append(Edit(k, k + len(needle), new, f"{why} (its text)"))
                     break
     for link_url, link in page_links.items():
         if link.verified is None:

@@ -70,6 +70,13 @@ class Decisions:
             self.apply_ignores()
         return d
 
+    def matching(self, pattern: str) -> int:
+        """How many cited URLs `pattern` itself matches (not the other ignores')."""
+        url_t = table(Url)
+        with self.db.session() as s:
+            urls = s.connection().execute(select(url_t.c.url)).scalars()
+            return sum(1 for u in urls if matches(pattern, u))
+
     def apply_ignores(self) -> int:
         """Mark every URL an active ignore (or a config `[[ignore]]` pattern) matches, and
         unmark the rest; ignored URLs are never due. Returns how many are ignored."""

@@ -250,7 +250,10 @@ def test_archive_command_and_check_archive(
     # the default table shows the copy too, under its link (issue 32)
     table = monitor(env, "check", "--archive", str(page))
     assert table.returncode == 1, table.stderr
-    assert f"archive copy: {pywb.base}/20100601100000/{world.url('/gone')} (2010-06-01, verified)" in table.stdout
+    assert (
+        f"archive copy: {pywb.base}/20100601100000/{world.url('/gone')} (2010-06-01, verified)"
+        in table.stdout
+    )
     # `monitor archive URL` for a stored citation
     kz = tmp_path / "kz.html"
     kz.write_text(
@@ -433,9 +436,19 @@ def test_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
 
 
 def test_help_lists_the_commands_in_the_order_a_maintainer_uses_them(env: dict[str, str]) -> None:
-    r = subprocess.run([sys.executable, "-m", "monitor", "--help"], capture_output=True, text=True, env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 0
-    listed = [ln.split()[0] for ln in r.stdout.split("Commands:", 1)[1].splitlines() if ln.startswith("  ")]
+    listed = [
+        ln.split()[0]
+        for ln in r.stdout.split("Commands:", 1)[1].splitlines()
+        if ln.startswith("  ")
+    ]
     assert listed[:7] == ["check", "ingest", "run", "status", "history", "report", "patch"]
     assert set(listed) >= {"accept", "override", "ignore", "decisions", "serve", "worker"}
 
@@ -470,3 +483,30 @@ def test_ignore_says_what_its_own_pattern_matches_and_every_view_agrees(
     assert "ignored 2, unchecked 1" in brief and "ignored 2, unchecked 1" in full
     assert full.count("[ignored]") == 2
     assert sorted(r["status"] for r in rows) == ["ignored", "ignored", "unchecked"]
+
+
+def test_a_page_moved_with_its_checkout_keeps_its_history(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """A checkout moved or a backup restored elsewhere is the same page: ingest and patch
+    find it, nothing is duplicated."""
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir()
+    page = citation_page(world, old_dir)
+    assert monitor(env, "ingest", str(page)).returncode == 0
+    monitor(env, "run")
+    new_dir.mkdir()
+    moved = new_dir / page.name
+    page.rename(moved)
+    r = monitor(env, "patch", str(moved), "--out", str(tmp_path / "out.html"))
+    assert r.returncode == 0, r.stderr  # the same bytes: found where they went
+    again = monitor(env, "ingest", str(moved))
+    assert again.returncode == 0 and "0 new" in again.stdout, again.stdout
+    rows = json.loads(monitor(env, "status", "--format", "json").stdout)
+    assert {r["document"] for r in rows} == {str(moved.resolve())}
+    moved.write_text(moved.read_text() + "\n<!-- edited after the move -->\n")
+    (new_dir / "elsewhere").mkdir()
+    copy = new_dir / "elsewhere" / page.name
+    moved.rename(copy)
+    third = monitor(env, "ingest", str(copy))
+    assert "the same page as" in third.stderr and "0 new" in third.stdout, third

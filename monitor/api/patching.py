@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.pages.ingest import moved_from
 from monitor.pages.patch import Patch, PatchError, Policy, plan, write
 from monitor.store import Store
 
@@ -38,13 +39,16 @@ def patch_page(
     `default_target`). Raises `PatchError` with a message for the user when the page was
     never ingested, changed since, or cannot be read, planned or written."""
     path = Path(page).expanduser().resolve()
-    doc = store.pages.document_by_source(str(path))
-    if doc is None:
-        raise PatchError(f"{page} has not been ingested (monitor ingest {page})")
     try:
         current = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise PatchError(f"cannot read {page}: {exc.strerror or exc}") from None
+    moved = moved_from(store, str(path), "file", current)  # the same bytes, moved
+    if moved is not None:
+        store.pages.move_document(moved, str(path))
+    doc = store.pages.document_by_source(str(path))
+    if doc is None:
+        raise PatchError(f"{page} has not been ingested (monitor ingest {page})")
     if current != doc.content_hash:
         raise PatchError(f"{page} changed since it was ingested; run `monitor ingest {page}` first")
     rows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]

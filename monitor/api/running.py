@@ -141,9 +141,7 @@ async def run_async(
         found = await archive_async(store, cfg)
     if outage is None and cfg.archive.save.enabled:
         await save_async(store, cfg)
-    return RunSummary(
-        run_id, len(urls), counts, outage=outage, archives=found, unchanged=unchanged
-    )
+    return RunSummary(run_id, len(urls), counts, outage=outage, archives=found, unchanged=unchanged)
 
 
 @dataclass

@@ -184,9 +184,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ).replace("+00:00", "Z"),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -319,9 +319,7 @@ def ingest(app: App, sources: tuple[str, ...], fmt: str | None) -> None:
     is_flag=True,
     help="Cron mode: check what is due, then write the weekly report when its time has come.",
 )
-@click.option(
-    "--init", is_flag=True, help="Create the database when there is none (else: exit 2)."
-)
+@click.option("--init", is_flag=True, help="Create the database when there is none (else: exit 2).")
 @click.pass_obj
 def run(app: App, everything: bool, once: bool, init: bool) -> None:
     """Check every cited URL that is due now and store the results.
@@ -359,9 +357,7 @@ def run(app: App, everything: bool, once: bool, init: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--init", is_flag=True, help="Create the database when there is none (else: exit 2)."
-)
+@click.option("--init", is_flag=True, help="Create the database when there is none (else: exit 2).")
 @click.pass_obj
 def serve(app: App, init: bool) -> None:
     """Run as a daemon: check what is due every few minutes, re-read page URLs daily,

@@ -280,6 +280,8 @@ def ingest_lines(results: Iterable[Any]) -> Iterable[tuple[str, list[str]]]:
         ]
         if st.citations == 0:
             notes.append(f"  no citations recognised in {r.source}")
+        if getattr(r, "moved_from", None):
+            notes.append(f"  the same page as {safe.terminal(r.moved_from)}: its history is here")
         yield line, notes
 
 

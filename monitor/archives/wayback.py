@@ -287,5 +287,3 @@ def raw_replay(archive_url: str, extra_hosts: tuple[str, ...] = ()) -> str:
     segs[-1] = digits + "id_"
     path = "/".join(segs) + "/" + (("http" + tail) if sep else "")
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-
-

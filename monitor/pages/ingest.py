@@ -43,6 +43,7 @@ class SourceResult:
     format: str | None = None
     stats: IngestStats | None = None
     error: str | None = None
+    moved_from: str | None = None  # the same page, ingested before under this path
 
     @property
     def ok(self) -> bool:
@@ -160,6 +161,29 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
     return extraction, hashlib.sha256(data).hexdigest()
 
 
+def moved_from(
+    store: Store, source: str, kind: str, digest: str, urls: set[str] | None = None
+) -> str | None:
+    """The path a file page was ingested under before, when it has moved (a checkout moved,
+    a backup restored elsewhere): a page of the same file name whose old path is gone, and
+    which is the same page: the same bytes, or most of the same cited URLs. Then it keeps
+    its history instead of becoming a second page."""
+    if kind != "file" or store.pages.document_by_source(source) is not None:
+        return None
+    name = Path(source).name
+    found = []
+    for doc in store.pages.documents():
+        if doc.kind != "file" or Path(doc.source).name != name or Path(doc.source).exists():
+            continue
+        if doc.content_hash == digest:
+            return doc.source
+        if urls:
+            theirs = store.pages.cited_urls(doc.id)  # type: ignore[arg-type]
+            if len(urls & theirs) >= 0.6 * max(len(urls), len(theirs)):
+                found.append(doc.source)
+    return found[0] if len(found) == 1 else None
+
+
 def ingest_sources(
     store: Store,
     sources: list[Source],
@@ -173,7 +197,13 @@ def ingest_sources(
         except SourceError as exc:
             results.append(SourceResult(src.location, error=str(exc)))
             continue
+        urls = {c.url for c in extraction.citations if c.url}
+        moved = moved_from(store, src.location, src.kind, digest, urls)
+        if moved is not None:
+            store.pages.move_document(moved, src.location)
         stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
-        results.append(SourceResult(src.location, format=extraction.format, stats=stats))
+        results.append(
+            SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
+        )
     store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
     return results

@@ -174,8 +174,10 @@ def _mark_sections(tree: LexborHTMLParser) -> int:
         level = _level(anchor) or 6
         # a heading alone in a wrapper (`<header><h2>References</h2></header>`, an hgroup):
         # the section's content follows the wrapper
-        while _last_in_parent(anchor) and anchor.parent is not None and (
-            anchor.parent.tag not in ("section", "article", "main", "body", "aside")
+        while (
+            _last_in_parent(anchor)
+            and anchor.parent is not None
+            and (anchor.parent.tag not in ("section", "article", "main", "body", "aside"))
         ):
             anchor = anchor.parent
         node = anchor.next

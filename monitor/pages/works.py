@@ -157,9 +157,7 @@ _NO_AUTHOR_APA = re.compile(
 _CONNECTIVE = re.compile(r"^(?:retrieved|from|available|accessed|in|url|online|abgerufen)\b", re.I)
 
 
-def reference_title(
-    text: str, emphasis: Sequence[str] = (), *, strict: bool = False
-) -> str | None:
+def reference_title(text: str, emphasis: Sequence[str] = (), *, strict: bool = False) -> str | None:
     """The work's title inside one whole reference, by its citation style (module doc).
     `strict`: only when the reference's structure says it (quotes, an author and a year,
     an author list), never its first sentence."""

@@ -216,6 +216,23 @@ class Pages:
         with self.db.session() as s:
             return list(s.exec(select(Document).order_by(col(Document.id))))
 
+    def move_document(self, old: str, new: str) -> None:
+        """The page once ingested as `old` is now at `new` (its history goes with it)."""
+        with self.db.session() as s, s.begin():
+            doc = s.exec(select(Document).where(Document.source == old)).first()
+            if doc is not None:
+                doc.source = new
+
+    def cited_urls(self, document_id: int) -> set[str]:
+        """The URLs a page cites now (its live citations)."""
+        with self.db.session() as s:
+            q = (
+                select(Url.url)
+                .join(Citation, col(Citation.url_id) == Url.id)
+                .where(Citation.document_id == document_id, col(Citation.removed_at).is_(None))
+            )
+            return set(s.exec(q))
+
     def document_by_source(self, source: str) -> Document | None:
         with self.db.session() as s:
             return s.exec(select(Document).where(Document.source == source)).first()

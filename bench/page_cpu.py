@@ -70,6 +70,31 @@ def main() -> None:
         judge(body, "http://bench.example/wiki", ["A title not on the page at all"], batch)
     ms = (time.process_time() - t0) / len(real) * 1000
     print(f"{'corpus':>10} {len(real):>6} {ms:8.2f}  (real pages of tests/pages, up to 256 KiB)")
+    own_words_cost()
+
+
+def own_words_cost() -> None:
+    """What reading a page costs on real site templates (the HTML of tests/realsites and
+    ../shared/realsites), and what its own words (`PageFacts.own`: the text without the
+    site's chrome and link text) add when a title has to be looked for in the text."""
+    here = Path(__file__).resolve().parents[1]
+    roots = [here / "tests" / "realsites" / "sites", here.parent / "shared" / "realsites" / "sites"]
+    bodies = [f.read_bytes() for r in roots if r.is_dir() for f in sorted(r.rglob("*.html"))]
+    if not bodies:
+        return
+    t0 = time.process_time()
+    for body in bodies:
+        inspect_page(body, "utf-8", "text/html; charset=utf-8", url="http://site.test/a/")
+    read = (time.process_time() - t0) / len(bodies) * 1000
+    t0 = time.process_time()
+    for body in bodies:
+        facts = inspect_page(body, "utf-8", "text/html; charset=utf-8", url="http://site.test/a/")
+        assert facts.own is not None
+        facts.own()
+    own = (time.process_time() - t0) / len(bodies) * 1000
+    kb = sum(map(len, bodies)) / len(bodies) / 1000
+    print(f"{'realsites':>10} {len(bodies):>6} {read:8.2f}  (real site templates, {kb:.0f} KB"
+          f" on average; {own:.2f} with their own words read, +{own - read:.2f} ms)")
 
 
 if __name__ == "__main__":

@@ -245,7 +245,10 @@ def html_lines(
         if tag in _SKIP_TAGS or (tag or "").startswith(("_", "!")):
             continue
         if tag == "br":
-            flush()
+            if item:  # a line break inside one reference of a reference list: the same one
+                add_text(" ")
+            else:
+                flush()
             continue
         if tag == "img":
             alt = node.attributes.get("alt")

@@ -165,3 +165,19 @@ def test_a_quoted_passage_inside_a_reference_item_is_its_excerpt() -> None:
     assert c.title == "Un si long silence"
     assert c.excerpt == "Chacun se cache, se voile, se démène pour calmer la tempête."
     assert [str(s.date) for s in c.stamps] == ["2021-07-19"]
+
+
+def test_a_line_break_inside_a_reference_item_keeps_one_reference() -> None:
+    """Under a "Sources" heading each <li> is one reference: its <br>-separated lines (the
+    publisher, the stamps, an archive note a patch added) are not references of their own
+    (issue 30: re-ingesting a patched page doubled its citations)."""
+    items = "".join(
+        f'<li><a href="https://news.example/{i}">Report {i} on labour migration</a><br>\n'
+        "Example News, 17 Nov 05<br>\n[accessed 16 February 2011] <br>An archived copy of "
+        f'this article (captured 1 March 2015) is accessible <a href="https://web.archive.org/'
+        f'web/20150301000000/https://news.example/{i}">[here]</a></li>\n'
+        for i in range(4)
+    )
+    found = extract(f"<html><body><h1>Sources</h1>\n<ul>\n{items}</ul></body></html>", "html")
+    assert [c.url for c in found.citations] == [f"https://news.example/{i}" for i in range(4)]
+    assert all(len(c.stamps) == 1 and len(c.archive_links) == 1 for c in found.citations)

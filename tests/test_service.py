@@ -108,7 +108,12 @@ def test_eight_simulated_weeks(store: Store, world: World, tmp_path: Path) -> No
         assert days == [0, 3, 6, 36]
         rec = store.pages.url(u)
         assert rec.status == "dead" and rec.first_failure_at == start
-        assert [h.status for h in store.checks.history(u)][::-1] == ["failing", "failing", "dead", "dead"]
+        assert [h.status for h in store.checks.history(u)][::-1] == [
+            "failing",
+            "failing",
+            "dead",
+            "dead",
+        ]
     reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
     weekly = [r for r in reports if r.endswith(".md")]
     assert len(weekly) == 8 and weekly[0] == "report-2026-01-05.md"
@@ -235,7 +240,9 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
                 "NoNewPrivileges=yes",
                 "ProtectSystem=strict",
                 "StateDirectory=monitor",
-                "DynamicUser=yes",
+                "User=monitor",
+                "StateDirectoryMode=0750",
+                "UMask=0027",
                 "StandardOutput=journal",
             ):
                 assert key in text, (unit.name, key)
@@ -371,3 +378,30 @@ def test_backup_while_writing(tmp_path: Path) -> None:
     )
     assert r.returncode == 0 and "backup written" in r.stderr
     store.close()
+
+
+def test_the_units_reports_are_readable_by_the_monitor_group(world: World, tmp_path: Path) -> None:
+    """Under the unit's UMask the weekly report and the database are readable by the
+    `monitor` group (maintainers), by nobody else; the report is written in the state
+    directory, where `run --once` of the unit writes it."""
+    unit = _unit_service((ROOT / "deploy" / "monitor-run.service").read_text())
+    mask = int(unit["UMask"][0], 8)
+    state = tmp_path / "state"
+    state.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text("[archive]\nendpoints = []\n[check]\ncontact = 'mailto:admin@example.org'\n")
+    page = tmp_path / "urls.txt"
+    page.write_text(world.url("/article/unit") + "\n")
+    argv = [str(Path(sys.executable).parent / "monitor"), "--config", str(config)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["MONITOR_ALLOW_NETWORKS"] = "127.0.0.0/8"
+    run = {"cwd": state, "env": env, "capture_output": True, "text": True, "timeout": 120}
+    as_unit = {**run, "preexec_fn": lambda: os.umask(mask)}
+    assert subprocess.run([*argv, "ingest", str(page)], **as_unit).returncode == 0
+    r = subprocess.run([*argv, *unit["ExecStart"][0].split()[3:]], **as_unit)
+    assert r.returncode in (0, 1), r.stderr
+    reports = sorted((state / "reports").glob("report-*"))
+    assert reports, r.stderr
+    for f in [*reports, state / "monitor.sqlite"]:
+        mode = f.stat().st_mode & 0o777
+        assert mode & 0o040 and not mode & 0o007, (f.name, oct(mode))

@@ -488,3 +488,19 @@ def test_date_order_from_config_and_an_ambiguous_stamp_in_status(tmp_path: Path)
     assert row.stamps[0]["date"] == "2011-03-02" and row.stamps_text == "2011-03-02"
     as_written.close()
     as_told.close()
+
+
+def test_the_daemon_reads_again_page_urls_and_changed_page_files(
+    store: Store, tmp_path: Path
+) -> None:
+    """A page file edited (or replaced by its patched copy) is read again by the daemon's
+    daily job; one unchanged, or gone, is not."""
+    settings = make_settings()
+    pages = [tmp_path / f"p{i}.urls" for i in range(3)]
+    for i, p in enumerate(pages):
+        p.write_text(f"https://h{i}.example/a\n")
+    api.ingest(store, [str(p) for p in pages], settings)
+    assert api.pages_to_reread(store) == []
+    pages[0].write_text("https://h0.example/a\nhttps://h0.example/b\n")
+    pages[2].unlink()
+    assert api.pages_to_reread(store) == [str(pages[0].resolve())]

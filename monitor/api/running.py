@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -27,6 +28,24 @@ from monitor.core.urls import normalise
 from monitor.pages.ingest import SourceResult, expand_inputs, ingest_sources
 from monitor.store import Store
 from monitor.store.lock import InstanceLock
+
+
+def pages_to_reread(store: Store) -> list[str]:
+    """What the daemon reads again: every page URL, and every page file whose bytes are
+    no longer the ones ingested (edited, or replaced by its patched copy). A file that is
+    gone is left alone: its citations stay as they were."""
+    out = []
+    for d in store.pages.documents():
+        if d.kind == "url":
+            out.append(d.source)
+            continue
+        try:
+            digest = hashlib.sha256(Path(d.source).read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if digest != d.content_hash:
+            out.append(d.source)
+    return out
 
 
 def ingest(

@@ -128,7 +128,7 @@ async def job_check_due() -> None:
 
 async def job_reingest() -> None:
     async def body() -> None:
-        pages = [d.source for d in CTX.store.pages.documents() if d.kind == "url"]
+        pages = await asyncio.to_thread(api.pages_to_reread, CTX.store)
         if pages:
             results = await asyncio.to_thread(api.ingest, CTX.store, pages, CTX.settings)
             for r in results:

@@ -84,5 +84,6 @@ def test_no_site_falls_below_its_best(judged) -> None:
 def test_a_one_off_check_of_the_page_verifies_its_quoted_passages_too(served) -> None:
     """`monitor check page.html --format json` judges as the run does, passages included."""
     s = score(served, rows_of_check(served, monitor_command()))
-    assert s.passage_total >= 90 and s.passage >= 0.95, "\n".join(s.misses)
+    assert s.passage_total >= (90 if WORLDS["shared"].is_dir() else 70), s.passage_total
+    assert s.passage >= 0.95, "\n".join(s.misses)
     assert s.accuracy >= 0.98 and set(s.false_alive) <= NAMESAKES, "\n".join(s.misses)

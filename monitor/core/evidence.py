@@ -93,7 +93,7 @@ def _numbers(words: Sequence[str] | Iterable[str]) -> set[str]:
     episodes."""
     out, before = set(), ""
     for w in words:
-        if any(c.isdigit() for c in w):
+        if _DIGIT.search(w):
             out.add(w.lstrip("0") or "0")
         elif w in _ROMAN and before in _SERIES:
             out.add(_ROMAN[w])
@@ -101,13 +101,19 @@ def _numbers(words: Sequence[str] | Iterable[str]) -> set[str]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def numbers_disagree(title_words: Iterable[str], other_words: Iterable[str]) -> bool:
     """The other text names another number where the title names its own ("Part 1" against
     "Part 3", "2011" against "2012"): another work of the same series, whatever else they
     share. A text with no number at all does not disagree (a title field may leave a year
     out)."""
-    mine, theirs = _numbers(title_words), _numbers(other_words)
-    return bool(mine) and bool(theirs) and not mine <= theirs
+    mine = _numbers(title_words)
+    if not mine:
+        return False
+    theirs = _numbers(other_words)
+    return bool(theirs) and not mine <= theirs
 
 
 @dataclass(frozen=True)
@@ -369,8 +375,9 @@ def title_evidence(
         # text cannot change the answer, and its search is skipped
         # a title field naming the same title with another number ("Helm Part 3" for "Helm
         # Part 1") says this is another work of the series: no text can say otherwise
-        other_part = any(
-            _numbers(words) and numbers_disagree(words, tokens(text))
+        numbered = bool(_numbers(words))
+        other_part = numbered and any(
+            numbers_disagree(words, tokens(text))
             and {w for w in words if not _numbers([w])} <= set(tokens(text))
             for _, text in fields
         )  # fmt: skip

@@ -45,7 +45,7 @@ import re
 import socket
 import ssl
 import zlib
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -241,6 +241,7 @@ async def observe(
                             body, keep = body[:ERROR_PAGE_BYTES], min(keep, ERROR_PAGE_TEXT)
                         facts = inspect_page(body, resp.charset, ctype, keep, current)
                         obs.title, obs.text, obs.own_text = facts.title, facts.text, facts.own
+                        obs.self_urls = [urljoin(current, h) for h in facts.self_urls]
                         obs.fields, obs.html = facts.fields, facts.html
                         obs.site_names = [facts.site_name] if facts.site_name else []
                         if facts.refresh and 200 <= resp.status < 300:

@@ -45,6 +45,9 @@ class PageFacts:
     # of contents, related posts, page header and footer) and without link text, so a page
     # that only links to a work does not carry it; read when first asked for (`_own_text`)
     own: Callable[[], str] | None = None
+    # where the page says it lives: its canonical link, og:url, and the link its own
+    # navigation marks as the current page (aria-current="page"), deepest first
+    self_urls: list[str] = field(default_factory=list)
 
 
 def _head(raw: str, keep: int) -> tuple[str, str]:
@@ -289,6 +292,7 @@ _FIELDS = {
     ("name", "citation_title"): "citation_title",
     ("name", "DC.title"): "dc.title",
     ("name", "dc.title"): "dc.title",
+    ("property", "og:url"): "og:url",
 }
 
 
@@ -325,6 +329,7 @@ def inspect_page(
     title_node: LexborNode | None = None
     found: dict[str, str] = {}  # each field's first meta, its content ("" for none)
     refreshes: list[LexborNode] = []
+    canonical = tree.css_first('link[rel="canonical"][href]')
     for node in tree.css("title, meta"):
         tag = node.tag
         if tag == "meta":
@@ -359,8 +364,14 @@ def inspect_page(
     if refresh is None and len(text) < 200 and _SCRIPT_TAG.search(html):  # the whole text
         refresh = _script_target(source, text)
     headings = _own_headings(tree, url, page_chars)
+    selves = [(canonical.attrs.get("href") or "") if canonical is not None else ""]
+    selves.append(found.get("og:url") or "")
+    current = [a.attrs.get("href") or "" for a in tree.css('a[aria-current="page"][href]')[:8]]
+    selves += sorted(current, key=lambda h: -len(h.rstrip("/")))[:1]
     fields += headings
     if not title and headings:
         title = headings[0][1]
     own = _own_text(tree, min(keep, TEXT_KEPT), page_chars)
-    return PageFacts(title, text, fields, site_name, refresh, True, own)
+    facts = PageFacts(title, text, fields, site_name, refresh, True, own)
+    facts.self_urls = [h.strip() for h in selves if h.strip()]
+    return facts

@@ -137,6 +137,7 @@ class TitleEvidence:
     score: float  # 0-100
     title: str  # the cited title that matched best
     where: str  # "title", "og:title", "citation_title", "dc.title", "h1", "heading", "text"
+    words: int = 0  # how many words tell that title from others (two or fewer: a generic one)
 
 
 def is_exact(where: str | None, score: float | None) -> bool:
@@ -402,7 +403,7 @@ def title_evidence(
             scored = [("page", 0.0)]
         for where, score in scored:
             if best is None or score > best.score:
-                best = TitleEvidence(score, raw, where)
+                best = TitleEvidence(score, raw, where, len(words))
     return best
 
 

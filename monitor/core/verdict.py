@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from monitor.core.evidence import PageFields, is_exact, title_evidence
 
@@ -141,6 +141,8 @@ class Observation:
     refresh_target: str | None = None  # a meta refresh or script redirect was followed here
     cited_titles: list[str] = field(default_factory=list)  # what the citations call it
     sibling_similarity: float | None = None  # 0-100 vs a made-up sibling URL; None = no probe
+    # where the page says it lives (canonical link, og:url, its navigation's current page)
+    self_urls: list[str] = field(default_factory=list)
     # a conditional request (the last good answer's validators) was answered 304
     not_modified: bool = False
     etag: str | None = None  # validators of this answer, kept when it is a good 200
@@ -212,6 +214,29 @@ def same_resource(a: str, b: str) -> bool:
     ha = (pa.hostname or "").removeprefix("www.")
     hb = (pb.hostname or "").removeprefix("www.")
     return ha == hb and pa.path.rstrip("/") == pb.path.rstrip("/") and pa.query == pb.query
+
+
+def _page_path(url: str) -> str:
+    path = unquote(urlsplit(url).path).lower().rstrip("/")
+    for index in ("/index.html", "/index.htm", "/index.php"):
+        path = path.removesuffix(index)
+    return path.removesuffix(".html").removesuffix(".htm")
+
+
+def _elsewhere(obs: Observation) -> str | None:
+    """The address the page gives as its own (`Observation.self_urls`), when it is another
+    page's: another path than the one cited or reached, and not a page above it (a
+    section, a first page of several). Hosts are not compared: a canonical link names the
+    production site whatever serves the copy."""
+    final = obs.final_url or obs.url
+    here = {_page_path(final), _page_path(obs.url)}  # a moved page may keep its old name
+    mine = [p for p in _page_path(final).split("/") if p]
+    for own in obs.self_urls:
+        theirs = [p for p in _page_path(own).split("/") if p]
+        above = len(theirs) < len(mine) and mine[: len(theirs)] == theirs
+        if _page_path(own) not in here and not above:
+            return own
+    return None
 
 
 def _above(url: str, final_url: str) -> bool:
@@ -370,6 +395,16 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Judgement:
                 )
             why = f"redirected to {final}: {why}"
         return Judgement(Verdict.DRIFTED, why, score, where)
+    if match is not None and title_ok and match.words <= 2 and (other := _elsewhere(obs)):
+        # a title as plain as "Getting Started" is carried by many pages of a site; this
+        # one names another address as its own: another page of the same name is served
+        return Judgement(
+            Verdict.DRIFTED,
+            f"the page calls itself {other}: another page of the same name "
+            f"({match.score:.0f}% in {match.where}, for {match.title!r})",
+            score,
+            where,
+        )
     via = f" via {obs.refresh_target}" if obs.refresh_target else ""
     redirected = _redirect_verdict(obs, final)
     if redirected is Verdict.MOVED:

@@ -110,3 +110,22 @@ def test_a_redirect_is_moved_only_to_a_page_carrying_the_work() -> None:
     assert judge("http://blog.test/posts/2024/ixf-data/", "Loading IXF Data") is Verdict.MOVED
     assert judge("http://blog.test/posts/2024/dbf/", "Loading DBF data") is Verdict.DRIFTED
     assert judge("http://blog.test/posts/", "All posts", 302) is Verdict.SOFT404  # above it
+
+
+def test_a_plain_title_on_a_page_that_names_another_address_is_another_page() -> None:
+    """ "Command Reference" served at /PowerShell/ by the page whose canonical link (or
+    current-page mark) says /Az/: another page of the same name. The same page reached at
+    an old address it still names, or a section above it, is not."""
+
+    def judge(selves: list[str], url: str = "http://kb.test/docs/PowerShell/Command%20Reference/"):
+        obs = Observation(
+            url=url, status=200, html=True, title="Command Reference | KB",
+            fields=[("h1", "Command Reference")], cited_titles=["Command Reference"],
+            self_urls=selves,
+        )  # fmt: skip
+        return decide(obs).verdict
+
+    assert judge(["https://kb.example/docs/Az/Command Reference"]) is Verdict.DRIFTED
+    assert judge(["https://kb.example/docs/PowerShell/Command Reference/"]) is Verdict.ALIVE
+    assert judge(["https://kb.example/docs/"]) is Verdict.ALIVE  # a section above it
+    assert judge([]) is Verdict.ALIVE

@@ -63,7 +63,7 @@ def test_decisions_are_kept_honoured_and_undone(world: World, tmp_path: Path) ->
     assert todo[world.url("/decisions/kept")]["action"] == "refresh the access date"
     # ignore: never fetched again, until undone
     r = cli(tmp_path, "ignore", "*/missing", "--reason", "gone for good, replaced on the page")
-    assert r.returncode == 0 and "1 cited URL(s) ignored" in r.stdout, r.stderr
+    assert r.returncode == 0 and "matches 1 cited URL(s); 1 ignored in all" in r.stdout, r.stderr
     hits = world.hits["/missing"]
     assert cli(tmp_path, "run", "--all").returncode in (0, 1)
     assert world.hits["/missing"] == hits

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from monitor.api.files import check_target, database_files
 from monitor.config import Settings
 from monitor.config_origin import Origin, origins
 from monitor.core.errors import AdminError
@@ -48,8 +49,7 @@ def open_existing(settings: Settings) -> Store:
 def backup(store: Store, path: str, force: bool = False) -> int:
     """Copy the SQLite database to `path` consistently; returns its size in bytes."""
     target = Path(path)
-    if target.exists() and not force:
-        raise AdminError(f"{path} exists; use --force to replace it")
+    check_target(target, force, need_force=True, protected=database_files(store))
     store.backup(target)
     return target.stat().st_size
 
@@ -74,8 +74,7 @@ def export_to(
             ) from None
         return n
     target = Path(path)
-    if target.exists() and not force:
-        raise AdminError(f"{path} exists; use --force to replace it")
+    check_target(target, force, need_force=True, protected=database_files(store))
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:

@@ -8,8 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.api.files import check_target, database_files, write_atomic
 from monitor.pages.ingest import moved_from
-from monitor.pages.patch import Patch, PatchError, Policy, plan, write
+from monitor.pages.patch import Patch, PatchError, Policy, plan
 from monitor.store import Store
 
 
@@ -34,21 +35,25 @@ def patch_page(
     policy: Policy,
     out: str | None = None,
     write_file: bool = True,
+    force: bool = False,
 ) -> PatchOutcome:
     """Plan the patch of `page` and, with `write_file`, write it to `out` (default:
     `default_target`). Raises `PatchError` with a message for the user when the page was
     never ingested, changed since, or cannot be read, planned or written."""
     path = Path(page).expanduser().resolve()
+    doc = store.pages.document_by_source(str(path))
+    unknown = PatchError(f"{page} has not been ingested (monitor ingest {page})")
     try:
         current = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
+        if doc is None:
+            raise unknown from None
         raise PatchError(f"cannot read {page}: {exc.strerror or exc}") from None
-    moved = moved_from(store, str(path), "file", current)  # the same bytes, moved
-    if moved is not None:
-        store.pages.move_document(moved, str(path))
-    doc = store.pages.document_by_source(str(path))
+    if doc is None and (moved := moved_from(store, str(path), "file", current)) is not None:
+        store.pages.move_document(moved, str(path))  # the same bytes, moved
+        doc = store.pages.document_by_source(str(path))
     if doc is None:
-        raise PatchError(f"{page} has not been ingested (monitor ingest {page})")
+        raise unknown
     if current != doc.content_hash:
         raise PatchError(f"{page} changed since it was ingested; run `monitor ingest {page}` first")
     rows = [(c, u) for c, u, _ in store.pages.citation_rows(doc.id)]
@@ -71,8 +76,9 @@ def patch_page(
     if not write_file:
         return PatchOutcome(result, None)
     target = Path(out) if out else default_target(path)
+    check_target(target, force, need_force=False, protected=database_files(store))
     try:
-        write(result, target)
+        write_atomic(target, result.encode())
     except OSError as exc:
         raise PatchError(f"cannot write {target}: {exc.strerror or exc}") from None
     return PatchOutcome(result, target)

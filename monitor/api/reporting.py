@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.api.files import check_target, database_files, write_atomic
 from monitor.config import Settings
 from monitor.core.crontab import trigger as cron_trigger
 from monitor.core.crontab import zone
@@ -70,8 +71,8 @@ def write_report(
     stem = report_stem(Path(directory or settings.report.dir), now, fmts)
     for fmt in fmts:
         out = stem.with_name(f"{stem.name}.{fmt}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(report, fmt), "utf-8")
+        check_target(out, False, need_force=False, protected=database_files(store))
+        write_atomic(out, render(report, fmt))
         written.append(out)
     if settings.report.email.smtp_host and settings.report.email.to:
         send_email(report, settings.report.email)
@@ -107,10 +108,12 @@ def report(
     since: dt.datetime | None = None,
     email: bool = False,
     now: dt.datetime | None = None,
+    force: bool = False,
 ) -> ReportOutcome:
     """`monitor report`: `fmt` one of FORMATS or "all". `out` a directory (ending in `/`, an
     existing one, or any with "all") gets report-DATE.EXT files, another path one file;
-    without `out` the text is returned. Written, it counts as the previous report."""
+    without `out` the text is returned. Written, it counts as the previous report. `force`:
+    an `out` that is a symbolic link is replaced (the link, never its target)."""
     from monitor.report.build import build_report
     from monitor.report.email import send_email
     from monitor.report.formats import render
@@ -125,8 +128,8 @@ def report(
     text = render(r, formats[0])
     outcome = ReportOutcome()
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text, "utf-8")
+        check_target(Path(out), force, need_force=False, protected=database_files(store))
+        write_atomic(Path(out), text)
         store.jobs.done(REPORT_JOB, now)
         outcome.written = Path(out)
     else:

@@ -511,8 +511,11 @@ def history(app: App, url: str, limit: int) -> None:
     help="Period start (default: the previous report).",
 )
 @click.option("--email", is_flag=True, help="Also send it by e-mail ([report.email]).")
+@click.option("--force", is_flag=True, help="Replace --out when it is a symbolic link (the link).")
 @click.pass_obj
-def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email: bool) -> None:
+def report(
+    app: App, fmt: str, out: str | None, since: dt.datetime | None, email: bool, force: bool
+) -> None:
     """The report: what to do first (with the commands), then newly dead, recovered,
     moved, failing (k of N), archive copies, "[here]" links that do not work, access dates
     to refresh, the trend per week and the decisions in force.
@@ -523,7 +526,7 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
         raise UsageError("--format all writes one file per format: give --out DIRECTORY")
     start = since.replace(tzinfo=dt.UTC) if since else None
     try:
-        done = api.report(app.existing_store, app.settings, fmt, out, start, email)
+        done = api.report(app.existing_store, app.settings, fmt, out, start, email, force=force)
     except OSError as exc:
         raise UsageError(f"cannot write or send the report: {exc.strerror or exc}") from None
     if done.text is not None:
@@ -553,6 +556,7 @@ def report(app: App, fmt: str, out: str | None, since: dt.datetime | None, email
 )
 @click.option("--older-than", default=365, show_default=True, help="Days, for --stamps older.")
 @click.option("--update-moved", is_flag=True, help="Replace moved links by their new address.")
+@click.option("--force", is_flag=True, help="Replace --out when it is a symbolic link (the link).")
 @click.pass_obj
 def patch(
     app: App,
@@ -562,6 +566,7 @@ def patch(
     stamps: str,
     older_than: int,
     update_moved: bool,
+    force: bool,
 ) -> None:
     """Write a copy of an ingested PAGE with refreshed access stamps and archive notes.
 
@@ -571,48 +576,14 @@ def patch(
     """
     policy = api.Policy(stamps, older_than, update_moved)
     store = app.existing_store
-    done = api.patch_page(store, page, policy, out, write_file=bool(out) or not show_diff)
+    done = api.patch_page(
+        store, page, policy, out, write_file=bool(out) or not show_diff, force=force
+    )
     if show_diff:
         click.echo(done.patch.diff(Path(page).name), nl=False)
     if done.written is not None:
         kinds = done.changes
         app.note(f"{done.written}: {sum(kinds.values())} change(s): {dict(kinds) or 'none'}")
-    sys.exit(EXIT_OK)
-
-
-@cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-@click.pass_obj
-def backup(app: App, path: str, force: bool) -> None:
-    """Copy the SQLite database to PATH, consistently, even while `serve` is writing."""
-    size = api.backup(app.existing_store, path, force)
-    app.note(f"backup written to {path} ({size:,} bytes)")
-    sys.exit(EXIT_OK)
-
-
-@cli.command(name="export")
-@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-@click.pass_obj
-def export_cmd(app: App, path: str, force: bool) -> None:
-    """Write the whole history as JSON lines (PATH, or - for stdout): pages, citations,
-    URLs, every check, verified dates, archive copies. `monitor import` reads it back into
-    a new database, SQLite or PostgreSQL."""
-    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
-    n = api.export_to(app.existing_store, path, click.get_text_stream("stdout"), force, said)
-    app.note(f"exported {n:,} rows" + ("" if path == "-" else f" to {path}"))
-    sys.exit(EXIT_OK)
-
-
-@cli.command(name="import")
-@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
-@click.pass_obj
-def import_cmd(app: App, path: str) -> None:
-    """Load a `monitor export` file into this (new, empty) database, all or nothing."""
-    said = lambda table, n: app.note(f"  {table}: {n:,} rows")  # noqa: E731
-    n = api.import_from(app.store, path, click.get_text_stream("stdin"), said)
-    app.note(f"imported {n:,} rows")
     sys.exit(EXIT_OK)
 
 
@@ -648,9 +619,10 @@ def _first(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseEx
 
 
 def _register_decisions() -> None:
+    from monitor.app.cli_admin import COMMANDS as ADMIN
     from monitor.app.cli_decisions import COMMANDS
 
-    for command in COMMANDS:
+    for command in [*COMMANDS, *ADMIN]:
         cli.add_command(command)
 
 

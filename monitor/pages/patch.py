@@ -268,7 +268,3 @@ def _check_overlaps(patch: Patch) -> None:
     for (_a0, a1), (b0, _b1) in itertools.pairwise(spans):
         if b0 < a1:
             raise PatchError("overlapping edits; the page changed since it was ingested?")
-
-
-def write(patch: Patch, out: Path) -> None:
-    out.write_bytes(patch.encode())

@@ -1,0 +1,71 @@
+"""What an attacker or a careless operator does through the command line (issue 31), each a
+reproduction of a break found, run the way it was found: the command as typed, against
+local servers and files. None may lose data, leak a secret, hang, or exit 4."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import citation_page, env, monitor  # noqa: F401 (env: a fixture)
+from tests.world import World
+
+
+@pytest.fixture
+def ingested(env: dict[str, str], world: World, tmp_path: Path) -> Path:  # noqa: F811
+    page = citation_page(world, tmp_path)
+    assert monitor(env, "ingest", str(page)).returncode == 0
+    return page
+
+
+def clean(r: subprocess.CompletedProcess[str]) -> bool:
+    return "Traceback" not in r.stderr and r.returncode != 4
+
+
+def test_backup_and_export_never_replace_a_fifo_a_device_or_the_lock(
+    env: dict[str, str],
+    ingested: Path,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (["backup", str(fifo), "--force"], ["export", str(fifo), "--force"]):
+        r = monitor(env, *args)
+        assert r.returncode == 2 and "not a regular file" in r.stderr and clean(r), r.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    null = tmp_path / "null"  # stands for /dev/null: a character device, through a link
+    null.symlink_to("/dev/null")
+    r = monitor(env, "backup", str(null), "--force")
+    assert r.returncode == 0 and null.is_symlink() is False  # the link replaced, not /dev/null
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    r = monitor(env, "backup", "/dev/null", "--force")
+    assert r.returncode == 2 and "not a regular file" in r.stderr
+    lock = tmp_path / "m.sqlite.lock"
+    lock.touch()
+    r = monitor(env, "backup", str(lock), "--force")
+    assert r.returncode == 2 and "live database or its lock" in r.stderr and clean(r)
+
+
+def test_report_and_patch_out_never_write_through_a_link_or_into_a_fifo(
+    env: dict[str, str],
+    ingested: Path,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "out.md"
+    link.symlink_to(victim)
+    for args in (["report", "--out", str(link)], ["patch", str(ingested), "--out", str(link)]):
+        r = monitor(env, *args)
+        assert r.returncode == 2 and "symbolic link" in r.stderr and clean(r), r.stderr
+        assert victim.read_text() == "keep me"
+    r = monitor(env, "report", "--out", str(link), "--force")
+    assert r.returncode == 0 and victim.read_text() == "keep me" and not link.is_symlink()
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    r = monitor(env, "report", "--out", str(fifo))  # would hang on open() before
+    assert r.returncode == 2 and "not a regular file" in r.stderr

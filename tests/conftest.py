@@ -131,3 +131,25 @@ def pywb(tmp_path_factory: pytest.TempPathFactory, world: World) -> Iterator[obj
     archive.start()
     yield archive
     archive.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a `monitor` command run by a test: its own config file (a
+    database in tmp_path, no archive endpoints, fast checks), no MONITOR_ variable."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f"[database]\nurl = 'sqlite:///{tmp_path / 'm.sqlite'}'\n"
+        "[check]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
+        "contact = 'mailto:cli-test@example.org'\n"
+        "[archive]\nendpoints = []\n"
+        f"[report]\ndir = '{tmp_path / 'reports'}'\n"
+    )
+    e = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
+    }
+    e["MONITOR_CONFIG"] = str(cfg)
+    e["COLUMNS"] = "200"
+    return e

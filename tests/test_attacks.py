@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import citation_page, env, monitor  # noqa: F401 (env: a fixture)
+from tests.test_cli import citation_page, monitor
 from tests.world import World
 
 
 @pytest.fixture
-def ingested(env: dict[str, str], world: World, tmp_path: Path) -> Path:  # noqa: F811
+def ingested(env: dict[str, str], world: World, tmp_path: Path) -> Path:
     page = citation_page(world, tmp_path)
     assert monitor(env, "ingest", str(page)).returncode == 0
     return page
@@ -29,7 +29,7 @@ def clean(r: subprocess.CompletedProcess[str]) -> bool:
 def test_backup_and_export_never_replace_a_fifo_a_device_or_the_lock(
     env: dict[str, str],
     ingested: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -53,7 +53,7 @@ def test_backup_and_export_never_replace_a_fifo_a_device_or_the_lock(
 def test_report_and_patch_out_never_write_through_a_link_or_into_a_fifo(
     env: dict[str, str],
     ingested: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
@@ -69,3 +69,55 @@ def test_report_and_patch_out_never_write_through_a_link_or_into_a_fifo(
     os.mkfifo(fifo)
     r = monitor(env, "report", "--out", str(fifo))  # would hang on open() before
     assert r.returncode == 2 and "not a regular file" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("MONITOR_SCHEDULE__ALIVE_DAYS", "1e308", "at most 36500"),
+        ("MONITOR_SCHEDULE__DEAD_DAYS", "1e300", "at most 36500"),
+        ("MONITOR_SCHEDULE__CHECK_EVERY_SECONDS", "1e300", "at most"),
+        ("MONITOR_CHECK__PER_HOST_RATE", "1e-300", "at least 0.001"),
+        ("MONITOR_CHECK__MAX_BODY_BYTES", "1000000000000000", "at most"),
+        ("MONITOR_CHECK__USER_AGENT", "bot\r\nX-Evil: 1", "printable text"),
+        ("MONITOR_CHECK", '{"x":', "MONITOR_CHECK"),
+        ("MONITOR_IGNORE", "notjson", "MONITOR_IGNORE"),
+        ("MONITOR_CHECK__HOSTS", "[1", "not valid JSON"),
+        ("MONITOR_CHECK__ALLOW_NETWORKS", "{{", "not valid JSON"),
+    ],
+)
+def test_settings_the_code_cannot_use_are_refused_at_once(
+    env: dict[str, str],
+    variable: str,
+    value: str,
+    said: str,
+) -> None:
+    r = monitor({**env, variable: value}, "status", "--brief")
+    assert r.returncode == 2 and said in r.stderr and clean(r), r.stderr
+
+
+def test_a_config_that_is_no_file_or_too_deep_is_one_clear_line(
+    env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    fifo = tmp_path / "c.toml"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a=" + "[" * 100_000 + "]" * 100_000 + "\n")
+    for cfg, said in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"),
+                      (deep, "nested too deeply")):  # fmt: skip
+        r = monitor(env, "--config", str(cfg), "status", "--brief")
+        assert r.returncode == 2 and said in r.stderr and clean(r), r.stderr
+
+
+def test_huge_numbers_and_past_days_on_the_command_line(
+    env: dict[str, str],
+    ingested: Path,
+    world: World,
+) -> None:
+    url = world.url("/article/cli")
+    for args in (["history", url, "--limit", "9" * 30], ["decisions", "--undo", "9" * 30]):
+        r = monitor(env, *args)
+        assert r.returncode == 2 and "range" in r.stderr and clean(r), r.stderr
+    r = monitor(env, "override", url, "alive", "--reason", "x", "--until", "2001-01-01")
+    assert r.returncode == 2 and "is past" in r.stderr

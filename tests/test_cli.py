@@ -27,26 +27,6 @@ CONTRACT = {
 }
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f"[database]\nurl = 'sqlite:///{tmp_path / 'm.sqlite'}'\n"
-        "[check]\nread_timeout = 2.0\nper_host_rate = 500.0\nper_host_concurrency = 8\n"
-        "contact = 'mailto:cli-test@example.org'\n"
-        "[archive]\nendpoints = []\n"
-        f"[report]\ndir = '{tmp_path / 'reports'}'\n"
-    )
-    e = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("MONITOR_") or k == "MONITOR_ALLOW_NETWORKS"
-    }
-    e["MONITOR_CONFIG"] = str(cfg)
-    e["COLUMNS"] = "200"
-    return e
-
-
 def monitor(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path = ROOT):
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],

@@ -105,6 +105,8 @@ def override(
         ) from None
     if not reason or not reason.strip():
         raise DecisionError("an override needs --reason: the next maintainer will ask why")
+    if until is not None and until < dt.datetime.now(dt.UTC).date():
+        raise DecisionError(f"--until {until} is past: the override would never take effect")
     return store.decisions.add(
         kind="override", url=norm, verdict=verdict, reason=reason.strip(), until=until,
         by=who(by),

@@ -483,7 +483,13 @@ def config_cmd(app: App, fmt: str) -> None:
 
 @cli.command()
 @click.argument("url")
-@click.option("--limit", default=50, show_default=True, help="Most recent checks to show.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1_000_000),
+    default=50,
+    show_default=True,
+    help="Most recent checks to show.",
+)
 @click.pass_obj
 def history(app: App, url: str, limit: int) -> None:
     """Every stored check of URL, newest first."""

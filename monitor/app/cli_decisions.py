@@ -79,7 +79,7 @@ def override(
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--undo", "undo_id", type=int, help="Undo decision ID.")
+@click.option("--undo", "undo_id", type=click.IntRange(1, 2**62), help="Undo decision ID.")
 @click.option("--all", "everything", is_flag=True, help="Undone and expired ones too.")
 @click.pass_obj
 def decisions(app: Any, fmt: str, undo_id: int | None, everything: bool) -> None:

@@ -4,6 +4,7 @@ local servers and files. None may lose data, leak a secret, hang, or exit 4."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -121,3 +122,28 @@ def test_huge_numbers_and_past_days_on_the_command_line(
         assert r.returncode == 2 and "range" in r.stderr and clean(r), r.stderr
     r = monitor(env, "override", url, "alive", "--reason", "x", "--until", "2001-01-01")
     assert r.returncode == 2 and "is past" in r.stderr
+
+
+def test_a_refresh_loop_is_a_loop_not_alive(env: dict[str, str], world: World) -> None:
+    a, b = "/attack/refresh-a", "/attack/refresh-b"
+    world.pages[a] = (200, f'<meta http-equiv="refresh" content="0;url={b}"><title>A</title>', {})
+    world.pages[b] = (200, f'<meta http-equiv="refresh" content="0;url={a}"><title>B</title>', {})
+    r = monitor(env, "check", world.url(a), "--format", "json")
+    (row,) = json.loads(r.stdout)
+    assert row["verdict"] == "dead" and "refreshes back" in row["reason"], row
+
+
+def test_control_characters_from_a_page_never_reach_a_terminal(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """A cited title with ESC]0; (retitles the window), ESC]8;; (a hidden hyperlink) and the
+    8-bit CSI U+009B: stripped from CSV, escaped in JSON."""
+    evil = "Kazak Women\x1b]0;owned\x07 Sold\x1b]8;;http://evil/\x1b\\ as\x9b2J Sex Slaves"
+    page = tmp_path / "evil.html"
+    page.write_text(f'<ul><li><a href="{world.url("/article/cli")}">{evil}</a> 2011</li></ul>')
+    for fmt in ("csv", "json"):
+        r = monitor(env, "check", str(page), "--format", fmt)
+        assert r.returncode in (0, 1) and clean(r), r.stderr
+        assert not any(c in r.stdout for c in "\x1b\x07\x9b"), repr(r.stdout)
+    rows = json.loads(monitor(env, "check", str(page), "--format", "json").stdout)
+    assert "\x9b" in rows[0]["citations"][0]["title"]  # escaped, not lost

@@ -12,7 +12,6 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import sys
@@ -30,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor import api
 from monitor.app import check_options, modes, output
+from monitor.core import safe
 from monitor.core.errors import (
     EXIT_INTERNAL,
     EXIT_NOT_ALIVE,
@@ -193,7 +193,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
+        return safe.json_dumps(out)
 
 
 def _problems(problems: list[api.SourceResult]) -> None:
@@ -475,7 +475,7 @@ def config_cmd(app: App, fmt: str) -> None:
     rows = api.config_origins(app.settings)
     if fmt == "json":
         data = [{"key": o.key, "value": o.value, "source": o.source} for o in rows]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        click.echo(safe.json_dumps(data, indent=2, default=str))
     else:
         output.config_text(app.out, rows)
     sys.exit(EXIT_OK)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 
 from monitor import api
 from monitor.app import output
+from monitor.core import safe
 from monitor.core.errors import EXIT_OK
 
 
@@ -91,7 +91,7 @@ def decisions(app: Any, fmt: str, undo_id: int | None, everything: bool) -> None
     kept = app.existing_store.decisions
     rows = kept.all() if everything else kept.active()
     if fmt == "json":
-        click.echo(json.dumps([d.as_json() for d in rows], ensure_ascii=False, indent=2))
+        click.echo(safe.json_dumps([d.as_json() for d in rows], indent=2))
     else:
         for d in rows:
             app.out.print(output.decision_line(d))

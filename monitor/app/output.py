@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -51,10 +50,10 @@ def check_rows(
     excluded = excluded or []
     stream = out.file
     if fmt == "json":
-        stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        stream.write(safe.json_dumps(rows, indent=2) + "\n")
     elif fmt == "jsonl":
         for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            stream.write(safe.json_dumps(row) + "\n")
     elif fmt == "junit":
         stream.write(check_junit(rows, excluded))
     elif fmt == "markdown":
@@ -66,7 +65,7 @@ def check_rows(
         for row in rows:
             flat = dict(row)
             flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
-            flat["evidence"] = json.dumps(row.get("evidence") or {}, ensure_ascii=False)
+            flat["evidence"] = safe.json_dumps(row.get("evidence") or {})
             w.writerow(safe.csv_row(flat))
         stream.write(buf.getvalue())
     else:
@@ -204,7 +203,7 @@ def status_json(stream: IO[str], rows: Iterable[Any]) -> None:
     stream.write("[")
     n = 0
     for n, row in enumerate(rows, start=1):
-        stream.write(("\n  " if n == 1 else ",\n  ") + json.dumps(row.json(), ensure_ascii=False))
+        stream.write(("\n  " if n == 1 else ",\n  ") + safe.json_dumps(row.json()))
     stream.write("\n]\n" if n else "]\n")
 
 
@@ -356,5 +355,5 @@ def config_text(out: Console, rows: Iterable[Any]) -> None:
     rows = list(rows)
     width = max((len(r.key) for r in rows), default=0)
     for r in rows:
-        value = json.dumps(r.value, ensure_ascii=False, default=str)
+        value = safe.json_dumps(r.value, default=str)
         out.print(f"{_t(r.key):<{width}} = {_t(value)}  [dim]# {_t(r.source)}[/]")

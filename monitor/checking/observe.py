@@ -249,6 +249,10 @@ async def observe(
                             nxt = ""  # an unusable target is not followed
                             with contextlib.suppress(UrlError):
                                 nxt = redirect_target(facts.refresh, current)
+                            if nxt in seen and nxt != current:  # A -> B -> A by refresh
+                                obs.error = ErrorClass.REDIRECT_LOOP
+                                obs.error_detail = f"{current} refreshes back to {nxt}"
+                                return obs
                             if urlsplit(nxt).scheme in ("http", "https") and nxt not in seen:
                                 obs.chain.append(Hop(current, resp.status))
                                 obs.refresh_target = nxt

@@ -13,6 +13,7 @@ control. Each output format has its own way of being abused, so each gets its ow
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,10 +33,24 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: text starting like a formula gets a `'`."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
+    """A CSV cell a spreadsheet will not run and a terminal will not obey: control
+    characters (ESC, BEL, CSI...) removed, text starting like a formula gets a `'`."""
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+        if value.startswith(_FORMULA):
+            return "'" + value
     return value
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_dumps(value: Any, **options: Any) -> str:
+    """JSON as `json.dumps(ensure_ascii=False)` writes it, with the characters it leaves raw
+    that a terminal or a JavaScript reader obeys (DEL, the C1 controls such as U+009B, the
+    line and paragraph separators) escaped as \\uXXXX: the same JSON to any parser."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def csv_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,5 @@ def render_csv(r: Report) -> str:
 
 
 def render_json(r: Report) -> str:
-    import json
 
-    return json.dumps(to_json(r), ensure_ascii=False, indent=2) + "\n"
+    return safe.json_dumps(to_json(r), indent=2) + "\n"

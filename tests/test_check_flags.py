@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_cli
 from tests.test_cli import monitor
 from tests.world import World
-
-env = test_cli.env  # the fixture: a config for the local web, the environment to run in
-
 
 TITLE = "Kazak Women Sold as Sex Slaves"  # the title of every /article page
 

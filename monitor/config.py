@@ -624,6 +624,10 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
+# settings whose values are never echoed in an error (a wrong type still says which)
+_SECRET_NAME = re.compile(r"password|secret|token|key|cookie|header|auth", re.I)
+
+
 def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = False) -> str:
     parts = []
     for err in exc.errors():
@@ -635,7 +639,8 @@ def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = 
         else:
             msg = err["msg"]
             if "input" in err and not isinstance(err["input"], dict | list):
-                msg += f" (got {err['input']!r})"
+                secret = _SECRET_NAME.search(str(loc[-1]) if loc else "")
+                msg += " (got a value, not shown)" if secret else f" (got {err['input']!r})"
         line = _line_of(text, loc)
         var = "MONITOR_" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
         if var in os.environ:  # the environment overrides the file: blame the variable

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from monitor.config import Settings, key_lines
+from monitor.core.safe import redact
 
 SECRET = re.compile(r"password|secret|token|access_key|cookies|headers", re.I)
 
@@ -37,20 +38,16 @@ def _leaves(value: Any, prefix: str) -> list[tuple[str, Any]]:
 
 
 def mask(key: str, value: Any) -> Any:
-    """Secrets as `****`; a database URL without its password."""
+    """Secrets as `****`; a URL (the database's, an endpoint's, the canary) without its
+    credentials (`safe.redact`)."""
     if value in (None, "", [], {}):
         return value
-    if key == "database.url" and isinstance(value, str):
-        from sqlalchemy.engine import make_url
-
-        try:
-            return make_url(value).render_as_string(hide_password=True)
-        except Exception:  # not a URL: the settings would not have loaded
-            return value
     if SECRET.search(key.rsplit(".", 1)[-1]):
         if isinstance(value, dict):
             return {k: "****" for k in value}
         return "****"
+    if isinstance(value, str) and "://" in value:  # any URL: its credentials masked
+        return redact(value)
     return value
 
 

@@ -147,3 +147,25 @@ def test_control_characters_from_a_page_never_reach_a_terminal(
         assert not any(c in r.stdout for c in "\x1b\x07\x9b"), repr(r.stdout)
     rows = json.loads(monitor(env, "check", str(page), "--format", "json").stdout)
     assert "\x9b" in rows[0]["citations"][0]["title"]  # escaped, not lost
+
+
+def test_secrets_never_printed_by_config_or_in_an_error_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    cfg = tmp_path / "secret.toml"
+    cfg.write_text(
+        "[database]\nurl = 'postgresql+psycopg://alice:pw1@127.0.0.1:9/db?password=pw2'\n"
+        "[check]\ncanary_url = 'https://bob:pw3@canary.example/ping?token=pw4&x=1'\n"
+        "[[archive.endpoints]]\nname = 'mine'\ncdx = 'https://cdx.example/cdx?apikey=pw5'\n"
+        "replay = 'https://cdx.example/{timestamp}/{url}'\n"
+    )
+    shown = monitor(env, "--config", str(cfg), "config")
+    assert shown.returncode == 0 and "canary.example" in shown.stdout, shown.stderr
+    failed = monitor(env, "--config", str(cfg), "status")  # the database does not answer
+    assert failed.returncode == 2 and clean(failed), failed.stderr
+    for out in (shown.stdout + shown.stderr, failed.stdout + failed.stderr):
+        assert not any(f"pw{i}" in out for i in range(1, 6)), out
+    typed = tmp_path / "typed.toml"
+    typed.write_text("[report.email]\npassword = 12345678\n")
+    r = monitor(env, "--config", str(typed), "status")
+    assert r.returncode == 2 and "12345678" not in r.stderr and "password" in r.stderr

@@ -657,16 +657,17 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         ours = exc if isinstance(exc, MonitorError) else _first(exc, (MonitorError,))
         if isinstance(ours, MonitorError):
-            click.echo(f"monitor: error: {ours}", err=True)
+            click.echo(f"monitor: error: {safe.redact_text(ours)}", err=True)
             sys.exit(ours.exit_code)
         db = exc if isinstance(exc, OperationalError) else _first(exc, (OperationalError,))
         if db is not None:  # the database failed under a command (disk full, gone away)
-            click.echo(f"monitor: error: {database_trouble(db)}", err=True)  # type: ignore[arg-type]
+            trouble = safe.redact_text(database_trouble(db))  # type: ignore[arg-type]
+            click.echo(f"monitor: error: {trouble}", err=True)
             sys.exit(EXIT_USAGE)
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise
         click.echo(
-            f"monitor: internal error: {type(exc).__name__}: {exc} "
+            f"monitor: internal error: {type(exc).__name__}: {safe.redact_text(exc)} "
             "(run with --verbose for details, and please report it)",
             err=True,
         )

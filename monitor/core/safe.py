@@ -76,11 +76,34 @@ def markdown_url(url: Any) -> str:
     return s.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
 
 
+# query keys whose values are credentials: masked wherever a URL is printed
+SECRET_KEYS = re.compile(
+    r"^(?:pass(?:word|wd)?|pwd|secret|client_secret|token|access_token|refresh_token|"
+    r"auth|authorization|api[-_]?key|key|apikey|signature|sig|session(?:id)?|credentials?)$",
+    re.IGNORECASE,
+)
+_QUERY_PAIR = re.compile(r"([?&;])([^=&;#]+)=([^&;#]*)")
+
+
 def redact(url: Any) -> str:
-    """`url` without a user name and password: `http://alice:s3cret@host/` -> `http://host/`."""
+    """`url` without its credentials, wherever it is printed (a log line, an error, the
+    configuration): no user name and password (`http://alice:s3cret@host/` ->
+    `http://host/`), and the values of query keys that carry secrets masked
+    (`?token=abc&page=2` -> `?token=****&page=2`)."""
     s = "" if url is None else str(url)
-    if "@" not in s:
-        return s
+    if "@" in s:
+        s = _without_userinfo(s)
+    if "=" in s:
+        s = _QUERY_PAIR.sub(
+            lambda m: f"{m.group(1)}{m.group(2)}=****"
+            if SECRET_KEYS.match(m.group(2).strip())
+            else m.group(0),
+            s,
+        )
+    return s
+
+
+def _without_userinfo(s: str) -> str:
     try:
         parts = urlsplit(s)
     except ValueError:
@@ -92,3 +115,12 @@ def redact(url: Any) -> str:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'\"<>]+")
+
+
+def redact_text(text: Any) -> str:
+    """A message with every URL in it redacted (`redact`): error lines reach cron mail,
+    the journal and log collectors."""
+    return _URL_IN_TEXT.sub(lambda m: redact(m.group()), "" if text is None else str(text))

@@ -50,3 +50,24 @@ def test_a_missing_secret_is_a_configuration_error(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ConfigError, match="MONITOR_NOT_SET is not set"):
         cfg.check.policy_for("example.org")
     assert "MONITOR_NOT_SET" not in os.environ
+
+
+def test_headers_and_cookies_never_follow_to_another_port_of_the_same_host(
+    two_hosts: tuple[World, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 31: the match was on the host name only, so a redirect to another port (or
+    from https to http) of the same name carried them in clear text. Now: the origin."""
+    home, _ = two_hosts
+    other_port = World()
+    other_port.start("127.0.0.11")  # the same host name, another port: another origin
+    try:
+        home.pages["/to-port"] = (302, "", {"Location": other_port.url("/article/port")})
+        monkeypatch.setenv("MONITOR_TEST_TOKEN", "t0ken")
+        cfg = make_settings(hosts=[{"pattern": "127.0.0.11", "cookies": {"s": "$MONITOR_TEST_TOKEN"},
+                                    "headers": {"X-Token": "$MONITOR_TEST_TOKEN"}}])  # fmt: skip
+        check([home.url("/to-port")], cfg)
+        assert home.request_headers[-1]["X-Token"] == "t0ken"  # the first hop: its origin
+        assert other_port.request_headers, "the redirect was followed"
+        assert all("X-Token" not in h and "Cookie" not in h for h in other_port.request_headers)
+    finally:
+        other_port.stop()

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz
 from stamina.instrumentation import RetryDetails
 
 from monitor.checking.http import Fetcher, as_fetcher
-from monitor.checking.observe import observe, read_capped
+from monitor.checking.observe import observe, origin, read_capped
 from monitor.checking.pageread import PASSAGE_TEXT, TEXT_KEPT, PageFacts
 from monitor.config import CheckSettings
 from monitor.core.evidence import (
@@ -203,14 +203,16 @@ class HostBatch:
             if key not in self.probes:
                 name = f"monitor-probe-{secrets.token_hex(6)}"
                 suffix = PurePosixPath(parts.path).suffix
-                probe = await self._probe(key + name + (suffix if len(suffix) <= 6 else ""))
+                probe = await self._probe(
+                    key + name + (suffix if len(suffix) <= 6 else ""), obs.url
+                )
                 self.probes[key] = probe
         return self.probes[key]
 
-    async def _probe(self, url: str) -> PageFacts | None:
-        # a probe beside a page that redirected to another host: this host's headers and
-        # cookies are not that host's business
-        mine = self.policy.headers if host_of(url) == self.host else ()
+    async def _probe(self, url: str, cited: str) -> PageFacts | None:
+        # a probe beside a page that redirected to another origin (another host, port or
+        # scheme): this host's headers and cookies are not that origin's business
+        mine = self.policy.headers if origin(url) == origin(cited) else ()
         async with self.gate():
             obs = await observe(self.client, url, self.cfg, self.policy.user_agent, mine)
         if obs.status != 200 or not (obs.text or obs.title):

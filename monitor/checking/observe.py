@@ -159,6 +159,17 @@ async def read_capped(resp: Answer, cap: int) -> bytes:
     return bytes(buf[:cap])
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port): a redirect from https to http, or to another port of the same
+    host name, is another origin, and a host's headers and cookies are not sent there."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return (parts.scheme, host_of(url), port)
+
+
 async def observe(
     client: Fetcher | httpx.AsyncClient,
     url: str,
@@ -183,13 +194,13 @@ async def observe(
     obs = Observation(url=url)
     current = url
     seen = {url}
-    home = host_of(url)
+    home = origin(url)  # the host's headers and cookies go to this origin only
     etag, modified, asked_at = validators or (None, None, None)  # asked_at: who answered them
     try:
         async with asyncio.timeout(cfg.timeout):
             for _ in range(cfg.max_redirects + 1):
                 headers = {"User-Agent": user_agent} if user_agent else {}
-                if host_headers and host_of(current) == home:
+                if host_headers and origin(current) == home:
                     headers.update(host_headers)
                 conditional = current == asked_at
                 if conditional:

@@ -95,9 +95,11 @@ def redact(url: Any) -> str:
         s = _without_userinfo(s)
     if "=" in s:
         s = _QUERY_PAIR.sub(
-            lambda m: f"{m.group(1)}{m.group(2)}=****"
-            if SECRET_KEYS.match(m.group(2).strip())
-            else m.group(0),
+            lambda m: (
+                f"{m.group(1)}{m.group(2)}=****"
+                if SECRET_KEYS.match(m.group(2).strip())
+                else m.group(0)
+            ),
             s,
         )
     return s

@@ -169,3 +169,29 @@ def test_secrets_never_printed_by_config_or_in_an_error_line(
     typed.write_text("[report.email]\npassword = 12345678\n")
     r = monitor(env, "--config", str(typed), "status")
     assert r.returncode == 2 and "12345678" not in r.stderr and "password" in r.stderr
+
+
+def test_one_monitor_per_database_through_a_symlink_or_a_hard_link(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from monitor.core.errors import LockError
+    from monitor.store import open_store
+    from monitor.store.lock import InstanceLock
+
+    db = tmp_path / "m.sqlite"
+    first = open_store(f"sqlite:///{db}")
+    (tmp_path / "sym.sqlite").symlink_to(db)
+    (tmp_path / "hard.sqlite").hardlink_to(db)
+    held = InstanceLock(first).acquire()
+    try:
+        for name in ("sym.sqlite", "hard.sqlite", "m.sqlite"):
+            # (SQLite itself cannot open a hard link to a database in WAL mode: what matters
+            # is that the lock would stop a second monitor before it tried)
+            other = SimpleNamespace(engine=SimpleNamespace(url=f"sqlite:///{tmp_path / name}"))
+            with pytest.raises(LockError, match="already using"):
+                InstanceLock(other).acquire()  # type: ignore[arg-type]
+    finally:
+        held.release()
+    again = InstanceLock(first).acquire()  # released: the next one gets it
+    again.release()
+    first.close()

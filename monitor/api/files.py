@@ -31,7 +31,13 @@ def database_files(store: Store) -> list[Path]:
     live = sqlite_file(str(store.db.engine.url))
     if live is None:
         return []
-    return [live.with_name(live.name + s) for s in DATABASE_COMPANIONS]
+    out = [live.with_name(live.name + s) for s in DATABASE_COMPANIONS]
+    try:
+        st = live.stat()
+        out.append(live.with_name(f".monitor-{st.st_dev}-{st.st_ino}.lock"))  # store.lock
+    except OSError:
+        pass
+    return out
 
 
 def _same(a: Path, b: Path) -> bool:

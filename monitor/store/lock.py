@@ -29,7 +29,7 @@ ADVISORY_KEY = 0x6D6F6E69746F72  # "monitor"
 class InstanceLock:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._file: IO[str] | None = None
+        self._files: list[IO[str]] = []
         self._conn: Any = None
 
     def acquire(self) -> InstanceLock:
@@ -42,24 +42,36 @@ class InstanceLock:
         return self
 
     def _acquire_file(self, database: str | None) -> None:
+        """Two `flock`s: `<real name>.lock` beside the database's real file (a symbolic link
+        to it finds the same one), and one named by the file's device and inode in its
+        directory (a hard link under another name finds that one)."""
         if not database or database == ":memory:":
             return
-        path = Path(database).expanduser().resolve().with_name(Path(database).name + ".lock")
-        fh = path.open("a+")
+        real = Path(database).expanduser().resolve()
+        paths = [real.with_name(real.name + ".lock")]
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            st = real.stat()
+            paths.append(real.with_name(f".monitor-{st.st_dev}-{st.st_ino}.lock"))
+        except OSError:
+            pass  # not created yet: its first user creates it, alone
+        for path in paths:
+            fh = path.open("a+")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                fh.close()
+                self.release()
+                raise LockError(
+                    f"another monitor is already using {database} ({holder}); "
+                    "not starting a second one"
+                ) from None
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
-            raise LockError(
-                f"another monitor is already using {database} ({holder}); not starting a second one"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        self._file = fh
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+            self._files.append(fh)
 
     def _acquire_advisory(self) -> None:
         conn = self.store.engine.connect()
@@ -74,10 +86,10 @@ class InstanceLock:
         self._conn = conn
 
     def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        for fh in self._files:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+        self._files = []
         if self._conn is not None:
             self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
             self._conn.commit()

@@ -46,10 +46,11 @@ class Patch:
     encoding: str
     edits: list[Edit] = field(default_factory=list)
     bom: bytes = b""  # a UTF-16 page's byte-order mark, written back as it was
+    errors: str = "strict"  # "surrogateescape": bytes no encoding explains, kept as they were
 
     def encode(self) -> bytes:
         """The patched page in the page's own encoding, byte-order mark included."""
-        return self.bom + self.apply().encode(self.encoding)
+        return self.bom + self.apply().encode(self.encoding, self.errors)
 
     def apply(self) -> str:
         out, pos = [], 0
@@ -153,7 +154,7 @@ def plan(
         data = path.read_bytes()
     except OSError as exc:
         raise PatchError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    enc = "utf-8"
+    enc, errors = "utf-8", "strict"
     text = decode(data)
     bom = b""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: little or big end first, as given
@@ -170,12 +171,17 @@ def plan(
     ):
         try:
             if data.decode(candidate) == text:
-                enc = candidate
+                enc, errors = candidate, "strict"
                 break
         except UnicodeDecodeError:
             continue
+    else:
+        # no encoding gives back what ingest read (a UTF-8 page with a few invalid bytes):
+        # read the bytes as UTF-8, each invalid byte kept as itself, and write them so;
+        # every byte the patch does not touch is the byte it was, in an href too
+        text, enc, errors = data.decode("utf-8", "surrogateescape"), "utf-8", "surrogateescape"
     nl = "\r\n" if "\r\n" in text else "\n"
-    patch = Patch(text, enc, bom=bom)
+    patch = Patch(text, enc, bom=bom, errors=errors)
     ordered = sorted(rows, key=lambda r: r[0].position)
     stamps_of = [[AccessStamp.from_dict(s) for s in c.stamps] for c, _ in ordered]
     places = locate(text, fmt, [c for c, _ in ordered], [[s.raw for s in st] for st in stamps_of])

@@ -56,3 +56,35 @@ def test_an_accepted_snapshot_note_carries_its_capture_date(tmp_path: Path) -> N
     html = f'<ul><li><a href="{OLD}">Report on migration</a>, 2011</li></ul>'
     out = patched(tmp_path, "s.html", html, (SNAP, None))
     assert "(captured 1 June 2010)" in out and SNAP in out
+
+
+def test_a_utf8_page_with_a_few_invalid_bytes_keeps_every_byte(tmp_path: Path) -> None:
+    """Issue 31: such a page was read as cp866 and written as UTF-8: every non-ASCII byte
+    changed, inside hrefs too. Now only the inserted note is new."""
+    body = (
+        '<ul><li><a href="http://old.example/report?q=caf\u00e9">Caf\u00e9 r\u00e9sum\u00e9 '
+        "report</a> \u2014 2011 [accessed 16 February 2011]</li></ul>"
+    ).encode() + b"\n<!-- broken: \xff\xfe\x80 -->\n"
+    page = tmp_path / "broken.html"
+    page.write_bytes(body)
+    found = extract(body.decode("utf-8", "replace"), "html").citations
+    rows = [
+        (
+            Citation(
+                id=1,
+                document_id=1,
+                key="k",
+                position=0,
+                title=found[0].title,
+                raw_url=found[0].raw_url,
+                stamps=[s.as_dict() for s in found[0].stamps],
+            ),
+            Url(
+                id=1, url=found[0].url or "", host="old.example", last_verdict="dead", status="dead"
+            ),
+        )
+    ]
+    out = plan(page, "html", rows, {}, {}, {}, Policy(), {found[0].url or "": (SNAP, None)})
+    new = out.encode()
+    note = out.apply()[out.edits[0].start : out.edits[0].start + len(out.edits[0].text)]
+    assert new.replace(note.encode(), b"", 1) == body and b"\xff\xfe\x80" in new

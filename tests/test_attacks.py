@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,29 @@ def test_one_monitor_per_database_through_a_symlink_or_a_hard_link(tmp_path: Pat
     again = InstanceLock(first).acquire()  # released: the next one gets it
     again.release()
     first.close()
+
+
+def test_a_newer_or_locked_database_and_two_first_commands_at_once(
+    env: dict[str, str], ingested: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "m.sqlite"
+    hold = sqlite3.connect(db)
+    hold.execute("BEGIN EXCLUSIVE")  # another program writing
+    r = monitor(env, "ignore", "https://nowhere.example/*")
+    hold.rollback()
+    assert r.returncode == 5 and "locked" in r.stderr and clean(r), r.stderr
+    newer = tmp_path / "newer.sqlite"
+    newer.write_bytes(db.read_bytes())
+    with sqlite3.connect(newer) as c:
+        c.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args in (["status", "--brief"], ["backup", str(tmp_path / "b.sqlite")]):
+        r = monitor({**env, "MONITOR_DATABASE__URL": f"sqlite:///{newer}"}, *args)
+        assert r.returncode == 2 and "newer monitor" in r.stderr and clean(r), r.stderr
+    fresh = {**env, "MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
+    cmd = [sys.executable, "-m", "monitor", "ingest", str(ingested)]
+    procs = [subprocess.Popen(cmd, env=fresh, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err  # "table document already exists" before

@@ -31,6 +31,7 @@ from monitor import api
 from monitor.app import check_options, modes, output
 from monitor.core import safe
 from monitor.core.errors import (
+    EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_NOT_ALIVE,
     EXIT_OK,
@@ -663,7 +664,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if db is not None:  # the database failed under a command (disk full, gone away)
             trouble = safe.redact_text(database_trouble(db))  # type: ignore[arg-type]
             click.echo(f"monitor: error: {trouble}", err=True)
-            sys.exit(EXIT_USAGE)
+            # another program holding the database is "try later" (5), like another monitor
+            sys.exit(EXIT_BUSY if "locked" in trouble.lower() else EXIT_USAGE)
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise
         click.echo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from monitor.core.errors import StoreError
+from monitor.core.errors import LockError, StoreError
 from monitor.store.models import UrlCheck, VerifiedAccess
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -188,22 +189,40 @@ class Database:
         return [tuple(r) for r in found] == [(HEAD,)]
 
     def migrate(self) -> None:
+        """Bring the schema to HEAD. Two commands started at once on a new database both
+        try: the one that loses finds the schema made by the other and goes on. A database
+        written by a newer monitor is refused with a clear line, never touched."""
         if self.at_head():
             return
         from alembic import command
         from alembic.config import Config
+        from alembic.util.exc import CommandError
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        try:
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise StoreError(
-                f"cannot open database {redact(str(self.engine.url))}: {reason}"
-            ) from None
+        where = redact(str(self.engine.url))
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                return
+            except CommandError:
+                raise StoreError(
+                    f"{where} was written by a newer monitor (its schema revision is not "
+                    f"one this version, up to {HEAD}, knows): upgrade monitor to use it"
+                ) from None
+            except SQLAlchemyError as exc:
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                if self.at_head():
+                    return  # another command made the schema meanwhile
+                if "locked" in reason.lower():
+                    raise LockError(
+                        f"{where} is locked by another program ({reason}); try again later"
+                    ) from None
+                if attempt == 2:
+                    raise StoreError(f"cannot open database {where}: {reason}") from None
+                time.sleep(0.2 * (attempt + 1))
 
     def prune(self, keep_days: float, now: dt.datetime) -> int:
         """Delete checks older than `keep_days`, keeping each URL's latest and any that

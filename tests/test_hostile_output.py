@@ -105,9 +105,7 @@ def test_titles_from_pages_cannot_script_format_or_command(world: World, tmp_pat
     assert "owned" in status.stdout  # the words are shown, the commands are not
 
 
-def test_a_password_in_a_cited_link_is_never_sent_nor_printed(
-    world: World, tmp_path: Path
-) -> None:
+def test_a_password_in_a_cited_link_is_never_sent_nor_printed(world: World, tmp_path: Path) -> None:
     page = _page(world, tmp_path)
     outputs = [cli(tmp_path, "ingest", str(page)), cli(tmp_path, "run")]
     outputs += [
@@ -228,7 +226,13 @@ def test_a_run_killed_with_kill_9_is_marked_killed_by_the_next_run(
     assert cli(tmp_path, "run").returncode in (0, 1)
     with sqlite3.connect(db) as conn:
         statuses = [s for (s,) in conn.execute("SELECT status FROM run ORDER BY id")]
+        ((checked, stored, finished),) = conn.execute(
+            "SELECT checked, (SELECT count(*) FROM url_check WHERE run_id = run.id),"
+            " finished_at FROM run ORDER BY id LIMIT 1"
+        )
     assert statuses[0] == "killed" and "running" not in statuses, statuses
+    # issue 31: the killed run counts what it stored ("checked 0" and "last run never")
+    assert checked == stored and finished is not None, (checked, stored, finished)
 
 
 def test_sigterm_during_a_run_stops_quietly_and_keeps_what_was_checked(
@@ -253,7 +257,7 @@ def test_sigterm_during_a_run_stops_quietly_and_keeps_what_was_checked(
     assert proc.returncode == 0, out
     assert "Traceback" not in out and "ERROR" not in out, out
     with sqlite3.connect(db) as conn:
-        (status, checked), = conn.execute("SELECT status, checked FROM run").fetchall()
+        ((status, checked),) = conn.execute("SELECT status, checked FROM run").fetchall()
         stored = conn.execute("SELECT count(*) FROM url_check").fetchone()[0]
     assert status == "interrupted" and 0 < stored < 8 and checked == stored
 
@@ -305,7 +309,7 @@ def test_an_archive_that_does_not_answer_holds_up_nothing(world: World, tmp_path
             '[check]\ncontact = "mailto:t@example.org"\nper_host_rate = 0\n'
             "per_host_concurrency = 8\ntimeout = 5\n"
             "[archive]\ntimeout = 1\noutage_failures = 3\nrun_budget = 60\n"
-            "[[archive.endpoints]]\nname = \"silent\"\n"
+            '[[archive.endpoints]]\nname = "silent"\n'
             f'cdx = "http://127.0.0.1:{port}/cdx"\n'
             f'replay = "http://127.0.0.1:{port}/web/{{timestamp}}/{{url}}"\n'
         )

@@ -60,6 +60,14 @@ class Runs:
             stale = list(s.exec(select(Run).where(Run.status == "running")))
             for run in stale:
                 run.status = "killed"
+                # what it did before it died counts: its stored checks, until the last one
+                checked, last = s.exec(
+                    select(func.count(col(UrlCheck.id)), func.max(UrlCheck.checked_at)).where(
+                        UrlCheck.run_id == run.id
+                    )
+                ).one()
+                run.checked = int(checked or 0)
+                run.finished_at = last or run.started_at
         return len(stale)
 
     def last_run(self) -> Run | None:

@@ -518,7 +518,9 @@ class IgnoreEntry(_Section):
     """`[[ignore]]`: a URL or glob never checked, as `monitor ignore` does, kept in the file
     so it travels with the configuration (and cannot be undone by `decisions --undo`)."""
 
-    pattern: str = Field(min_length=1, description="a URL or a glob such as *.example.org/*")
+    pattern: str = Field(
+        min_length=1, max_length=2000, description="a URL or a glob such as *.example.org/*"
+    )
     reason: str | None = Field(None, description="why, shown in the report")
 
     @field_validator("pattern")

@@ -222,3 +222,15 @@ def test_a_newer_or_locked_database_and_two_first_commands_at_once(
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err  # "table document already exists" before
+
+
+def test_an_ignore_pattern_too_long_to_match_is_refused(
+    env: dict[str, str], ingested: Path, tmp_path: Path
+) -> None:
+    huge = "*" + "a*" * 5_000_000  # 10 MB: a run of 17 URLs took 117 s and 5 GB with it
+    cfg = tmp_path / "ignore.toml"
+    cfg.write_text(f"[[ignore]]\npattern = '{huge[:3000]}'\n")
+    r = monitor(env, "--config", str(cfg), "status", "--brief")
+    assert r.returncode == 2 and "2000" in r.stderr and clean(r), r.stderr[-300:]
+    r = monitor(env, "ignore", huge[:5000])
+    assert r.returncode == 2 and "2,000 characters" in r.stderr and clean(r)

@@ -41,6 +41,8 @@ def ignore(
     how many cited URLs this pattern matches, and how many are ignored now in all."""
     if not pattern.strip():
         raise DecisionError("an empty pattern would ignore nothing")
+    if len(pattern) > 2000:  # a glob that long matches in super-linear time, for every URL
+        raise DecisionError("a pattern of more than 2,000 characters is not a URL or a glob")
     d = store.decisions.add(kind="ignore", pattern=pattern.strip(), reason=reason, by=who(by))
     return d, store.decisions.matching(d.pattern or ""), store.decisions.apply_ignores()
 

@@ -234,3 +234,48 @@ def test_an_ignore_pattern_too_long_to_match_is_refused(
     assert r.returncode == 2 and "2000" in r.stderr and clean(r), r.stderr[-300:]
     r = monitor(env, "ignore", huge[:5000])
     assert r.returncode == 2 and "2,000 characters" in r.stderr and clean(r)
+
+
+def test_a_response_head_sent_a_byte_at_a_time_meets_the_whole_deadline(
+    env: dict[str, str],
+) -> None:
+    """`ingest URL` against a server sending its head a byte every half second waited
+    hundreds of seconds (each byte reset the read timeout). Now [check] timeout holds from
+    the first byte sent."""
+    import socket
+    import threading
+    import time
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        srv.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" * 50:
+                    if stop.is_set():
+                        break
+                    try:
+                        conn.send(bytes([byte]))
+                    except OSError:
+                        break
+                    time.sleep(0.5)
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.getsockname()[1]}/page.html"
+        started = time.monotonic()
+        r = monitor({**env, "MONITOR_CHECK__TIMEOUT": "3"}, "ingest", url)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        srv.close()
+    assert r.returncode == 2 and "within 3 s" in r.stderr and clean(r), r.stderr
+    assert took < 30, took

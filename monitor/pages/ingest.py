@@ -9,6 +9,7 @@ so one unreadable file never costs the rest of a directory.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,7 +113,32 @@ def read_file(path: str) -> bytes:
 
 
 def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
-    """The page at `url`: its bytes, declared charset and final URL (the base for links)."""
+    """The page at `url`: its bytes, declared charset and final URL (the base for links),
+    within `[check] timeout` from the first byte sent: a server that sends its response
+    head a byte a second resets every read timeout, never this deadline (the fetch runs
+    in a worker thread the caller stops waiting for)."""
+    box: list[tuple[bytes, str | None, str] | BaseException] = []
+
+    def work() -> None:
+        try:
+            box.append(_fetch_page(url, settings))
+        except BaseException as exc:  # handed to the caller's thread
+            box.append(exc)
+
+    worker = threading.Thread(target=work, name="fetch-page", daemon=True)
+    worker.start()
+    worker.join(settings.check.timeout + 1.0)
+    if not box:
+        raise SourceError(
+            f"cannot fetch the page: no complete answer within {settings.check.timeout:g} s "
+            "([check] timeout)"
+        )
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+def _fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
     try:
         with page_client(settings.check) as client, client.stream("GET", url) as resp:
             if resp.status_code != 200:

@@ -279,3 +279,17 @@ def test_a_response_head_sent_a_byte_at_a_time_meets_the_whole_deadline(
         srv.close()
     assert r.returncode == 2 and "within 3 s" in r.stderr and clean(r), r.stderr
     assert took < 30, took
+
+
+def test_import_of_an_endless_input_is_refused_not_read_until_memory_runs_out(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    fresh = {**env, "MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'new.sqlite'}"}
+    r = monitor(fresh, "import", "/dev/zero")
+    assert r.returncode == 2 and "not an export" in r.stderr and clean(r), r.stderr
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(
+            [sys.executable, "-m", "monitor", "import", "-"], env=fresh, stdin=zero,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert p.returncode == 2 and "not an export" in p.stderr and clean(p), p.stderr

@@ -95,8 +95,20 @@ def _converters(table: Table) -> dict[str, Callable[[Any], Any]]:
     return conv
 
 
+MAX_LINE = 64 << 20  # one row of an export: a check's evidence, a page's citations
+
+
 def _lines(src: IO[str], digest: Any = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    for n, line in enumerate(src, start=1):
+    """The export's lines, each read with a bound: `/dev/zero` (a line that never ends)
+    is refused after MAX_LINE characters, not read until memory runs out."""
+    n = 0
+    while True:
+        line = src.readline(MAX_LINE + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            raise TransferError(f"line {n}: longer than {MAX_LINE:,} characters; not an export")
         if not line.strip():
             continue
         try:

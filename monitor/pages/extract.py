@@ -346,6 +346,7 @@ class _Assembler:
         stamps = find_stamps(line.text, self.date_order)
         rest = strip_stamps(line.text, stamps) if stamps else line.text
         primary: list[tuple[str, Link]] = []
+        seen: set[str] = set()  # the URLs in primary: a line of 40,000 links is linear
         archives: list[ArchiveAddress] = []
         for link in line.links:
             try:
@@ -359,7 +360,8 @@ class _Assembler:
             arch = parse_archive_link(absolute.split("#", 1)[0], self.archive_hosts)
             if arch:
                 archives.append(arch)
-            elif all(url != u for u, _ in primary):
+            elif url not in seen:
+                seen.add(url)
                 primary.append((url, link))
         if stamps:
             rest = re.sub(r"[(\[]\s*[)\]]", "", rest).strip(" ,;")

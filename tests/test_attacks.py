@@ -293,3 +293,32 @@ def test_import_of_an_endless_input_is_refused_not_read_until_memory_runs_out(
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert p.returncode == 2 and "not an export" in p.stderr and clean(p), p.stderr
+
+
+def test_checking_processes_that_cannot_start_leave_the_work_to_this_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ulimit -n 8` or an interpreter that will not run: the run printed a traceback and
+    exited 1 (cron read "some links are not alive"). Now the hosts go to the processes
+    that did start, this one at least."""
+    import asyncio
+
+    from monitor.checking import fanout, standby
+    from tests.conftest import make_settings
+
+    def cannot(*_: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(standby, "spawn", cannot)
+    hosts = [World() for _ in range(3)]
+    for i, w in enumerate(hosts):
+        w.start(f"127.0.0.{40 + i}")
+    try:
+        urls = [w.url(f"/article/fan-{k}") for w in hosts for k in range(2)]
+        got: list[object] = []
+        cfg = make_settings(per_host_rate=0).check
+        n = asyncio.run(fanout.check_across_processes(urls, cfg, got.append, processes=3))
+    finally:
+        for w in hosts:
+            w.stop()
+    assert n == 3 and len(got) == len(urls)  # every URL checked, here

@@ -185,7 +185,11 @@ async def run_child(
     read it, and the child may itself be writing a frame of results larger than a pipe
     holds, which only our reading lets it finish. With one thread doing both, the two
     processes waited on each other for good (a run hung so)."""
-    proc = standby.take() or standby.spawn(child_command())
+    try:
+        proc = standby.take() or standby.spawn(child_command())
+    except OSError as exc:  # ulimit -n reached, an interpreter that cannot run
+        log.warning("a checking process could not be started (%s); its hosts go elsewhere", exc)
+        return 0
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
     try:

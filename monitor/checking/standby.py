@@ -93,8 +93,14 @@ def wanted(argv: Sequence[str]) -> int:
 
 
 def start(n: int) -> None:
+    """Start `n` checking children ahead; one that cannot be started (no file descriptors
+    left, an interpreter that will not run) is simply not there: the run checks in fewer
+    processes, this one at least."""
     for _ in range(n):
-        _waiting.append(spawn(child_command()))
+        try:
+            _waiting.append(spawn(child_command()))
+        except OSError:
+            break
     if n:
         atexit.register(stop_rest)
 

@@ -28,6 +28,10 @@ from tests.world import World, closed_port
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
+# one citation of the local world's article, cited by its own title
+ONE_ARTICLE = [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")]
+
+
 def page(world: World, entries: list[tuple[str, str, str]]) -> str:
     """A gvnet-style citation page; entries are (path, title, stamp)."""
     blocks = [
@@ -269,13 +273,7 @@ def test_rows_written_in_bulk_are_stored_as_sqlalchemy_stores_them(
     SQLAlchemy does it: the stored values (SQLite's datetime text, JSON, booleans, floats)
     are the very ones SQLAlchemy's own INSERT and UPDATE write."""
     settings = make_settings()
-    ingest_page(
-        store,
-        world,
-        tmp_path,
-        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
-        settings,
-    )
+    ingest_page(store, world, tmp_path, ONE_ARTICLE, settings)
     url_id = store.pages.url(world.url("/article/a")).id
     when = dt.datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     row = {
@@ -301,13 +299,7 @@ def test_rows_written_in_bulk_are_stored_as_sqlalchemy_stores_them(
 
 def test_record_results_is_atomic(store: Store, world: World, tmp_path: Path) -> None:
     settings = make_settings()
-    ingest_page(
-        store,
-        world,
-        tmp_path,
-        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
-        settings,
-    )
+    ingest_page(store, world, tmp_path, ONE_ARTICLE, settings)
     good = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad = result(world.url("/article/a"), Verdict.ALIVE, dt.datetime.now(dt.UTC))
     bad.elapsed_ms = None  # violates NOT NULL: the whole batch must roll back
@@ -427,13 +419,7 @@ def test_failed_canary_stops_the_run_before_any_check(
     store: Store, world: World, tmp_path: Path
 ) -> None:
     settings = make_settings(canary_url=f"http://127.0.0.1:{closed_port()}/")
-    ingest_page(
-        store,
-        world,
-        tmp_path,
-        [("/article/a", "Kazak Women Sold as Sex Slaves (Alpha)", "[accessed 2011]")],
-        settings,
-    )
+    ingest_page(store, world, tmp_path, ONE_ARTICLE, settings)
     summary = api.run(store, settings)
     assert summary.outage and "canary" in summary.outage
     assert store.reports.table_counts()["url_check"] == 0

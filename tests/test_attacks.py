@@ -322,3 +322,23 @@ def test_checking_processes_that_cannot_start_leave_the_work_to_this_one(
         for w in hosts:
             w.stop()
     assert n == 3 and len(got) == len(urls)  # every URL checked, here
+
+
+@pytest.mark.parametrize(
+    "host",
+    [b"exa\xffmple.com", b"exa\xc3mple.com", b"exa\xed\xa0\x80mple.com", b"exa\xe2\x80\xaemple.com",
+     b"exa%ffmple.com", b"exa%00mple.com", b"[::1", b"xn--a.com", b"a" * 300 + b".com"],
+)  # fmt: skip
+def test_check_of_a_page_whose_link_has_invalid_bytes_in_its_host(
+    env: dict[str, str], tmp_path: Path, host: bytes
+) -> None:
+    """`check PAGE` of such a page gave exit 4 (ingest handled the same page): now it is
+    skipped or judged, as ingest does."""
+    page = tmp_path / "bad-host.html"
+    page.write_bytes(
+        b'<html><head><meta charset="utf-8"></head><body><ul><li><a href="http://'
+        + host + b'/report">A report on migration</a> 2011</li></ul></body></html>'
+    )  # fmt: skip
+    r = monitor({**env, "MONITOR_CHECK__TIMEOUT": "3"}, "check", str(page), "--format", "json")
+    assert r.returncode in (0, 1, 3) and clean(r), r.stderr
+    assert monitor(env, "ingest", str(page)).returncode in (0, 2)

@@ -406,7 +406,7 @@ def test_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
     r = monitor(env, "--config", str(cfg), "config", "--format", "json")
     assert r.returncode == 0, r.stderr
     got = {x["key"]: (x["value"], x["source"]) for x in json.loads(r.stdout)}
-    assert got["database.url"] == ("postgresql+psycopg://mon:***@db.example/x", f"{cfg}:2")
+    assert got["database.url"] == ("postgresql+psycopg://db.example/x", f"{cfg}:2")
     assert got["check.per_host_rate"] == (2.0, f"{cfg}:4")
     assert got["check.timeout"] == (9.0, "environment MONITOR_CHECK__TIMEOUT")
     assert got["report.email.password"] == ("****", f"{cfg}:6")

@@ -18,16 +18,20 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.core.errors import UsageError
-from monitor.store import Store
-from monitor.store.engine import sqlite_file
+
+if TYPE_CHECKING:
+    from monitor.store import Store
 
 DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock")
 
 
 def database_files(store: Store) -> list[Path]:
     """The files of the store's SQLite database that no output may replace."""
+    from monitor.store.engine import sqlite_file  # the store is open: already imported
+
     live = sqlite_file(str(store.db.engine.url))
     if live is None:
         return []

@@ -25,10 +25,9 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import OperationalError
 
 from monitor import api
-from monitor.app import check_options, modes, output
+from monitor.app import check_options, output
 from monitor.core import safe
 from monitor.core.errors import (
     EXIT_BUSY,
@@ -40,6 +39,7 @@ from monitor.core.errors import (
     MonitorError,
     UsageError,
 )
+from monitor.report.formats import NAMES as REPORT_FORMATS  # plain data: no report code
 from monitor.version import __version__
 
 log = logging.getLogger("monitor")
@@ -367,8 +367,8 @@ def serve(app: App, init: bool) -> None:
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)  # a daemon says what it does
     if app.settings.distributed.enabled:
-        modes.distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
-    modes.serve(app.store if init else app.existing_store, app.settings)
+        _modes().distributed_mode(app.settings)  # fail now, clearly, not at the first dispatch
+    _modes().serve(app.store if init else app.existing_store, app.settings)
     sys.exit(EXIT_OK)
 
 
@@ -382,10 +382,10 @@ def worker(app: App, concurrency: int | None, burst: bool) -> None:
     Run as many as you like, on any machines that reach the database; one host is never
     checked by two workers at once. Stops cleanly on SIGTERM/SIGINT.
     """
-    modes.distributed_mode(app.settings)  # before the database: a missing extra says so first
+    _modes().distributed_mode(app.settings)  # before the database: a missing extra says so
     if app.verbose == 0:
         logging.getLogger("monitor").setLevel(logging.INFO)
-    modes.worker(app.store, app.settings, concurrency, burst)
+    _modes().worker(app.store, app.settings, concurrency, burst)
     sys.exit(EXIT_OK)
 
 
@@ -402,14 +402,14 @@ def dispatch(app: App, every: float | None, until_done: bool) -> None:
 
     Also hands back the batches of workers that died (no heartbeat) and closes finished runs.
     """
-    modes.distributed_mode(app.settings)
+    _modes().distributed_mode(app.settings)
 
     def said(s: Any) -> None:
         if s.jobs or s.retried or s.closed_runs or not (every or until_done):
             app.note(output.dispatch_line(s))
 
     try:
-        modes.dispatch(app.store, app.settings, every, until_done, said)
+        _modes().dispatch(app.store, app.settings, every, until_done, said)
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(EXIT_OK)
@@ -506,7 +506,7 @@ def history(app: App, url: str, limit: int) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*api.REPORT_FORMATS, "all"]),
+    type=click.Choice([*REPORT_FORMATS, "all"]),
     default="md",
     show_default=True,
     help="all: every format (with --out).",
@@ -594,7 +594,16 @@ def patch(
     sys.exit(EXIT_OK)
 
 
-def database_trouble(exc: OperationalError) -> str:
+def _modes() -> Any:
+    """The daemon, worker and dispatcher programs, imported by the commands that run them:
+    a one-off `check` does not load the scheduler and the database layer (its start-up:
+    docs/performance.md)."""
+    from monitor.app import modes
+
+    return modes
+
+
+def database_trouble(exc: Any) -> str:
     """What a database failure means for the user, and that nothing half-written remains:
     every batch is one transaction, so the failed one was rolled back whole."""
     why = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
@@ -660,6 +669,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if isinstance(ours, MonitorError):
             click.echo(f"monitor: error: {safe.redact_text(ours)}", err=True)
             sys.exit(ours.exit_code)
+        from sqlalchemy.exc import OperationalError
+
         db = exc if isinstance(exc, OperationalError) else _first(exc, (OperationalError,))
         if db is not None:  # the database failed under a command (disk full, gone away)
             trouble = safe.redact_text(database_trouble(db))  # type: ignore[arg-type]

@@ -116,6 +116,9 @@ ROBOTS_AGENT = "monitor"
 ROBOTS_CAP = 512 * 1024  # bytes of robots.txt read (Google reads 500 KiB)
 
 
+BURST = 3  # requests a host may get at once before its rate applies
+
+
 class HostBatch:
     """One host's URLs, checked politely: the unit of work a distributed worker runs.
 
@@ -134,7 +137,10 @@ class HostBatch:
         self.client, self.cfg, self.host = as_fetcher(client), cfg, host
         self.policy = cfg.policy_for(host)
         self.slots = asyncio.Semaphore(self.policy.concurrency)
-        self.pace = AsyncLimiter(1, 1.0 / self.policy.rate) if self.policy.rate > 0 else None
+        # the host's rate over time, with a burst of BURST at the start: robots.txt, the
+        # page and a sibling probe of a one-off check go at once (lychee sends far more)
+        rate = self.policy.rate
+        self.pace = AsyncLimiter(BURST, BURST / rate) if rate > 0 else None
         self.global_limit = global_limit
         self.context = context or Context()
         self.robots: dict[str, Protego | None] = {}

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import httpx
 
@@ -27,7 +27,9 @@ from monitor.core.results import Extraction
 from monitor.core.urls import UrlError, normalise
 from monitor.pages.extract import extract
 from monitor.pages.formats import PAGE_SUFFIXES
-from monitor.store import IngestStats, Store
+
+if TYPE_CHECKING:  # the store is the caller's: `monitor check` reads pages without one
+    from monitor.store import IngestStats, Store
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 

@@ -490,3 +490,20 @@ def test_a_page_moved_with_its_checkout_keeps_its_history(
     moved.rename(copy)
     third = monitor(env, "ingest", str(copy))
     assert "the same page as" in third.stderr and "0 new" in third.stdout, third
+
+
+def test_status_summary_and_health_for_a_monitoring_system(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    page = citation_page(world, tmp_path)
+    assert monitor(env, "ingest", str(page)).returncode == 0
+    before = monitor(env, "status", "--health")
+    assert before.returncode == 1 and "no run has finished yet" in before.stdout
+    monitor(env, "run")
+    s = json.loads(monitor(env, "status", "--brief", "--format", "json").stdout)
+    assert s["healthy"] is True and s["problems"] == [] and s["running"] is None
+    assert s["last_run"]["state"] in ("done", "finished", "ok") or s["last_run"]["finished_at"]
+    assert s["last_run"]["checked"] == 3 and sum(s["by_verdict"].values()) >= 3
+    assert s["next_report"] and s["due_now"] == 0
+    healthy = monitor(env, "status", "--health")
+    assert healthy.returncode == 0 and healthy.stdout.strip() == "monitor: healthy"

@@ -184,3 +184,63 @@ def status(store: Store, settings: Settings, brief: bool = False) -> StatusView:
         return StatusView([], iter(()), None)
     rows = iter(()) if brief else status_rows(store, settings)
     return StatusView(pages, rows, scheduler_status(store, settings))
+
+
+# a monitor whose last finished run is older than this is overdue: cron or the daemon stopped
+OVERDUE = dt.timedelta(days=2)
+STUCK = dt.timedelta(hours=6)  # a run "running" longer than this is stuck (or killed)
+
+
+def summary(store: Store, settings: Settings) -> dict[str, Any]:
+    """Where the monitor stands, for a monitoring system (`status --brief --format json`):
+    the last run, a run in progress, what is due, the reports, counts by status and by
+    verdict, and `healthy` with the reasons it is not."""
+    now = dt.datetime.now(dt.UTC)
+    last = store.runs.last_run()
+    running = store.runs.running()
+    sched = scheduler_status(store, settings)
+    by_status: Counter[str] = Counter()
+    by_verdict: Counter[str] = Counter()
+    for _, verdicts, statuses, _unlinked in store.reports.citation_counts():
+        by_status.update(statuses)
+        by_verdict.update(verdicts)
+    problems = []
+    if last is None and by_status:
+        problems.append("no run has finished yet")
+    elif last is not None and last.finished_at is not None:
+        finished = (
+            last.finished_at if last.finished_at.tzinfo else last.finished_at.replace(tzinfo=dt.UTC)
+        )
+        if now - finished > OVERDUE:
+            problems.append(f"the last run finished {finished:%Y-%m-%d %H:%M} UTC: overdue")
+        if last.status in ("killed", "failed"):
+            problems.append(f"the last run was {last.status}")
+    if running is not None:
+        started = (
+            running.started_at
+            if running.started_at.tzinfo
+            else running.started_at.replace(tzinfo=dt.UTC)
+        )
+        if now - started > STUCK:
+            problems.append(f"a run started {started:%Y-%m-%d %H:%M} UTC is still running")
+
+    def run_json(r: Any) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        return {
+            "id": r.id, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at),
+            "state": r.status, "checked": r.checked, "counts": dict(r.counts or {}),
+        }  # fmt: skip
+
+    return {
+        "healthy": not problems,
+        "problems": problems,
+        "last_run": run_json(last),
+        "running": run_json(running),
+        "due_now": sched.due_now,
+        "last_report": sched.last_report,
+        "next_report": sched.next_report,
+        "by_status": dict(by_status),
+        "by_verdict": dict(by_verdict),
+        "checked_at": iso(now),
+    }

@@ -453,10 +453,25 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
 @cli.command()
 @click.option("--brief", is_flag=True, help="Only the counts, not every citation.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--health",
+    is_flag=True,
+    help="One line; exit 0 when the last run finished in time and well, else 1.",
+)
 @click.pass_obj
-def status(app: App, brief: bool, fmt: str) -> None:
-    """Counts by verdict per page, and every citation with its stamps and verdict."""
+def status(app: App, brief: bool, fmt: str, health: bool) -> None:
+    """Counts by verdict per page, and every citation with its stamps and verdict.
+    `--brief --format json` is the summary a monitoring system reads (last run, a run in
+    progress, due now, reports, counts); `--health` its verdict as an exit code."""
     store, settings = app.existing_store, app.settings
+    if health or (brief and fmt == "json"):
+        summary = api.status_summary(store, settings)
+        if fmt == "json":
+            click.echo(safe.json_dumps(summary, indent=2))
+        elif health:
+            problems = "; ".join(summary["problems"])
+            click.echo(f"monitor: {'healthy' if summary['healthy'] else 'unhealthy: ' + problems}")
+        sys.exit(EXIT_OK if summary["healthy"] or not health else EXIT_NOT_ALIVE)
     if fmt == "json":
         output.status_json(click.get_text_stream("stdout"), api.status_rows(store, settings))
         return

@@ -70,6 +70,13 @@ class Runs:
                 run.finished_at = last or run.started_at
         return len(stale)
 
+    def running(self) -> Run | None:
+        """The run in progress, if any (or one a killed process left `running`)."""
+        with self.db.session() as s:
+            return s.exec(
+                select(Run).where(Run.status == "running").order_by(col(Run.id).desc())
+            ).first()
+
     def last_run(self) -> Run | None:
         with self.db.session() as s:
             return s.exec(

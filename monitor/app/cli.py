@@ -453,11 +453,7 @@ def archive_cmd(app: App, urls: tuple[str, ...], save: bool) -> None:
 @cli.command()
 @click.option("--brief", is_flag=True, help="Only the counts, not every citation.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option(
-    "--health",
-    is_flag=True,
-    help="One line; exit 0 when the last run finished in time and well, else 1.",
-)
+@click.option("--health", is_flag=True, help="One line; exit 0 healthy, else 1.")
 @click.pass_obj
 def status(app: App, brief: bool, fmt: str, health: bool) -> None:
     """Counts by verdict per page, and every citation with its stamps and verdict.
@@ -611,8 +607,7 @@ def patch(
 
 def _modes() -> Any:
     """The daemon, worker and dispatcher programs, imported by the commands that run them:
-    a one-off `check` does not load the scheduler and the database layer (its start-up:
-    docs/performance.md)."""
+    a one-off `check` loads no scheduler and no database layer (its start-up)."""
     from monitor.app import modes
 
     return modes

@@ -278,7 +278,11 @@ def ingest_lines(results: Iterable[Any]) -> Iterable[tuple[str, list[str]]]:
             for reason, n in sorted(st.skipped.items())
         ]
         if st.citations == 0:
-            notes.append(f"  no citations recognised in {r.source}")
+            notes.append(
+                f"  no citations in {r.source}: expected if it is an article or a page that "
+                "cites nothing (a cited work's own text, say); a citation page with none "
+                "recognised is worth a look (`monitor check PAGE --dump` lists its links)"
+            )
         if getattr(r, "moved_from", None):
             notes.append(f"  the same page as {safe.terminal(r.moved_from)}: its history is here")
         yield line, notes

@@ -240,3 +240,33 @@ def test_bad_ignore_file_names_file_and_line(env, world: World, tmp_path: Path) 
     r = monitor(env, "check", _unique(world, "badignore"), cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.startswith(f"monitor: error: {tmp_path / '.lycheeignore'}, line 2:")
+
+
+def test_each_link_of_a_page_says_where_it_is_in_json_csv_and_junit(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """Issue 32: file, line and column of each link of a page input (the column of its
+    address, 1-based, as an editor counts)."""
+    import csv
+    import io
+
+    page = tmp_path / "where.html"
+    page.write_text(
+        "<ul>\n"
+        f'<li><a href="{world.url("/article/w1")}">{TITLE}</a> 2011</li>\n'
+        f'<li>Again: <a href="{world.url("/article/w2")}">{TITLE}</a></li>\n</ul>\n'
+    )
+    rows = json.loads(monitor(env, "check", str(page), "--format", "json").stdout)
+    where = {r["url"]: r["citations"][0] for r in rows}
+    first, second = where[world.url("/article/w1")], where[world.url("/article/w2")]
+    assert (first["document"], first["line"], first["column"]) == (str(page), 2, 14)
+    assert (second["line"], second["column"]) == (3, 21)
+    table = list(
+        csv.DictReader(io.StringIO(monitor(env, "check", str(page), "--format", "csv").stdout))
+    )
+    assert {(r["file"], r["line"], r["column"]) for r in table} == {
+        (str(page), "2", "14"), (str(page), "3", "21"),
+    }  # fmt: skip
+    junit = ET.fromstring(monitor(env, "check", str(page), "--format", "junit").stdout)
+    cases = junit.findall(".//testcase")
+    assert {(c.get("file"), c.get("line")) for c in cases} == {(str(page), "2"), (str(page), "3")}

@@ -295,7 +295,14 @@ def collect_targets(
             if c.url is None:
                 continue
             seen.setdefault(c.url)
-            out.citations.setdefault(c.url, []).append({"title": c.title, "document": src.location})
+            out.citations.setdefault(c.url, []).append(
+                {
+                    "title": c.title,
+                    "document": src.location,
+                    "line": c.source_line,
+                    "column": c.source_column,
+                }
+            )
             if c.title:
                 out.titles.setdefault(c.url, []).append(c.title)
             if c.excerpt and c.excerpt not in out.passages.get(c.url, []):

@@ -26,7 +26,10 @@ from monitor.core.verdict import Verdict
 CHECK_FORMATS = ("table", "json", "jsonl", "csv", "junit", "markdown")
 COMMAND_LINE = "command line"  # the input a URL given as an argument comes from
 # a check row as CSV: the JSON contract without the nested redirect chain, citations joined
-CSV_FIELDS = [*(f for f in JSON_FIELDS if f != "redirect_chain"), *ARCHIVE_FIELDS, "citations"]
+CSV_FIELDS = [
+    *(f for f in JSON_FIELDS if f != "redirect_chain"), *ARCHIVE_FIELDS, "citations",
+    "file", "line", "column",  # where the (first) citation of the link is
+]  # fmt: skip
 
 
 def _t(text: Any) -> str:
@@ -65,6 +68,9 @@ def check_rows(
         for row in rows:
             flat = dict(row)
             flat["citations"] = " | ".join(c["title"] or "" for c in row["citations"])
+            first = (row["citations"] or [{}])[0]
+            flat["file"], flat["line"] = first.get("document"), first.get("line")
+            flat["column"] = first.get("column")
             flat["evidence"] = safe.json_dumps(row.get("evidence") or {})
             w.writerow(safe.csv_row(flat))
         stream.write(buf.getvalue())
@@ -128,6 +134,10 @@ def check_junit(rows: list[dict[str, Any]], excluded: list[dict[str, Any]]) -> s
         counts = {"tests": len(items), "failures": 0, "skipped": 0}
         for item in items:
             case = ET.SubElement(suite, "testcase", name=_x(item["url"]), classname=_x(name))
+            where = next(iter(item.get("citations") or []), {})
+            if where.get("line"):  # file and line, as JUnit readers (GitLab, Jenkins) show
+                case.set("file", _x(str(where.get("document"))))
+                case.set("line", str(where["line"]))
             if item.get("excluded"):
                 ET.SubElement(case, "skipped", message=_x(item["reason"]))
                 counts["skipped"] += 1

@@ -56,6 +56,7 @@ class FoundCitation:
     note: str | None = None  # further header lines (ISBN, edition...)
     excerpt: str | None = None
     source_line: int | None = None  # where on the page it is (`monitor.pages.sourcemap`)
+    source_column: int | None = None  # ... and the column its link (or title) starts at
     # the reference's other links to the same work (DOI, PubMed, Scholar...), as written
     alternates: list[str] = field(default_factory=list)
 

@@ -595,6 +595,8 @@ def extract(
     stamps = [[s.raw for s in c.stamps] for c in ex.citations]
     for c, place in zip(ex.citations, locate(text, ex.format, ex.citations, stamps), strict=True):
         c.source_line = place.line if place is not None else None
+        if place is not None:  # 1-based, in characters, as editors count
+            c.source_column = place.anchor[0] - text.rfind("\n", 0, place.anchor[0])
         if c.raw_url and has_credentials(c.raw_url):  # the password is never kept
             c.raw_url = redact(c.raw_url)
             c.note = " | ".join(filter(None, [c.note, CREDENTIALS_NOTE]))

@@ -77,8 +77,11 @@ def test_check_page_jsonl_contract(env: dict[str, str], world: World, tmp_path: 
     alive, dead = by[world.url("/article/cli")], by[world.url("/missing")]
     assert alive["verdict"] == "alive" and alive["http_status"] == 200
     assert alive["citations"] == [
-        {"title": "Kazak Women Sold as Sex Slaves", "document": str(tmp_path / "page.html")}
-    ]
+        {
+            "title": "Kazak Women Sold as Sex Slaves", "document": str(tmp_path / "page.html"),
+            "line": 1, "column": 25,
+        }
+    ]  # fmt: skip
     assert alive["checked_at"].endswith("Z")
     assert dead["verdict"] == "dead" and "404" in dead["reason"]
     assert dead["archive_url"].startswith("https://web.archive.org/web/20110216000000/")

@@ -19,6 +19,7 @@ Everything a caller needs is importable from `monitor.api` itself.
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -179,6 +180,10 @@ def __getattr__(name: str) -> object:
     module, attr = _WHERE[name]
     value = getattr(importlib.import_module(module), attr)
     globals()[name] = value  # asked once
+    # importing a submodule binds its name here (`monitor.api.status`, the module), which
+    # would hide the function of that name (`api.status`): such bindings are let go
+    for other in [k for k, v in globals().items() if k in _WHERE and isinstance(v, ModuleType)]:
+        del globals()[other]
     return value
 
 

@@ -510,3 +510,22 @@ def test_status_summary_and_health_for_a_monitoring_system(
     assert s["next_report"] and s["due_now"] == 0
     healthy = monitor(env, "status", "--health")
     assert healthy.returncode == 0 and healthy.stdout.strip() == "monitor: healthy"
+
+
+def test_log_format_json_makes_every_stderr_line_one_json_object(
+    env: dict[str, str], world: World, tmp_path: Path
+) -> None:
+    """Issue 32: notes, warnings and errors were plain text beside the JSON log lines, and
+    a run's counts were a Python dict inside the message."""
+    page = citation_page(world, tmp_path)
+    for args in (["ingest", str(page)], ["-v", "run"], ["history", "nope"]):
+        r = monitor(env, "--log-format", "json", *args)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert lines, (args, r.stderr)
+        for line in lines:
+            obj = json.loads(line)  # every line
+            assert {"time", "level", "logger", "message"} <= set(obj), line
+            assert obj["time"].endswith("Z") and "{'" not in obj["message"], line
+    run = monitor(env, "--log-format", "json", "-v", "run", "--all")
+    counts = [json.loads(ln) for ln in run.stderr.splitlines() if '"counts"' in ln]
+    assert counts and counts[0]["counts"] == {"alive": 1, "dead": 1, "drifted": 1}

@@ -30,6 +30,11 @@ from monitor.store import Store
 from monitor.store.lock import InstanceLock
 
 
+def counted(counts: Counter[str] | dict[str, int]) -> str:
+    """Counts as a log line says them: "alive 3, dead 1" (not a Python dict)."""
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "nothing checked"
+
+
 def pages_to_reread(store: Store) -> list[str]:
     """What the daemon reads again: every page URL, and every page file whose bytes are
     no longer the ones ingested (edited, or replaced by its patched copy). A file that is
@@ -258,6 +263,9 @@ def run_command(
             on_start=lambda n: advance.append(phase("checking", n)),
             on_result=lambda r: advance[0](),
         )
-        log.info("run %d: %d due, %s", summary.run_id, summary.due, dict(summary.counts))
+        log.info(
+            "run %d: %d due, %s", summary.run_id, summary.due, counted(summary.counts),
+            extra={"run_id": summary.run_id, "due": summary.due, "counts": dict(summary.counts)},
+        )  # fmt: skip
         written = report_if_due(store, settings, dt.datetime.now(dt.UTC)) if once else None
     return summary, written

@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import os
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,7 +89,10 @@ class App:
     def note(self, message: str) -> None:
         """A human message on stderr, silenced by --quiet."""
         if not self.quiet:
-            self.err.print(message)
+            if output.JSON_LOG:
+                output.say_err(message)
+            else:
+                self.err.print(message)
 
     @contextmanager
     def progress(self) -> Iterator[api.Phase]:
@@ -160,7 +162,10 @@ class _Workflow(click.Group):
 def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool, log_format: str) -> None:
     """Link-rot and access-date monitor for citation pages."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else text_formatter())
+    handler.setFormatter(
+        output.JsonFormatter() if log_format == "json" else output.text_formatter()
+    )
+    output.JSON_LOG = log_format == "json"
     # the libraries (alembic, httpx, apscheduler...) stay at WARNING unless -vvv
     logging.basicConfig(
         level=logging.DEBUG if verbose >= 3 else logging.WARNING, handlers=[handler], force=True
@@ -169,37 +174,9 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool, log_f
     ctx.obj = App(config, verbose, quiet)
 
 
-def text_formatter() -> logging.Formatter:
-    """Log lines with an ISO time in UTC (a cron line's `>> monitor.log` gets dated lines),
-    or without one under systemd, whose journal dates each line itself."""
-    if os.environ.get("JOURNAL_STREAM"):
-        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    fmt.converter = time.gmtime
-    fmt.default_time_format, fmt.default_msec_format = "%Y-%m-%dT%H:%M:%S", "%s.%03dZ"
-    return fmt
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message (and the exception, if any)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        out = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
-        return safe.json_dumps(out)
-
-
 def _problems(problems: list[api.SourceResult]) -> None:
     for p in problems:
-        click.echo(f"monitor: {p.source}: {p.error}", err=True)
+        output.say_err(f"monitor: {p.source}: {p.error}", "ERROR")
 
 
 def _summary(app: App, counts: Counter[str]) -> None:
@@ -348,10 +325,10 @@ def run(app: App, everything: bool, once: bool, init: bool) -> None:
         for note in output.archive_notes(summary.archives):
             app.note(note)
     if summary.outage:
-        click.echo(
+        output.say_err(
             f"monitor: network outage suspected ({summary.outage}): no link was counted as "
             "failing; they will be checked again next run",
-            err=True,
+            "WARNING",
         )
         sys.exit(EXIT_OUTAGE)
     sys.exit(EXIT_OK if summary.all_alive else EXIT_NOT_ALIVE)
@@ -667,32 +644,32 @@ def main(argv: list[str] | None = None) -> NoReturn:
         exc.show()
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
-        click.echo("monitor: aborted", err=True)
+        output.say_err("monitor: aborted", "ERROR")
         sys.exit(130)
     except KeyboardInterrupt:
-        click.echo("monitor: interrupted", err=True)
+        output.say_err("monitor: interrupted", "ERROR")
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as exc:
         ours = exc if isinstance(exc, MonitorError) else _first(exc, (MonitorError,))
         if isinstance(ours, MonitorError):
-            click.echo(f"monitor: error: {safe.redact_text(ours)}", err=True)
+            output.say_err(f"monitor: error: {safe.redact_text(ours)}", "ERROR")
             sys.exit(ours.exit_code)
         from sqlalchemy.exc import OperationalError
 
         db = exc if isinstance(exc, OperationalError) else _first(exc, (OperationalError,))
         if db is not None:  # the database failed under a command (disk full, gone away)
             trouble = safe.redact_text(database_trouble(db))  # type: ignore[arg-type]
-            click.echo(f"monitor: error: {trouble}", err=True)
+            output.say_err(f"monitor: error: {trouble}", "ERROR")
             # another program holding the database is "try later" (5), like another monitor
             sys.exit(EXIT_BUSY if "locked" in trouble.lower() else EXIT_USAGE)
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise
-        click.echo(
+        output.say_err(
             f"monitor: internal error: {type(exc).__name__}: {safe.redact_text(exc)} "
             "(run with --verbose for details, and please report it)",
-            err=True,
+            "CRITICAL",
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK)

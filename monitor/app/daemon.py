@@ -56,7 +56,7 @@ async def run_once(store: Store, settings: Settings, now: dt.datetime | None = N
         "run %d: %d due, %s%s",
         summary.run_id,
         summary.due,
-        dict(summary.counts) or "nothing checked",
+        api.counted(summary.counts),
         f"; network outage suspected ({summary.outage})" if summary.outage else "",
     )
     return OnceSummary(summary, report_if_due(store, settings, clock))

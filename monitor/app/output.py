@@ -9,13 +9,18 @@ YYYY-MM-DD.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import logging
+import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
+import click
 from rich.console import Console
 from rich.markup import escape
 
@@ -371,3 +376,49 @@ def config_text(out: Console, rows: Iterable[Any]) -> None:
     for r in rows:
         value = safe.json_dumps(r.value, default=str)
         out.print(f"{_t(r.key):<{width}} = {_t(value)}  [dim]# {_t(r.source)}[/]")
+
+
+# `--log-format json`: every line on stderr is one JSON object, the human ones too
+JSON_LOG = False
+
+
+def say_err(message: str, level: str = "INFO") -> None:
+    """One line on stderr: as it is, or with `--log-format json` as the JSON object every
+    log line is (time, level, logger, message)."""
+    if not JSON_LOG:
+        click.echo(message, err=True)
+        return
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    line = {"time": now, "level": level, "logger": "monitor", "message": message}
+    click.echo(safe.json_dumps(line), err=True)
+
+
+def text_formatter() -> logging.Formatter:
+    """Log lines with an ISO time in UTC (a cron line's `>> monitor.log` gets dated lines),
+    or without one under systemd, whose journal dates each line itself."""
+    if os.environ.get("JOURNAL_STREAM"):
+        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt.converter = time.gmtime
+    fmt.default_time_format, fmt.default_msec_format = "%Y-%m-%dT%H:%M:%S", "%s.%03dZ"
+    return fmt
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("run_id", "due", "counts"):  # structured fields a line carries
+            if key in record.__dict__:
+                out[key] = record.__dict__[key]
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return safe.json_dumps(out, default=str)

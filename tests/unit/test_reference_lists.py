@@ -232,17 +232,21 @@ def test_a_line_break_inside_a_reference_item_keeps_one_reference() -> None:
 
 def test_a_line_of_many_links_is_read_in_linear_time() -> None:
     """Issue 31: `scope = "all"` was quadratic in the links of one line (10k links 3.6 s,
-    40k 32 s). Four times the links must cost far less than sixteen times the time."""
+    40k 32 s). Eight times the links may cost eight times the time, not sixty-four: the
+    bound (24) leaves room for a busy machine, each size timed at its best of three."""
     import time
 
     def took(n: int) -> float:
         page = "<p>" + " ".join(
             f'<a href="https://h{i % 50}.example/{i}">L {i}</a>' for i in range(n)
         )
-        start = time.process_time()
-        found = extract(page + "</p>", "html", scope="all")
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            found = extract(page + "</p>", "html", scope="all")
+            best = min(best, time.process_time() - start)
         assert len(found.citations) == n
-        return time.process_time() - start
+        return best
 
-    small, large = took(4000), took(16000)  # measured: 3.9 times linear, 11.8 quadratic
-    assert large < 8 * small, (small, large)
+    small, large = took(1500), took(12000)  # measured: 8 times linear, 64 quadratic
+    assert large < 24 * small, (small, large)

@@ -626,8 +626,9 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
-# settings whose values are never echoed in an error (a wrong type still says which)
-_SECRET_NAME = re.compile(r"password|secret|token|key|cookie|header|auth", re.I)
+# settings whose values are secrets: masked by `monitor config`, never echoed in an error
+# (a wrong type still says which setting)
+SECRET_SETTING = re.compile(r"password|secret|token|key|cookie|header|auth", re.I)
 
 
 def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = False) -> str:
@@ -641,7 +642,7 @@ def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = 
         else:
             msg = err["msg"]
             if "input" in err and not isinstance(err["input"], dict | list):
-                secret = _SECRET_NAME.search(str(loc[-1]) if loc else "")
+                secret = SECRET_SETTING.search(str(loc[-1]) if loc else "")
                 msg += " (got a value, not shown)" if secret else f" (got {err['input']!r})"
         line = _line_of(text, loc)
         var = "MONITOR_" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))

@@ -6,17 +6,14 @@ of the three won."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from monitor.config import Settings, key_lines
+from monitor.config import SECRET_SETTING, Settings, key_lines
 from monitor.core.safe import redact
-
-SECRET = re.compile(r"password|secret|token|access_key|cookies|headers", re.I)
 
 
 @dataclass
@@ -42,7 +39,7 @@ def mask(key: str, value: Any) -> Any:
     credentials (`safe.redact`)."""
     if value in (None, "", [], {}):
         return value
-    if SECRET.search(key.rsplit(".", 1)[-1]):
+    if SECRET_SETTING.search(key.rsplit(".", 1)[-1]):
         if isinstance(value, dict):
             return {k: "****" for k in value}
         return "****"

@@ -25,23 +25,18 @@ from monitor.core.errors import UsageError
 if TYPE_CHECKING:
     from monitor.store import Store
 
-DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal", ".lock")
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 def database_files(store: Store) -> list[Path]:
     """The files of the store's SQLite database that no output may replace."""
     from monitor.store.engine import sqlite_file  # the store is open: already imported
+    from monitor.store.lock import lock_files
 
     live = sqlite_file(str(store.db.engine.url))
     if live is None:
         return []
-    out = [live.with_name(live.name + s) for s in DATABASE_COMPANIONS]
-    try:
-        st = live.stat()
-        out.append(live.with_name(f".monitor-{st.st_dev}-{st.st_ino}.lock"))  # store.lock
-    except OSError:
-        pass
-    return out
+    return [live.with_name(live.name + s) for s in DATABASE_COMPANIONS] + lock_files(live)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -56,7 +51,7 @@ def check_target(path: Path, force: bool, need_force: bool, protected: Iterable[
     `need_force`: an existing regular file is replaced only with `force` (backups and
     exports); reports and patched pages replace last week's file without it."""
     for p in protected:
-        if _same(p, path) or (path.is_symlink() and _same(p, path.resolve())):
+        if _same(p, path):  # through a symbolic link too: both sides are resolved
             raise UsageError(
                 f"{path} is the monitor's live database or its lock; choose another file"
             )
@@ -84,9 +79,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     """`data` to `path` through a temporary file beside it and a rename (the rename replaces
     a symbolic link itself, not its target). The new file gets the mode the umask gives."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(raw)

@@ -3,13 +3,12 @@ notes, planned from what the store knows (`monitor.pages.patch` does the byte-ex
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.api.files import check_target, database_files, write_atomic
-from monitor.pages.ingest import moved_from
+from monitor.pages.ingest import content_digest, moved_from
 from monitor.pages.patch import Patch, PatchError, Policy, plan
 from monitor.store import Store
 
@@ -44,7 +43,7 @@ def patch_page(
     doc = store.pages.document_by_source(str(path))
     unknown = PatchError(f"{page} has not been ingested (monitor ingest {page})")
     try:
-        current = hashlib.sha256(path.read_bytes()).hexdigest()
+        current = content_digest(path.read_bytes())
     except OSError as exc:
         if doc is None:
             raise unknown from None

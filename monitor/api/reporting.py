@@ -69,9 +69,10 @@ def write_report(
     written = []
     fmts = formats or settings.report.formats
     stem = report_stem(Path(directory or settings.report.dir), now, fmts)
+    protected = database_files(store)
     for fmt in fmts:
         out = stem.with_name(f"{stem.name}.{fmt}")
-        check_target(out, False, need_force=False, protected=database_files(store))
+        check_target(out, False, need_force=False, protected=protected)
         write_atomic(out, render(report, fmt))
         written.append(out)
     if settings.report.email.smtp_host and settings.report.email.to:

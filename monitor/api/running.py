@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -25,14 +24,10 @@ from monitor.config import Settings, load_settings
 from monitor.core.due import rule_of, transition
 from monitor.core.results import CheckResult, Fallback, SaveResult, Verification
 from monitor.core.urls import normalise
-from monitor.pages.ingest import SourceResult, expand_inputs, ingest_sources
+from monitor.core.verdict import counts_text
+from monitor.pages.ingest import SourceResult, content_digest, expand_inputs, ingest_sources
 from monitor.store import Store
 from monitor.store.lock import InstanceLock
-
-
-def counted(counts: Counter[str] | dict[str, int]) -> str:
-    """Counts as a log line says them: "alive 3, dead 1" (not a Python dict)."""
-    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "nothing checked"
 
 
 def pages_to_reread(store: Store) -> list[str]:
@@ -45,7 +40,7 @@ def pages_to_reread(store: Store) -> list[str]:
             out.append(d.source)
             continue
         try:
-            digest = hashlib.sha256(Path(d.source).read_bytes()).hexdigest()
+            digest = content_digest(Path(d.source).read_bytes())
         except OSError:
             continue
         if digest != d.content_hash:
@@ -263,8 +258,9 @@ def run_command(
             on_start=lambda n: advance.append(phase("checking", n)),
             on_result=lambda r: advance[0](),
         )
+        said = counts_text(summary.counts) or "nothing checked"
         log.info(
-            "run %d: %d due, %s", summary.run_id, summary.due, counted(summary.counts),
+            "run %d: %d due, %s", summary.run_id, summary.due, said,
             extra={"run_id": summary.run_id, "due": summary.due, "counts": dict(summary.counts)},
         )  # fmt: skip
         written = report_if_due(store, settings, dt.datetime.now(dt.UTC)) if once else None

@@ -17,7 +17,7 @@ from monitor.config import Settings
 from monitor.core.due import Confirmation, Status, describe, rule_of
 from monitor.core.errors import NotCited
 from monitor.core.stamps import AccessStamp
-from monitor.core.times import iso
+from monitor.core.times import as_utc, iso
 from monitor.core.urls import normalise
 from monitor.store import Store
 from monitor.store.models import Citation, Document, Url, UrlCheck
@@ -208,19 +208,13 @@ def summary(store: Store, settings: Settings) -> dict[str, Any]:
     if last is None and by_status:
         problems.append("no run has finished yet")
     elif last is not None and last.finished_at is not None:
-        finished = (
-            last.finished_at if last.finished_at.tzinfo else last.finished_at.replace(tzinfo=dt.UTC)
-        )
+        finished = as_utc(last.finished_at)
         if now - finished > OVERDUE:
             problems.append(f"the last run finished {finished:%Y-%m-%d %H:%M} UTC: overdue")
         if last.status in ("killed", "failed"):
             problems.append(f"the last run was {last.status}")
     if running is not None:
-        started = (
-            running.started_at
-            if running.started_at.tzinfo
-            else running.started_at.replace(tzinfo=dt.UTC)
-        )
+        started = as_utc(running.started_at)
         if now - started > STUCK:
             problems.append(f"a run started {started:%Y-%m-%d %H:%M} UTC is still running")
 

@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import api
 from monitor.api.reporting import REPORT_JOB, report_if_due, write_report
 from monitor.config import Settings
+from monitor.core.verdict import counts_text
 from monitor.store import Store
 from monitor.store.lock import InstanceLock
 
@@ -56,7 +57,7 @@ async def run_once(store: Store, settings: Settings, now: dt.datetime | None = N
         "run %d: %d due, %s%s",
         summary.run_id,
         summary.due,
-        api.counted(summary.counts),
+        counts_text(summary.counts) or "nothing checked",
         f"; network outage suspected ({summary.outage})" if summary.outage else "",
     )
     return OnceSummary(summary, report_if_due(store, settings, clock))

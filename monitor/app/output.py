@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from monitor.core import safe
 from monitor.core.results import ARCHIVE_FIELDS, JSON_FIELDS
-from monitor.core.verdict import Verdict
+from monitor.core.verdict import Verdict, counts_text
 
 CHECK_FORMATS = ("table", "json", "jsonl", "csv", "junit", "markdown")
 COMMAND_LINE = "command line"  # the input a URL given as an argument comes from
@@ -206,10 +206,7 @@ def verdict_summary(counts: Mapping[str, int]) -> str | None:
     not in the order results happened to arrive (which concurrency makes random)."""
     if not counts:
         return None
-    rank = {v.value: i for i, v in enumerate(Verdict)}
-    ordered = sorted(counts.items(), key=lambda vn: (-vn[1], rank.get(vn[0], len(rank))))
-    parts = ", ".join(f"{v} {n}" for v, n in ordered)
-    return f"{sum(counts.values())} checked: {parts}"
+    return f"{sum(counts.values())} checked: {counts_text(counts)}"
 
 
 def status_json(stream: IO[str], rows: Iterable[Any]) -> None:
@@ -388,9 +385,10 @@ def say_err(message: str, level: str = "INFO") -> None:
     if not JSON_LOG:
         click.echo(message, err=True)
         return
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    line = {"time": now, "level": level, "logger": "monitor", "message": message}
-    click.echo(safe.json_dumps(line), err=True)
+    record = logging.LogRecord(
+        "monitor", logging.getLevelName(level), "", 0, message, None, None
+    )  # written as every log line is
+    click.echo(JsonFormatter().format(record), err=True)
 
 
 def text_formatter() -> logging.Formatter:

@@ -303,8 +303,8 @@ def inspect_page(
     body: bytes, charset: str | None, ctype: str = "", keep: int = TEXT_KEPT, url: str | None = None
 ) -> PageFacts:
     """Title fields, site name, visible text (its first `keep` characters), the page's own
-    words (`PageFacts.main`) and any refresh of a (partial) body at `url`. A NUL byte or a
-    broken encoding is read past, never a reason to look no further.
+    words (`PageFacts.own`), where it says it lives, and any refresh of a (partial) body at
+    `url`. A NUL byte or a broken encoding is read past, never a reason to look no further.
 
     The tree is walked once for what the page says about itself (one selector list, in
     document order: each separate query cost a walk and a compiled selector), the parts a
@@ -372,6 +372,5 @@ def inspect_page(
     if not title and headings:
         title = headings[0][1]
     own = _own_text(tree, min(keep, TEXT_KEPT), page_chars)
-    facts = PageFacts(title, text, fields, site_name, refresh, True, own)
-    facts.self_urls = [h.strip() for h in selves if h.strip()]
-    return facts
+    selves = [h.strip() for h in selves if h.strip()]
+    return PageFacts(title, text, fields, site_name, refresh, True, own, selves)

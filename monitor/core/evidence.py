@@ -376,8 +376,8 @@ def title_evidence(
         # text cannot change the answer, and its search is skipped
         # a title field naming the same title with another number ("Helm Part 3" for "Helm
         # Part 1") says this is another work of the series: no text can say otherwise
-        numbered = bool(_numbers(words))
-        other_part = numbered and any(
+        numbers = _numbers(words)
+        other_part = bool(numbers) and any(
             numbers_disagree(words, tokens(text))
             and {w for w in words if not _numbers([w])} <= set(tokens(text))
             for _, text in fields
@@ -394,7 +394,7 @@ def title_evidence(
                 found = min(100.0 * share, aligned, TEXT_CAP)
                 near = window.split()
                 other = share < 1 and _substituted(words, near, window=True)
-                if _numbers(words) - _numbers(near) or other:
+                if numbers - _numbers(near) or other:
                     found = min(found, DIFFERENT_NUMBER)  # "Helm" and "part", but not "1"
                 scored.append(("text", round(found, 1)))
             else:

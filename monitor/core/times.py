@@ -18,14 +18,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(when: dt.datetime) -> dt.datetime:
+    """`when` with its zone: a naive value is UTC everywhere in monitor (SQLite hands them
+    back naive; models.py)."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
 def iso(when: dt.datetime | dt.date | None) -> str | None:
     """A moment in UTC with `Z`, a day as YYYY-MM-DD, None as None."""
     if when is None:
         return None
     if isinstance(when, dt.datetime):
-        if when.tzinfo is None:  # naive values are UTC everywhere in monitor (models.py)
-            when = when.replace(tzinfo=dt.UTC)
-        return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return as_utc(when).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return when.isoformat()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -228,24 +228,25 @@ def _elsewhere(obs: Observation) -> str | None:
     page's: another path than the one cited or reached, and not a page above it (a
     section, a first page of several). Hosts are not compared: a canonical link names the
     production site whatever serves the copy."""
-    final = obs.final_url or obs.url
-    here = {_page_path(final), _page_path(obs.url)}  # a moved page may keep its old name
-    mine = [p for p in _page_path(final).split("/") if p]
+    final = _page_path(obs.final_url or obs.url)
+    here = {final, _page_path(obs.url)}  # a moved page may keep its old name
     for own in obs.self_urls:
-        theirs = [p for p in _page_path(own).split("/") if p]
-        above = len(theirs) < len(mine) and mine[: len(theirs)] == theirs
-        if _page_path(own) not in here and not above:
+        path = _page_path(own)
+        if path not in here and not _path_above(final, path):
             return own
     return None
 
 
+def _path_above(path: str, other: str) -> bool:
+    """Is path `other` above `path` (/blog/2024/post -> /blog/)? Segment by segment."""
+    mine = [s for s in path.split("/") if s]
+    theirs = [s for s in other.split("/") if s]
+    return len(theirs) < len(mine) and mine[: len(theirs)] == theirs
+
+
 def _above(url: str, final_url: str) -> bool:
     """Is `final_url` a page above `url` on the same site (/blog/2024/post -> /blog/)?"""
-    if not _same_site(url, final_url):
-        return False
-    mine = [s for s in urlsplit(url).path.split("/") if s]
-    theirs = [s for s in urlsplit(final_url).path.split("/") if s]
-    return len(theirs) < len(mine) and mine[: len(theirs)] == theirs
+    return _same_site(url, final_url) and _path_above(urlsplit(url).path, urlsplit(final_url).path)
 
 
 def _is_landing(final_url: str) -> bool:
@@ -422,6 +423,15 @@ def decide(obs: Observation, title_threshold: float = 60.0) -> Judgement:
         )
     kind = "" if obs.readable else f" ({(obs.content_type or '').split(';')[0]})"
     return Judgement(Verdict.ALIVE, f"HTTP {status}{kind}{via}")
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """Counts by verdict as words, "alive 12, dead 3": most frequent first, ties in the
+    verdicts' own order (not the order results happened to arrive in, which concurrency
+    makes random). The one wording of a run's counts, for people and for log lines."""
+    rank = {v.value: i for i, v in enumerate(Verdict)}
+    ordered = sorted(counts.items(), key=lambda vn: (-vn[1], rank.get(vn[0], len(rank))))
+    return ", ".join(f"{v} {n}" for v, n in ordered)
 
 
 # A made-up sibling page this alike (rapidfuzz ratio, 0-100) means "same page for anything".

@@ -186,7 +186,13 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
         )
     except ExtractError as exc:
         raise SourceError(str(exc)) from None
-    return extraction, hashlib.sha256(data).hexdigest()
+    return extraction, content_digest(data)
+
+
+def content_digest(data: bytes) -> str:
+    """A page's bytes as ingest remembers them (`Document.content_hash`): what `patch` and
+    the daemon's re-read compare a page file with, to know it is the page ingested."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def moved_from(

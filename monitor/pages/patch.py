@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import html
 import itertools
 import re
@@ -118,10 +119,11 @@ def _fallback_note(fmt: str, link: ArchiveLink, nl: str) -> str:
 _WHEN, _URL = "\x00when\x00", "\x00url\x00"
 
 
+@functools.cache
 def note_pattern(fmt: str) -> re.Pattern[str]:
     """A note this monitor wrote, in `fmt`'s syntax, whatever its date and link: how a
-    patch finds its own note again, to update it in place instead of adding another (and
-    how ingest knows it is no citation of the page's)."""
+    patch finds its own note again, to update it in place instead of adding another
+    (built once a format, not once a citation)."""
     shape = re.escape(FORMATS[fmt].note(NOTE_TEXT.format(when=_WHEN), _URL, "\n"))
     shape = shape.replace(re.escape(_WHEN), r"[^)\n]{1,40}").replace(re.escape(_URL), r"[^\s\"<>]+")
     return re.compile(shape.replace(re.escape("\n"), r"\r?\n"))

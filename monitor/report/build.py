@@ -182,10 +182,12 @@ def to_do(
             return
         seen.add((i.url, i.document))
         verdict, status = (i.verdict, i.status) if isinstance(i, Item) else ("alive", "alive")
-        item = Action(i.url, i.document, i.line, i.title, action, suggestion, command)
-        item.alternatives, item.verdict, item.status = alternatives, verdict, status
-        item.confirmed = confirmed
-        out.append(item)
+        out.append(
+            Action(
+                i.url, i.document, i.line, i.title, action, suggestion, command,
+                alternatives=alternatives, verdict=verdict, status=status, confirmed=confirmed,
+            )
+        )  # fmt: skip
 
     for name in ("newly_dead", "dead", "failing"):
         for i in sections.get(name, []):

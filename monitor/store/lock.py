@@ -26,6 +26,20 @@ log = logging.getLogger(__name__)
 ADVISORY_KEY = 0x6D6F6E69746F72  # "monitor"
 
 
+def lock_files(database: Path) -> list[Path]:
+    """The lock files of a SQLite database: `<real name>.lock` beside its real file, and,
+    once the file exists, one named by its device and inode (before that its first user
+    creates it, alone)."""
+    real = database.expanduser().resolve()
+    paths = [real.with_name(real.name + ".lock")]
+    try:
+        st = real.stat()
+        paths.append(real.with_name(f".monitor-{st.st_dev}-{st.st_ino}.lock"))
+    except OSError:
+        pass
+    return paths
+
+
 class InstanceLock:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -47,14 +61,7 @@ class InstanceLock:
         directory (a hard link under another name finds that one)."""
         if not database or database == ":memory:":
             return
-        real = Path(database).expanduser().resolve()
-        paths = [real.with_name(real.name + ".lock")]
-        try:
-            st = real.stat()
-            paths.append(real.with_name(f".monitor-{st.st_dev}-{st.st_ino}.lock"))
-        except OSError:
-            pass  # not created yet: its first user creates it, alone
-        for path in paths:
+        for path in lock_files(Path(database)):
             fh = path.open("a+")
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from monitor.core.access import ACCESS_VERDICTS
 from monitor.core.results import SectionFilter
+from monitor.core.times import as_utc
 from monitor.store.engine import Database, table
 from monitor.store.models import (
     ArchiveLink,
@@ -169,9 +170,8 @@ class Reports:
                     .order_by(ranked.c.url_id, ranked.c.at)
                 )
                 for url_id, at, verdict, status in s.execute(q):
-                    if at.tzinfo is None:  # SQLite hands back naive UTC from a subquery
-                        at = at.replace(tzinfo=dt.UTC)
-                    out[url_id].append((at, verdict, status))
+                    # SQLite hands back naive UTC from a subquery
+                    out[url_id].append((as_utc(at), verdict, status))
         return out
 
     def weekly_counts(

@@ -30,7 +30,13 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from monitor.config_bounds import read_config, usable
+from monitor.config_bounds import (
+    DEFAULT_ARCHIVES,
+    line_of,
+    read_config,
+    usable,
+    with_default_archives,
+)
 from monitor.core.errors import ConfigError
 from monitor.report.formats import NAMES as REPORT_FORMATS
 from monitor.version import __version__
@@ -440,13 +446,13 @@ class SaveSettings(_Section):
 
 class ArchiveSettings(_Section):
     endpoints: list[ArchiveEndpoint] = Field(
-        default_factory=lambda: [
-            ArchiveEndpoint(
-                name="internet-archive",
-                cdx="https://web.archive.org/cdx/search/cdx",
-                replay="https://web.archive.org/web/{timestamp}/{url}",
-            )
-        ]
+        default_factory=lambda: [ArchiveEndpoint(**e) for e in DEFAULT_ARCHIVES],
+        description="asked in order; a file's come first, then the defaults unless `replace`",
+    )
+    replace: bool = Field(
+        False,
+        description="the file's [[archive.endpoints]] replace the Internet Archive instead of"
+        " adding to it; `endpoints = []` means no archive at all",
     )
     lookup_days: float = Field(
         21, ge=0, description="do not repeat a URL's lookup within this many days"
@@ -587,45 +593,6 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
-_TABLE = re.compile(r"^\s*\[(\[)?\s*([\w.\-]+)\s*\]\]?")
-_KEY = re.compile(r"""^\s*["']?([\w\-]+)["']?\s*=""")
-
-
-def key_lines(text: str) -> dict[str, int]:
-    """Where each key of a TOML file is set: dotted key -> line (arrays of tables get their
-    index: archive.endpoints.0.name)."""
-    out: dict[str, int] = {}
-    table, counts = "", dict[str, int]()
-    for n, line in enumerate(text.splitlines(), start=1):
-        if m := _TABLE.match(line):
-            name = m.group(2)
-            if m.group(1):  # [[array.of.tables]]
-                counts[name] = counts.get(name, -1) + 1
-                name = f"{name}.{counts[name]}"
-            table = name
-            out.setdefault(table, n)
-        elif (m := _KEY.match(line)) and not line.lstrip().startswith("#"):
-            out[f"{table}.{m.group(1)}" if table else m.group(1)] = n
-    return out
-
-
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """The line of the file where the key (or table) at `loc` is written, if it is: by its
-    whole path (`check.timeout`, not `archive.timeout`), else the first line naming it."""
-    name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), None)
-    if not name or not text:
-        return None
-    if exact := key_lines(text).get(".".join(str(p) for p in loc)):
-        return exact
-    key = re.compile(
-        rf"""^\s*(\[\[?\s*([\w.]+\.)?{re.escape(name)}\s*\]|["']?{re.escape(name)}["']?\s*=)"""
-    )
-    for n, line in enumerate(text.splitlines(), start=1):
-        if key.match(line):
-            return n
-    return None
-
-
 # settings whose values are secrets: masked by `monitor config`, never echoed in an error
 # (a wrong type still says which setting)
 SECRET_SETTING = re.compile(r"password|secret|token|key|cookie|header|auth", re.I)
@@ -644,7 +611,7 @@ def _format_error(exc: ValidationError, where: str, text: str = "", env: bool = 
             if "input" in err and not isinstance(err["input"], dict | list):
                 secret = SECRET_SETTING.search(str(loc[-1]) if loc else "")
                 msg += " (got a value, not shown)" if secret else f" (got {err['input']!r})"
-        line = _line_of(text, loc)
+        line = line_of(text, loc)
         var = "MONITOR_" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
         if var in os.environ:  # the environment overrides the file: blame the variable
             source = f"environment variable {var}"
@@ -682,7 +649,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         except RecursionError:
             raise ConfigError(f"{file}: nested too deeply to be a configuration") from None
     try:
-        settings = Settings(**data)
+        settings = Settings(**with_default_archives(data))
     except SettingsError as exc:
         # a MONITOR_<SECTION> variable holding JSON that does not parse
         name = re.search(r'field "(\w+)"', str(exc))

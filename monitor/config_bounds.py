@@ -10,8 +10,10 @@ every section, and the file is read with a bound.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
+from typing import Any
 
 from monitor.core.errors import ConfigError
 
@@ -49,6 +51,15 @@ def usable(name: str, v: object) -> object:
     return v
 
 
+_IA = "https://web.archive.org/"
+DEFAULT_ARCHIVES = (
+    {
+        "name": "internet-archive",
+        "cdx": _IA + "cdx/search/cdx",
+        "replay": _IA + "web/{timestamp}/{url}",
+    },
+)
+
 CONFIG_MAX_BYTES = 1 << 20  # a configuration is a page of settings, not a megabyte
 
 
@@ -73,3 +84,62 @@ def read_config(file: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: cannot read config file ({exc})") from None
+
+
+def with_default_archives(data: dict[str, Any]) -> dict[str, Any]:
+    """A file's settings with the built-in archives after its own `[[archive.endpoints]]`.
+
+    The config file says "what you leave out keeps the default", and a maintainer who adds
+    their own pywb means "also ask mine", not "stop asking the Internet Archive". An entry of
+    the same name as a default configures that default (its rate, say); `replace = true` in
+    `[archive]` keeps only the file's list, and `endpoints = []` means no archive at all.
+    Settings built in code are taken as given: this is how a file is read.
+    """
+    archive = data.get("archive")
+    if not isinstance(archive, dict) or archive.get("replace") is True:
+        return data
+    own = archive.get("endpoints")
+    if not isinstance(own, list) or not own:
+        return data
+    names = {e.get("name") for e in own if isinstance(e, dict)}
+    added = [dict(e) for e in DEFAULT_ARCHIVES if e["name"] not in names]
+    return data | {"archive": archive | {"endpoints": own + added}}
+
+
+_TABLE = re.compile(r"^\s*\[(\[)?\s*([\w.\-]+)\s*\]\]?")
+_KEY = re.compile(r"""^\s*["']?([\w\-]+)["']?\s*=""")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each key of a TOML file is set: dotted key -> line (arrays of tables get their
+    index: archive.endpoints.0.name)."""
+    out: dict[str, int] = {}
+    table, counts = "", dict[str, int]()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if m := _TABLE.match(line):
+            name = m.group(2)
+            if m.group(1):  # [[array.of.tables]]
+                counts[name] = counts.get(name, -1) + 1
+                name = f"{name}.{counts[name]}"
+            table = name
+            out.setdefault(table, n)
+        elif (m := _KEY.match(line)) and not line.lstrip().startswith("#"):
+            out[f"{table}.{m.group(1)}" if table else m.group(1)] = n
+    return out
+
+
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the file where the key (or table) at `loc` is written, if it is: by its
+    whole path (`check.timeout`, not `archive.timeout`), else the first line naming it."""
+    name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), None)
+    if not name or not text:
+        return None
+    if exact := key_lines(text).get(".".join(str(p) for p in loc)):
+        return exact
+    key = re.compile(
+        rf"""^\s*(\[\[?\s*([\w.]+\.)?{re.escape(name)}\s*\]|["']?{re.escape(name)}["']?\s*=)"""
+    )
+    for n, line in enumerate(text.splitlines(), start=1):
+        if key.match(line):
+            return n
+    return None

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from monitor.config import SECRET_SETTING, Settings, key_lines
+from monitor.config import SECRET_SETTING, Settings
+from monitor.config_bounds import key_lines
 from monitor.core.safe import redact
 
 

@@ -215,7 +215,7 @@ def test_archive_command_and_check_archive(
     cfg = Path(env["MONITOR_CONFIG"])
     cfg.write_text(
         cfg.read_text().replace("[archive]\nendpoints = []\n", "")
-        + "[[archive.endpoints]]\n"
+        + "[archive]\nreplace = true\n[[archive.endpoints]]\n"
         + "".join(f"{k} = {v!r}\n" for k, v in pywb.endpoint(rate_per_minute=6000).items())
     )
     page = tmp_path / "gone.html"
@@ -323,7 +323,7 @@ def test_check_tells_an_outage_from_a_dead_host_with_few_hosts(
     cfg = Path(env["MONITOR_CONFIG"])
     base = cfg.read_text().replace("[archive]\nendpoints = []\n", "")
     cfg.write_text(
-        base + "[[archive.endpoints]]\nname = 'down'\ncdx = 'http://127.0.0.1:9/cdx'\n"
+        base + "[archive]\nreplace = true\n[[archive.endpoints]]\nname = 'down'\ncdx = 'http://127.0.0.1:9/cdx'\n"
         "replay = 'http://127.0.0.1:9/{timestamp}/{url}'\n"
     )
     env = env | {"MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"}
@@ -414,6 +414,9 @@ def test_config_says_where_each_setting_came_from(tmp_path: Path) -> None:
     assert got["check.timeout"] == (9.0, "environment MONITOR_CHECK__TIMEOUT")
     assert got["report.email.password"] == ("****", f"{cfg}:6")
     assert got["archive.endpoints.0.cdx"] == ("http://a.example/cdx", f"{cfg}:9")
+    # the effective list: the file's own archive first, then the default it adds to
+    assert got["archive.endpoints.1.name"] == ("internet-archive", "default")
+    assert got["archive.replace"] == (False, "default")
     assert got["check.read_timeout"][1] == "default"
     assert "s3cret" not in r.stdout and "'pw'" not in r.stdout
 

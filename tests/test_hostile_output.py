@@ -308,7 +308,7 @@ def test_an_archive_that_does_not_answer_holds_up_nothing(world: World, tmp_path
             f'[database]\nurl = "sqlite:///{tmp_path / "m.sqlite"}"\n'
             '[check]\ncontact = "mailto:t@example.org"\nper_host_rate = 0\n'
             "per_host_concurrency = 8\ntimeout = 5\n"
-            "[archive]\ntimeout = 1\noutage_failures = 3\nrun_budget = 60\n"
+            "[archive]\ntimeout = 1\noutage_failures = 3\nrun_budget = 60\nreplace = true\n"
             '[[archive.endpoints]]\nname = "silent"\n'
             f'cdx = "http://127.0.0.1:{port}/cdx"\n'
             f'replay = "http://127.0.0.1:{port}/web/{{timestamp}}/{{url}}"\n'

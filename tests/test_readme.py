@@ -80,7 +80,8 @@ def test_readme_five_minute_tour_runs(world: World, pywb, tmp_path: Path) -> Non
     config = tmp_path / "config.toml"
     config.write_text(
         f"[database]\nurl = 'sqlite:///{tmp_path / 'tour.sqlite'}'\n"
-        "[check]\ncontact = 'mailto:readme@example.org'\n[[archive.endpoints]]\n"
+        "[check]\ncontact = 'mailto:readme@example.org'\n[archive]\nreplace = true\n"
+        "[[archive.endpoints]]\n"
         + "".join(f"{k} = {v!r}\n" for k, v in pywb.endpoint(rate_per_minute=6000).items())
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}

@@ -15,6 +15,33 @@ def test_sample_config_is_valid_and_documented() -> None:
     assert "+" in s.check.agent() and s.check.agent().startswith("monitor/")
 
 
+MINE = "[[archive.endpoints]]\nname = 'mine'\ncdx = 'http://a.example/cdx'\nreplay = 'http://a.example/{timestamp}/{url}'\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        (MINE, ["mine", "internet-archive"]),  # adding an archive keeps the default (issue 32)
+        ("[archive]\nreplace = true\n" + MINE, ["mine"]),
+        ("[archive]\nendpoints = []\n", []),  # none at all, said plainly
+        ("[archive]\nlookup_days = 3\n", ["internet-archive"]),
+        (
+            MINE.replace("'mine'", "'internet-archive'") + "rate_per_minute = 5\n",
+            ["internet-archive"],
+        ),
+    ],
+)
+def test_a_files_archives_add_to_the_default_unless_it_says_replace(
+    tmp_path: Path, body: str, names: list[str]
+) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text(body)
+    endpoints = load_settings(f).archive.endpoints
+    assert [e.name for e in endpoints] == names
+    if names == ["internet-archive"] and "rate_per_minute" in body:
+        assert endpoints[0].rate_per_minute == 5 and "a.example" in endpoints[0].cdx
+
+
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MONITOR_CONFIG", raising=False)

@@ -222,17 +222,17 @@ class CheckSettings(_Section):
     exclude: list[str] = Field(
         default_factory=list,
         description="regular expressions: URLs matching one are not checked, listed as "
-        "excluded (`check --exclude`, lychee's); `monitor check` only",
+        "excluded (`check --exclude`, lychee's); stored commands hold them as ignored",
     )
     include: list[str] = Field(
         default_factory=list,
         description="regular expressions: when set, only URLs matching one are checked; an "
-        "include wins over an exclude (`check --include`); `monitor check` only",
+        "include wins over an exclude (`check --include`); the rest ignored by `run`",
     )
     accept: str | None = Field(
         None,
         description="HTTP statuses judged alive although monitor would say dead, blocked or "
-        "transient, in lychee's syntax: 200..=299,403 (`check --accept`); `monitor check` only",
+        "transient, in lychee's syntax: 200..=299,403 (`check --accept`); never an access date",
     )
     allow_networks: list[str] = Field(
         default_factory=list,

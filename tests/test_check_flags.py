@@ -270,3 +270,45 @@ def test_each_link_of_a_page_says_where_it_is_in_json_csv_and_junit(
     junit = ET.fromstring(monitor(env, "check", str(page), "--format", "junit").stdout)
     cases = junit.findall(".//testcase")
     assert {(c.get("file"), c.get("line")) for c in cases} == {(str(page), "2"), (str(page), "3")}
+
+
+# ---------------------------------------------------------------- the stored commands
+
+
+def test_run_honours_the_configs_exclude_include_and_accept(
+    env, world: World, tmp_path: Path
+) -> None:
+    """`[check] exclude/include/accept` hold for `run` as for `check`: an excluded link is
+    ignored (never requested, "ignored" in status, listed in the report's decisions), an
+    accepted 403 is alive but earns no access date (nobody read the page)."""
+    keep, skip, forbidden = _unique(world, "keep"), _unique(world, "skip"), world.url("/forbidden")
+    cfg = Path(env["MONITOR_CONFIG"])
+    cfg.write_text(
+        cfg.read_text().replace(
+            "[check]\n", "[check]\nexclude = ['flags-skip-']\naccept = '200..=299,403'\n"
+        )
+    )
+    page = _page(tmp_path / "pages", keep, skip, forbidden)
+    assert monitor(env, "ingest", str(page)).returncode == 0
+    ran = monitor(env, "run", "--all")
+    assert ran.returncode == 0, ran.stderr
+    assert world.hits[_path(skip)] == 0 and world.hits[_path(keep)] >= 1
+    st = json.loads(monitor(env, "status", "--format", "json").stdout)
+    rows = {c["url"]: c for c in st["citations"]}
+    assert rows[skip]["status"] == "ignored"
+    assert rows[forbidden]["verdict"] == "alive" and rows[keep]["verdict"] == "alive"
+    assert rows[keep]["verified_access"] and not rows[forbidden]["verified_access"]
+    report = monitor(env, "report", "--format", "md")
+    assert report.returncode == 0, report.stderr
+    text = report.stdout + "".join(p.read_text() for p in (tmp_path / "reports").glob("*.md"))
+    assert "/flags-skip-/" in text and "check.exclude" in text
+    # an include list: what matches none of it is left out as well
+    cfg.write_text(
+        cfg.read_text().replace("exclude = ['flags-skip-']", "include = ['flags-keep-', 'forbid']")
+    )
+    assert monitor(env, "run", "--all").returncode == 0
+    assert world.hits[_path(skip)] == 0 and world.hits[_path(keep)] >= 2
+    # taken out of the file, the link is checked again: the config is read each run
+    cfg.write_text(cfg.read_text().replace("include = ['flags-keep-', 'forbid']\n", ""))
+    assert monitor(env, "run", "--all").returncode == 0
+    assert world.hits[_path(skip)] >= 1

@@ -158,7 +158,7 @@ def test_ingest_status_run_history_report(
     assert "(unlinked citation)" in st.stdout
     assert "total: 44 citations on 3 page(s): unchecked 15, unlinked 29" in st.stdout
     js = json.loads(monitor(env, "status", "--format", "json").stdout)
-    assert len(js) == 44
+    assert len(js["citations"]) == 44 and js["summary"]["last_run"] is None
 
     page = citation_page(world, tmp_path)
     assert monitor(env, "ingest", str(page)).returncode == 0
@@ -201,7 +201,7 @@ def test_run_during_an_outage_exits_3(env: dict[str, str], tmp_path: Path) -> No
     assert "network outage suspected (6 of 6 hosts unreachable)" in r.stderr
     brief = monitor(env, "status", "--brief")
     assert "unverified 6" in brief.stdout and "scheduler: last run 20" in brief.stdout
-    st = json.loads(monitor(env, "status", "--format", "json").stdout)
+    st = json.loads(monitor(env, "status", "--format", "json").stdout)["citations"]
     assert {row["status"] for row in st} == {"unverified"} and {row["failures"] for row in st} == {
         0
     }
@@ -323,7 +323,8 @@ def test_check_tells_an_outage_from_a_dead_host_with_few_hosts(
     cfg = Path(env["MONITOR_CONFIG"])
     base = cfg.read_text().replace("[archive]\nendpoints = []\n", "")
     cfg.write_text(
-        base + "[archive]\nreplace = true\n[[archive.endpoints]]\nname = 'down'\ncdx = 'http://127.0.0.1:9/cdx'\n"
+        base
+        + "[archive]\nreplace = true\n[[archive.endpoints]]\nname = 'down'\ncdx = 'http://127.0.0.1:9/cdx'\n"
         "replay = 'http://127.0.0.1:9/{timestamp}/{url}'\n"
     )
     env = env | {"MONITOR_ALLOW_NETWORKS": "127.0.0.0/8"}
@@ -465,7 +466,7 @@ def test_ignore_says_what_its_own_pattern_matches_and_every_view_agrees(
     assert "matches no cited URL (yet); 2 ignored in all" in none.stdout
     brief = monitor(env, "status", "--brief").stdout
     full = monitor(env, "status").stdout
-    rows = json.loads(monitor(env, "status", "--format", "json").stdout)
+    rows = json.loads(monitor(env, "status", "--format", "json").stdout)["citations"]
     assert "ignored 2, unchecked 1" in brief and "ignored 2, unchecked 1" in full
     assert full.count("[ignored]") == 2
     assert sorted(r["status"] for r in rows) == ["ignored", "ignored", "unchecked"]
@@ -488,7 +489,7 @@ def test_a_page_moved_with_its_checkout_keeps_its_history(
     assert r.returncode == 0, r.stderr  # the same bytes: found where they went
     again = monitor(env, "ingest", str(moved))
     assert again.returncode == 0 and "0 new" in again.stdout, again.stdout
-    rows = json.loads(monitor(env, "status", "--format", "json").stdout)
+    rows = json.loads(monitor(env, "status", "--format", "json").stdout)["citations"]
     assert {r["document"] for r in rows} == {str(moved.resolve())}
     moved.write_text(moved.read_text() + "\n<!-- edited after the move -->\n")
     (new_dir / "elsewhere").mkdir()
@@ -511,6 +512,8 @@ def test_status_summary_and_health_for_a_monitoring_system(
     assert s["last_run"]["state"] in ("done", "finished", "ok") or s["last_run"]["finished_at"]
     assert s["last_run"]["checked"] == 3 and sum(s["by_verdict"].values()) >= 3
     assert s["next_report"] and s["due_now"] == 0
+    full = json.loads(monitor(env, "status", "--format", "json").stdout)
+    assert full["summary"]["last_run"] == s["last_run"] and len(full["citations"]) == 3
     healthy = monitor(env, "status", "--health")
     assert healthy.returncode == 0 and healthy.stdout.strip() == "monitor: healthy"
 

@@ -135,7 +135,7 @@ def test_malformed_hosts_and_ipv6_literals_are_counted_not_lost(tmp_path: Path) 
     assert r.returncode == 0, r.stderr
     assert "skipped 1 link(s): host name with an empty label" in r.stdout + r.stderr
     status = cli(tmp_path, "status", "--format", "json").stdout
-    urls = {row["url"] for row in json.loads(status)}
+    urls = {row["url"] for row in json.loads(status)["citations"]}
     assert "http://[2001:db8::1]/report.html" in urls and "http://a.b.example/x" not in urls
 
 

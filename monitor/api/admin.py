@@ -13,6 +13,7 @@ from monitor.api.files import check_target, database_files
 from monitor.config import Settings
 from monitor.config_origin import Origin, origins
 from monitor.core.errors import AdminError
+from monitor.core.urls import UrlFilter
 from monitor.store import Store, StoreError, open_store, sqlite_file
 from monitor.store.transfer import TransferError, export, import_
 
@@ -24,6 +25,7 @@ def open_database(settings: Settings) -> Store:
     The config's `[[ignore]]` patterns go with it, so every ignore rule applies both."""
     store = open_store(settings.database.url)
     store.decisions.config_ignores = tuple((e.pattern, e.reason) for e in settings.ignore)
+    store.decisions.config_filter = UrlFilter.of(settings.check.include, settings.check.exclude)
     return store
 
 

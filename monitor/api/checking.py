@@ -30,8 +30,8 @@ from monitor.config import CheckSettings, Settings, load_settings
 from monitor.core.due import UrlState, next_state, rule_of
 from monitor.core.errors import UsageError
 from monitor.core.results import CheckResult, Context, Fallback
-from monitor.core.urls import UrlError, normalise
-from monitor.core.verdict import GONE, OUTAGE_PREFIX, Verdict
+from monitor.core.urls import UrlError, UrlFilter, normalise
+from monitor.core.verdict import GONE, OUTAGE_PREFIX
 from monitor.pages.ingest import (
     SourceError,
     SourceResult,
@@ -101,36 +101,11 @@ async def check_async(
     context = Context(titles=titles or {}, passages=passages or {})
     await check_across_processes(wanted, cfg.check, keep, context)
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
-    accept_statuses(results, cfg.check.accepted())
     rule = rule_of(cfg.check)
     for r in results:
         st = next_state(r.url, UrlState(), r.verdict, r.checked_at, cfg.schedule, rule)
         r.status, r.failures = st.status.value, st.consecutive_failures
     return results
-
-
-# what `accept` may turn into alive: verdicts given for the HTTP status itself. A 2xx answer
-# judged otherwise was judged by its content (a bot wall, a login page), which stays.
-ACCEPT_OVERRIDES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TRANSIENT})
-
-
-def accept_statuses(results: Iterable[CheckResult], accepted: frozenset[int]) -> None:
-    """`check.accept` (lychee's `--accept`): a dead, blocked or transient result whose final
-    HTTP status is accepted, and not a 2xx, is alive; what monitor would have said stays in
-    its evidence (`verdict_without_accept`, `reason_without_accept`)."""
-    for r in results:
-        status = r.http_status
-        if status is None or status not in accepted or 200 <= status < 300:
-            continue
-        if r.verdict not in ACCEPT_OVERRIDES:
-            continue
-        r.evidence = {
-            **r.evidence,
-            "verdict_without_accept": r.verdict.value,
-            "reason_without_accept": r.reason,
-        }
-        r.reason = f"HTTP {status} accepted (accept); would be {r.verdict.value}: {r.reason}"
-        r.verdict = Verdict.ALIVE
 
 
 # `monitor check`'s options -> the CheckSettings field they set
@@ -190,20 +165,14 @@ def with_check_options(
 
 
 def select_urls(urls: Iterable[str], cfg: CheckSettings) -> tuple[list[str], dict[str, str]]:
-    """lychee's filter: a URL matching an `include` is checked, whatever the excludes say;
-    else one matching an `exclude` is not, nor, when includes are set, one matching none.
-    Returns the URLs to check and the excluded ones with why."""
-    includes = [re.compile(p) for p in cfg.include]
-    excludes = [re.compile(p) for p in cfg.exclude]
+    """The URLs `check.include`/`exclude` let through (`core.urls.UrlFilter`), and the
+    excluded ones with why."""
+    left_out = UrlFilter.of(cfg.include, cfg.exclude).left_out
     keep: list[str] = []
     excluded: dict[str, str] = {}
     for url in urls:
-        if any(p.search(url) for p in includes):
-            keep.append(url)
-        elif hit := next((p.pattern for p in excludes if p.search(url)), None):
-            excluded[url] = f"excluded: matches {hit!r}"
-        elif includes:
-            excluded[url] = "excluded: matches no include pattern"
+        if why := left_out(url):
+            excluded[url] = why
         else:
             keep.append(url)
     return keep, excluded

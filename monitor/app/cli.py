@@ -446,7 +446,11 @@ def status(app: App, brief: bool, fmt: str, health: bool) -> None:
             click.echo(f"monitor: {'healthy' if summary['healthy'] else 'unhealthy: ' + problems}")
         sys.exit(EXIT_OK if summary["healthy"] or not health else EXIT_NOT_ALIVE)
     if fmt == "json":
-        output.status_json(click.get_text_stream("stdout"), api.status_rows(store, settings))
+        output.status_json(
+            click.get_text_stream("stdout"),
+            api.status_summary(store, settings),
+            api.status_rows(store, settings),
+        )
         return
     view = api.status(store, settings, brief)
     if not view.pages:

@@ -209,14 +209,15 @@ def verdict_summary(counts: Mapping[str, int]) -> str | None:
     return f"{sum(counts.values())} checked: {counts_text(counts)}"
 
 
-def status_json(stream: IO[str], rows: Iterable[Any]) -> None:
-    """`monitor status --format json`: one array, written row by row (a million citations
-    never sit in memory at once)."""
-    stream.write("[")
+def status_json(stream: IO[str], summary: dict[str, Any], rows: Iterable[Any]) -> None:
+    """`monitor status --format json`: `{"summary": ..., "citations": [...]}`, the summary
+    the same object as `--brief --format json`'s, the citations written row by row (a
+    million of them never sit in memory at once)."""
+    stream.write('{\n"summary": ' + safe.json_dumps(summary) + ',\n"citations": [')
     n = 0
     for n, row in enumerate(rows, start=1):
         stream.write(("\n  " if n == 1 else ",\n  ") + safe.json_dumps(row.json()))
-    stream.write("\n]\n" if n else "]\n")
+    stream.write("\n]}\n" if n else "]}\n")
 
 
 def status_text(out: Console, view: Any) -> None:

@@ -136,6 +136,7 @@ class HostBatch:
     ) -> None:
         self.client, self.cfg, self.host = as_fetcher(client), cfg, host
         self.policy = cfg.policy_for(host)
+        self.accepted = cfg.accepted()  # `check.accept`: statuses judged alive
         self.slots = asyncio.Semaphore(self.policy.concurrency)
         # the host's rate over time, with a burst of BURST at the start: robots.txt, the
         # page and a sibling probe of a one-off check go at once (lychee sends far more)
@@ -353,7 +354,7 @@ class HostBatch:
         reason = decision.reason
         if changed:
             reason += "; content changed a lot since the last good check"
-        return CheckResult(
+        result = CheckResult(
             url=obs.url,
             verdict=decision.verdict,
             reason=reason,
@@ -374,6 +375,9 @@ class HostBatch:
             etag=obs.etag,
             last_modified=obs.last_modified,
         )
+        if self.accepted:  # after the fingerprint: an accepted 403 is no baseline
+            result.accept_status(self.accepted)
+        return result
 
     async def run(self, urls: list[str], on_result: OnResult | None = None) -> list[CheckResult]:
         """Results in input order. As many workers as the host may have requests in flight

@@ -6,7 +6,8 @@ the cited address. So:
 
 1. Only a check that saw the work where it was cited verifies access: an `alive` verdict
    (`ACCESS_VERDICTS`). A moved page is offered as a new address first; every other
-   verdict means the work was not read.
+   verdict means the work was not read, and so does an `alive` that `check.accept` made
+   of a refused status (a 403 accepted is a page nobody read).
 2. A citation that quotes a passage earns the date only while the passage is on the page;
    the day it went missing is kept, and a later check that finds it again clears that.
    A 304 says the page is what it was at the last good check: a passage already gone
@@ -51,9 +52,10 @@ def earned(
     passages_missing: frozenset[str],
     unchanged: bool,
     passage_was_gone: bool,
+    by_accept: bool = False,
 ) -> Earned:
     """What a check of a URL earns one citation of it (rules 1 and 2 above)."""
-    if verdict not in ACCESS_VERDICTS:
+    if verdict not in ACCESS_VERDICTS or by_accept:
         return Earned.NOTHING
     if unchanged and passage_was_gone:
         return Earned.NOTHING  # the page as it was when its passage was found gone

@@ -21,6 +21,9 @@ from monitor.core.times import iso, wayback_time
 from monitor.core.urls import ArchiveAddress
 from monitor.core.verdict import GOOD, NETWORK_ERRORS, ErrorClass, Hop, Verdict
 
+# what `check.accept` may turn alive: verdicts of a status, not of the page's content
+ACCEPT_OVERRIDES = frozenset({Verdict.DEAD, Verdict.BLOCKED, Verdict.TRANSIENT})
+
 # one check, as the JSON contract names its facts (in this order)
 JSON_FIELDS = (
     "url", "verdict", "http_status", "final_url", "reason", "checked_at", "elapsed_ms",
@@ -133,6 +136,31 @@ class CheckResult:
         """A conditional re-check answered 304: the page is as it was at the last good one
         (reached directly, or through the same redirects)."""
         return self.http_status == 304 and self.verdict in GOOD
+
+    @property
+    def accepted_by_status(self) -> bool:
+        """Judged alive only because `check.accept` accepts its status (the work unread)."""
+        return "verdict_without_accept" in self.evidence
+
+    def accept_status(self, accepted: frozenset[int]) -> None:
+        """`check.accept` (lychee's `--accept`): a dead, blocked or transient result whose
+        final HTTP status is accepted, and not a 2xx, is alive; what monitor would have said
+        stays in its evidence (`verdict_without_accept`, `reason_without_accept`). A content
+        verdict (soft404, drifted) is never overridden: the status was fine, the page not."""
+        status = self.http_status
+        if status is None or status not in accepted or 200 <= status < 300:
+            return
+        if self.verdict not in ACCEPT_OVERRIDES:
+            return
+        self.evidence = {
+            **self.evidence,
+            "verdict_without_accept": self.verdict.value,
+            "reason_without_accept": self.reason,
+        }
+        self.reason = (
+            f"HTTP {status} accepted (accept); would be {self.verdict.value}: {self.reason}"
+        )
+        self.verdict = Verdict.ALIVE
 
     @property
     def passages_missing(self) -> frozenset[str]:

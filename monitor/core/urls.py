@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import importlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
@@ -66,6 +67,38 @@ _PATH_ENCODED = frozenset(' "#<>?`{}')
 _QUERY_ENCODED = frozenset(' "#<>')
 _PATH_CLEAN = re.compile(r"[!$-;=@-_a-z|~]*")  # printable ASCII minus _PATH_ENCODED
 _QUERY_CLEAN = re.compile(r"[!$-;=?-~]*")  # printable ASCII minus _QUERY_ENCODED
+
+
+@dataclass(frozen=True)
+class UrlFilter:
+    """lychee's include/exclude, `check.include` and `check.exclude`: a URL matching an
+    include is checked, whatever the excludes say; else one matching an exclude is not,
+    nor, when includes are set, one matching none. `monitor check` leaves such URLs out;
+    the stored commands hold them as ignored, as `monitor ignore` does."""
+
+    includes: tuple[re.Pattern[str], ...] = ()
+    excludes: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def of(cls, includes: Iterable[str], excludes: Iterable[str]) -> UrlFilter:
+        return cls(tuple(map(re.compile, includes)), tuple(map(re.compile, excludes)))
+
+    def __bool__(self) -> bool:
+        return bool(self.includes or self.excludes)
+
+    def left_out(self, url: str) -> str | None:
+        """Why `url` is not checked ("excluded: ..."), or None when it is."""
+        if any(p.search(url) for p in self.includes):
+            return None
+        if hit := next((p.pattern for p in self.excludes if p.search(url)), None):
+            return f"excluded: matches {hit!r}"
+        return "excluded: matches no include pattern" if self.includes else None
+
+    def rules(self) -> list[tuple[str, str]]:
+        """The patterns, as the report's "Decisions in force" lists them: (pattern, why)."""
+        return [(f"/{p.pattern}/", "check.include: always checked") for p in self.includes] + [
+            (f"/{p.pattern}/", "check.exclude: never checked") for p in self.excludes
+        ]
 
 
 def has_credentials(url: str) -> bool:

@@ -477,7 +477,7 @@ def build_report(
         latest_outage=bool(outages)
         and (last := store.runs.last_run()) is not None
         and last.id == outages[0].id,
-        config_ignores=store.decisions.config_ignores,
+        config_ignores=(*store.decisions.config_ignores, *store.decisions.config_filter.rules()),
         unchanged=store.reports.unchanged_since(period_start),
     )
 

@@ -278,6 +278,7 @@ class Checks:
                     passages_missing=missing,
                     unchanged=unchanged,
                     passage_was_gone=was_gone,
+                    by_accept=r.accepted_by_status,
                 )
                 if got is Earned.PASSAGE_GONE:
                     gone[day].append(cid)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from monitor.core.times import utcnow
+from monitor.core.urls import UrlFilter
 from monitor.store.engine import Database, table
 from monitor.store.models import Decision, Url
 
@@ -31,6 +32,8 @@ class Decisions:
         # `[[ignore]]` entries of the configuration: (pattern, reason), applied with the
         # stored ignores wherever those are
         self.config_ignores: tuple[tuple[str, str | None], ...] = ()
+        # `check.include`/`exclude` of the configuration: what they leave out is ignored
+        self.config_filter = UrlFilter()
 
     def ignore_patterns(self, now: dt.datetime | None = None) -> list[str]:
         """Every pattern in force: stored ignores and the configuration's."""
@@ -78,17 +81,18 @@ class Decisions:
             return sum(1 for u in urls if matches(pattern, u))
 
     def apply_ignores(self) -> int:
-        """Mark every URL an active ignore (or a config `[[ignore]]` pattern) matches, and
-        unmark the rest; ignored URLs are never due. Returns how many are ignored."""
-        patterns = self.ignore_patterns()
+        """Mark every URL an active ignore (or a config `[[ignore]]` pattern, or what the
+        config's `check.include`/`exclude` leave out) matches, and unmark the rest; ignored
+        URLs are never due. Returns how many are ignored."""
+        patterns, left_out = self.ignore_patterns(), self.config_filter.left_out
         url_t = table(Url)
         with self.db.session() as s, s.begin():
             conn = s.connection()
-            if not patterns:  # nothing ignored: one statement, not a scan of every URL
+            if not patterns and not self.config_filter:  # one statement, not a scan
                 conn.execute(update(url_t).where(url_t.c.ignored.is_(True)).values(ignored=False))
                 return 0
             rows = conn.execute(select(url_t.c.id, url_t.c.url, url_t.c.ignored)).all()
-            on = [i for i, u, _ in rows if any(matches(p, u) for p in patterns)]
+            on = [i for i, u, _ in rows if any(matches(p, u) for p in patterns) or left_out(u)]
             on_set = set(on)
             off = [i for i, _, was in rows if was and i not in on_set]
             for ids, value in ((on, True), (off, False)):

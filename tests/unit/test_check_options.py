@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from monitor import api
-from monitor.api.checking import accept_statuses
 from monitor.app import check_options as co
 from monitor.app.output import check_junit, check_markdown
 from monitor.config import Settings, accepted_statuses
@@ -176,7 +175,8 @@ def test_accept_overrides_status_verdicts_only() -> None:
         _result(Verdict.TRANSIENT, None),  # a timeout: no status
         _result(Verdict.TLS_ERROR, None),
     ]
-    accept_statuses(results, accepted_statuses("200..=299,403,404,503"))
+    for r in results:
+        r.accept_status(accepted_statuses("200..=299,403,404,503"))
     assert [r.verdict.value for r in results] == [
         "alive", "alive", "alive", "dead", "soft404", "blocked", "transient", "tls_error",
     ]  # fmt: skip

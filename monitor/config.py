@@ -197,10 +197,11 @@ class CheckSettings(_Section):
     change_bits: int = Field(
         12, ge=1, le=64, description="simhash bits that differ before content counts as changed"
     )
-    transport: Literal["aiohttp", "httpx"] = Field(
-        "aiohttp",
+    transport: Literal["auto", "aiohttp", "httpx"] = Field(
+        "auto",
         description="HTTP machinery of checks: aiohttp, called directly (its C parser, an "
-        "eighth of httpx's CPU per page) or httpx's own; both guarded, both read the same way",
+        "eighth of httpx's CPU per page) or httpx's own; both guarded, both read the same way; "
+        "auto: httpx for a check of a few URLs (no aiohttp to start), aiohttp for the rest",
     )
     conditional: bool = Field(
         True,

@@ -20,10 +20,9 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from monitor.archives.choice import anchor_date
-from monitor.archives.fallback import lookup_many
 from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
-from monitor.checking.http import check_fetcher
+from monitor.checking.http import check_fetcher, transport_for
 from monitor.checking.observe import observe
 from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
 from monitor.config import CheckSettings, Settings, load_settings
@@ -68,7 +67,7 @@ async def few_hosts_canary(reach: Reach, settings: Settings) -> str | None:
 
 async def canary_fails(url: str, settings: Settings) -> str | None:
     """Why the canary URL failed, or None if it answered."""
-    async with check_fetcher(settings.check) as client:
+    async with check_fetcher(settings.check, transport=transport_for(settings.check, 1)) as client:
         obs = await observe(client, url, settings.check)
     if obs.error is None and obs.status is not None and obs.status < 500:
         return None
@@ -296,6 +295,8 @@ async def check_archives(
     reqs = [
         (r.url, targets.anchors.get(r.url, today), targets.titles.get(r.url, [])) for r in failed
     ]
+    from monitor.archives.fallback import lookup_many  # start-up: only `--archive` asks
+
     found = await lookup_many(reqs, settings.archive, settings.check)
     return {f.url: f for f in found}
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 
 from monitor.checking.batch import OnResult, check_host_batch
-from monitor.checking.http import check_fetcher, ssl_context
+from monitor.checking.http import check_fetcher, ssl_context, transport_for
 from monitor.config import CheckSettings, HostPolicy
 from monitor.core.results import CheckResult, Context
 from monitor.core.urls import host_of
@@ -104,13 +104,14 @@ async def check_hosts(
         hosts = feed_of(group_by_host(order).values())
     keep = keep and bool(order)
     verify = ssl_context(cfg)
+    transport = transport_for(cfg, len(order) if order else None)
     limit = asyncio.Semaphore(cfg.concurrency)
     room = Room(max(1, cfg.concurrency))
     kept: list[CheckResult] = []
 
     async def one_host(batch: list[str], policy: HostPolicy, w: float) -> None:
         try:
-            async with check_fetcher(cfg, verify, policy.concurrency + 2) as client:
+            async with check_fetcher(cfg, verify, policy.concurrency + 2, transport) as client:
                 done = await check_host_batch(client, batch, cfg, limit, on_result, context)
             if keep:
                 kept.extend(done)

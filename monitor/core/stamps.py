@@ -168,17 +168,31 @@ _MONTHS_OUT = {
 _PT_SHORT = "jan. fev. mar. abr. maio jun. jul. ago. set. out. nov. dez."
 
 # A phrase stands as a whole word (not inside "Zugriffsrechte" or "unaccessed"), except
-# in the languages written without spaces.
-_KEYWORD = (
-    "(?:"
-    + "|".join(
-        f"(?P<{lang}>{kw})"
-        if lang in _UNSPACED
-        else rf"(?P<{lang}>(?<![^\W\d_])(?:{kw})(?![^\W\d_]))"
-        for lang, kw in _KEYWORDS.items()
-    )
-    + ")"
-)
+# in the languages written without spaces. The word boundary is tested once for all the
+# spaced languages, not once each: most positions of a line are inside a word, and one
+# failed look-behind there skips every phrase.
+_SPACED = "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items() if lang not in _UNSPACED)
+_JOINED = "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items() if lang in _UNSPACED)
+_KEYWORD = rf"(?:(?<![^\W\d_])(?:{_SPACED})(?![^\W\d_])|{_JOINED})"
+# Where a line's first phrase is, in its lower-cased text: no stamp starts before it (but
+# for its "[" and spaces), so the full pattern scans from there, not from the line's start.
+_FIRST_KEYWORD = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
+
+
+def _first_phrase(text: str) -> int | None:
+    """Where the first stamp of `text` may start; None when it holds no access phrase."""
+    low = text.lower()
+    if len(low) != len(text):  # a letter lower-cased into two ("İ"): positions differ
+        return 0
+    m = _FIRST_KEYWORD.search(low)
+    if m is None:
+        return None
+    at = m.start()
+    while at > 0 and text[at - 1] in " \t\n\r\f\v[":
+        at -= 1
+    return at
+
+
 # Where a date ends: a 4-digit year, optionally ISO -MM-DD or /MM/DD, or CJK "2020年6月3日",
 # or NLM's year-first "2024 Feb 19".
 _EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -355,7 +369,8 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and parsed[1] is Precision.DAY and len(parsed) == 2:
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
-    for m in _STAMP.finditer(text):
+    first = _first_phrase(text)
+    for m in () if first is None else _STAMP.finditer(text, first):
         if not free(m):
             continue
         order = date_order or (None if m.group("en") else "dmy")

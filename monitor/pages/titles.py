@@ -104,7 +104,7 @@ def meaningful_anchor(text: str) -> bool:
     label ('Google Scholar', 'lire en ligne'), an identifier, a host name, an author-date
     label or a URL written out."""
     t = " ".join(text.split()).strip(" []().•").lower()
-    wide = sum(1 for ch in t if ord(ch) > 0x2E80)  # CJK: two characters make a word
+    wide = 0 if t.isascii() else sum(1 for ch in t if ord(ch) > 0x2E80)  # CJK: 2 make a word
     return (
         len(t) + wide >= 3
         and t not in _GENERIC_ANCHORS

@@ -215,7 +215,10 @@ def names_a_place(line: str, anchor: str) -> bool:
     from:" and the like, or a host name standing after the reference's first words?"""
     if not anchor:
         return False
-    starts = [m.start() for m in re.finditer(re.escape(anchor), line)]
+    starts, at = [], line.find(anchor)  # str.find: a pattern per anchor filled re's cache
+    while at != -1:
+        starts.append(at)
+        at = line.find(anchor, at + len(anchor))
     if any(at > 0 and AVAILABLE.search(line[:at]) is not None for at in starts):
         return True
     return bool(starts) and starts[-1] > 3 and HOST_NAME.match(anchor.strip(" .")) is not None

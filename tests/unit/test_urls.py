@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -244,3 +245,32 @@ def test_redirect_targets_are_followed_as_written() -> None:
     assert redirect_target("mailto:a@b.example", here) == "mailto:a@b.example"
     with pytest.raises(UrlError):
         redirect_target("http://[::1/x", here)
+
+
+def test_the_plain_host_fast_path_gives_what_the_checked_path_gives() -> None:
+    """`_address` skips the parsing for a plain host name and port; on every authority,
+    plain or not, it must answer (or refuse) exactly as the full checks do."""
+    import random
+
+    from monitor.core import urls as u
+
+    rnd = random.Random(7)
+    pieces = ["a", "B", "0", "-", ".", " ", "xn--nxa", "Ünï", "@", "u:p@", "[::1]", ":",
+              ":80", ":443", ":8080", ":99999", ":0", "..", "_", "%41", "é", "\x7f"]  # fmt: skip
+
+    def outcome(f: Any, *args: Any) -> tuple[str, str]:
+        try:
+            return "ok", f(*args)
+        except u.UrlError as exc:
+            return "refused", str(exc)
+        except (ValueError, UnicodeError) as exc:
+            return "malformed", str(exc)
+
+    plain = 0
+    for _ in range(3000):
+        auth = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 5)))
+        plain += u._PLAIN_AUTHORITY.fullmatch(auth) is not None
+        for scheme, path, query in (("http", "", None), ("https", "/a b/ü", "q=1 2")):
+            args = (scheme, auth, path, query)
+            assert outcome(u._address, *args) == outcome(u._checked_address, *args), args
+    assert plain > 100  # the fast path was taken often enough to be tested

@@ -15,6 +15,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dateutil import parser as dateparser
 
@@ -111,6 +112,7 @@ _KEYWORDS = {
 _UNSPACED = frozenset({"zh", "ja"})
 # Japanese writes the phrase after the date too: "2020年6月3日閲覧"
 _AFTER_DATE = r"閲覧|参照|アクセス"
+_AFTER_WORDS = tuple(_AFTER_DATE.split("|"))  # plain words: a line without one has none
 # Vancouver/NLM: "[cited 2024 Feb 19]", "[updated 2023 Jan 5; cited 2024 Feb 19]"
 _VANCOUVER_OTHER = r"updated|modified|revised|reviewed|last\s+updated|last\s+modified"
 
@@ -174,14 +176,73 @@ _PT_SHORT = "jan. fev. mar. abr. maio jun. jul. ago. set. out. nov. dez."
 _SPACED = "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items() if lang not in _UNSPACED)
 _JOINED = "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items() if lang in _UNSPACED)
 _KEYWORD = rf"(?:(?<![^\W\d_])(?:{_SPACED})(?![^\W\d_])|{_JOINED})"
+
+
+def first_chars(pattern: str) -> str | None:
+    """The characters a match of `pattern` can begin with, read from the pattern as Python's
+    own parser reads it; None when any character may, or the parser cannot tell us. A
+    pattern prefixed with `(?=[those])` is tried only where one of them stands."""
+    try:
+        from re import _constants as op
+        from re import _parser
+    except ImportError:  # pragma: no cover - a Python that moved its parser
+        return None
+
+    def first(items: Any) -> tuple[set[int] | None, bool]:  # (characters, may be empty)
+        out: set[int] = set()
+        for code, av in items:
+            if code is op.LITERAL:
+                return out | {av}, False
+            if code is op.IN:
+                for kind, value in av:
+                    if kind is op.LITERAL:
+                        out.add(value)
+                    elif kind is op.RANGE and value[1] - value[0] < 4096:
+                        out.update(range(value[0], value[1] + 1))
+                    else:
+                        return None, False
+                return out, False
+            if code in (op.AT, op.ASSERT, op.ASSERT_NOT):
+                continue  # takes no character
+            if code is op.SUBPATTERN:
+                got, empty = first(av[-1])
+            elif code is op.BRANCH:
+                got, empty = set(), False
+                for alt in av[1]:
+                    more, maybe = first(alt)
+                    if more is None:
+                        return None, False
+                    got, empty = got | more, empty or maybe
+            elif code in (op.MAX_REPEAT, op.MIN_REPEAT, op.POSSESSIVE_REPEAT):
+                got, empty = first(av[2])
+                empty = empty or av[0] == 0
+            else:
+                return None, False
+            if got is None:
+                return None, False
+            out |= got
+            if not empty:
+                return out, False
+        return out, True
+
+    try:
+        chars, empty = first(_parser.parse(pattern))
+    except Exception:  # an optimisation: without it, the plain pattern
+        return None
+    return None if chars is None or empty else "".join(sorted(map(chr, chars)))
+
+
 # Where a line's first phrase is, in its lower-cased text: no stamp starts before it (but
-# for its "[" and spaces), so the full pattern scans from there, not from the line's start.
-_FIRST_KEYWORD = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
+# for its "[" and spaces), so the full pattern scans from there, not from the line's start;
+# and it is tried only where a phrase's first letter stands.
+_PHRASES = re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD)
+_STARTS = first_chars(_PHRASES)
+_FIRST_KEYWORD = re.compile((f"(?=[{re.escape(_STARTS)}])" if _STARTS else "") + _PHRASES)
 
 
-def _first_phrase(text: str) -> int | None:
-    """Where the first stamp of `text` may start; None when it holds no access phrase."""
-    low = text.lower()
+def _first_phrase(text: str, low: str) -> int | None:
+    """Where the first stamp of `text` (`low`: lower-cased) may start; None when it holds
+    no access phrase."""
     if len(low) != len(text):  # a letter lower-cased into two ("İ"): positions differ
         return 0
     m = _FIRST_KEYWORD.search(low)
@@ -352,14 +413,16 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
     def free(m: re.Match[str]) -> bool:
         return not any(s.start < m.end() and m.start() < s.end for s in found)
 
-    for m in _UNKNOWN.finditer(text):
+    low = text.lower()
+    # each pattern is run only on a line holding the words it cannot match without
+    for m in _UNKNOWN.finditer(text) if "access" in low else ():
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
     for m in _CITED.finditer(text):
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and free(m):
             note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end(), note))
-    for m in _AFTER.finditer(text):
+    for m in _AFTER.finditer(text) if any(w in text for w in _AFTER_WORDS) else ():
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and parsed[1] is Precision.DAY and free(m):
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
@@ -369,7 +432,7 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and parsed[1] is Precision.DAY and len(parsed) == 2:
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
-    first = _first_phrase(text)
+    first = _first_phrase(text, low)
     for m in () if first is None else _STAMP.finditer(text, first):
         if not free(m):
             continue

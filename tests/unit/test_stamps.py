@@ -278,3 +278,14 @@ def test_new_languages_are_restamped_in_their_own_words(like: str, expected: str
     assert format_stamp(day, like) == expected
     (back,) = find_stamps(expected)
     assert back.date == day
+
+
+def test_first_chars_reads_what_a_pattern_can_begin_with() -> None:
+    """The look-ahead that lets the access-phrase search skip most positions is read from
+    the pattern itself; a wrong set would lose stamps, so it is checked on its cases."""
+    from monitor.core.stamps import _STARTS, first_chars
+
+    assert first_chars(r"(?:page\s+)?consult|ab[cd]") == "acp"
+    assert first_chars(r"(?<![^\W\d_])x?y") == "xy"
+    assert first_chars(r"\s*x") is None and first_chars(r"x?") is None  # any, or empty
+    assert _STARTS is not None and {"a", "r", "z", "д", "қ", "閲"} <= set(_STARTS)

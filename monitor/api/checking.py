@@ -24,7 +24,7 @@ from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
 from monitor.checking.http import check_fetcher, transport_for
 from monitor.checking.observe import observe
-from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
+from monitor.checking.runner import Reach, fewer_collections, in_order, needs_canary, reach_of
 from monitor.config import CheckSettings, Settings, load_settings
 from monitor.core.due import UrlState, next_state, rule_of
 from monitor.core.errors import UsageError
@@ -98,7 +98,8 @@ async def check_async(
             on_result(result)
 
     context = Context(titles=titles or {}, passages=passages or {})
-    await check_across_processes(wanted, cfg.check, keep, context)
+    with fewer_collections():  # as a run: results and pages are not cyclic garbage
+        await check_across_processes(wanted, cfg.check, keep, context)
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
     rule = rule_of(cfg.check)
     for r in results:

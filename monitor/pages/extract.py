@@ -648,6 +648,7 @@ def _read_html(r: Reading) -> Extraction:
         if found is not None:
             return Extraction("html", None, *found)
     lines, title, base = html_lines(tree, r.scope, r.base_url)
+    del tree  # the parser's memory (several times the page's) is freed before assembling
     base_url = r.base_url
     if base:
         with contextlib.suppress(UrlError):

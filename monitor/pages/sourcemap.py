@@ -96,6 +96,9 @@ _GAP = r"(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+"
 _TAGS = r"(?:<[^<>]{0,300}>)*"
 
 
+_FIRST_PART = re.compile(r"\w+|[^\w]")  # a word's first part, as `_word_pattern` splits it
+
+
 def _word_pattern(word: str) -> str:
     """One word of a stamp as a page may write it: a tag may sit between its letters and
     its punctuation, as zh CS1 writes `[<span class="nowrap">2020-01-11</span>]`."""
@@ -112,6 +115,13 @@ def stamp_span(
     words = raw.split()
     if not words:
         return None
+    # As written, and the only place its first letters stand in the span: the one match the
+    # pattern could find, found without compiling a pattern per stamp (each stamp's text
+    # differs, so each compiled pattern was used once).
+    plain, first = " ".join(words), _FIRST_PART.match(words[0])
+    at = text.find(plain, start, end)
+    if at >= 0 and first is not None and text.count(first.group(), start, end) == 1:
+        return at, at + len(plain)
     pattern = re.compile(_GAP.join(_word_pattern(w) for w in words))
     spans = [m.span() for m in pattern.finditer(text, start, end)]
     if not spans:

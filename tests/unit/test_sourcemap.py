@@ -95,3 +95,27 @@ def test_a_note_goes_after_the_closing_bracket_of_a_url_written_as_text() -> Non
     one = places[0]
     assert one is not None and page[one.link_end - 4 : one.link_end] == "&gt;"
     assert "\n" in page[one.anchor[0] : one.anchor[1]]  # the broken URL, found whole
+
+
+def test_stamp_span_as_written_finds_what_the_pattern_finds() -> None:
+    """A stamp found as written, without its pattern, is where the pattern would find it:
+    in spans holding it once, twice, split by tags or entities, first or last."""
+    import random
+    import re
+
+    from monitor.pages import sourcemap as sm
+
+    def by_pattern(text: str, raw: str, last: bool) -> tuple[int, int] | None:
+        pattern = re.compile(sm._GAP.join(sm._word_pattern(w) for w in raw.split()))
+        spans = [m.span() for m in pattern.finditer(text)]
+        return (spans[-1] if last else spans[0]) if spans else None
+
+    rnd = random.Random(3)
+    raws = ["[accessed 16 February 2011]", "Retrieved 18 November 2015", "[cited 2024 Feb 19]"]
+    bits = ["x ", "[", "Retrieved ", "<span>", "</span>", "&amp; ", "\n", "2011", "[accessed "]
+    for _ in range(3000):
+        raw = rnd.choice(raws)
+        text = "".join(rnd.choice([*bits, raw, raw.replace(" ", "\n", 1)]) for _ in range(6))
+        for last in (True, False):
+            got = sm.stamp_span(text, raw, 0, len(text), last)
+            assert got == by_pattern(text, raw, last), (text, raw, last)

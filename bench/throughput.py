@@ -178,7 +178,8 @@ def monitor_verdicts(env: dict[str, str], cwd: Path) -> dict[str, bool]:
     out = subprocess.run([sys.executable, "-m", "monitor", "--config", os.devnull, "status",
                           "--format", "json"], env=env, cwd=cwd, capture_output=True,
                          text=True, check=True).stdout  # fmt: skip
-    rows = json.loads(out)["citations"]  # {"summary": {...}, "citations": [...]}
+    rows = json.loads(out)  # {"summary": {...}, "citations": [...]}; before 96e98c3, a list
+    rows = rows["citations"] if isinstance(rows, dict) else rows
     return {r["url"]: r["verdict"] in ("alive", "moved") for r in rows if r["url"]}
 
 

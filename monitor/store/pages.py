@@ -150,6 +150,30 @@ class Pages:
         changed: list[dict[str, Any]] = []
         unchanged: list[int] = []
         links: list[dict[str, Any]] = []
+        update = (
+            t.update()
+            .where(t.c.id == bindparam("_id"))
+            .values(
+                {
+                    **{f: bindparam(f"v_{f}") for f in fields},
+                    "last_seen_at": now,
+                    "removed_at": None,
+                }
+            )
+        )
+
+        def flush(at_least: int) -> None:
+            """Rows are written a thousand at a time as they are made: a page of 100,000
+            citations never holds 100,000 row dicts at once."""
+            if len(new) >= at_least:
+                conn.execute(t.insert(), new)
+                stats.added += len(new)
+                new.clear()
+            if len(changed) >= at_least:
+                conn.execute(update, changed)
+                stats.updated += len(changed)
+                changed.clear()
+
         for key, c in zip(keys, cits, strict=True):
             values = {
                 "url_id": url_ids.get(c.url) if c.url else None,
@@ -181,22 +205,9 @@ class Pages:
                      "captured_at": a.captured_at, "source": "page", "first_seen_at": now}
                     for a in c.archive_links
                 )  # fmt: skip
-        stats.added, stats.updated, stats.unchanged = len(new), len(changed), len(unchanged)
-        for i in range(0, len(new), 1000):
-            conn.execute(t.insert(), new[i : i + 1000])
-        if changed:
-            conn.execute(
-                t.update()
-                .where(t.c.id == bindparam("_id"))
-                .values(
-                    {
-                        **{f: bindparam(f"v_{f}") for f in fields},
-                        "last_seen_at": now,
-                        "removed_at": None,
-                    }
-                ),
-                changed,
-            )
+            flush(1000)
+        flush(1)
+        stats.unchanged = len(unchanged)
         for i in range(0, len(unchanged), 1000):
             conn.execute(
                 t.update().where(t.c.id.in_(unchanged[i : i + 1000])).values(last_seen_at=now)

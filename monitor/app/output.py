@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import logging
 import os
 import re
@@ -57,8 +56,11 @@ def check_rows(
     and CSV keep to the contract's rows (checked links only)."""
     excluded = excluded or []
     stream = out.file
-    if fmt == "json":
-        stream.write(safe.json_dumps(rows, indent=2) + "\n")
+    if fmt == "json":  # written row by row: 100,000 rows are never one string
+        for n, row in enumerate(rows):
+            text = safe.json_dumps(row, indent=2).replace("\n", "\n  ")
+            stream.write(("[\n  " if n == 0 else ",\n  ") + text)
+        stream.write("\n]\n" if rows else "[]\n")
     elif fmt == "jsonl":
         for row in rows:
             stream.write(safe.json_dumps(row) + "\n")
@@ -67,8 +69,7 @@ def check_rows(
     elif fmt == "markdown":
         stream.write(check_markdown(rows, excluded))
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        w = csv.DictWriter(stream, fieldnames=CSV_FIELDS, extrasaction="ignore")
         w.writeheader()
         for row in rows:
             flat = dict(row)
@@ -78,7 +79,6 @@ def check_rows(
             flat["column"] = first.get("column")
             flat["evidence"] = safe.json_dumps(row.get("evidence") or {})
             w.writerow(safe.csv_row(flat))
-        stream.write(buf.getvalue())
     else:
         out.print(f"[bold]{'VERDICT':9} {'HTTP':>4}  URL  REASON[/]")
         for row in rows:

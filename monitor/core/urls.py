@@ -308,6 +308,13 @@ def url_key(url: str) -> str:
         return url
 
 
+def address_host(url: str) -> str:
+    """The host of an address `normalise` made (scheme://host[:port]/..., already lower
+    case), without parsing it again; "" for an IPv6 literal."""
+    netloc = url.split("/", 3)[2]
+    return "" if netloc.startswith("[") else netloc.rsplit(":", 1)[0]
+
+
 @functools.lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
     """Lower-cased host name: the key for per-host politeness. (Asked several times for

@@ -38,7 +38,9 @@ from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
 from monitor.core.urls import (
     ArchiveAddress,
     UrlError,
+    address_host,
     has_credentials,
+    is_archive_host,
     normalise,
     parse_archive_link,
 )
@@ -355,9 +357,13 @@ class _Assembler:
                 self.skipped[str(exc)] += 1
                 continue
             # Archive links are parsed from the link as written: normalising first would
-            # collapse the "//" of the embedded original URL.
-            absolute = urljoin(self.base, link.href.strip()) if self.base else link.href.strip()
-            arch = parse_archive_link(absolute.split("#", 1)[0], self.archive_hosts)
+            # collapse the "//" of the embedded original URL. Only an archive's host can
+            # hold one (the normalised host is the written one, lower-cased).
+            arch = None
+            if is_archive_host(address_host(url), self.archive_hosts):
+                href = link.href.strip()
+                absolute = urljoin(self.base, href) if self.base else href
+                arch = parse_archive_link(absolute.split("#", 1)[0], self.archive_hosts)
             if arch:
                 archives.append(arch)
             elif url not in seen:

@@ -101,6 +101,8 @@ def split_links(
 ) -> tuple[list[tuple[str, Link]], list[str]]:
     """The reference's works' own links (each a citation) and the alternates of the first
     (its other links, as written). With no link of its own, the best identifier is it."""
+    if len(links) <= 1:  # one link is the work's own, whatever its rank: nothing to rank
+        return list(links), []
     ranked = [(rank(u, ln), n, u, ln) for n, (u, ln) in enumerate(links)]
     own = [(u, ln) for r, _, u, ln in ranked if r <= WRITTEN]
     rest = sorted((r, n, u, ln) for r, n, u, ln in ranked if r > WRITTEN)

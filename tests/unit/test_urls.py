@@ -274,3 +274,17 @@ def test_the_plain_host_fast_path_gives_what_the_checked_path_gives() -> None:
             args = (scheme, auth, path, query)
             assert outcome(u._address, *args) == outcome(u._checked_address, *args), args
     assert plain > 100  # the fast path was taken often enough to be tested
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["http://Web.Archive.org:80/web/2011/x", "https://a.example:8443/p?q", "http://bücher.example/",
+     "https://user:pw@host.example/a", "http://127.0.0.2:8080/report/1.html"],
+)  # fmt: skip
+def test_address_host_is_the_parsed_host_of_a_normalised_address(written: str) -> None:
+    from urllib.parse import urlsplit
+
+    from monitor.core.urls import address_host, normalise
+
+    url = normalise(written)
+    assert address_host(url) == urlsplit(url).hostname

@@ -15,9 +15,10 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from dateutil import parser as dateparser
+
+from monitor.core.patterns import quick
 
 
 class Precision(enum.StrEnum):
@@ -178,66 +179,10 @@ _JOINED = "|".join(f"(?P<{lang}>{kw})" for lang, kw in _KEYWORDS.items() if lang
 _KEYWORD = rf"(?:(?<![^\W\d_])(?:{_SPACED})(?![^\W\d_])|{_JOINED})"
 
 
-def first_chars(pattern: str) -> str | None:
-    """The characters a match of `pattern` can begin with, read from the pattern as Python's
-    own parser reads it; None when any character may, or the parser cannot tell us. A
-    pattern prefixed with `(?=[those])` is tried only where one of them stands."""
-    try:
-        from re import _constants as op
-        from re import _parser
-    except ImportError:  # pragma: no cover - a Python that moved its parser
-        return None
-
-    def first(items: Any) -> tuple[set[int] | None, bool]:  # (characters, may be empty)
-        out: set[int] = set()
-        for code, av in items:
-            if code is op.LITERAL:
-                return out | {av}, False
-            if code is op.IN:
-                for kind, value in av:
-                    if kind is op.LITERAL:
-                        out.add(value)
-                    elif kind is op.RANGE and value[1] - value[0] < 4096:
-                        out.update(range(value[0], value[1] + 1))
-                    else:
-                        return None, False
-                return out, False
-            if code in (op.AT, op.ASSERT, op.ASSERT_NOT):
-                continue  # takes no character
-            if code is op.SUBPATTERN:
-                got, empty = first(av[-1])
-            elif code is op.BRANCH:
-                got, empty = set(), False
-                for alt in av[1]:
-                    more, maybe = first(alt)
-                    if more is None:
-                        return None, False
-                    got, empty = got | more, empty or maybe
-            elif code in (op.MAX_REPEAT, op.MIN_REPEAT, op.POSSESSIVE_REPEAT):
-                got, empty = first(av[2])
-                empty = empty or av[0] == 0
-            else:
-                return None, False
-            if got is None:
-                return None, False
-            out |= got
-            if not empty:
-                return out, False
-        return out, True
-
-    try:
-        chars, empty = first(_parser.parse(pattern))
-    except Exception:  # an optimisation: without it, the plain pattern
-        return None
-    return None if chars is None or empty else "".join(sorted(map(chr, chars)))
-
-
 # Where a line's first phrase is, in its lower-cased text: no stamp starts before it (but
 # for its "[" and spaces), so the full pattern scans from there, not from the line's start;
 # and it is tried only where a phrase's first letter stands.
-_PHRASES = re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD)
-_STARTS = first_chars(_PHRASES)
-_FIRST_KEYWORD = re.compile((f"(?=[{re.escape(_STARTS)}])" if _STARTS else "") + _PHRASES)
+_FIRST_KEYWORD = quick(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
 
 
 def _first_phrase(text: str, low: str) -> int | None:

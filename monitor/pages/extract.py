@@ -32,6 +32,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.core.errors import ExtractError
+from monitor.core.patterns import quick
 from monitor.core.results import Extraction, FoundCitation, Link
 from monitor.core.safe import redact
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
@@ -318,11 +319,10 @@ class _Info:
     archives: list[ArchiveAddress]
 
 
-_NOTE = re.compile(
-    r"(been archived|may (possibly )?still be accessible|archived (copy|version)|"
-    r"archive copy|wayback machine|archived from the original|archived at)",
-    re.IGNORECASE,
-)
+_NOTE = quick(
+    r"(been archived|may (possibly )?still be accessible|archived (copy|version)|archive copy"
+    r"|wayback machine|archived from the original|archived at)", re.IGNORECASE
+)  # fmt: skip
 _SEP = re.compile(r"^[^\w\s]{2,}.*[^\w\s]{2,}$|^[^\w]+$")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from monitor.core.patterns import quick
+
 # a quoted title: three characters or more, or two letters ("Oi", "충돌", "概要")
 _QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300}|[^\W\d_]{2})[\"”»“]")
 _AUTHOR_YEAR = re.compile(
@@ -81,7 +83,7 @@ _IDENTIFIER_TEXT = re.compile(
 # a host name as link text ("auto-motor-und-sport.de"): the site's name, or a title that is
 # one ("Azerbaijan.msntour.az"), which the caller tells by where it stands
 HOST_NAME = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,}/?$", re.I)
-YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
+YEAR = quick(r"(?<!\d)(?:1[5-9]|20)\d{2}(?!\d)")
 _QUOTES = "\"'“”„«»‘’"
 # several labels run together ("CrossrefMedlineGoogle Scholar", "1033439554 — lire en ligne")
 _LABELS = "|".join(sorted(map(re.escape, _BUTTONS), key=len, reverse=True))

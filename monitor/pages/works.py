@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from monitor.core.patterns import quick
 from monitor.core.results import Link
 from monitor.core.urls import ArchiveAddress
 from monitor.pages.titles import HOST_NAME, meaningful_anchor, ref_title
@@ -58,7 +59,7 @@ _OWN_LABELS = frozenset(
 )  # fmt: skip
 # "Available from: <a>ChemistryViews</a>", "Retrieved from <a>site</a>": the text of a
 # link placed after these words names the place, never the work
-AVAILABLE = re.compile(
+AVAILABLE = quick(
     r"(?:available\s+(?:from|at|online)|retrieved\s+from|accessible\s+(?:at|from)|"
     r"url|en\s+ligne\s+sur|disponible\s+(?:en|sur|à)|verfügbar\s+unter|online\s+unter|"
     r"abgerufen\s+(?:von|unter)|disponível\s+em)\s*:?\s*$",

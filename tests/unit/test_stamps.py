@@ -283,9 +283,18 @@ def test_new_languages_are_restamped_in_their_own_words(like: str, expected: str
 def test_first_chars_reads_what_a_pattern_can_begin_with() -> None:
     """The look-ahead that lets the access-phrase search skip most positions is read from
     the pattern itself; a wrong set would lose stamps, so it is checked on its cases."""
-    from monitor.core.stamps import _STARTS, first_chars
+    from monitor.core.patterns import first_chars, quick
+    from monitor.core.stamps import _FIRST_KEYWORD
 
     assert first_chars(r"(?:page\s+)?consult|ab[cd]") == "acp"
     assert first_chars(r"(?<![^\W\d_])x?y") == "xy"
     assert first_chars(r"\s*x") is None and first_chars(r"x?") is None  # any, or empty
-    assert _STARTS is not None and {"a", "r", "z", "д", "қ", "閲"} <= set(_STARTS)
+    starts = first_chars(_FIRST_KEYWORD.pattern)
+    assert starts is not None and {"a", "r", "z", "д", "қ", "閲"} <= set(starts)
+    # the look-ahead finds what the plain pattern finds, in either case
+    plain = r"been archived|archive copy|wayback machine"
+    text = "It has BEEN ARCHIVED; see the Wayback Machine's archive copy."
+    fast = quick(plain, re.IGNORECASE)
+    assert fast.pattern.startswith("(?=[") and [m.span() for m in fast.finditer(text)] == [
+        m.span() for m in re.finditer(plain, text, re.IGNORECASE)
+    ]

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from monitor.core.results import Extraction, FoundCitation
 from monitor.core.times import utcnow
 from monitor.core.urls import host_of
-from monitor.store.engine import Database, table
+from monitor.store.engine import Database, table, write_many
 from monitor.store.models import ArchiveLink, Citation, Document, Url, VerifiedAccess
 
 
@@ -165,8 +165,8 @@ class Pages:
         def flush(at_least: int) -> None:
             """Rows are written a thousand at a time as they are made: a page of 100,000
             citations never holds 100,000 row dicts at once."""
-            if len(new) >= at_least:
-                conn.execute(t.insert(), new)
+            if len(new) >= at_least:  # each column's own conversion, no dict per row
+                write_many(conn, t, new)
                 stats.added += len(new)
                 new.clear()
             if len(changed) >= at_least:

@@ -490,3 +490,26 @@ def test_the_daemon_reads_again_page_urls_and_changed_page_files(
     pages[0].write_text("https://h0.example/a\nhttps://h0.example/b\n")
     pages[2].unlink()
     assert api.pages_to_reread(store) == [str(pages[0].resolve())]
+
+
+def test_write_many_inserts_as_sqlalchemys_insert_does(store: Store) -> None:
+    """Columns a row leaves out get their fixed defaults (a new URL is "unchecked", not
+    NULL); a computed default must be given; a row already there is left as it is."""
+    from monitor.core.times import utcnow
+    from monitor.store.engine import table, write_many
+    from monitor.store.models import Url
+
+    url_t, now = table(Url), utcnow()
+    rows = [{"url": f"https://w.example/{i}", "host": "w.example", "first_seen_at": now}
+            for i in range(3)]  # fmt: skip
+    with store.db.session() as s, s.begin():
+        write_many(s.connection(), url_t, rows, unique=("url",))
+        write_many(s.connection(), url_t, rows[:1], unique=("url",))  # there already
+        with pytest.raises(ValueError, match="first_seen_at"):
+            write_many(s.connection(), url_t, [{"url": "https://w.example/x", "host": "w"}])
+    with store.db.session() as s:
+        stored = s.connection().execute(url_t.select()).mappings().all()
+    assert len(stored) == 3
+    assert {(r["status"], r["consecutive_failures"], r["ignored"]) for r in stored} == {
+        ("unchecked", 0, False)
+    }

@@ -61,12 +61,23 @@ def write_many(
     (construct_params), a large part of storing a check result (measured:
     docs/performance.md, "Figures behind the code"). Here each value goes through
     its column type's bind processor (the same conversion: SQLite's datetime strings,
-    JSON), looked up once a statement."""
+    JSON), looked up once a statement. An INSERT fills the columns the rows leave out that
+    have a fixed default (`status = "unchecked"`), as SQLAlchemy's own INSERT does."""
     if not rows:
         return
     dialect = conn.dialect
     names = [n for n in rows[0] if n != key]
+    fill: list[Any] = []
+    if key is None:
+        for c in tbl.c:
+            if c.name in rows[0] or c.default is None:
+                continue
+            if not c.default.is_scalar:
+                raise ValueError(f"write_many: give {tbl.name}.{c.name}, its default is computed")
+            names.append(c.name)
+            fill.append(c.default.arg)
     keys = names + ([key] if key is not None else [])
+    given = len(keys) - len(fill)  # the rows' own values; the filled defaults come after
     # (position, processor) of the columns whose values are converted: a few datetimes,
     # JSON and booleans; the rest go as they are
     procs = [(i, p) for i, k in enumerate(keys) if (p := _processor(tbl.c[k].type, dialect))]
@@ -82,10 +93,11 @@ def write_many(
     else:
         sets = ", ".join(f"{q(n)} = {mark}" for n in names)
         sql = f"UPDATE {q(tbl.name)} SET {sets} WHERE {q(key)} = {mark}"
-    values = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    own = keys[:given]
+    values = itemgetter(*own) if len(own) > 1 else (lambda row: (row[own[0]],))
     params = []
     for row in rows:
-        one = list(values(row))
+        one = [*values(row), *fill]
         for i, convert in procs:
             one[i] = convert(one[i])
         params.append(tuple(one))

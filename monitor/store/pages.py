@@ -85,9 +85,9 @@ class Pages:
             return {}
         now = utcnow()
         rows = [{"url": u, "host": host_of(u), "first_seen_at": now} for u in urls]
-        for i in range(0, len(rows), 1000):
-            stmt = self.db.insert(table(Url)).on_conflict_do_nothing(index_elements=["url"])
-            s.execute(stmt, rows[i : i + 1000])
+        conn, url_t = s.connection(), table(Url)
+        for i in range(0, len(rows), 1000):  # a URL cited before is left as it is
+            write_many(conn, url_t, rows[i : i + 1000], unique=("url",))
         ids: dict[str, int] = {}
         for i in range(0, len(urls), 1000):
             chunk = urls[i : i + 1000]

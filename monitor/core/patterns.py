@@ -11,6 +11,7 @@ to a pattern can never be missed by its look-ahead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -75,3 +76,14 @@ def quick(pattern: str, flags: int = 0) -> re.Pattern[str]:
     starts = first_chars(pattern)
     ahead = f"(?=[{re.escape(starts)}])" if starts else ""
     return re.compile(f"{ahead}(?:{pattern})", flags)
+
+
+def occurrences(text: str, needle: str) -> Iterator[int]:
+    """Where `needle` stands in `text`, left to right, not overlapping: what
+    `re.finditer(re.escape(needle), text)` finds, without a pattern compiled per needle (a
+    needle per citation filled `re`'s cache, and each was compiled to be used once).
+    Nothing for an empty needle."""
+    at = text.find(needle) if needle else -1
+    while at != -1:
+        yield at
+        at = text.find(needle, at + len(needle))

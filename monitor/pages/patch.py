@@ -26,6 +26,7 @@ from pathlib import Path
 from monitor.core.access import stamp_due
 from monitor.core.decoding import decode
 from monitor.core.errors import PatchError
+from monitor.core.patterns import occurrences
 from monitor.core.stamps import AccessStamp, format_stamp, newest
 from monitor.core.verdict import GONE
 from monitor.pages.formats import FORMATS
@@ -257,11 +258,12 @@ def plan(
         if link.verified is None:
             continue
         for needle in variants(link_url):
-            for m in re.finditer(re.escape(needle), text):
-                close = text.find("</a>", m.end())
-                end = close + 4 if fmt == "html" and 0 <= close < m.end() + 500 else m.end()
+            for at in occurrences(text, needle):
+                found = at + len(needle)
+                close = text.find("</a>", found)
+                end = close + 4 if fmt == "html" and 0 <= close < found + 500 else found
                 if fmt == "markdown":
-                    end = m.end() + 1 if text[m.end() : m.end() + 1] == ")" else m.end()
+                    end = found + 1 if text[found : found + 1] == ")" else found
                 state = "archive copy verified" if link.verified else "archive copy no longer works"
                 when = link.verified_at.strftime("%-d %B %Y") if link.verified_at else ""
                 note = f" ({state} {when})" if when else f" ({state})"

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from monitor.core.patterns import quick
+from monitor.core.patterns import occurrences, quick
 from monitor.core.results import Link
 from monitor.core.urls import ArchiveAddress
 from monitor.pages.titles import HOST_NAME, meaningful_anchor, ref_title
@@ -218,10 +218,7 @@ def names_a_place(line: str, anchor: str) -> bool:
     from:" and the like, or a host name standing after the reference's first words?"""
     if not anchor:
         return False
-    starts, at = [], line.find(anchor)  # str.find: a pattern per anchor filled re's cache
-    while at != -1:
-        starts.append(at)
-        at = line.find(anchor, at + len(anchor))
+    starts = list(occurrences(line, anchor))
     if any(at > 0 and AVAILABLE.search(line[:at]) is not None for at in starts):
         return True
     return bool(starts) and starts[-1] > 3 and HOST_NAME.match(anchor.strip(" .")) is not None

@@ -25,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
+from world import Answer, answer_requests
+
 from monitor import api
 from monitor.checking.hosts import check_hosts
 from monitor.config import Settings
@@ -39,25 +41,14 @@ PAGE = (
 
 
 def serve(hosts: list[str], ready: mp.Event, ports: mp.Array) -> None:  # type: ignore[type-arg]
+    async def answer(path: str) -> Answer:
+        n = int(path.rsplit("/", 1)[-1] or 0)
+        if n % 20 == 7:
+            return b"404 Not Found", b"", b"<title>404 Not Found</title>"
+        return b"200 OK", b"", PAGE % n
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1]
-                n = int(path.rsplit(b"/", 1)[-1] or 0)
-                if n % 20 == 7:
-                    body, status = b"<title>404 Not Found</title>", b"404 Not Found"
-                else:
-                    body, status = PAGE % n, b"200 OK"
-                writer.write(
-                    b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+        await answer_requests(reader, writer, answer, b"text/html; charset=utf-8")
 
     async def main() -> None:
         servers = []

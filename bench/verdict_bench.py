@@ -30,6 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MONITOR_ALLOW_NETWORKS", "127.0.0.0/8")  # the local servers
 
+from world import Answer, answer_requests
+
 from monitor.checking.hosts import check_hosts
 from monitor.config import Settings
 from monitor.core.results import Context
@@ -108,28 +110,19 @@ def serve(hosts: list[str], catchall: set[str], ready, ports, served=None) -> No
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                if served is not None:
-                    with served.get_lock():
-                        served.value += 1
-                if path.startswith("/slow/"):
-                    await asyncio.sleep(30)
-                await asyncio.sleep(rng.uniform(0.02, 0.15))  # realistic server latency
-                status, body, headers = respond(host, path)
-                extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                writer.write(
-                    f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{extra}"
-                    f"Content-Length: {len(body)}\r\n\r\n".encode()
-                    + body
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+
+        async def answer(path: str) -> Answer:
+            if served is not None:
+                with served.get_lock():
+                    served.value += 1
+            if path.startswith("/slow/"):
+                await asyncio.sleep(30)
+            await asyncio.sleep(rng.uniform(0.02, 0.15))  # realistic server latency
+            status, body, headers = respond(host, path)
+            extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            return status.encode(), extra.encode(), body
+
+        await answer_requests(reader, writer, answer, b"text/html; charset=utf-8")
 
     async def main() -> None:
         for i, host in enumerate(hosts):

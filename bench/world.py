@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +187,31 @@ http {{
                  "nginx", proc)  # fmt: skip
 
 
+Answer = tuple[bytes, bytes, bytes]  # status ("200 OK"), extra header lines, body
+
+
+async def answer_requests(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    answer: Callable[[str], Awaitable[Answer]],
+    content_type: bytes = b"text/html",
+) -> None:
+    """Serve one keep-alive connection: each request's path to `answer`, its answer sent
+    back, until the client goes. The benchmarks' Python servers differ only in `answer`."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, extra, body = await answer(head.split(b" ", 2)[1].decode())
+            length = f"Content-Length: {len(body)}\r\n\r\n".encode()
+            writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: " + content_type + b"\r\n"
+                         + extra + length + body)  # fmt: skip
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+        pass
+    finally:
+        writer.close()
+
+
 def _serve(port: int, hosts: int, distinct: int, size: str, lo: float, hi: float,
            index: Path) -> None:  # fmt: skip
     rnd = random.Random(1)
@@ -194,8 +219,9 @@ def _serve(port: int, hosts: int, distinct: int, size: str, lo: float, hi: float
     body_of = functools.lru_cache(maxsize=4096)(lambda j: page_html(j, size).encode())
     missing = b"<title>404 Not Found</title>"
 
-    def answer(path: str) -> tuple[bytes, bytes, bytes]:
-        """status, extra headers, body: the nginx world's answers."""
+    async def answer(path: str) -> Answer:
+        """The nginx world's answers, after the server's delay."""
+        await asyncio.sleep(rnd.uniform(lo, hi))
         name = path.rsplit("/", 1)[-1].removesuffix(".html")
         i, _, j = name.partition("-")
         if path == "/index.html":
@@ -209,19 +235,7 @@ def _serve(port: int, hosts: int, distinct: int, size: str, lo: float, hi: float
         return b"404 Not Found", b"", missing
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                await asyncio.sleep(rnd.uniform(lo, hi))
-                status, extra, body = answer(path)
-                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html\r\n" + extra
-                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)  # fmt: skip
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+        await answer_requests(reader, writer, answer)
 
     async def main() -> None:
         for a in ["127.0.0.1", *(addr(h) for h in range(hosts))]:

@@ -96,13 +96,13 @@ _GAP = r"(?:\s|&nbsp;|&#160;|<[^<>]{0,300}>)+"
 _TAGS = r"(?:<[^<>]{0,300}>)*"
 
 
-_FIRST_PART = re.compile(r"\w+|[^\w]")  # a word's first part, as `_word_pattern` splits it
+_PARTS = re.compile(r"\w+|[^\w]")  # a word's parts: its letter runs and each other character
 
 
 def _word_pattern(word: str) -> str:
     """One word of a stamp as a page may write it: a tag may sit between its letters and
     its punctuation, as zh CS1 writes `[<span class="nowrap">2020-01-11</span>]`."""
-    parts = re.findall(r"\w+|[^\w]", word)
+    parts = _PARTS.findall(word)
     return _TAGS.join(re.escape(p).replace("&", "&(?:amp;)?") for p in parts)
 
 
@@ -118,7 +118,7 @@ def stamp_span(
     # As written, and the only place its first letters stand in the span: the one match the
     # pattern could find, found without compiling a pattern per stamp (each stamp's text
     # differs, so each compiled pattern was used once).
-    plain, first = " ".join(words), _FIRST_PART.match(words[0])
+    plain, first = " ".join(words), _PARTS.match(words[0])
     at = text.find(plain, start, end)
     if at >= 0 and first is not None and text.count(first.group(), start, end) == 1:
         return at, at + len(plain)

@@ -108,10 +108,13 @@ class Pages:
         now = utcnow()
         cits = extraction.citations
         with self.db.session() as s, s.begin():
-            doc = s.exec(select(Document).where(Document.source == source)).first()
-            if doc is None:
-                doc = Document(source=source, kind=kind, format=extraction.format)
-                s.add(doc)
+            # the page's row is made by an INSERT that leaves one already there, before
+            # anything is read: it takes the write lock first, so two first ingests of one
+            # page at once wait for each other instead of both inserting it (a UNIQUE error)
+            first = {"source": source, "kind": kind, "format": extraction.format,
+                     "first_ingested_at": now, "last_ingested_at": now}  # fmt: skip
+            write_many(s.connection(), table(Document), [first], unique=("source",))
+            doc = s.exec(select(Document).where(Document.source == source)).one()
             doc.format = extraction.format
             doc.title = extraction.title
             doc.content_hash = content_hash

@@ -218,10 +218,14 @@ def test_a_newer_or_locked_database_and_two_first_commands_at_once(
         assert r.returncode == 2 and "newer monitor" in r.stderr and clean(r), r.stderr
     fresh = {**env, "MONITOR_DATABASE__URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
     cmd = [sys.executable, "-m", "monitor", "ingest", str(ingested)]
-    procs = [subprocess.Popen(cmd, env=fresh, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [subprocess.Popen(cmd, env=fresh, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     for p in procs:
         _, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err  # "table document already exists" before
+        # "table document already exists", then "UNIQUE constraint failed: document.source"
+        assert p.returncode == 0, err
+    with sqlite3.connect(tmp_path / "fresh.sqlite") as c:  # one page, its citations once
+        assert c.execute("SELECT count(*) FROM document").fetchone() == (1,)
+        assert c.execute("SELECT count(*) FROM citation").fetchone() == (3,)
 
 
 def test_an_ignore_pattern_too_long_to_match_is_refused(

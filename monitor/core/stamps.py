@@ -360,7 +360,7 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
 
     low = text.lower()
     # each pattern is run only on a line holding the words it cannot match without
-    for m in _UNKNOWN.finditer(text) if "access" in low else ():
+    for m in _UNKNOWN.finditer(text) if "access" in low and "date" in low else ():
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
     for m in _CITED.finditer(text):
         parsed = parse_date_words(m.group("date"), date_order)

@@ -47,6 +47,7 @@ from monitor.core.urls import (
 )
 from monitor.pages import reflines
 from monitor.pages.formats import FORMATS, detect_format
+from monitor.pages.htmlparse import parse_html
 from monitor.pages.markdown import markdown_to_html
 from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
@@ -125,50 +126,12 @@ _SKIP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"]
 )
 _WS = re.compile(r"\s+")
+# punctuation left spaced out once a reference's parts are cut ("Title , . 2005"), in text
+# whose whitespace is squashed
+_SPACED_PUNCTUATION = re.compile(r"(?: [.,;:]){2,}(?= |$)")
+_EMPTY_BRACKETS = re.compile(r"[(\[]\s*[)\]]")
 _EMPHASIS = frozenset(["em", "i", "cite", "q"])
 _FOOTNOTE_LABEL = re.compile(r"^\s*\[\^[^\]\s]+\]:\s*")
-
-
-# the deepest nesting read: lexbor's time grows quadratically beyond it (measured:
-# docs/performance.md, "Figures behind the code")
-MAX_DEPTH = 25_000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>")
-# elements that never nest (void) or that the parser closes by itself (p, li, td...)
-_FLAT = [
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
-    "thead", "tbody", "tfoot", "colgroup", "rt", "rp",
-]  # fmt: skip
-_FLAT_TAGS = frozenset(_FLAT + [t.upper() for t in _FLAT])
-
-
-def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
-    """How deep the markup nests (stops counting past `limit`). Parsers spend quadratic
-    time on absurd nesting (measured: docs/performance.md, "Figures behind the code")."""
-    depth = deepest = 0
-    for close, name, rest in _TAG.findall(html):
-        if name in _FLAT_TAGS or rest.endswith("/"):
-            continue
-        if close:
-            depth = depth - 1 if depth else 0
-        else:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-    return deepest
-
-
-def parse_html(html: str) -> LexborHTMLParser:
-    """The parsed page, refused before parsing when its nesting is absurd. Every reader of
-    an HTML page comes through here, so the guard cannot be passed by."""
-    if (depth := nesting_depth(html)) > MAX_DEPTH:
-        raise ExtractError(
-            f"HTML nested more than {MAX_DEPTH:,} elements deep ({depth:,} and counting): "
-            "not a page a person wrote, and too slow to parse; nothing was extracted"
-        )
-    return LexborHTMLParser(html)
 
 
 def html_lines(
@@ -369,14 +332,19 @@ class _Assembler:
             elif url not in seen:
                 seen.add(url)
                 primary.append((url, link))
-        if stamps:
-            rest = re.sub(r"[(\[]\s*[)\]]", "", rest).strip(" ,;")
+        if stamps:  # brackets a stamp was cut out of ("[]" is a byte search away)
+            if "(" in rest or "[" in rest:
+                rest = _EMPTY_BRACKETS.sub("", rest)
+            rest = rest.strip(" ,;")
         for link in line.links:  # a bare URL on the line is not part of its title
             if written_out(link.href, link.text):
                 rest = rest.replace(link.text.strip(), " ")
                 rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
         rest = _FOOTNOTE_LABEL.sub("", rest)  # "[^2]: " of a Markdown footnote
-        rest = _WS.sub(" ", re.sub(r"(?:\s+[.,;:]){2,}(?=\s|$)", "", rest)).strip(" ,;")
+        rest = _WS.sub(" ", rest)
+        if " ." in rest or " ," in rest or " ;" in rest or " :" in rest:  # what it needs
+            rest = _SPACED_PUNCTUATION.sub("", rest)
+        rest = rest.strip(" ,;")
         if stamps and not re.sub(r"[\W_]+", "", rest):
             kind = Kind.STAMP
         elif (

@@ -205,12 +205,14 @@ def label_texts(links: Sequence[Link]) -> list[str]:
 
 
 def without_labels(text: str, labels: list[str]) -> str:
-    """A reference's text without its links' labels ("... 2003;149:1018–22.Article PubMed
-    Google Scholar" -> "... 2003;149:1018–22.")."""
+    """A reference's text (its whitespace squashed, as `extract` classifies a line) without
+    its links' labels ("... 2003;149:1018–22.Article PubMed Google Scholar" -> "...
+    2003;149:1018–22."). Only a cut leaves whitespace to squash again."""
+    cut = False
     for label in sorted(set(labels), key=len, reverse=True):
-        if len(label) >= 2:
-            text = text.replace(label, " ")
-    return re.sub(r"\s+", " ", text).strip(" ,;")
+        if len(label) >= 2 and label in text:
+            text, cut = text.replace(label, " "), True
+    return (re.sub(r"\s+", " ", text) if cut else text).strip(" ,;")
 
 
 def names_a_place(line: str, anchor: str) -> bool:

@@ -513,3 +513,27 @@ def test_write_many_inserts_as_sqlalchemys_insert_does(store: Store) -> None:
     assert {(r["status"], r["consecutive_failures"], r["ignored"]) for r in stored} == {
         ("unchecked", 0, False)
     }
+
+
+def test_write_many_converts_a_repeated_value_once_and_every_other_value_itself(
+    store: Store,
+) -> None:
+    """A batch's shared `now` is converted once, yet each row keeps its own value: the same
+    object repeated, an equal one, a different one, None, and the same object again."""
+    from sqlmodel import select
+
+    from monitor.store.engine import table, write_many
+    from monitor.store.models import Url
+
+    url_t = table(Url)
+    t0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    t1 = dt.datetime(2027, 6, 7, 8, 9, 10, tzinfo=dt.UTC)
+    seen = [t0, t0, dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC), t1, t0]
+    due = [None, t1, t1, None, t0]
+    rows = [{"url": f"https://w.example/{i}", "host": "w.example", "first_seen_at": s,
+             "next_due_at": d} for i, (s, d) in enumerate(zip(seen, due, strict=True))]  # fmt: skip
+    with store.db.session() as s, s.begin():
+        write_many(s.connection(), url_t, rows)
+    with store.db.session() as s:
+        got = s.exec(select(Url).order_by(Url.id)).all()  # type: ignore[arg-type]
+    assert [(u.first_seen_at, u.next_due_at) for u in got] == list(zip(seen, due, strict=True))

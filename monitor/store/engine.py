@@ -45,6 +45,9 @@ def _processor(kind: Any, dialect: Any) -> Any:
     return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
+_NOTHING = object()  # no value seen yet
+
+
 def write_many(
     conn: Any,
     tbl: Table,
@@ -96,10 +99,15 @@ def write_many(
     own = keys[:given]
     values = itemgetter(*own) if len(own) > 1 else (lambda row: (row[own[0]],))
     params = []
+    # a value the row before had too, the same object (a batch's `now`), is converted once
+    last: list[list[Any]] = [[_NOTHING, None] for _ in procs]
     for row in rows:
         one = [*values(row), *fill]
-        for i, convert in procs:
-            one[i] = convert(one[i])
+        for (i, convert), seen in zip(procs, last, strict=True):
+            value = one[i]
+            if value is not seen[0]:
+                seen[0], seen[1] = value, convert(value)
+            one[i] = seen[1]
         params.append(tuple(one))
     conn.exec_driver_sql(sql, params)
 

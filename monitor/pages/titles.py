@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from monitor.core.patterns import quick
 
@@ -105,7 +106,13 @@ def meaningful_anchor(text: str) -> bool:
     """Anchor text that can serve as a title: not a word like 'here' or 'PDF', a button
     label ('Google Scholar', 'lire en ligne'), an identifier, a host name, an author-date
     label or a URL written out."""
-    t = " ".join(text.split()).strip(" []().•").lower()
+    return _meaningful(" ".join(text.split()).strip(" []().•").lower())
+
+
+@lru_cache(maxsize=1024)
+def _meaningful(t: str) -> bool:
+    """`meaningful_anchor` of a squashed, trimmed, lower-cased text. Cached: a reference's
+    link text is asked about several times as it is read, a button label on every line."""
     wide = 0 if t.isascii() else sum(1 for ch in t if ord(ch) > 0x2E80)  # CJK: 2 make a word
     return (
         len(t) + wide >= 3

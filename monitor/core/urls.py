@@ -103,6 +103,8 @@ class UrlFilter:
 
 def has_credentials(url: str) -> bool:
     """A link that carries a user name or password (`http://alice:s3cret@host/`)."""
+    if "@" not in url:  # no user part without one: asked of every citation of a page
+        return False
     try:
         parts = urlsplit(url.strip())
     except ValueError:

@@ -5,6 +5,7 @@ import pytest
 
 from monitor.core.urls import (
     UrlError,
+    has_credentials,
     host_of,
     normalise,
     parse_archive_link,
@@ -288,3 +289,19 @@ def test_address_host_is_the_parsed_host_of_a_normalised_address(written: str) -
 
     url = normalise(written)
     assert address_host(url) == urlsplit(url).hostname
+
+
+@pytest.mark.parametrize(
+    ("url", "has"),
+    [
+        ("http://alice:s3cret@example.com/a", True),
+        ("https://bob@example.com/", True),
+        ("  http://:pw@example.com/  ", True),
+        ("http://example.com/a@b", False),  # an "@" in the path is no user
+        ("http://example.com/?to=a@b.example", False),
+        ("http://example.com/a", False),
+        ("http://[::1:/", False),  # unparseable: not a link with credentials
+    ],
+)
+def test_has_credentials(url: str, has: bool) -> None:
+    assert has_credentials(url) is has

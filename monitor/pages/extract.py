@@ -47,7 +47,7 @@ from monitor.core.urls import (
 )
 from monitor.pages import reflines
 from monitor.pages.formats import FORMATS, detect_format
-from monitor.pages.htmlparse import parse_html
+from monitor.pages.htmlparse import BIG_PAGE, give_back_memory, parse_html
 from monitor.pages.markdown import markdown_to_html
 from monitor.pages.scope import MARK
 from monitor.pages.scope import mark as mark_scope
@@ -623,6 +623,8 @@ def _read_html(r: Reading) -> Extraction:
             return Extraction("html", None, *found)
     lines, title, base = html_lines(tree, r.scope, r.base_url)
     del tree  # the parser's memory (several times the page's) is freed before assembling
+    if len(r.text) > BIG_PAGE:
+        give_back_memory()
     base_url = r.base_url
     if base:
         with contextlib.suppress(UrlError):

@@ -173,8 +173,10 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
         name, base = final, final
     else:
         data, charset, name, base = read_file(src.location), None, src.location, None
+    digest = content_digest(data)
     try:
         text = decode(data, charset)
+        del data  # a large page's bytes are not held beside its text while it is read
         extraction = extract(
             text,
             fmt=fmt,
@@ -186,7 +188,7 @@ def load_source(src: Source, settings: Settings, fmt: str | None) -> tuple[Extra
         )
     except ExtractError as exc:
         raise SourceError(str(exc)) from None
-    return extraction, content_digest(data)
+    return extraction, digest
 
 
 def content_digest(data: bytes) -> str:

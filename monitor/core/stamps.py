@@ -406,7 +406,7 @@ def strip_stamps(text: str, stamps: list[AccessStamp]) -> str:
         out.extend(f" {u} " for u in _KEPT_URL.findall(text[s.start : s.end]))
         pos = s.end
     out.append(text[pos:])
-    rest = re.sub(r"\s+", " ", "".join(out)).strip()
+    rest = " ".join("".join(out).split())  # whitespace squashed, as re's \s counts it
     return rest.strip(" ,;-–").strip()
 
 

@@ -130,6 +130,7 @@ _WS = re.compile(r"\s+")
 # whose whitespace is squashed
 _SPACED_PUNCTUATION = re.compile(r"(?: [.,;:]){2,}(?= |$)")
 _EMPTY_BRACKETS = re.compile(r"[(\[]\s*[)\]]")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _EMPHASIS = frozenset(["em", "i", "cite", "q"])
 _FOOTNOTE_LABEL = re.compile(r"^\s*\[\^[^\]\s]+\]:\s*")
 
@@ -345,7 +346,7 @@ class _Assembler:
         if " ." in rest or " ," in rest or " ;" in rest or " :" in rest:  # what it needs
             rest = _SPACED_PUNCTUATION.sub("", rest)
         rest = rest.strip(" ,;")
-        if stamps and not re.sub(r"[\W_]+", "", rest):
+        if stamps and _LETTER_OR_DIGIT.search(rest) is None:
             kind = Kind.STAMP
         elif (
             archives

@@ -207,7 +207,7 @@ def run_monitor_check(world: World, tmp: Path, polite: bool, profile: Path | Non
     """`monitor check PAGE --format json`: the one-off command, reading the page included."""
     env = monitor_env(f"sqlite:///{tmp / 'unused.sqlite'}", polite)
     out = tmp / "check.json"
-    cmd = [*MONITOR, "check", str(world.page), "--format", "json", "--output", str(out)]
+    cmd = [*MONITOR, "check", *map(str, world.pages), "--format", "json", "--output", str(out)]
     res = measure(profiled(cmd, profile, "monitor-check"), env, tmp)
     if not out.exists():  # exit 1 only says some links are broken; no file, no results
         sys.exit(f"monitor check wrote nothing (exit {res['code']}): {res['err'][-1500:]}")
@@ -221,8 +221,8 @@ def run_monitor(
     """`monitor ingest PAGE`, then `monitor run --all` (twice with recheck), each measured."""
     db = f"sqlite:///{tmp / 'embedded.sqlite'}"
     env = monitor_env(db, polite)
-    ingest = measure(profiled([*MONITOR, "ingest", str(world.page)], profile, "monitor-ingest"),
-                     env, tmp)  # fmt: skip
+    cmd = [*MONITOR, "ingest", *map(str, world.pages)]
+    ingest = measure(profiled(cmd, profile, "monitor-ingest"), env, tmp)
     rows: dict[str, Row] = {"monitor ingest": (ok(ingest, "monitor ingest"), None)}
     res = measure(profiled([*MONITOR, "run", "--all"], profile, "monitor"), env, tmp)
     rows["monitor run"] = (res, monitor_verdicts(env, tmp))
@@ -260,7 +260,7 @@ def run_distributed(
     m = MONITOR
     res = measure(profiled([*m, "dispatch", "--every", "0.5", "--until-done"], profile,
                            "dispatcher"), env, tmp,
-                  before=[[*m, "ingest", str(world.page)]],
+                  before=[[*m, "ingest", *map(str, world.pages)]],
                   background=[profiled([*m, "worker"], profile, f"worker{w}")
                               for w in range(workers)])  # fmt: skip
     verdicts = monitor_verdicts(env, tmp)
@@ -325,7 +325,7 @@ def run_lychee(world: World, tmp: Path, polite: bool) -> Row:
     if not polite:
         cmd += ["--max-concurrency", "128", "--host-concurrency", "8",
                 "--host-request-interval", "0s", "--max-retries", "0"]  # fmt: skip
-    res = measure([*cmd, "--", str(world.page)], dict(os.environ), tmp)
+    res = measure([*cmd, "--", *map(str, world.pages)], dict(os.environ), tmp)
     if not out.exists():
         sys.exit(f"lychee wrote nothing (exit {res['code']}): {res['err'][-1500:]}")
     report = json.loads(out.read_text())
@@ -389,6 +389,8 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--mode", choices=["check", "run", "both"], default="both",
                     help="check: one-off checks of the page; run: ingest + run --all")  # fmt: skip
+    ap.add_argument("--pages", type=int, default=1, metavar="P",
+                    help="the citations over P pages (a million: more than one page)")  # fmt: skip
     ap.add_argument("--latency", help="ms range, e.g. 20-150: the Python server, not nginx")
     ap.add_argument("--polite", action="store_true",
                     help="monitor's and lychee's default per-host limits")  # fmt: skip
@@ -406,14 +408,17 @@ def main() -> None:
     unknown = set(tools) - {"monitor", "distributed", "lychee", "linkinator", "linkchecker"}
     if unknown:
         sys.exit(f"unknown tools: {', '.join(sorted(unknown))}")
+    if args.pages > 1 and {"linkinator", "linkchecker"} & set(tools):
+        sys.exit("linkinator and LinkChecker crawl one page: leave them out with --pages")
     tables: dict[str, dict[str, Row]] = {m: {} for m in modes}
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         if args.latency:
             world = python_world(tmp, args.urls, args.hosts, args.distinct, args.page_size,
-                                 args.latency)  # fmt: skip
+                                 args.latency, args.pages)  # fmt: skip
         else:
-            world = nginx_world(tmp, args.urls, args.hosts, args.distinct, args.page_size)
+            world = nginx_world(tmp, args.urls, args.hosts, args.distinct, args.page_size,
+                                args.pages)  # fmt: skip
         try:
             for tool in tools:
                 work = tmp / tool
@@ -453,6 +458,8 @@ def main() -> None:
     command = shlex.join([str(python), *sys.argv])
     described = (f"{n:,} URLs over {world.hosts} hosts, {world.distinct:,} distinct pages "
                  f"({args.page_size} sizes), {world.server}")  # fmt: skip
+    if len(world.pages) > 1:
+        described += f"; the citations on {len(world.pages)} pages"
     print(f"\ncommand: {command}")
     print(f"world: {described}; 85% pages, 12% missing, 3% moved; {rate}")
     bound = world.per_host / 1.0 if args.polite else None

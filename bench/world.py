@@ -101,13 +101,14 @@ def citation(i: int, url: str, title: str) -> str:
             f"{published} [accessed {accessed}]</li>\n")  # fmt: skip
 
 
-def page_lines(urls: list[str], distinct: int, size: str) -> Iterator[str]:
+def page_lines(urls: list[str], distinct: int, size: str, first: int = 0) -> Iterator[str]:
+    """A citation page of `urls`, which are citations `first`, `first` + 1, ... of the world."""
     yield ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
            "<title>Trafficking in the region: a review</title></head><body>"
            "<h1>Trafficking in the region: a review</h1>"
            "<p>What the surveys, court records and press of the decade say.</p>"
            "<h2>Sources</h2>\n<ol>\n")  # fmt: skip
-    for i, u in enumerate(urls):
+    for i, u in enumerate(urls, first):
         yield citation(i, u, link_title(i % distinct, size))
     yield "</ol>\n</body></html>\n"
 
@@ -117,7 +118,8 @@ class World:
     urls: list[str]
     truth: dict[str, bool]  # url -> fine (missing = broken; pages and moved ones fine)
     index: str  # the citation page, served: http://127.0.0.1:PORT/index.html
-    page: Path  # the same page, a file
+    page: Path  # the same page, a file (the first, when the citations fill several)
+    pages: list[Path]  # every citation page: `--pages P` spreads the citations over P
     hosts: int
     distinct: int
     server: str
@@ -139,14 +141,24 @@ def make_urls(n: int, hosts: int, distinct: int, port: int) -> list[str]:
     return [f"http://{addr(i % hosts)}:{port}{path_of(i, distinct)}" for i in range(n)]
 
 
-def write_page(tmp: Path, urls: list[str], distinct: int, size: str) -> Path:
-    page = tmp / "page.html"
-    with page.open("w") as fh:
-        fh.writelines(page_lines(urls, distinct, size))
-    return page
+def write_pages(tmp: Path, urls: list[str], distinct: int, size: str, pages: int = 1) -> list[Path]:
+    """The citations as `pages` pages of consecutive ones (one page: page.html). A million
+    citations are a site's many pages, not one page of 190 MB (over ingest's page limit)."""
+    per = -(-len(urls) // pages)
+    out = []
+    for k in range(pages):
+        part = urls[k * per : (k + 1) * per]
+        if part:
+            path = tmp / ("page.html" if pages == 1 else f"page-{k + 1}.html")
+            with path.open("w") as fh:
+                fh.writelines(page_lines(part, distinct, size, k * per))
+            out.append(path)
+    return out
 
 
-def nginx_world(tmp: Path, n: int, hosts: int, distinct: int, size: str) -> World:
+def nginx_world(
+    tmp: Path, n: int, hosts: int, distinct: int = 2000, size: str = "realistic", pages: int = 1
+) -> World:
     if shutil.which("nginx") is None:
         if os.geteuid() != 0:
             sys.exit("nginx is not installed: apt-get install nginx (or use --latency)")
@@ -161,7 +173,8 @@ def nginx_world(tmp: Path, n: int, hosts: int, distinct: int, size: str) -> Worl
     for j in range(distinct):
         (www / "report" / f"{j}.html").write_text(page_html(j, size))
     urls = make_urls(n, hosts, distinct, port)
-    page = write_page(tmp, urls, distinct, size)
+    files = write_pages(tmp, urls, distinct, size, pages)
+    page = files[0]
     shutil.copyfile(page, www / "index.html")
     listens = "\n".join(f"listen {addr(h)}:{port};" for h in range(hosts))
     conf = tmp / "nginx.conf"
@@ -183,8 +196,8 @@ http {{
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
     wait_port(port)
     truth = {u: kind_of(i) != "missing" for i, u in enumerate(urls)}
-    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, hosts, distinct,
-                 "nginx", proc)  # fmt: skip
+    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, files, hosts,
+                 distinct, "nginx", proc)  # fmt: skip
 
 
 Answer = tuple[bytes, bytes, bytes]  # status ("200 OK"), extra header lines, body
@@ -245,16 +258,19 @@ def _serve(port: int, hosts: int, distinct: int, size: str, lo: float, hi: float
     asyncio.run(main())
 
 
-def python_world(tmp: Path, n: int, hosts: int, distinct: int, size: str, latency: str) -> World:
+def python_world(
+    tmp: Path, n: int, hosts: int, distinct: int, size: str, latency: str, pages: int = 1
+) -> World:
     lo, hi = (float(x) / 1000 for x in latency.split("-"))
     distinct = min(distinct, n)
     port = free_port()
     urls = make_urls(n, hosts, distinct, port)
-    page = write_page(tmp, urls, distinct, size)
+    files = write_pages(tmp, urls, distinct, size, pages)
+    page = files[0]
     proc = mp.Process(target=_serve, args=(port, hosts, distinct, size, lo, hi, page),
                       daemon=True)  # fmt: skip
     proc.start()
     wait_port(port)
     truth = {u: kind_of(i) != "missing" for i, u in enumerate(urls)}
-    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, hosts, distinct,
-                 f"python, {latency} ms", proc)  # fmt: skip
+    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, files, hosts,
+                 distinct, f"python, {latency} ms", proc)  # fmt: skip

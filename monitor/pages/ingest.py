@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the store is the caller's: `monitor check` reads pages with
     from monitor.store import IngestStats, Store
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
+BULK_ROWS = 10_000  # new citations past which the database's statistics are refreshed
 
 
 @dataclass
@@ -242,4 +243,7 @@ def ingest_sources(
             SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
         )
     store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
+    added = sum(r.stats.added for r in results if r.stats is not None)
+    if added >= BULK_ROWS:
+        store.db.refresh_statistics(["url", "citation"])
     return results

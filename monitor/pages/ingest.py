@@ -27,6 +27,7 @@ from monitor.core.results import Extraction
 from monitor.core.urls import UrlError, normalise
 from monitor.pages.extract import extract
 from monitor.pages.formats import PAGE_SUFFIXES
+from monitor.pages.htmlparse import give_back_memory
 
 if TYPE_CHECKING:  # the store is the caller's: `monitor check` reads pages without one
     from monitor.store import IngestStats, Store
@@ -242,6 +243,10 @@ def ingest_sources(
         results.append(
             SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
         )
+        # this page's citations go before the next page is read, not when it is replaced:
+        # ten pages of 100,000 citations peaked at 546 MB against 335 for one
+        del extraction, urls
+        give_back_memory()
     store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
     added = sum(r.stats.added for r in results if r.stats is not None)
     if added >= BULK_ROWS:

@@ -118,12 +118,16 @@ class World:
     urls: list[str]
     truth: dict[str, bool]  # url -> fine (missing = broken; pages and moved ones fine)
     index: str  # the citation page, served: http://127.0.0.1:PORT/index.html
-    page: Path  # the same page, a file (the first, when the citations fill several)
-    pages: list[Path]  # every citation page: `--pages P` spreads the citations over P
+    pages: list[Path]  # the citation page as files: `--pages P` spreads the citations over P
     hosts: int
     distinct: int
     server: str
     stop: object  # the server: a Popen (nginx) or a multiprocessing.Process
+
+    @property
+    def page(self) -> Path:
+        """The citation page, a file (the first, when the citations fill several)."""
+        return self.pages[0]
 
     @property
     def per_host(self) -> int:
@@ -174,8 +178,7 @@ def nginx_world(
         (www / "report" / f"{j}.html").write_text(page_html(j, size))
     urls = make_urls(n, hosts, distinct, port)
     files = write_pages(tmp, urls, distinct, size, pages)
-    page = files[0]
-    shutil.copyfile(page, www / "index.html")
+    shutil.copyfile(files[0], www / "index.html")
     listens = "\n".join(f"listen {addr(h)}:{port};" for h in range(hosts))
     conf = tmp / "nginx.conf"
     conf.write_text(f"""
@@ -196,7 +199,7 @@ http {{
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
     wait_port(port)
     truth = {u: kind_of(i) != "missing" for i, u in enumerate(urls)}
-    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, files, hosts,
+    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", files, hosts,
                  distinct, "nginx", proc)  # fmt: skip
 
 
@@ -266,11 +269,10 @@ def python_world(
     port = free_port()
     urls = make_urls(n, hosts, distinct, port)
     files = write_pages(tmp, urls, distinct, size, pages)
-    page = files[0]
-    proc = mp.Process(target=_serve, args=(port, hosts, distinct, size, lo, hi, page),
+    proc = mp.Process(target=_serve, args=(port, hosts, distinct, size, lo, hi, files[0]),
                       daemon=True)  # fmt: skip
     proc.start()
     wait_port(port)
     truth = {u: kind_of(i) != "missing" for i, u in enumerate(urls)}
-    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", page, files, hosts,
+    return World(urls, truth, f"http://127.0.0.1:{port}/index.html", files, hosts,
                  distinct, f"python, {latency} ms", proc)  # fmt: skip

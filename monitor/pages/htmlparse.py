@@ -68,9 +68,9 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 def give_back_memory() -> None:
     """Hand the memory of a freed parse tree back to the system. glibc keeps freed heap
-    memory for the process to reuse, and lexbor's tree is several times the page: after
-    a 19 MB page's tree was freed, 150 MB stayed resident through the rest of an ingest
-    (measured: docs/performance.md, "Like with like")."""
+    memory for the process to reuse, and lexbor's tree is several times the page: a large
+    page's freed tree stayed resident through the rest of an ingest (measured:
+    docs/performance.md, "Like with like")."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

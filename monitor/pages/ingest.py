@@ -243,8 +243,8 @@ def ingest_sources(
         results.append(
             SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
         )
-        # this page's citations go before the next page is read, not when it is replaced:
-        # ten pages of 100,000 citations peaked at 546 MB against 335 for one
+        # this page's citations go before the next page is read, not when it is replaced
+        # (several large pages in one command peaked far above one: docs/performance.md)
         del extraction, urls
         give_back_memory()
     store.decisions.apply_ignores()  # newly cited URLs an ignore already covers

@@ -54,8 +54,8 @@ class Checks:
         "Cited" is a correlated EXISTS, answered by the index on citation.url_id for each
         URL the rest of the query keeps: `url.id IN (SELECT DISTINCT url_id ...)` made the
         database gather every cited id first, for each query, and at a million citations
-        on PostgreSQL a worker's claim of 500 URLs took 1.6 s and the dispatcher's look at
-        what is due 7 s (measured: docs/performance.md, "Like with like")."""
+        on PostgreSQL a worker's claim of a batch took longer than checking it (measured:
+        docs/performance.md, "Like with like")."""
         cited = (
             select(Citation.id)
             .where(col(Citation.url_id) == Url.id, col(Citation.removed_at).is_(None))

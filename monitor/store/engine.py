@@ -271,8 +271,8 @@ class Database:
     def refresh_statistics(self, tables: Sequence[str]) -> None:
         """After a bulk load, tell PostgreSQL's planner what the tables now hold. Until
         autovacuum gets to them it plans with the old counts: after a million citations
-        were ingested it counted what was due by a million index probes, 6.4 s, where
-        0.7 s sufficed after ANALYZE (measured: docs/performance.md, "Like with like").
+        were ingested it counted what was due by a million index probes, ten times slower
+        than after ANALYZE (measured: docs/performance.md, "Like with like").
         SQLite plans these queries well without statistics."""
         if self.engine.dialect.name != "postgresql":
             return

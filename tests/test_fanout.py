@@ -283,6 +283,19 @@ def test_a_one_off_check_over_processes_answers_in_the_order_asked(fleet: FleetW
     assert {r.status for r in results} == {"alive"}  # status set after the spread, too
 
 
+def test_a_one_off_check_leaves_fingerprints_out_in_every_process_only_when_asked(
+    fleet: FleetWorld,
+) -> None:
+    urls = [fleet.url(h, 750 + n) for n in range(3) for h in range(HOSTS)]
+    settings = make_settings(per_host_rate=0, processes=2, sibling_probe=False)
+    kept = api.check(urls, settings)
+    assert {r.verdict.value for r in kept} == {"alive"}
+    assert all(r.fingerprint and r.fingerprint.startswith("v2") for r in kept)
+    left = api.check(urls, settings, fingerprints=False)  # what `monitor check` asks
+    assert {r.verdict.value for r in left} == {"alive"}
+    assert [r.fingerprint for r in left] == [None] * len(urls)
+
+
 def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
     whole = Context(
         titles={"a/1": ["A"], "b/1": ["B"]},
@@ -292,6 +305,7 @@ def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
             "a/1": ('"etag"', None, "a/1"),
             "b/1": (None, "Tue, 1 Dec 2026 00:00:00 GMT", "b/2"),
         },
+        stored=False,
     )
     gathered = Context()
     for host in (["a/1"], ["b/1"]):

@@ -80,13 +80,17 @@ async def check_async(
     on_result: OnResult | None = None,
     titles: Mapping[str, list[str]] | None = None,
     passages: Mapping[str, list[str]] | None = None,
+    fingerprints: bool = True,
 ) -> list[CheckResult]:
     """Check URLs now (no database); invalid URLs raise `urls.UrlError`.
 
     `titles` (URL -> cited titles) lets the check tell a live page from a drifted one;
     `passages` (URL -> quoted passages) are looked for on the pages that answer, as a run
     does (`passage_found`). Each result's `status` is what this one check would make of a
-    URL with no history: a failure is `failing (1 of N)`, never `dead`.
+    URL with no history: a failure is `failing (1 of N)`, never `dead`. `fingerprints`:
+    each good page's fingerprint (`CheckResult.fingerprint`), for a caller that keeps
+    results to compare; `monitor check` keeps none and leaves them out (a tenth of a
+    check's CPU: docs/performance.md).
     """
     cfg = settings or load_settings()
     wanted = list(dict.fromkeys(normalise(u) for u in urls))
@@ -97,7 +101,7 @@ async def check_async(
         if on_result:
             on_result(result)
 
-    context = Context(titles=titles or {}, passages=passages or {})
+    context = Context(titles=titles or {}, passages=passages or {}, stored=fingerprints)
     with fewer_collections():  # as a run: results and pages are not cyclic garbage
         await check_across_processes(wanted, cfg.check, keep, context)
     in_order(results, wanted, cfg.check, await few_hosts_canary(reach_of(results), cfg))
@@ -184,9 +188,10 @@ def check(
     on_result: OnResult | None = None,
     titles: Mapping[str, list[str]] | None = None,
     passages: Mapping[str, list[str]] | None = None,
+    fingerprints: bool = True,
 ) -> list[CheckResult]:
     """Synchronous `check_async`, for scripts and notebooks without an event loop."""
-    return asyncio.run(check_async(list(urls), settings, on_result, titles, passages))
+    return asyncio.run(check_async(list(urls), settings, on_result, titles, passages, fingerprints))
 
 
 @dataclass
@@ -379,7 +384,12 @@ def check_command(
         return CheckOutcome(found, excluded=excluded)
     advance = phase("checking", len(found.urls))
     results = check(
-        found.urls, settings, on_result=advance, titles=found.titles, passages=found.passages
+        found.urls,
+        settings,
+        on_result=advance,
+        titles=found.titles,
+        passages=found.passages,
+        fingerprints=False,  # a one-off check keeps nothing to compare them with
     )
     fallbacks: dict[str, Fallback] = {}
     if archive and settings.archive.endpoints:

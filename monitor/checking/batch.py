@@ -343,8 +343,10 @@ class HostBatch:
         attempts: int,
         missing: list[str] | None = None,
     ) -> CheckResult:
-        # only a good page's fingerprint is ever compared (the baseline of "changed")
-        digest = simhash(obs.text) if decision.verdict in GOOD else None
+        # only a good page's fingerprint is ever compared (the baseline of "changed"), and
+        # only a stored one
+        good = decision.verdict in GOOD and self.context.stored
+        digest = simhash(obs.text) if good else None
         changed = None
         previous = from_hex(self.context.fingerprints.get(obs.url))
         if digest is not None and previous is not None:  # a digest is a good page's

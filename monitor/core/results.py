@@ -216,6 +216,9 @@ class Context:
     # url -> (ETag, Last-Modified, the URL that answered them) of its last good answer: the
     # URL itself, or the page its HTTP redirects led to; for a conditional request there
     validators: Mapping[str, tuple[str | None, str | None, str]] = field(default_factory=dict)
+    # whether the results are stored: only then is a good page's fingerprint worth its cost
+    # (the next check's baseline); a one-off `monitor check` keeps nothing to compare with
+    stored: bool = True
 
     def subset(self, urls: list[str]) -> Context:
         """Only what concerns `urls` (a child process needs no more)."""
@@ -224,11 +227,14 @@ class Context:
             fingerprints={u: self.fingerprints[u] for u in urls if u in self.fingerprints},
             passages={u: self.passages[u] for u in urls if u in self.passages},
             validators={u: self.validators[u] for u in urls if u in self.validators},
+            stored=self.stored,
         )
 
     def add(self, other: Context) -> None:
         """Take in what `other` knows (a child process gathers its hosts' subsets); this
-        context's mappings must be its own dicts, as the default ones are."""
+        context's mappings must be its own dicts, as the default ones are. Results that one
+        part says are not stored are not stored."""
+        self.stored = self.stored and other.stored
         for name in ("titles", "fingerprints", "passages", "validators"):
             getattr(self, name).update(getattr(other, name))
 

@@ -332,6 +332,48 @@ def parse_date_words(
     text = re.sub(r"\s+", " ", text).strip(" ,")
     if re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}", text):
         return None  # not a date _numeric reads: never let dateutil guess the order
+    return _plain_date(text) or _by_dateutil(text)
+
+
+_INFO = dateparser.parserinfo()  # dateutil's own month words, so the two readings agree
+# The shapes nearly every stamp takes once its month is an English word: "16 February
+# 2011", "February 16, 2011", "February 2011", "2011-02-16", "2011-02", "2024 Feb 19".
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([A-Za-z]+),? (\d{4})")
+_MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+) (\d{1,2}),? (\d{4})")
+_MONTH_YEAR = re.compile(r"([A-Za-z]+),? (\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4}) ([A-Za-z]+) (\d{1,2})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+
+
+def _plain_date(text: str) -> tuple[dt.date, Precision] | None:
+    """`text` read without dateutil when it has one of the shapes above and names a real
+    day; None for anything else, which dateutil reads (`_by_dateutil`). dateutil's
+    tokenizer and its two parses cost most of reading a large page's stamps (measured:
+    docs/performance.md), and a test holds both readings equal on every shape."""
+    if m := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = m.group(1), _INFO.month(m.group(2)), m.group(3)
+    elif m := _MONTH_DAY_YEAR.fullmatch(text):
+        day, month, year = m.group(2), _INFO.month(m.group(1)), m.group(3)
+    elif m := _YEAR_MONTH_DAY.fullmatch(text):
+        day, month, year = m.group(3), _INFO.month(m.group(2)), m.group(1)
+    elif m := _MONTH_YEAR.fullmatch(text):
+        day, month, year = None, _INFO.month(m.group(1)), m.group(2)
+    elif m := _ISO.fullmatch(text):
+        day, month, year = m.group(3), int(m.group(2)), m.group(1)
+    else:
+        return None
+    if month is None or not 1900 <= int(year) <= 2100:
+        return None
+    try:
+        date = dt.date(int(year), month, int(day or 1))
+    except ValueError:
+        return None
+    return (date, Precision.MONTH) if day is None else (date, Precision.DAY)
+
+
+def _by_dateutil(text: str) -> tuple[dt.date, Precision] | None:
+    """dateutil's reading of `text`, parsed twice with defaults that differ in every field:
+    a field that comes back different was not given."""
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)
         b = dateparser.parse(text, default=_DEFAULT_B)

@@ -298,3 +298,37 @@ def test_first_chars_reads_what_a_pattern_can_begin_with() -> None:
     assert fast.pattern.startswith("(?=[") and [m.span() for m in fast.finditer(text)] == [
         m.span() for m in re.finditer(plain, text, re.IGNORECASE)
     ]
+
+
+def test_dates_read_without_dateutil_are_read_as_dateutil_reads_them() -> None:
+    """`_plain_date` answers only for shapes it reads exactly as dateutil does: every
+    month word dateutil knows (and words it does not), real and impossible days, years at
+    and past the kept range, with and without the comma."""
+    from dateutil import parser as dateparser
+
+    from monitor.core.stamps import _by_dateutil, _plain_date
+
+    months = [w for names in dateparser.parserinfo.MONTHS for w in names]
+    months += [m.lower() for m in months] + [m.upper() for m in months]
+    months += ["Febr", "Mayo", "Sept.", "Jule", "Decembre", "of"]
+    days = ["0", "1", "01", "9", "12", "13", "28", "29", "30", "31", "32", "99"]
+    years = ["1899", "1900", "2011", "2012", "2100", "2101"]
+    texts = []
+    for y in years:
+        for mo in months:
+            texts += [f"{mo} {y}", f"{mo}, {y}"]
+            for d in days:
+                texts += [f"{d} {mo} {y}", f"{d} {mo}, {y}", f"{mo} {d}, {y}", f"{mo} {d} {y}"]
+                texts.append(f"{y} {mo} {d}")
+        for mo in ["0", "1", "02", "2", "12", "13"]:
+            texts.append(f"{y}-{mo}")
+            texts += [f"{y}-{mo}-{d}" for d in days]
+    read = 0
+    for text in texts:
+        plain = _plain_date(text)
+        if plain is not None:
+            read += 1
+            assert plain == _by_dateutil(text), text
+    assert read > len(texts) // 3  # the common shapes are read here, not by dateutil
+    assert _plain_date("16 February 2011") == (dt.date(2011, 2, 16), Precision.DAY)
+    assert _plain_date("February 2011") == (dt.date(2011, 2, 1), Precision.MONTH)

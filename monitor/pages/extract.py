@@ -76,56 +76,31 @@ class Line:
 
 # ---------------------------------------------------------------- content -> lines
 
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "thead",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "ul",
-        "caption",
-        "center",
-    ]
-)
+_BLOCK_TAGS = frozenset([
+    "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "thead", "tfoot", "tr", "td", "th", "ul", "caption", "center",
+])  # fmt: skip
 _SKIP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "select"]
 )
 _WS = re.compile(r"\s+")
+
+
+def _squashed(s: str) -> str:
+    """`s` with each run of white space one space, and none at its ends: what
+    `_WS.sub(" ", s).strip()` gives (str.split and re's \\s know the same white space),
+    without a regex pass over every line and link text (measured: docs/performance.md)."""
+    return " ".join(s.split())
+
+
+def _spaced(s: str) -> str:
+    """`_WS.sub(" ", s)`, ends kept; `s` itself when its only white space is single spaces
+    (every other white space character is unprintable), as a line's text nearly always is."""
+    return s if s.isprintable() and "  " not in s else _WS.sub(" ", s)
+
+
 # punctuation left spaced out once a reference's parts are cut ("Title , . 2005"), in text
 # whose whitespace is squashed
 _SPACED_PUNCTUATION = re.compile(r"(?: [.,;:]){2,}(?= |$)")
@@ -141,7 +116,7 @@ def html_lines(
     """Visual lines of a parsed HTML page (of its reference parts, when it has any:
     `scope.mark`, which edits the tree), its <title>, and its <base href>."""
     title_node = tree.css_first("title")
-    title = _WS.sub(" ", title_node.text()).strip() if title_node else None
+    title = _squashed(title_node.text()) if title_node else None
     base_node = tree.css_first("base[href]")
     base = (base_node.attributes.get("href") or None) if base_node else None
     only_marked = mark_scope(tree, scope, page_url)
@@ -158,12 +133,12 @@ def html_lines(
     quote_parts: list[str] = []
 
     def flush() -> None:
-        text = _WS.sub(" ", join_broken_urls("".join(text_parts))).strip()
+        text = _squashed(join_broken_urls("".join(text_parts)))
         if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
             links.extend(Link(href, written) for href, written in text_urls(text))
         if (text or links) and (inside or not only_marked):
             marked = bool(inside and only_marked)
-            quote = _WS.sub(" ", "".join(quote_parts)).strip() or None
+            quote = _squashed("".join(quote_parts)) or None
             lines.append(
                 Line(text, list(links), in_refs=marked, emphasis=list(emphasis), quote=quote)
             )
@@ -196,9 +171,9 @@ def html_lines(
                 inside -= 1
             if tag == "a":
                 href, buf = anchors.pop()
-                links.append(Link(href, _WS.sub(" ", "".join(buf)).strip()))
+                links.append(Link(href, _squashed("".join(buf))))
             if tag in _EMPHASIS and emphasised:
-                emphasis.append(_WS.sub(" ", "".join(emphasised.pop())).strip())
+                emphasis.append(_squashed("".join(emphasised.pop())))
             if tag == "blockquote" and quoting:
                 quoting -= 1
             if tag == "li" and item:
@@ -255,7 +230,7 @@ def text_lines(text: str) -> list[Line]:
     """Plain text: one line a line, bare URLs as links."""
     out = []
     for raw in text.splitlines():
-        s = _WS.sub(" ", raw).strip()
+        s = _squashed(raw)
         if not s:
             continue
         out.append(Line(s, [Link(href, written) for href, written in text_urls(s)]))
@@ -342,7 +317,7 @@ class _Assembler:
                 rest = rest.replace(link.text.strip(), " ")
                 rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
         rest = _FOOTNOTE_LABEL.sub("", rest)  # "[^2]: " of a Markdown footnote
-        rest = _WS.sub(" ", rest)
+        rest = _spaced(rest)
         if " ." in rest or " ," in rest or " ;" in rest or " :" in rest:  # what it needs
             rest = _SPACED_PUNCTUATION.sub("", rest)
         rest = rest.strip(" ,;")

@@ -247,12 +247,13 @@ def _in_chrome(node: LexborNode, page_chars: int) -> bool:
 
 
 def _own_headings(
-    tree: LexborHTMLParser, url: str | None, page_chars: int
+    nodes: list[LexborNode], url: str | None, page_chars: int
 ) -> list[tuple[str, str]]:
-    """The page's own headings: h1-h3 outside its chrome, not links to other pages, each
-    with its kind ("h1": a main heading, "heading": a section's)."""
+    """The page's own headings among `nodes` (its h1-h3, in document order): those outside
+    its chrome, not links to other pages, each with its kind ("h1": a main heading,
+    "heading": a section's)."""
     headings: list[tuple[str, str]] = []
-    for node in tree.css("h1, h2, h3")[:40]:
+    for node in nodes[:40]:
         text = squash(node.text())
         if text and not _in_chrome(node, page_chars) and not _links_away(node, url):
             headings.append(("h1" if node.tag == "h1" else "heading", text[:300]))
@@ -329,10 +330,13 @@ def inspect_page(
     title_node: LexborNode | None = None
     found: dict[str, str] = {}  # each field's first meta, its content ("" for none)
     refreshes: list[LexborNode] = []
-    canonical = tree.css_first('link[rel="canonical"][href]')
-    for node in tree.css("title, meta"):
+    canonical: LexborNode | None = None
+    # one walk of the tree for all three (each query is a walk of its own)
+    for node in tree.css('title, meta, link[rel="canonical"][href]'):
         tag = node.tag
-        if tag == "meta":
+        if tag == "link":
+            canonical = canonical or node
+        elif tag == "meta":
             attrs = node.attrs
             for key in ("property", "name"):
                 value = attrs.get(key)
@@ -363,10 +367,14 @@ def inspect_page(
     text = _head(raw, keep)[0] if keep <= TEXT_KEPT else squash(raw)[:keep]
     if refresh is None and len(text) < 200 and _SCRIPT_TAG.search(html):  # the whole text
         refresh = _script_target(source, text)
-    headings = _own_headings(tree, url, page_chars)
+    heads: list[LexborNode] = []
+    marked: list[LexborNode] = []  # links its navigation marks as the current page
+    for node in tree.css('h1, h2, h3, a[aria-current="page"][href]'):  # one walk for both
+        (marked if node.tag == "a" else heads).append(node)
+    headings = _own_headings(heads, url, page_chars)
     selves = [(canonical.attrs.get("href") or "") if canonical is not None else ""]
     selves.append(found.get("og:url") or "")
-    current = [a.attrs.get("href") or "" for a in tree.css('a[aria-current="page"][href]')[:8]]
+    current = [a.attrs.get("href") or "" for a in marked[:8]]
     selves += sorted(current, key=lambda h: -len(h.rstrip("/")))[:1]
     fields += headings
     if not title and headings:

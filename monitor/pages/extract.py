@@ -316,7 +316,8 @@ class _Assembler:
             if written_out(link.href, link.text):
                 rest = rest.replace(link.text.strip(), " ")
                 rest = URL_LEAD.sub(" ", rest)  # nor are "<>" and "Available at:" around it
-        rest = _FOOTNOTE_LABEL.sub("", rest)  # "[^2]: " of a Markdown footnote
+        if "[^" in rest:  # "[^2]: " of a Markdown footnote
+            rest = _FOOTNOTE_LABEL.sub("", rest)
         rest = _spaced(rest)
         if " ." in rest or " ," in rest or " ;" in rest or " :" in rest:  # what it needs
             rest = _SPACED_PUNCTUATION.sub("", rest)
@@ -327,12 +328,12 @@ class _Assembler:
             archives
             and not primary
             and (_NOTE.search(rest) or not any(meaningful_anchor(ln.text) for ln in line.links))
-        ) or (_NOTE.search(rest) and not primary and len(rest) < 200):
+        ) or (not primary and len(rest) < 200 and _NOTE.search(rest)):
             kind = Kind.NOTE
-        elif (_SEP.match(rest) and not primary) or (line.links and not primary and not archives):
+        elif (not primary and _SEP.match(rest)) or (line.links and not primary and not archives):
             # decoration, or a line whose every link was unusable (menus, mailto: lines)
             kind = Kind.SEP
-        elif _is_prose(rest) and not stamps and not line.in_refs:
+        elif not stamps and not line.in_refs and _is_prose(rest):
             kind = Kind.PROSE
         else:
             kind = Kind.SHORT
@@ -347,8 +348,8 @@ class _Assembler:
         in_refs = any(i.line.in_refs for i in infos)
         # without a link or a stamp, only a page's reference list says "this is a citation"
         # (a book, cited with its year); elsewhere it is just a line of text
-        dated = in_refs and any(YEAR.search(i.rest) for i in infos)
-        if not stamps and not primary and not archives and not dated:
+        bare = not stamps and not primary and not archives
+        if bare and not (in_refs and any(YEAR.search(i.rest) for i in infos)):
             return
         self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
         primary, alternates = split_links(primary)

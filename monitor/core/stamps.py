@@ -261,6 +261,17 @@ _FOREIGN_MONTH = re.compile(
 _FILLER = re.compile(
     r"(?<![^\W\d_])(?:de|del|le|am|den)(?![^\W\d_])|(?<=\d)(?:er\b|[ºª°])", re.IGNORECASE
 )
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _may_name_a_month(text: str) -> bool:
+    """False when `_FOREIGN_MONTH` cannot match `text`: an ASCII text none of whose words
+    is one of its month words ("16 February 2011", "accessed 2011-02-16"). Its alternation
+    of every language's month words is tried at each word and number of a stamp's date,
+    which cost most of reading the date (measured: docs/performance.md)."""
+    return not text.isascii() or any(w.lower() in _MONTHS for w in _ASCII_WORD.findall(text))
+
+
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 DATE_ORDERS = ("dmy", "mdy")
 
@@ -324,7 +335,8 @@ def parse_date_words(
         date, precision, note = numeric
         return (date, precision, note) if note else (date, precision)
     text = _ORDINAL.sub(r"\1", text)
-    text = _FOREIGN_MONTH.sub(lambda mo: " " + _MONTHS[mo.group(1).lower()] + " ", text)
+    if _may_name_a_month(text):
+        text = _FOREIGN_MONTH.sub(lambda mo: " " + _MONTHS[mo.group(1).lower()] + " ", text)
     text = _FILLER.sub(" ", text)
     if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", text):
         text = text.replace(".", " ")
@@ -371,9 +383,35 @@ def _plain_date(text: str) -> tuple[dt.date, Precision] | None:
     return (date, Precision.MONTH) if day is None else (date, Precision.DAY)
 
 
+_LEAD_WORD = re.compile(r"[A-Za-z]+(?= )")
+
+
+def _refused_by_dateutil(text: str) -> bool:
+    """True when dateutil, never fuzzy here, is sure to refuse `text` at its first token:
+    a word (dateutil's tokens are letter runs) that is no number to float() ("nan",
+    "inf"), weekday, month, am/pm, or word dateutil skips ("on", "of"). A bracket such as
+    '[accessed 16 February 2011]' is tried as a bare date before its phrase is read, and
+    dateutil's tokenizer took long to say no (measured: docs/performance.md)."""
+    lead = _LEAD_WORD.match(text)
+    if lead is None:
+        return False
+    word = lead.group()
+    with contextlib.suppress(ValueError):
+        float(word)
+        return False
+    return (
+        _INFO.weekday(word) is None
+        and _INFO.month(word) is None
+        and _INFO.ampm(word) is None
+        and not _INFO.jump(word)
+    )
+
+
 def _by_dateutil(text: str) -> tuple[dt.date, Precision] | None:
     """dateutil's reading of `text`, parsed twice with defaults that differ in every field:
     a field that comes back different was not given."""
+    if _refused_by_dateutil(text):
+        return None
     try:
         a = dateparser.parse(text, default=_DEFAULT_A)
         b = dateparser.parse(text, default=_DEFAULT_B)

@@ -332,3 +332,56 @@ def test_dates_read_without_dateutil_are_read_as_dateutil_reads_them() -> None:
     assert read > len(texts) // 3  # the common shapes are read here, not by dateutil
     assert _plain_date("16 February 2011") == (dt.date(2011, 2, 16), Precision.DAY)
     assert _plain_date("February 2011") == (dt.date(2011, 2, 1), Precision.MONTH)
+
+
+def test_a_text_with_no_month_word_skips_the_month_pattern() -> None:
+    """`_may_name_a_month` says no only where `_FOREIGN_MONTH` finds nothing: every month
+    word in every case and beside every kind of neighbour, and ASCII words that are none.
+    An ASCII word can match only an ASCII month word (none holds a letter that re matches
+    to an ASCII one under IGNORECASE, such as "ſ" or "ı")."""
+    import string
+
+    from monitor.core.stamps import _FOREIGN_MONTH, _MONTHS, _may_name_a_month
+
+    for word in _MONTHS:
+        non_ascii = [c for c in word if not c.isascii()]
+        for c in non_ascii:  # ... so it never matches an ASCII word
+            assert not any(re.fullmatch(re.escape(c), a, re.I) for a in string.ascii_letters)
+    words = list(_MONTHS) + [w.upper() for w in _MONTHS] + [w.title() for w in _MONTHS]
+    words += ["December", "accessed", "Retrieved", "Web", "decembers", "janx", "xjan", "of"]
+    for word in words:
+        for text in (word, f"16 {word} 2011", f"{word}. 16, 2011", f"16{word}2011", f"x{word}"):
+            found = _FOREIGN_MONTH.search(text) is not None
+            assert found <= _may_name_a_month(text), text
+    assert not _may_name_a_month("16 December 2011")
+    assert not _may_name_a_month("accessed 2011-02-16")
+    assert _may_name_a_month("16 Nov 2011") and _may_name_a_month("16 février 2011")
+
+
+def test_a_date_dateutil_is_sure_to_refuse_is_not_handed_to_it() -> None:
+    """`_refused_by_dateutil` says yes only for a text dateutil refuses: one that opens
+    with a word none of dateutil's tables knows (access phrases), and never for one that
+    opens with a number float() reads, a weekday, month, am/pm or a word it skips."""
+    from dateutil import parser as dateparser
+
+    from monitor.core.stamps import _DEFAULT_A, _by_dateutil, _refused_by_dateutil
+
+    info = dateparser.parserinfo()
+    known = [w for table in (info.WEEKDAYS, info.MONTHS, info.AMPM) for ws in table for w in ws]
+    known += list(info.JUMP) + list(info.PERTAIN) + list(info.UTCZONE)
+    known += [w for ws in info.HMS for w in ws]
+    words = known + [w.upper() for w in known] + [w.lower() for w in known if w.strip()]
+    words += ["nan", "NaN", "inf", "Infinity", "accessed", "Retrieved", "Web", "viewed", "cited"]
+    words += ["Zugriff", "consulted", "GMT", "UTC", "Z", "T", "EST", "x"]
+    refused = 0
+    for word in words:
+        for rest in ("16 February 2011", "2011", "12:00", "of 2011", "- 3"):
+            text = f"{word} {rest}"
+            if _refused_by_dateutil(text):
+                refused += 1
+                with pytest.raises((ValueError, OverflowError)):
+                    dateparser.parse(text, default=_DEFAULT_A)
+                assert _by_dateutil(text) is None
+    assert refused >= 40
+    assert _refused_by_dateutil("accessed 16 February 2011")
+    assert not _refused_by_dateutil("February 16 2011") and not _refused_by_dateutil("on 2011")

@@ -159,6 +159,8 @@ def test_reingest_marks_removed_and_keeps_history(
     )
     summary = api.run(store, settings)
     assert summary.counts == {"alive": 2}
+    (again,) = api.ingest(store, [str(f)], settings)  # next week, the page as it was
+    assert (again.stats.added, again.stats.updated, again.stats.unchanged) == (0, 0, 2)
     # Beta disappears, Alpha gets a new stamp, Gamma is new.
     f.write_text(
         page(

@@ -80,14 +80,24 @@ class Pages:
         self.db = db
 
     def ensure_urls(self, s: Session, urls: Iterable[str]) -> dict[str, int]:
+        """The id of each of `urls`, each added first if it is new. Those already there are
+        looked up before anything is written: a page ingested again each week cites mostly
+        URLs already stored, and an insert that finds its row there costs what a new one
+        does (measured: docs/performance.md)."""
         urls = sorted(set(urls))
-        if not urls:
-            return {}
+        ids = self._url_ids(s, urls)
+        new = [u for u in urls if u not in ids]
+        if not new:
+            return ids
         now = utcnow()
-        rows = [{"url": u, "host": host_of(u), "first_seen_at": now} for u in urls]
         conn, url_t = s.connection(), table(Url)
-        for i in range(0, len(rows), 1000):  # a URL cited before is left as it is
-            write_many(conn, url_t, rows[i : i + 1000], unique=("url",))
+        for i in range(0, len(new), 1000):  # one added meanwhile by another ingest stays
+            rows = [{"url": u, "host": host_of(u), "first_seen_at": now} for u in new[i : i + 1000]]
+            write_many(conn, url_t, rows, unique=("url",))
+        return ids | self._url_ids(s, new)
+
+    @staticmethod
+    def _url_ids(s: Session, urls: Sequence[str]) -> dict[str, int]:
         ids: dict[str, int] = {}
         for i in range(0, len(urls), 1000):
             chunk = urls[i : i + 1000]
@@ -195,7 +205,7 @@ class Pages:
             if row is None:
                 new.append({"document_id": doc_id, "key": key, "first_seen_at": now,
                             "last_seen_at": now, **values})  # fmt: skip
-            elif row.removed_at is not None or any(getattr(row, k) != v for k, v in values.items()):
+            elif row.removed_at is not None or row[3:] != tuple(values[f] for f in fields):
                 changed.append({"_id": row.id, **{f"v_{k}": v for k, v in values.items()}})
             else:
                 unchanged.append(row.id)

@@ -258,9 +258,10 @@ _FOREIGN_MONTH = re.compile(
 )
 # words between day, month and year: "16 de febrero de 2011", "le 1er mars", "16. Februar",
 # "1º de junho"
-_FILLER = re.compile(
+_FILLER = quick(
     r"(?<![^\W\d_])(?:de|del|le|am|den)(?![^\W\d_])|(?<=\d)(?:er\b|[ºª°])", re.IGNORECASE
 )
+_SLASHED = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}")
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -323,7 +324,8 @@ def parse_date_words(
     parse is costly (two parses each), which a large page paid for every citation
     (measured: docs/performance.md, "Figures behind the code")."""
     text = words.strip().strip(",.").strip()
-    text = _CJK_DATE.sub(lambda m: "-".join(f"{int(g):02d}" for g in m.groups() if g), text)
+    if "年" in text:  # each step below is run only where it may find something to change
+        text = _CJK_DATE.sub(lambda m: "-".join(f"{int(g):02d}" for g in m.groups() if g), text)
     if not text:
         return None
     m = _YEAR_ONLY.match(text)
@@ -334,15 +336,15 @@ def parse_date_words(
     if numeric is not None:
         date, precision, note = numeric
         return (date, precision, note) if note else (date, precision)
-    text = _ORDINAL.sub(r"\1", text)
+    if _ORDINAL.search(text):  # a search costs less than the substitution's template
+        text = _ORDINAL.sub(r"\1", text)
     if _may_name_a_month(text):
         text = _FOREIGN_MONTH.sub(lambda mo: " " + _MONTHS[mo.group(1).lower()] + " ", text)
     text = _FILLER.sub(" ", text)
-    if not re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", text):
-        text = text.replace(".", " ")
+    text = text.replace(".", " ")  # (an ISO date "2011-02-16" has none)
     text = _SEPT.sub("Sep", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,")
-    if re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}", text):
+    text = " ".join(text.split()).strip(" ,")  # re's \s and str.split: the same white space
+    if _SLASHED.fullmatch(text):
         return None  # not a date _numeric reads: never let dateutil guess the order
     return _plain_date(text) or _by_dateutil(text)
 
@@ -436,13 +438,14 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
     found: list[AccessStamp] = []
 
     def free(m: re.Match[str]) -> bool:
-        return not any(s.start < m.end() and m.start() < s.end for s in found)
+        return not found or not any(s.start < m.end() and m.start() < s.end for s in found)
 
     low = text.lower()
     # each pattern is run only on a line holding the words it cannot match without
     for m in _UNKNOWN.finditer(text) if "access" in low and "date" in low else ():
         found.append(AccessStamp(m.group(0).strip(), None, Precision.UNKNOWN, m.start(), m.end()))
-    for m in _CITED.finditer(text):
+    # "cited" in any case (re also matches "ı" and "İ" to its "i", never a letter to "ted")
+    for m in _CITED.finditer(text) if "ted" in low else ():
         parsed = parse_date_words(m.group("date"), date_order)
         if parsed is not None and free(m):
             note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]

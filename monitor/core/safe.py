@@ -13,10 +13,13 @@ control. Each output format has its own way of being abused, so each gets its ow
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import orjson
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[\t\n\r]")
@@ -45,11 +48,26 @@ def csv_cell(value: Any) -> Any:
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
+# what orjson hands back to the caller, as json.dumps does (to `default`, or a TypeError)
+_ORJSON_AS_JSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_AS_JSON |= orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def json_dumps(value: Any, **options: Any) -> str:
     """JSON as `json.dumps(ensure_ascii=False)` writes it, with the characters it leaves raw
     that a terminal or a JavaScript reader obeys (DEL, the C1 controls such as U+009B, the
-    line and paragraph separators) escaped as \\uXXXX: the same JSON to any parser."""
-    text = json.dumps(value, ensure_ascii=False, **options)
+    line and paragraph separators) escaped as \\uXXXX: the same JSON to any parser.
+
+    Indented JSON (`indent=2`, what `check`, `status` and the report print) is written by
+    orjson: the same text, but json.dumps indents in pure Python, a large part of writing
+    100,000 results (measured: docs/performance.md). A value orjson will not take (an
+    integer past 64 bits, a key that is not a string) goes to json.dumps."""
+    text = None
+    if options == {"indent": 2}:
+        with contextlib.suppress(TypeError):  # orjson.JSONEncodeError is one
+            text = orjson.dumps(value, option=_ORJSON_AS_JSON).decode()
+    if text is None:
+        text = json.dumps(value, ensure_ascii=False, **options)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

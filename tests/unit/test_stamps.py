@@ -281,15 +281,16 @@ def test_new_languages_are_restamped_in_their_own_words(like: str, expected: str
 
 
 def test_first_chars_reads_what_a_pattern_can_begin_with() -> None:
-    """The look-ahead that lets the access-phrase search skip most positions is read from
-    the pattern itself; a wrong set would lose stamps, so it is checked on its cases."""
+    """The look-ahead that lets a search skip most positions (a date's filler words, an
+    archive note) is read from the pattern itself; a wrong set would lose matches, so it
+    is checked on its cases, the access phrases among them."""
     from monitor.core.patterns import first_chars, quick
-    from monitor.core.stamps import _FIRST_KEYWORD
+    from monitor.core.stamps import _KEYWORD
 
     assert first_chars(r"(?:page\s+)?consult|ab[cd]") == "acp"
     assert first_chars(r"(?<![^\W\d_])x?y") == "xy"
     assert first_chars(r"\s*x") is None and first_chars(r"x?") is None  # any, or empty
-    starts = first_chars(_FIRST_KEYWORD.pattern)
+    starts = first_chars(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
     assert starts is not None and {"a", "r", "z", "д", "қ", "閲"} <= set(starts)
     # the look-ahead finds what the plain pattern finds, in either case
     plain = r"been archived|archive copy|wayback machine"
@@ -385,3 +386,56 @@ def test_a_date_dateutil_is_sure_to_refuse_is_not_handed_to_it() -> None:
     assert refused >= 40
     assert _refused_by_dateutil("accessed 16 February 2011")
     assert not _refused_by_dateutil("February 16 2011") and not _refused_by_dateutil("on 2011")
+
+
+def _written_out(pattern: str) -> list[str]:
+    """Strings a phrase pattern matches: each branch, each character of a class, each
+    optional part with and without it (white space as one space)."""
+    from re import _constants as op  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    def items(seq: list) -> list[str]:  # type: ignore[type-arg]
+        out = [""]
+        for code, av in seq:
+            if code is op.LITERAL:
+                choices = [chr(av)]
+            elif code is op.IN:
+                choices = [chr(v) for k, v in av if k is op.LITERAL] or [" "]
+            elif code is op.BRANCH:
+                choices = [s for alt in av[1] for s in items(alt)]
+            elif code is op.SUBPATTERN:
+                choices = items(av[-1])
+            elif code in (op.MAX_REPEAT, op.MIN_REPEAT):
+                once = items(av[2])
+                choices = ([""] if av[0] == 0 else []) + once
+            else:
+                choices = [""]
+            out = [a + b for a in out for b in choices][:5000]
+        return out
+
+    return items(list(_parser.parse(pattern)))
+
+
+def test_a_lines_first_phrase_is_where_the_phrase_pattern_first_matches() -> None:
+    """`_first_phrase` (phrases by their first letter, the spaced ones after a character
+    that is no letter) answers where `_KEYWORD` first matches the lower-cased line: every
+    phrase of every language written out, at the start, after a space, a bracket, a digit,
+    inside a word, before a letter, beside a CJK phrase and after an earlier one."""
+    from monitor.core.stamps import _KEYWORD, _KEYWORDS, _first_phrase
+
+    reference = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
+    phrases = [p for kw in _KEYWORDS.values() for p in _written_out(kw)]
+    assert len(phrases) > 100 and "zuletzt abgerufen am" in phrases and "访问日期" in phrases
+    texts = []
+    for p in phrases:
+        for q in ("accessed", "访问日期", "x", "1"):
+            texts += [p, f"{p} 2011", f"Title. [{p} 16 February 2011]", f"x{p} 2011", f"{p}x"]
+            texts += [f"1{p}", f"Ab {p}. {q} 2011", f"{q}{p}", f"{p}{q}", f"Über {p}: 2011"]
+    for text in texts:
+        low = text.lower()
+        m = reference.search(low)
+        expected = None if m is None else m.start()
+        if expected is not None:
+            while expected > 0 and text[expected - 1] in " \t\n\r\f\v[":
+                expected -= 1
+        assert _first_phrase(text, low) == expected, text

@@ -39,3 +39,15 @@ def test_what_orjson_refuses_is_written_by_json_or_refused_as_json_refuses() -> 
         safe.json_dumps({"at": dt.datetime(2026, 12, 7)}, indent=2)
     at = {"at": dt.datetime(2026, 12, 7)}
     assert json.loads(safe.json_dumps(at, indent=2, default=str)) == {"at": "2026-12-07 00:00:00"}
+
+
+def test_the_stores_json_columns_take_what_json_took() -> None:
+    """The JSON columns are written and read by orjson; what it refuses (an integer past
+    64 bits, NaN that json.dumps wrote before) still goes in and comes back."""
+    from monitor.store.engine import _json_text, _json_value
+
+    stamps = [{"raw": "[accessed 16 février 2011]", "date": "2011-02-16", "precision": "day"}]
+    assert _json_value(_json_text(stamps)) == stamps
+    assert _json_value(_json_text({"n": 2**70})) == {"n": 2**70}
+    assert _json_value(json.dumps({"score": float("nan")}))["score"] != 0  # NaN read back
+    assert _json_value(json.dumps(stamps)) == stamps  # a row json.dumps stored

@@ -342,10 +342,16 @@ class _Assembler:
     # A block: header lines + tail lines (stamps, notes)
     def emit(self, header: list[_Info], tail: list[_Info]) -> None:
         infos = header + tail
-        stamps = [s for i in infos for s in i.stamps]
-        primary = [p for i in infos for p in i.primary]
-        archives = [a for i in infos for a in i.archives]
-        in_refs = any(i.line.in_refs for i in infos)
+        stamps: list[AccessStamp] = []
+        primary: list[tuple[str, Link]] = []
+        archives: list[ArchiveAddress] = []
+        in_refs, quoted = False, None  # in a reference list; the first quoted passage
+        for i in infos:  # one pass: a block is mostly one line
+            stamps += i.stamps
+            primary += i.primary
+            archives += i.archives
+            in_refs = in_refs or i.line.in_refs
+            quoted = quoted or i.line.quote
         # without a link or a stamp, only a page's reference list says "this is a citation"
         # (a book, cited with its year); elsewhere it is just a line of text
         bare = not stamps and not primary and not archives
@@ -356,8 +362,9 @@ class _Assembler:
         demoted = set(alternates)
         demoted_links = [ln for i in infos for ln in i.line.links if ln.href.strip() in demoted]
         labels = label_texts(demoted_links)
-        texts = [t for i in header if (t := without_labels(i.rest, labels))]
-        lead = without_labels(header[0].rest, labels) if header else ""
+        cut = [without_labels(i.rest, labels) for i in header]
+        texts = [t for t in cut if t]
+        lead = cut[0] if cut else ""
         if header and header[0].primary and texts and texts[0] == lead:
             # "<a>Title</a>, Publisher, 2005" or a link inside a sentence: the anchor text
             # is the title; text after a leading anchor is the publisher line.
@@ -397,7 +404,6 @@ class _Assembler:
                 urls.append((archives[0].original_url, archives[0].archive_url, title))
             else:
                 urls.append((None, None, title))
-        quoted = next((i.line.quote for i in infos if i.line.quote), None)
         for n, (url, raw, t) in enumerate(urls):
             mine = [a for a in archives if a.original_url == url or len(urls) == 1]
             c = FoundCitation(

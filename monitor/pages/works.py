@@ -208,6 +208,8 @@ def without_labels(text: str, labels: list[str]) -> str:
     """A reference's text (its whitespace squashed, as `extract` classifies a line) without
     its links' labels ("... 2003;149:1018–22.Article PubMed Google Scholar" -> "...
     2003;149:1018–22."). Only a cut leaves whitespace to squash again."""
+    if not labels:
+        return text.strip(" ,;")
     cut = False
     for label in sorted(set(labels), key=len, reverse=True):
         if len(label) >= 2 and label in text:
@@ -218,12 +220,12 @@ def without_labels(text: str, labels: list[str]) -> str:
 def names_a_place(line: str, anchor: str) -> bool:
     """Is the link's text the name of a place, not of the work: placed after "Available
     from:" and the like, or a host name standing after the reference's first words?"""
-    if not anchor:
-        return False
-    starts = list(occurrences(line, anchor))
-    if any(at > 0 and AVAILABLE.search(line[:at]) is not None for at in starts):
-        return True
-    return bool(starts) and starts[-1] > 3 and HOST_NAME.match(anchor.strip(" .")) is not None
+    last = -1
+    for at in occurrences(line, anchor):
+        if at > 0 and AVAILABLE.search(line[:at]) is not None:
+            return True
+        last = at
+    return last > 3 and HOST_NAME.match(anchor.strip(" .")) is not None
 
 
 def same_copy(href: str, copy: ArchiveAddress) -> bool:

@@ -317,10 +317,22 @@ def address_host(url: str) -> str:
     return "" if netloc.startswith("[") else netloc.rsplit(":", 1)[0]
 
 
+# scheme://host[:port] followed by the path, query or fragment (or nothing): the host as
+# urlsplit's hostname reads it, for an address with no user name, no IPv6 literal and no
+# character urlsplit would drop or stop at
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9._~-]*)(?::[0-9]*)?(?=[/?#]|\Z)")
+
+
 @functools.lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
     """Lower-cased host name: the key for per-host politeness. (Asked several times for
-    each URL of a run, so remembered: urlsplit's own cache is too small for a run.)"""
+    each URL of a run, so remembered: urlsplit's own cache is too small for a run.) A plain
+    address is read by one match, the rest by urlsplit: ingest asks once for every URL of a
+    large page, and urlsplit was most of storing its new URLs (measured:
+    docs/performance.md); a test holds both readings equal."""
+    m = _PLAIN_HOST.match(url)
+    if m is not None:
+        return m.group(1).lower()
     return (urlsplit(url).hostname or "").lower()
 
 

@@ -305,3 +305,36 @@ def test_address_host_is_the_parsed_host_of_a_normalised_address(written: str) -
 )
 def test_has_credentials(url: str, has: bool) -> None:
     assert has_credentials(url) is has
+
+
+def test_host_of_reads_every_address_as_urlsplit_does() -> None:
+    """host_of reads a plain address by one match and the rest by urlsplit: both readings
+    must agree on every shape of address (ports, user names, IPv6, odd characters)."""
+    import itertools
+    import random
+    from urllib.parse import urlsplit
+
+    from monitor.core.urls import host_of
+
+    schemes = ["http", "HTTPS", "ftp", "a+b.c-d", "1http", "", " http", "ht tp"]
+    seps = ["://", ":/", ":", "//", ":///"]
+    hosts = ["example.org", "Example.ORG", "127.0.0.2", "[::1]", "[2001:db8::1]", "ex_am~ple",
+             "user@host", "user:pw@host", "a@b@c", "xn--bcher-kva.example", "bücher.de",
+             "ho%41st", "ho\tst", "host\\x", "", "-", "."]  # fmt: skip
+    ports = ["", ":", ":80", ":8080", ":abc", ":99999", "::"]
+    tails = ["", "/", "/a/b?c=d#e", "?q", "#f", "\\p", " x", "/\t"]
+    urls = ["".join(p) for p in itertools.product(schemes, seps, hosts, ports, tails)]
+    rng = random.Random(3)
+    alphabet = "aZ09.:/?#@[]%-_~+ \t\\é"
+    urls += ["http://" + "".join(rng.choice(alphabet) for _ in range(12)) for _ in range(3000)]
+    checked = 0
+    for url in urls:
+        try:
+            expected = (urlsplit(url).hostname or "").lower()
+        except ValueError:  # urlsplit refuses it (a bad IPv6 literal): so must host_of
+            with pytest.raises(ValueError):
+                host_of.__wrapped__(url)
+            continue
+        assert host_of.__wrapped__(url) == expected, url
+        checked += 1
+    assert checked > len(urls) // 2

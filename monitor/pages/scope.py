@@ -82,6 +82,13 @@ _TEXT_URL = re.compile(r"(?<![\"'=])https?://", re.IGNORECASE)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
+def _text_urls(text: str) -> int:
+    """How many URLs `text` writes out. Only where "://" stands: the pattern has no first
+    letter to skip by and tried every position of a whole reference list's text (measured:
+    docs/performance.md)."""
+    return len(_TEXT_URL.findall(text)) if "://" in text else 0
+
+
 def _level(node: LexborNode) -> int | None:
     """The heading level of `node` (a heading, or MediaWiki's `div.mw-heading` around one)."""
     if node.tag in _HEADING_TAGS:
@@ -345,9 +352,7 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
     # a references heading over two or three links of its own is not the page's citations
     # when the rest of the page is where they are (a blog's "Sources: a, b" footer)
     # (a URL written as text counts: an MLA "Works Cited" list often links nothing)
-    linked = sum(
-        len(n.css("a[href]")) + len(_TEXT_URL.findall(n.text())) for n in tree.css(f"[{MARK}]")
-    )
+    linked = sum(len(n.css("a[href]")) + _text_urls(n.text()) for n in tree.css(f"[{MARK}]"))
     if not lists and _list_items(tree, _own_host(tree, page_url)) >= max(10, 2 * linked):
         # the page's body is itself a list of linked works (an awesome list, a reading
         # list): a trailing "Footnotes" or "Notes" section does not narrow it to itself

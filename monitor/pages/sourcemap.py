@@ -49,8 +49,13 @@ class Place:
         return self.stamps.get(raw)
 
 
+_ESCAPED = re.compile(r"[&<>\"']")  # what html.escape changes
+
+
 def variants(text: str) -> list[str]:
     """How a string may be written in a page: as is, HTML-escaped, with &amp; in URLs."""
+    if not _ESCAPED.search(text):  # nothing to escape: as is (most URLs and titles)
+        return [text] if text else []
     out = [text, html.escape(text, quote=False), html.escape(text), text.replace("&", "&amp;")]
     return list(dict.fromkeys(v for v in out if v))
 
@@ -68,6 +73,7 @@ _ITEM_OPEN = re.compile(r"<li[\s>]", re.IGNORECASE)
 _ITEM_CLOSE = re.compile(r"</li\s*>", re.IGNORECASE)
 _ITEM_END = re.compile(r"</li\s*>|<li[\s>]|</[ou]l\s*>", re.IGNORECASE)
 _A_END = re.compile(r"</a\s*>", re.IGNORECASE)
+_A_START = re.compile(r"<a[\s>]", re.IGNORECASE)
 
 
 class _Items:
@@ -135,7 +141,7 @@ def after_tag(text: str, pos: int) -> int:
     lt, gt = text.rfind("<", 0, pos), text.rfind(">", 0, pos)
     if lt <= gt:
         return pos
-    if re.match(r"<a[\s>]", text[lt : lt + 3], re.IGNORECASE):
+    if _A_START.match(text, lt):
         close = _A_END.search(text, pos)
         if close:
             return close.end()

@@ -108,6 +108,7 @@ _EMPTY_BRACKETS = re.compile(r"[(\[]\s*[)\]]")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _EMPHASIS = frozenset(["em", "i", "cite", "q"])
 _FOOTNOTE_LABEL = re.compile(r"^\s*\[\^[^\]\s]+\]:\s*")
+_LEFT, _LEFT_MARKED = 1, 2  # html_lines' events of leaving a node
 
 
 def html_lines(
@@ -133,8 +134,10 @@ def html_lines(
     quote_parts: list[str] = []
 
     def flush() -> None:
+        if not (text_parts or links or emphasis or quote_parts):
+            return  # nothing read since the last line (a reference item's start)
         text = _squashed(join_broken_urls("".join(text_parts)))
-        if not links:  # URLs written as text: "<http://...>", "Available at: http://..."
+        if not links and text:  # URLs written as text: "<http://...>", "Available at: ..."
             links.extend(Link(href, written) for href, written in text_urls(text))
         if (text or links) and (inside or not only_marked):
             marked = bool(inside and only_marked)
@@ -161,12 +164,14 @@ def html_lines(
     if root is None:
         return [], title, base
     # Iterative walk (enter/exit events) so absurdly deep markup cannot exhaust the stack.
-    stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    # (node, 0) enters a node; (node, LEFT) and (node, LEFT_MARKED) leave it, the latter a
+    # node `mark_scope` marked (told on entering: its attributes are read once)
+    stack: list[tuple[LexborNode, int]] = [(root, 0)]
     while stack:
         node, leaving = stack.pop()
         tag = node.tag
         if leaving:
-            if node.attributes.get(MARK) is not None:
+            if leaving == _LEFT_MARKED:
                 flush()
                 inside -= 1
             if tag == "a":
@@ -200,28 +205,27 @@ def html_lines(
         if node.attributes.get(MARK) is not None:
             flush()
             inside += 1
-            stack.append((node, True))
+            stack.append((node, _LEFT_MARKED))
             if tag == "a":  # a marked link (a CSS scope): its text and href still count
                 anchors.append((node.attributes.get("href") or "", []))
         elif tag == "blockquote" and item:
             quoting += 1  # inside a reference item: its quoted passage, kept apart
-            stack.append((node, True))
+            stack.append((node, _LEFT))
         elif tag in _BLOCK_TAGS:
             if not item:
                 flush()
             if tag == "li" and (item or (inside and only_marked)):
                 item += 1  # a reference's own lists (a button row) stay in its line
-            stack.append((node, True))
+            stack.append((node, _LEFT))
         elif tag in _EMPHASIS and "citation" not in (node.attributes.get("class") or ""):
             emphasised.append([])  # CS1's <cite class="citation"> is the whole reference
-            stack.append((node, True))
+            stack.append((node, _LEFT))
         elif tag == "a":
             href = node.attributes.get("href")
             if href is not None:  # <a name=...> has nothing to close
                 anchors.append((href, []))
-                stack.append((node, True))
-        children = list(node.iter(include_text=True))
-        stack.extend((child, False) for child in reversed(children))
+                stack.append((node, _LEFT))
+        stack.extend([(child, 0) for child in reversed(list(node.iter(include_text=True)))])
     flush()
     return lines, title, base
 

@@ -109,6 +109,16 @@ def meaningful_anchor(text: str) -> bool:
     return _meaningful(" ".join(text.split()).strip(" []().•").lower())
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _may_identify(t: str) -> bool:
+    """False when `_IDENTIFIER_TEXT` cannot match `t`: each of its forms holds a digit but
+    the run of X and hyphens that may end a number ("ISBN XXXXX"); a title's words, with
+    no digit, are then not tried against every form (measured: docs/performance.md)."""
+    return _DIGIT.search(t) is not None or t.rstrip("\n").endswith(("x", "X", "-"))
+
+
 @lru_cache(maxsize=1024)
 def _meaningful(t: str) -> bool:
     """`meaningful_anchor` of a squashed, trimmed, lower-cased text. Cached: a reference's
@@ -119,7 +129,7 @@ def _meaningful(t: str) -> bool:
         and t not in _GENERIC_ANCHORS
         and t not in _BUTTONS
         and not t.startswith(("http://", "https://", "doi:", "#"))
-        and not _IDENTIFIER_TEXT.match(t)
+        and not (_may_identify(t) and _IDENTIFIER_TEXT.match(t))
         and not _BUTTON_RUN.match(t)
     )
 

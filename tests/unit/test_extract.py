@@ -262,3 +262,21 @@ def test_a_large_pages_freed_parse_tree_is_given_back_to_the_system() -> None:
     before = resident_mb()
     htmlparse.give_back_memory()
     assert before - resident_mb() > 10, (before, resident_mb())
+
+
+def test_link_text_without_a_digit_is_tried_as_an_identifier_only_when_it_may_be_one() -> None:
+    """`titles._may_identify` says no only where `_IDENTIFIER_TEXT` cannot match: every
+    form it reads (DOIs, numbers, bibcodes, author-date labels) holds a digit or ends
+    in a run of X and hyphens."""
+    from monitor.pages.titles import _IDENTIFIER_TEXT, _may_identify
+
+    texts = [
+        "doi:10.1000/182", "10.1000/182", "pmid: 12345678", "isbn 0-306-40615-2", "xxxxx",
+        "ISBN XXXX-X", "-----", "issn ----x\n", "2004PASP..116..622B", "anderson, 2017a",
+        "björk et al. (2010)", "smith and lee 1999", "bloch, m., & corum, j. (2008, may 5)",
+        "a title of words", "here", "the original", "x", "rx", "isbn x-x-x-x-x",
+    ]  # fmt: skip
+    for text in texts:
+        for t in (text, text.lower(), text.upper()):
+            assert not _IDENTIFIER_TEXT.match(t) or _may_identify(t), t
+    assert not _may_identify("a title of words") and _may_identify("isbn xxxxx")

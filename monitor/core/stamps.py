@@ -541,7 +541,9 @@ def strip_stamps(text: str, stamps: list[AccessStamp]) -> str:
     out, pos = [], 0
     for s in stamps:
         out.append(text[pos : s.start])
-        out.extend(f" {u} " for u in _KEPT_URL.findall(text[s.start : s.end]))
+        inside = text[s.start : s.end]
+        if "http" in inside or "www." in inside:  # what a URL of _URL starts with
+            out.extend(f" {u} " for u in _KEPT_URL.findall(inside))
         pos = s.end
     out.append(text[pos:])
     rest = " ".join("".join(out).split())  # whitespace squashed, as re's \s counts it

@@ -364,8 +364,11 @@ class _Assembler:
         self.awaiting_excerpt = []  # an earlier block without prose after it has no excerpt
         primary, alternates = split_links(primary)
         demoted = set(alternates)
-        demoted_links = [ln for i in infos for ln in i.line.links if ln.href.strip() in demoted]
-        labels = label_texts(demoted_links)
+        labels = (
+            label_texts([ln for i in infos for ln in i.line.links if ln.href.strip() in demoted])
+            if demoted
+            else []
+        )
         cut = [without_labels(i.rest, labels) for i in header]
         texts = [t for t in cut if t]
         lead = cut[0] if cut else ""
@@ -400,7 +403,7 @@ class _Assembler:
         urls: list[tuple[str | None, str | None, str | None]] = []  # url, raw, title
         for n, (url, link) in enumerate(primary):
             t = title if n == 0 else f"{title} — {link.text}" if title else link.text
-            if any(u == url for u, _, _ in urls):
+            if urls and any(u == url for u, _, _ in urls):
                 continue
             urls.append((url, _as_written(link), t))
         if not urls:
@@ -409,7 +412,9 @@ class _Assembler:
             else:
                 urls.append((None, None, title))
         for n, (url, raw, t) in enumerate(urls):
-            mine = [a for a in archives if a.original_url == url or len(urls) == 1]
+            mine = (
+                [a for a in archives if a.original_url == url or len(urls) == 1] if archives else []
+            )
             c = FoundCitation(
                 position=len(self.citations) + 1,
                 title=t,

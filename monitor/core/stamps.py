@@ -379,6 +379,8 @@ def parse_date_words(
     parse is costly (two parses each), which a large page paid for every citation
     (measured: docs/performance.md, "Figures behind the code")."""
     text = words.strip().strip(",.").strip()
+    if _surely_no_date(text):
+        return None
     if "年" in text:  # each step below is run only where it may find something to change
         text = _CJK_DATE.sub(lambda m: "-".join(f"{int(g):02d}" for g in m.groups() if g), text)
     if not text:
@@ -461,6 +463,25 @@ def _refused_by_dateutil(text: str) -> bool:
         and _INFO.month(word) is None
         and _INFO.ampm(word) is None
         and not _INFO.jump(word)
+    )
+
+
+# the words a step of `parse_date_words` rewrites where they stand first: a month word put
+# in English, a filler word cut, "sept" made "Sep"
+_REWRITTEN_FIRST = frozenset(_MONTHS) | {"de", "del", "le", "am", "den", "sept"}
+
+
+def _surely_no_date(text: str) -> bool:
+    """True when `text` opens with a word no step of `parse_date_words` rewrites and that
+    dateutil refuses (`_refused_by_dateutil`): the steps read no date opening with a word
+    dateutil does not know (`_plain_date`'s opens with a month), so the answer is None
+    without them. The bracket of every '[accessed 16 February 2011]' is tried as a bare
+    date, each a new one to the cache (measured: docs/performance.md)."""
+    lead = _LEAD_WORD.match(text)
+    return (
+        lead is not None
+        and lead.group().lower() not in _REWRITTEN_FIRST
+        and _refused_by_dateutil(text)
     )
 
 

@@ -439,3 +439,33 @@ def test_a_lines_first_phrase_is_where_the_phrase_pattern_first_matches() -> Non
             while expected > 0 and text[expected - 1] in " \t\n\r\f\v[":
                 expected -= 1
         assert _first_phrase(text, low) == expected, text
+
+
+def test_a_date_opening_with_an_unknown_word_is_refused_before_any_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`_surely_no_date` says yes only where every step of `parse_date_words` and dateutil
+    say no: phrases of every language, month, filler, weekday and dateutil words before
+    dates of every shape."""
+    from dateutil import parser as dateparser
+
+    from monitor.core import stamps
+
+    info = dateparser.parserinfo()
+    words = [p for kw in stamps._KEYWORDS.values() for p in _written_out(kw)]
+    words += [*stamps._MONTHS, "de", "del", "le", "am", "den", "sept", "Sept", "x"]
+    words += [w for table in (info.WEEKDAYS, info.MONTHS, info.AMPM) for ws in table for w in ws]
+    words += [*info.JUMP, "nan", "inf", "Infinity", "DE", "Le", "Am", "MAI", "Juni"]
+    dates = ["16 February 2011", "2011", "February 2011", "16 de febrero de 2011", "16.02.2011"]
+    dates += ["16. Februar 2011", "2011-02-16", "1er mars 2011", "Sept. 9, 2009", "2020年6月3日"]
+    texts = [f"{w} {d}" for w in words for d in dates] + [
+        f"{w}, {d}" for w in words[:20] for d in dates
+    ]
+    surely = [t for t in texts if stamps._surely_no_date(t)]
+    assert len(surely) > len(texts) // 8 and "accessed 16 February 2011" in surely
+    monkeypatch.setattr(stamps, "_surely_no_date", lambda text: False)
+    for text in texts:
+        for order in (None, "dmy", "mdy"):
+            full = stamps.parse_date_words.__wrapped__(text, order)
+            assert text not in surely or full is None, text
+    assert "Juni 2011" not in surely and "de 2011" not in surely

@@ -531,9 +531,12 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
         if parsed is not None and parsed[1] is Precision.DAY and free(m):
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
     for m in _BRACKETED.finditer(text):
-        if not YEAR_END.search(m.group("date")) or not free(m):
+        words = m.group("date")
+        # a year ends the words or they are no date: a match of YEAR_END is at most ten
+        # characters, so it is looked for there (its look-behind still sees what precedes)
+        if not YEAR_END.search(words, max(0, len(words) - 10)) or not free(m):
             continue
-        parsed = parse_date_words(m.group("date"), date_order)
+        parsed = parse_date_words(words, date_order)
         if parsed is not None and parsed[1] is Precision.DAY and len(parsed) == 2:
             found.append(AccessStamp(m.group(0), parsed[0], parsed[1], m.start(), m.end()))
     first = _first_phrase(text, low)
@@ -546,8 +549,9 @@ def find_stamps(text: str, date_order: str | None = None) -> list[AccessStamp]:
             continue
         date, precision = parsed[0], parsed[1]
         note = parsed[2] if len(parsed) > 2 else None  # type: ignore[misc]
-        raw = m.group(0).strip()
-        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        whole = m.group(0)
+        raw = whole.strip()
+        start = m.start() + len(whole) - len(whole.lstrip())
         found.append(AccessStamp(raw, date, precision, start, start + len(raw), note))
     found.sort(key=lambda s: s.start)
     return found

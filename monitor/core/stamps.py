@@ -249,9 +249,12 @@ def _first_phrase(text: str, low: str) -> int | None:
         at = joined.start() if at is None else min(at, joined.start())
     if at is None:
         return None
-    while at > 0 and text[at - 1] in " \t\n\r\f\v[":
-        at -= 1
-    return at
+    # the stamp opens at the phrase or at the "[" before it and the white space after that
+    # "[" (`_STAMP`'s `open`); nothing earlier can open it
+    before = at
+    while before > 0 and text[before - 1] in " \t\n\r\f\v":
+        before -= 1
+    return before - 1 if before > 0 and text[before - 1] == "[" else at
 
 
 # Where a date ends: a 4-digit year, optionally ISO -MM-DD or /MM/DD, or CJK "2020年6月3日",

@@ -421,7 +421,7 @@ def test_a_lines_first_phrase_is_where_the_phrase_pattern_first_matches() -> Non
     that is no letter) answers where `_KEYWORD` first matches the lower-cased line: every
     phrase of every language written out, at the start, after a space, a bracket, a digit,
     inside a word, before a letter, beside a CJK phrase and after an earlier one."""
-    from monitor.core.stamps import _KEYWORD, _KEYWORDS, _first_phrase
+    from monitor.core.stamps import _KEYWORD, _KEYWORDS, _STAMP, _first_phrase
 
     reference = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _KEYWORD))
     phrases = [p for kw in _KEYWORDS.values() for p in _written_out(kw)]
@@ -431,14 +431,27 @@ def test_a_lines_first_phrase_is_where_the_phrase_pattern_first_matches() -> Non
         for q in ("accessed", "访问日期", "x", "1"):
             texts += [p, f"{p} 2011", f"Title. [{p} 16 February 2011]", f"x{p} 2011", f"{p}x"]
             texts += [f"1{p}", f"Ab {p}. {q} 2011", f"{q}{p}", f"{p}{q}", f"Über {p}: 2011"]
+    texts += [
+        "x [ [accessed 2011]",
+        "[[ accessed 2011]",
+        "[\u00a0accessed 2011]",
+        "a [\n accessed 2011",
+    ]
     for text in texts:
         low = text.lower()
         m = reference.search(low)
-        expected = None if m is None else m.start()
-        if expected is not None:
-            while expected > 0 and text[expected - 1] in " \t\n\r\f\v[":
-                expected -= 1
-        assert _first_phrase(text, low) == expected, text
+        first = _first_phrase(text, low)
+        assert (first is None) == (m is None), text
+        if m is None or first is None:
+            continue
+        assert first in (m.start(), text.rfind("[", 0, m.start())), text
+        # the stamps found from there are those found from before the phrase's brackets
+        # and spaces
+        wide = m.start()
+        while wide > 0 and text[wide - 1] in " \t\n\r\f\v[":
+            wide -= 1
+        spans = [s.span() for s in _STAMP.finditer(text, wide)]
+        assert [s.span() for s in _STAMP.finditer(text, first)] == spans, text
 
 
 def test_a_date_opening_with_an_unknown_word_is_refused_before_any_step(

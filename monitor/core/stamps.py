@@ -446,6 +446,9 @@ def _plain_date(text: str) -> tuple[dt.date, Precision] | None:
 
 
 _LEAD_WORD = re.compile(r"[A-Za-z]+(?= )")
+# the letters-only words float() reads, in any case (its "nan" and "infinity"), without
+# the cost of the exception it raises for every other word
+_FLOAT_WORDS = frozenset(["nan", "inf", "infinity"])
 
 
 def _refused_by_dateutil(text: str) -> bool:
@@ -458,11 +461,9 @@ def _refused_by_dateutil(text: str) -> bool:
     if lead is None:
         return False
     word = lead.group()
-    with contextlib.suppress(ValueError):
-        float(word)
-        return False
     return (
-        _INFO.weekday(word) is None
+        word.lower() not in _FLOAT_WORDS
+        and _INFO.weekday(word) is None
         and _INFO.month(word) is None
         and _INFO.ampm(word) is None
         and not _INFO.jump(word)

@@ -365,7 +365,12 @@ def test_a_date_dateutil_is_sure_to_refuse_is_not_handed_to_it() -> None:
     opens with a number float() reads, a weekday, month, am/pm or a word it skips."""
     from dateutil import parser as dateparser
 
-    from monitor.core.stamps import _DEFAULT_A, _by_dateutil, _refused_by_dateutil
+    from monitor.core.stamps import (
+        _DEFAULT_A,
+        _FLOAT_WORDS,
+        _by_dateutil,
+        _refused_by_dateutil,
+    )
 
     info = dateparser.parserinfo()
     known = [w for table in (info.WEEKDAYS, info.MONTHS, info.AMPM) for ws in table for w in ws]
@@ -384,6 +389,16 @@ def test_a_date_dateutil_is_sure_to_refuse_is_not_handed_to_it() -> None:
                     dateparser.parse(text, default=_DEFAULT_A)
                 assert _by_dateutil(text) is None
     assert refused >= 40
+
+    def reads(word: str) -> bool:
+        try:
+            float(word)
+        except ValueError:
+            return False
+        return True
+
+    for word in ("nan", "NaN", "NAN", "inf", "Inf", "INFINITY", "infinit", "na", "infinityy"):
+        assert (word.lower() in _FLOAT_WORDS) == reads(word), word
     assert _refused_by_dateutil("accessed 16 February 2011")
     assert not _refused_by_dateutil("February 16 2011") and not _refused_by_dateutil("on 2011")
 

@@ -157,7 +157,10 @@ def measure(main: list[str], env: dict[str, str], cwd: Path, before: list[list[s
 
 
 def monitor_env(db: str, polite: bool) -> dict[str, str]:
+    # an installed monitor runs from compiled bytecode: a machine that sets
+    # PYTHONDONTWRITEBYTECODE would have every monitor process compile its modules again
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {
         "MONITOR_ALLOW_NETWORKS": "127.0.0.0/8",
         "MONITOR_DATABASE__URL": db,

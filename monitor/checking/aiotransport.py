@@ -42,6 +42,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from monitor.checking.netguard import Network, _check, _literal
+from monitor.core.patterns import squash
 
 CHUNK = 64 * 1024
 
@@ -73,7 +74,7 @@ class GuardedResolver(AbstractResolver):
 
 def _said(message: object) -> str:
     """aiohttp's parser message on one line, in the words h11 uses for the same fault."""
-    text = " ".join(str(message).split())
+    text = squash(str(message))
     if text.lower().startswith("bad status line"):
         text = "illegal status line" + text[len("bad status line") :]
     return text[:200]

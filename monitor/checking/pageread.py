@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.core.decoding import decode, meta_charset
 from monitor.core.errors import ExtractError
+from monitor.core.patterns import squash
 
 # Characters of a page's text kept. Judging a page (the title's evidence, the cues, the
 # fingerprint's 12,000) reads its beginning; only a page with quoted passages to look for is
@@ -24,12 +25,6 @@ PASSAGE_TEXT = 60_000
 # comparison read less). Only the search for a cited title in the text, when no title field
 # carries it, reads on, in the page's own text (`PageFacts.own`), read only then.
 HEAD = 12_000
-
-
-def squash(text: str) -> str:
-    """Runs of whitespace as one space (str.split is C-fast; a whitespace regex substitution
-    was slow on a long text: docs/performance.md, "Figures behind the code")."""
-    return " ".join(text.split())
 
 
 @dataclass

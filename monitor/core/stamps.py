@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from dateutil import parser as dateparser
 
-from monitor.core.patterns import quick
+from monitor.core.patterns import quick, squash
 
 
 class Precision(enum.StrEnum):
@@ -403,7 +403,7 @@ def parse_date_words(
     text = _FILLER.sub(" ", text)
     text = text.replace(".", " ")  # (an ISO date "2011-02-16" has none)
     text = _SEPT.sub("Sep", text)
-    text = " ".join(text.split()).strip(" ,")  # re's \s and str.split: the same white space
+    text = squash(text).strip(" ,")
     if _SLASHED.fullmatch(text):
         return None  # not a date _numeric reads: never let dateutil guess the order
     return _plain_date(text) or _by_dateutil(text)
@@ -575,7 +575,7 @@ def strip_stamps(text: str, stamps: list[AccessStamp]) -> str:
             out.extend(f" {u} " for u in _KEPT_URL.findall(inside))
         pos = s.end
     out.append(text[pos:])
-    rest = " ".join("".join(out).split())  # whitespace squashed, as re's \s counts it
+    rest = squash("".join(out))
     return rest.strip(" ,;-–").strip()
 
 

@@ -32,7 +32,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.core.errors import ExtractError
-from monitor.core.patterns import quick
+from monitor.core.patterns import quick, squash
 from monitor.core.results import Extraction, FoundCitation, Link
 from monitor.core.safe import redact
 from monitor.core.stamps import AccessStamp, find_stamps, strip_stamps
@@ -88,13 +88,6 @@ _SKIP_TAGS = frozenset(
 _WS = re.compile(r"\s+")
 
 
-def _squashed(s: str) -> str:
-    """`s` with each run of white space one space, and none at its ends: what
-    `_WS.sub(" ", s).strip()` gives (str.split and re's \\s know the same white space),
-    without a regex pass over every line and link text (measured: docs/performance.md)."""
-    return " ".join(s.split())
-
-
 def _spaced(s: str) -> str:
     """`_WS.sub(" ", s)`, ends kept; `s` itself when its only white space is single spaces
     (every other white space character is unprintable), as a line's text nearly always is."""
@@ -117,7 +110,7 @@ def html_lines(
     """Visual lines of a parsed HTML page (of its reference parts, when it has any:
     `scope.mark`, which edits the tree), its <title>, and its <base href>."""
     title_node = tree.css_first("title")
-    title = _squashed(title_node.text()) if title_node else None
+    title = squash(title_node.text()) if title_node else None
     base_node = tree.css_first("base[href]")
     base = (base_node.attributes.get("href") or None) if base_node else None
     only_marked = mark_scope(tree, scope, page_url)
@@ -136,12 +129,12 @@ def html_lines(
     def flush() -> None:
         if not (text_parts or links or emphasis or quote_parts):
             return  # nothing read since the last line (a reference item's start)
-        text = _squashed(join_broken_urls("".join(text_parts)))
+        text = squash(join_broken_urls("".join(text_parts)))
         if not links and text:  # URLs written as text: "<http://...>", "Available at: ..."
             links.extend(Link(href, written) for href, written in text_urls(text))
         if (text or links) and (inside or not only_marked):
             marked = bool(inside and only_marked)
-            quote = _squashed("".join(quote_parts)) or None
+            quote = squash("".join(quote_parts)) or None
             lines.append(
                 Line(text, list(links), in_refs=marked, emphasis=list(emphasis), quote=quote)
             )
@@ -176,9 +169,9 @@ def html_lines(
                 inside -= 1
             if tag == "a":
                 href, buf = anchors.pop()
-                links.append(Link(href, _squashed("".join(buf))))
+                links.append(Link(href, squash("".join(buf))))
             if tag in _EMPHASIS and emphasised:
-                emphasis.append(_squashed("".join(emphasised.pop())))
+                emphasis.append(squash("".join(emphasised.pop())))
             if tag == "blockquote" and quoting:
                 quoting -= 1
             if tag == "li" and item:
@@ -234,7 +227,7 @@ def text_lines(text: str) -> list[Line]:
     """Plain text: one line a line, bare URLs as links."""
     out = []
     for raw in text.splitlines():
-        s = _squashed(raw)
+        s = squash(raw)
         if not s:
             continue
         out.append(Line(s, [Link(href, written) for href, written in text_urls(s)]))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from monitor.core.patterns import quick
+from monitor.core.patterns import quick, squash
 
 # a quoted title: three characters or more, or two letters ("Oi", "충돌", "概要")
 _QUOTED = re.compile(r"[\"“«„]([^\"”»“]{3,300}|[^\W\d_]{2})[\"”»“]")
@@ -106,7 +106,7 @@ def meaningful_anchor(text: str) -> bool:
     """Anchor text that can serve as a title: not a word like 'here' or 'PDF', a button
     label ('Google Scholar', 'lire en ligne'), an identifier, a host name, an author-date
     label or a URL written out."""
-    return _meaningful(" ".join(text.split()).strip(" []().•").lower())
+    return _meaningful(squash(text).strip(" []().•").lower())
 
 
 _DIGIT = re.compile(r"\d")

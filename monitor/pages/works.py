@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from monitor.core.patterns import occurrences, quick
+from monitor.core.patterns import occurrences, quick, squash
 from monitor.core.results import Link
 from monitor.core.urls import ArchiveAddress
 from monitor.pages.titles import HOST_NAME, meaningful_anchor, ref_title
@@ -73,7 +73,7 @@ def _host(url: str) -> str:
 
 def rank(url: str, link: Link) -> int:
     """How much `link` (normalised `url`) is the work's own address (OWN first)."""
-    label = " ".join(link.text.split()).strip(" []().").lower()
+    label = squash(link.text).strip(" []().").lower()
     host = _host(url)
     if label in _LOOKUP_LABELS:
         return LOOKUP
@@ -164,7 +164,7 @@ def reference_title(text: str, emphasis: Sequence[str] = (), *, strict: bool = F
     """The work's title inside one whole reference, by its citation style (module doc).
     `strict`: only when the reference's structure says it (quotes, an author and a year,
     an author list), never its first sentence."""
-    text = _NUMBERING.sub("", " ".join(text.split()))
+    text = _NUMBERING.sub("", squash(text))
     if not text:
         return None
     found = ref_title(text)  # quoted, APA "(2008).", else the first sentence

@@ -159,6 +159,7 @@ class Pages:
             )
         }
         keys = citation_keys(cits)
+        width = len(fields)  # the stored rows end with `fields`, compared as one tuple
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         unchanged: list[int] = []
@@ -205,7 +206,7 @@ class Pages:
             if row is None:
                 new.append({"document_id": doc_id, "key": key, "first_seen_at": now,
                             "last_seen_at": now, **values})  # fmt: skip
-            elif row.removed_at is not None or row[3:] != tuple(values[f] for f in fields):
+            elif row.removed_at is not None or row[-width:] != tuple(values[f] for f in fields):
                 changed.append({"_id": row.id, **{f"v_{k}": v for k, v in values.items()}})
             else:
                 unchanged.append(row.id)

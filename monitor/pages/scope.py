@@ -352,23 +352,37 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
     # a references heading over two or three links of its own is not the page's citations
     # when the rest of the page is where they are (a blog's "Sources: a, b" footer)
     # (a URL written as text counts: an MLA "Works Cited" list often links nothing)
-    linked = sum(len(n.css("a[href]")) + _text_urls(n.text()) for n in tree.css(f"[{MARK}]"))
-    if not lists and _list_items(tree, _own_host(tree, page_url)) >= max(10, 2 * linked):
-        # the page's body is itself a list of linked works (an awesome list, a reading
-        # list): a trailing "Footnotes" or "Notes" section does not narrow it to itself
-        for node in tree.css(f"[{MARK}]"):
-            del node.attrs[MARK]
-        return False
-    return linked >= 3
+    marked = tree.css(f"[{MARK}]")
+    anchors = sum(len(n.css("a[href]")) for n in marked)
+    written: list[int] = []
+
+    def linked() -> int:
+        """The links, and the URLs written as text, which are counted only when they can
+        change an answer: reading a whole reference list's text keeps its size in the
+        parser's memory until the page is freed (measured: docs/performance.md)."""
+        if not written:
+            written.append(sum(_text_urls(n.text()) for n in marked))
+        return anchors + written[0]
+
+    if not lists:
+        items = _list_items(tree, _own_host(tree, page_url))
+        if items >= max(10, 2 * anchors) and items >= max(10, 2 * linked()):
+            # the page's body is itself a list of linked works (an awesome list, a reading
+            # list): a trailing "Footnotes" or "Notes" section does not narrow it to itself
+            for node in marked:
+                del node.attrs[MARK]
+            return False
+    return anchors >= 3 or linked() >= 3
 
 
 def _list_items(tree: LexborHTMLParser, own: str | None) -> int:
     """List items outside the reference parts that begin with a link to another site: the
     shape of a page whose body is a list of cited works."""
-    marked = {id(n) for n in tree.css(f"[{MARK}] li, li[{MARK}]")}
+    # by the parser's node, not id(): a wrapper freed lends its id to the next one made
+    marked = {n.mem_id for n in tree.css(f"[{MARK}] li, li[{MARK}]")}
     count = 0
     for li in tree.css("li"):
-        if id(li) in marked:
+        if li.mem_id in marked:
             continue
         a = _first_content(li)
         if a is not None and a.tag == "p":  # a loose list's item: <li><p><a ...>

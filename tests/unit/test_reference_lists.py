@@ -250,3 +250,21 @@ def test_a_line_of_many_links_is_read_in_linear_time() -> None:
 
     small, large = took(1500), took(12000)  # measured: 8 times linear, 64 quadratic
     assert large < 24 * small, (small, large)
+
+
+@pytest.mark.parametrize("refs", [15, 40, 100])
+def test_reference_items_never_count_as_the_body_list_they_are_weighed_against(refs: int) -> None:
+    """A body list of linked tools just under twice the references' links: the references
+    section still narrows the page. Its own items once counted towards the body's list
+    when a freed node wrapper lent its id() to another, and the whole page was read."""
+    tools = "".join(
+        f"<li><a href='https://t{i}.example.org/'>Tool {i}</a> does things</li>"
+        for i in range(2 * refs - 1)
+    )
+    items = "".join(
+        f"<li><a href='https://r{i}.example.net/a'>Report number {i}</a>, Publisher, 2020</li>"
+        for i in range(refs)
+    )
+    page = f"<html><body><h2>Tools</h2><ul>{tools}</ul><h2>References</h2><ol>{items}</ol>"
+    found = extract(page + "</body></html>", "html").citations
+    assert [c.url for c in found] == [f"https://r{i}.example.net/a" for i in range(refs)]

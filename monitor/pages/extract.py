@@ -25,7 +25,7 @@ import enum
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urljoin
 
@@ -67,10 +67,14 @@ from monitor.pages.works import (
 
 @dataclass(slots=True)
 class Line:
+    """One visual line of a page. Its links and emphasis are tuples: a page of 100,000
+    references is as many lines, held beside the parse tree, and most have no emphasis
+    (the empty tuple is shared; an empty list is not)."""
+
     text: str
-    links: list[Link] = field(default_factory=list)
+    links: tuple[Link, ...] = ()
     in_refs: bool = False  # inside a page's references (scope.mark): never running prose
-    emphasis: list[str] = field(default_factory=list)  # <em>, <i>, <cite> text: a title?
+    emphasis: tuple[str, ...] = ()  # <em>, <i>, <cite> text: a title?
     quote: str | None = None  # a <blockquote> inside a reference item: its quoted passage
 
 
@@ -136,7 +140,7 @@ def html_lines(
             marked = bool(inside and only_marked)
             quote = squash("".join(quote_parts)) or None
             lines.append(
-                Line(text, list(links), in_refs=marked, emphasis=list(emphasis), quote=quote)
+                Line(text, tuple(links), in_refs=marked, emphasis=tuple(emphasis), quote=quote)
             )
         text_parts.clear()
         links.clear()
@@ -236,7 +240,7 @@ def text_lines(text: str) -> list[Line]:
         s = squash(raw)
         if not s:
             continue
-        out.append(Line(s, [Link(href, written) for href, written in text_urls(s)]))
+        out.append(Line(s, tuple(Link(href, written) for href, written in text_urls(s))))
     return out
 
 

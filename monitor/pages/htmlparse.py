@@ -51,7 +51,11 @@ def parse_html(html: str) -> LexborHTMLParser:
             f"HTML nested more than {MAX_DEPTH:,} elements deep ({depth:,} and counting): "
             "not a page a person wrote, and too slow to parse; nothing was extracted"
         )
-    return LexborHTMLParser(html)
+    tree = LexborHTMLParser(html)
+    # the parser keeps the page's UTF-8 bytes for `clone()` alone, which no reader calls:
+    # a whole page's size, held beside the tree it is several times smaller than
+    tree.raw_html = b""
+    return tree
 
 
 # a page this long leaves enough freed parser memory behind to be worth handing back

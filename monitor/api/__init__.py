@@ -4,11 +4,11 @@
     for r in api.check(["https://example.org/a", "https://example.org/b"]):
         print(r.url, r.verdict, r.reason)
 
-In parts: `checking` (check now, no database), `running` (ingest, run, archive, save),
-`reporting` (the report: when, where, to whom), `status` (counts, citations, history),
-`patching` (patched copies of pages) and `admin` (database, backups, exports, settings).
-The daemon and distributed mode are programs around the API (`monitor.app.modes`).
-Everything a caller needs is importable from `monitor.api` itself.
+In parts: `checking` (check now, no database), `ingesting` (pages in), `running` (run,
+archive, save), `reporting` (the report: when, where, to whom), `status` (counts,
+citations, history), `patching` (patched copies of pages) and `admin` (database, backups,
+exports, settings). The daemon and distributed mode are programs around the API
+(`monitor.app.modes`). Everything a caller needs is importable from `monitor.api` itself.
 """
 # Each name is imported from its module on first use (PEP 562), so a command loads what it
 # calls: `monitor run` no longer imports the report's templates, the status views or the
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         with_check_options,
     )
     from monitor.api.deciding import DecisionError, accept, ignore, override, undo, unignore
+    from monitor.api.ingesting import ingest, pages_to_reread
     from monitor.api.patching import PatchOutcome, default_target, patch_page
     from monitor.api.reporting import (
         FORMATS as REPORT_FORMATS,
@@ -65,8 +66,6 @@ if TYPE_CHECKING:
         archive,
         archive_async,
         canary_fails,
-        ingest,
-        pages_to_reread,
         run,
         run_async,
         run_command,
@@ -137,8 +136,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "archive": ("monitor.api.running", "archive"),
     "archive_async": ("monitor.api.running", "archive_async"),
     "canary_fails": ("monitor.api.running", "canary_fails"),
-    "ingest": ("monitor.api.running", "ingest"),
-    "pages_to_reread": ("monitor.api.running", "pages_to_reread"),
+    "ingest": ("monitor.api.ingesting", "ingest"),
+    "pages_to_reread": ("monitor.api.ingesting", "pages_to_reread"),
     "status_summary": ("monitor.api.status", "summary"),
     "run": ("monitor.api.running", "run"),
     "run_async": ("monitor.api.running", "run_async"),

@@ -1,5 +1,6 @@
-"""Keeping pages and checks in the database: ingest, run (the main job), archive fallbacks
-and Save Page Now. The daemon (`monitor.service`) and the CLI both come through here.
+"""Keeping checks in the database: run (the main job), archive fallbacks and Save Page
+Now (ingest is `monitor.api.ingesting`). The daemon (`monitor.service`) and the CLI both
+come through here.
 """
 
 from __future__ import annotations
@@ -25,38 +26,8 @@ from monitor.core.due import rule_of, transition
 from monitor.core.results import CheckResult, Fallback, SaveResult, Verification
 from monitor.core.urls import normalise
 from monitor.core.verdict import counts_text
-from monitor.pages.ingest import SourceResult, content_digest, expand_inputs, ingest_sources
 from monitor.store import Store
 from monitor.store.lock import InstanceLock
-
-
-def pages_to_reread(store: Store) -> list[str]:
-    """What the daemon reads again: every page URL, and every page file whose bytes are
-    no longer the ones ingested (edited, or replaced by its patched copy). A file that is
-    gone is left alone: its citations stay as they were."""
-    out = []
-    for d in store.pages.documents():
-        if d.kind == "url":
-            out.append(d.source)
-            continue
-        try:
-            digest = content_digest(Path(d.source).read_bytes())
-        except OSError:
-            continue
-        if digest != d.content_hash:
-            out.append(d.source)
-    return out
-
-
-def ingest(
-    store: Store,
-    inputs: Iterable[str],
-    settings: Settings | None = None,
-    fmt: str | None = None,
-) -> list[SourceResult]:
-    """Read pages (files, directories, URLs) and store their citations; one result each."""
-    sources, problems = expand_inputs(inputs)
-    return problems + ingest_sources(store, sources, settings or load_settings(), fmt)
 
 
 @dataclass

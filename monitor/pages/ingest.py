@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-import httpx
-
-from monitor.checking.http import page_client
-from monitor.checking.netguard import PrivateAddressError
 from monitor.config import Settings
 from monitor.core.decoding import decode
 from monitor.core.errors import ExtractError, SourceError
@@ -143,6 +139,13 @@ def fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
 
 
 def _fetch_page(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
+    # the HTTP client is imported by the ingest of a URL only: a page file's ingest, the
+    # weekly routine's, starts without it (docs/performance.md)
+    import httpx
+
+    from monitor.checking.http import page_client
+    from monitor.checking.netguard import PrivateAddressError
+
     try:
         with page_client(settings.check) as client, client.stream("GET", url) as resp:
             if resp.status_code != 200:

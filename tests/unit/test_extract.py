@@ -251,13 +251,13 @@ def test_a_large_pages_freed_parse_tree_is_given_back_to_the_system() -> None:
         + "".join(
             f'<li><a href="https://h{i % 50}.example/a/{i}">Report number {i} on the region</a>, '
             f"Institute {i % 7}, [accessed 3 May 2020]</li>"
-            for i in range(60_000)
+            for i in range(100_000)
         )
         + "</ol>"
-    )  # about 7 MB
+    )  # about 12 MB
     tree = htmlparse.parse_html(page)
     lines, _, _ = html_lines(tree)  # read as extract reads it, its lines kept
-    assert len(lines) == 60_000
+    assert len(lines) == 100_000
     del tree
     before = resident_mb()
     htmlparse.give_back_memory()

@@ -9,9 +9,12 @@ standby child imports while the parent does, then waits on its stdin; the run ha
 hosts (`fanout.run_child`) or, when it needs fewer processes, stops it (it has done nothing
 but import, and had a core of its own to do it on).
 
-Only `monitor run` starts one, on a machine with more than one core, and not when the
-configuration says one process (`[check] processes = 1`). This module imports only the
-standard library: it runs before the rest of monitor is imported.
+`monitor run` starts one, and so does `monitor check` of a page file large enough to cite
+the thousands of URLs a run spreads over processes (`BIG_PAGE_BYTES`): its parent spends
+its first second importing and reading the page, the child's imports fit in that second.
+Only on a machine with more than one core, and not when the configuration says one
+process (`[check] processes = 1`). This module imports only the standard library: it runs
+before the rest of monitor is imported.
 
 Both kinds of process, the command and a checking child, end with `exit_now`: once the work
 is done and files, database and log handlers are closed, the interpreter's own shutdown
@@ -33,6 +36,10 @@ from pathlib import Path
 
 _waiting: list[subprocess.Popen[bytes]] = []
 _VALUED = ("--config", "--log-format")  # the command line's global options taking a value
+# A page file this large cites more URLs than one process takes (`fanout.AUTO_MIN_URLS`,
+# 2,000) at the 100 to 200 bytes of markup a citation takes at least. A smaller page with
+# as many URLs starts its child later; a larger one citing fewer costs an unused start-up.
+BIG_PAGE_BYTES = 256 * 1024
 
 
 def child_command() -> list[str]:
@@ -71,7 +78,8 @@ def _configured_processes(config: str | None) -> int:
 
 def wanted(argv: Sequence[str]) -> int:
     """Standby children for this command line: one fewer than the processes a run may use,
-    for `monitor run` only. A misread command line costs at most an unused start-up."""
+    for `monitor run` and the `monitor check` of a large page file. A misread command line
+    costs at most an unused start-up."""
     config: str | None = None
     command = None
     args = iter(argv)
@@ -84,12 +92,25 @@ def wanted(argv: Sequence[str]) -> int:
         elif not arg.startswith("-"):
             command = arg
             break
+    if command == "check":
+        command = "run" if any(_big_page(arg) for arg in args) else command
     if command != "run" or cores() < 2:
         return 0
     processes = _configured_processes(config)
     if processes == 1:
         return 0
     return min(processes or 2, cores()) - 1
+
+
+def _big_page(arg: str) -> bool:
+    """`arg` names a page file of at least `BIG_PAGE_BYTES` (an option's value may be
+    read as one too: a misread costs an unused start-up)."""
+    if arg.startswith("-") or "://" in arg:
+        return False
+    try:
+        return os.stat(arg).st_size >= BIG_PAGE_BYTES
+    except (OSError, ValueError):
+        return False
 
 
 def start(n: int) -> None:

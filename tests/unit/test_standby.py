@@ -45,3 +45,25 @@ def test_standby_children_only_for_monitor_run_when_more_than_one_process_may_be
         monkeypatch.setenv("MONITOR_CHECK__PROCESSES", env)
     monkeypatch.setattr(standby, "cores", lambda: cores)
     assert standby.wanted([a.replace("CFG", str(cfg)) for a in argv]) == n
+
+
+def test_a_standby_child_for_the_check_of_a_page_file_large_enough_to_need_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`monitor check PAGE` starts one when the page is large enough to cite the URLs a
+    second process is used for; a small page, a URL or no page at all starts none."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    monkeypatch.delenv("MONITOR_CHECK__PROCESSES", raising=False)
+    monkeypatch.setattr(standby, "cores", lambda: 2)
+    big, small = tmp_path / "big.html", tmp_path / "small.html"
+    big.write_bytes(b"<li>" * (standby.BIG_PAGE_BYTES // 4))
+    small.write_bytes(b"<li>" * (standby.BIG_PAGE_BYTES // 4 - 1))
+    assert standby.wanted(["check", str(big)]) == 1
+    assert standby.wanted(["-q", "check", "--format", "json", str(big), "-o", "x.json"]) == 1
+    assert standby.wanted(["check", str(small)]) == 0
+    assert standby.wanted(["check", "https://example.org/big.html"]) == 0
+    assert standby.wanted(["check", "-"]) == 0
+    assert standby.wanted(["status", str(big)]) == 0
+    monkeypatch.setenv("MONITOR_CHECK__PROCESSES", "1")
+    assert standby.wanted(["check", str(big)]) == 0

@@ -213,7 +213,7 @@ def test_a_child_that_dies_loses_only_what_it_did_not_report(
                 Dispenser(group_by_host([first.url, "http://127.0.0.2:9/b"])),
                 cfg,
                 got.append,
-                Context(),
+                Context().subset,
             )
         )
     assert n == 1 and [r.url for r in got] == [first.url]
@@ -244,7 +244,7 @@ def test_a_stopped_run_takes_its_children_down(
     with pytest.raises(RuntimeError, match="stop"):
         asyncio.run(
             fanout.run_child(
-                Dispenser(group_by_host([first.url])), make_settings().check, stop, Context()
+                Dispenser(group_by_host([first.url])), make_settings().check, stop, Context().subset
             )
         )
     pid = int(pid_file.read_text())
@@ -269,7 +269,7 @@ def test_a_stray_print_in_a_child_does_not_corrupt_its_results(
     got: list[CheckResult] = []
     cfg = make_settings(sibling_probe=False).check
     hosts = Dispenser(group_by_host(urls))
-    assert asyncio.run(fanout.run_child(hosts, cfg, got.append, Context())) == 3
+    assert asyncio.run(fanout.run_child(hosts, cfg, got.append, Context().subset)) == 3
     assert sorted(r.url for r in got) == sorted(urls)
 
 
@@ -339,8 +339,51 @@ def test_a_child_sending_results_while_its_hosts_are_on_the_way_is_not_deadlocke
     async def main() -> int:
         return await asyncio.wait_for(
             fanout.run_child(Dispenser(group_by_host(urls)), make_settings().check, got.append,
-                             context),
+                             context.subset),
             timeout=30,  # it takes a second or two; deadlocked, it never ends
         )  # fmt: skip
 
     assert asyncio.run(main()) == 4000 and len(got) == 4000
+
+
+def test_a_context_that_cannot_be_read_ends_the_childs_feed_instead_of_hanging_the_run(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run reads each host's context from the store as the host is handed out, in the
+    thread serving the child. When that read fails (the store locked, a disk error), the
+    child is told there are no more hosts and finishes what it has; the hosts not handed
+    out stay due. Raised in that thread instead, it left the child waiting for hosts."""
+    script = (
+        CHILD_PIPES + "read()\n"
+        "one = pickle.loads(bytes.fromhex(sys.argv[1]))\n"
+        "send(('want', 1))\n"
+        "while batch := read():\n"
+        "    send(('results', [one for urls, _ in batch for _ in urls]))\n"
+        "    send(('want', 1))\n"
+    )
+    one = _one_result("http://127.0.0.2:9/a")
+    monkeypatch.setattr(
+        fanout, "child_command", lambda: [sys.executable, "-c", script, pickle.dumps(one).hex()]
+    )
+    urls = [f"http://127.0.0.{h + 2}:9/{n}" for h in range(4) for n in range(3)]
+    asked: list[list[str]] = []
+
+    def known(batch: list[str]) -> Context:
+        asked.append(batch)
+        if len(asked) > 1:
+            raise RuntimeError("database is locked")
+        return Context()
+
+    got: list[CheckResult] = []
+
+    async def main() -> int:
+        return await asyncio.wait_for(
+            fanout.run_child(Dispenser(group_by_host(urls)), make_settings().check, got.append,
+                             known),
+            timeout=30,  # it takes a second; left waiting for hosts, it never ends
+        )  # fmt: skip
+
+    with caplog.at_level(logging.WARNING, logger="monitor.checking.fanout"):
+        assert asyncio.run(main()) == 3 == len(got)  # the first host's three URLs
+    assert len(asked) == 2
+    assert "could not be read (RuntimeError: database is locked)" in caplog.text

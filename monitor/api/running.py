@@ -83,7 +83,6 @@ async def run_async(
             return RunSummary(run_id, len(urls), counts, outage=why)
     if on_start:
         on_start(len(urls))
-    context = store.checks.check_context(urls)
     step = transition(cfg.schedule, rule_of(cfg.check))
 
     def write(batch: list[CheckResult]) -> None:
@@ -112,7 +111,11 @@ async def run_async(
     try:
         try:
             with fewer_collections():
-                used = await check_across_processes(urls, cfg.check, collect, context)
+                # what the store knows of each host's URLs is read as the host is handed
+                # out (`fanout.check_across_processes`), not for the whole run at its start
+                used = await check_across_processes(
+                    urls, cfg.check, collect, source=store.checks.check_context
+                )
             log.info("checked %d URLs with %d process(es)", len(urls), used)
         except* OutageSuspected:
             pass

@@ -42,7 +42,7 @@ from typing import IO, Any
 
 from monitor.checking import standby
 from monitor.checking.batch import OnResult
-from monitor.checking.hosts import HostFeed, check_hosts, group_by_host, preload
+from monitor.checking.hosts import ContextOf, HostFeed, check_hosts, group_by_host, preload
 from monitor.checking.runner import ResultSink, fewer_collections
 from monitor.checking.standby import exit_now
 from monitor.config import CheckSettings
@@ -123,15 +123,22 @@ async def check_across_processes(
     on_result: OnResult,
     context: Context | None = None,
     processes: int | None = None,
+    source: ContextOf | None = None,
 ) -> int:
     """Check `urls` over `processes` processes (this one included); results go to
-    `on_result` in this process as they come. Returns the number of processes used."""
+    `on_result` in this process as they come. Returns the number of processes used.
+
+    What is known of the URLs comes from `context`, or, for a run of the database's URLs,
+    from `source`, asked for each host's as the host is handed out (from the threads that
+    serve the children too): what a run holds follows the hosts in flight, not the run's
+    size (a context for every URL was most of a large run's memory: docs/performance.md)."""
     groups = group_by_host(urls)
     n = processes if processes is not None else processes_for(cfg, groups)
     n = max(1, min(n, len(groups)))
+    known: ContextOf = source if source is not None else (context or Context()).subset
     if n <= 1:
         standby.stop_rest()
-        await check_hosts(urls, cfg, on_result, context, keep=False)
+        await check_hosts(urls, cfg, on_result, context, keep=False, contexts=source)
         return 1
     # the global limit is shared out, so the machine as a whole keeps to it
     standby.stop_rest(keep=n - 1)
@@ -139,8 +146,12 @@ async def check_across_processes(
     hosts = Dispenser(groups, n)
     async with asyncio.TaskGroup() as tg:
         for _ in range(n - 1):
-            tg.create_task(run_child(hosts, each, on_result, context or Context()))
-        tg.create_task(check_hosts((), each, on_result, context, keep=False, hosts=hosts.feed()))
+            tg.create_task(run_child(hosts, each, on_result, known))
+        tg.create_task(
+            check_hosts(
+                (), each, on_result, context, keep=False, hosts=hosts.feed(), contexts=source
+            )
+        )
     return n
 
 
@@ -170,7 +181,7 @@ def _read_frame_from(pipe: IO[bytes]) -> Any:
 
 
 async def run_child(
-    hosts: Dispenser, cfg: CheckSettings, on_result: OnResult, context: Context
+    hosts: Dispenser, cfg: CheckSettings, on_result: OnResult, known: ContextOf
 ) -> int:
     """One child process (a standby one if `monitor run` started it), fed hosts from
     `hosts` as it asks; returns how many results it reported. A child that fails is logged,
@@ -211,15 +222,28 @@ async def run_child(
 
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
-    def serve() -> None:
+    unread: list[str] = []  # why the hosts' context could not be read, if it could not
+
+    def hand_out() -> bytes:
+        """The child's next hosts with their context; none (its end) once a context could
+        not be read (the store failing under a run): those hosts stay due, and the child
+        finishes what it has instead of waiting for hosts that never come."""
         nonlocal given
+        batch = [] if unread else hosts.chunk()
+        try:
+            data = _frame([(urls, known(urls)) for urls in batch])
+        except Exception as exc:  # any: raised here, it would leave the child waiting
+            unread.append(f"{type(exc).__name__}: {exc}")
+            return _frame([])
+        given += sum(map(len, batch))
+        return data
+
+    def serve() -> None:
         try:
             while (frame := _read_frame_from(stdout)) is not None:
                 kind, payload = frame
                 if kind == "want":
-                    batch = hosts.chunk()
-                    given += sum(map(len, batch))
-                    chunks.put(_frame([(urls, context.subset(urls)) for urls in batch]))
+                    chunks.put(hand_out())
                 else:
                     post(payload)
         except (OSError, ValueError):  # its pipes closed under it: the run is stopping
@@ -253,6 +277,11 @@ async def run_child(
                 on_result(result)
         code = await asyncio.to_thread(proc.wait)
         await asyncio.to_thread(writer.join, 10)  # its last write has failed or ended by now
+        if unread:
+            log.warning(
+                "what the database knows of a checking process's next URLs could not be read "
+                "(%s); they stay due for the next run", unread[0][:300],
+            )  # fmt: skip
         if fed:
             log.warning("a checking process could not be fed its URLs (%s); they stay due", fed[0])
         elif code != 0 or reported < given:
@@ -271,17 +300,21 @@ async def run_child(
 
 
 class _Orders:
-    """A child's side of the feed: the hosts the parent hands out, their context gathered
-    as they come. The next chunk is asked for as the last host in hand is taken, and read
-    by a task of its own, so it is on its way while that host is checked."""
+    """A child's side of the feed: the hosts the parent hands out, each with its context,
+    which is handed to the host's check as it starts and not kept after (`context_of`). The
+    next chunk is asked for as the last host in hand is taken, and read by a task of its
+    own, so it is on its way while that host is checked."""
 
-    def __init__(
-        self, stdin: asyncio.StreamReader, send: Callable[[object], None], context: Context
-    ) -> None:
-        self.stdin, self.send, self.context = stdin, send, context
+    def __init__(self, stdin: asyncio.StreamReader, send: Callable[[object], None]) -> None:
+        self.stdin, self.send = stdin, send
         self.ready: deque[list[str]] = deque()
+        # a host's context until its check starts, by its URL list (alive till then)
+        self.contexts: dict[int, Context] = {}
         self.asked = self.ended = False
         self.arrived = asyncio.Event()
+
+    def context_of(self, urls: list[str]) -> Context:
+        return self.contexts.pop(id(urls), None) or Context()
 
     def _ask(self) -> None:
         if not self.asked and not self.ended:
@@ -295,7 +328,7 @@ class _Orders:
                 self.asked = False
                 self.ended = not batch
                 for urls, ctx in batch:
-                    self.context.add(ctx)
+                    self.contexts[id(urls)] = ctx
                     self.ready.append(urls)
                 self.arrived.set()
         except asyncio.IncompleteReadError:  # the parent is gone: no more hosts
@@ -335,8 +368,10 @@ async def _child(out: Any) -> None:
 
     # the parent's own sink holds back and judges unreachable hosts: pass everything on
     sink = ResultSink(lambda b: send(("results", b)), cfg, FRAME_RESULTS, FRAME_SECONDS, hold=False)
-    orders = _Orders(stdin, send, Context())
-    await check_hosts((), cfg, sink.add, orders.context, keep=False, hosts=orders.feed())
+    orders = _Orders(stdin, send)
+    await check_hosts(
+        (), cfg, sink.add, keep=False, hosts=orders.feed(), contexts=orders.context_of
+    )
     sink.flush()
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from monitor.checking.batch import OnResult, check_host_batch
 from monitor.checking.http import check_fetcher, ssl_context, transport_for
@@ -29,6 +29,7 @@ from monitor.core.results import CheckResult, Context
 from monitor.core.urls import host_of
 
 HostFeed = AsyncIterator[list[str]]  # one host's URLs at a time; ends when there are no more
+ContextOf = Callable[[list[str]], Context]  # what is known of one host's URLs (`check_hosts`)
 
 
 def preload() -> None:
@@ -90,13 +91,16 @@ async def check_hosts(
     context: Context | None = None,
     keep: bool = True,
     hosts: HostFeed | None = None,
+    contexts: ContextOf | None = None,
 ) -> list[CheckResult]:
     """Check many URLs (deduplicated), a batch per host, under the global limit; or, with
     `hosts`, the hosts that feed hands out (`urls` is then not read, and nothing is kept).
 
     Each host batch has its own small client. With keep=False the results only go to
     `on_result` (a run of a million URLs stores them as they come). An exception raised by
-    `on_result` (e.g. an outage verdict) cancels everything.
+    `on_result` (e.g. an outage verdict) cancels everything. `contexts`, when given, is
+    asked for each host's context as the host starts (`context` is then not read): a run
+    holds what it knows of the hosts in flight, not of every URL it will check.
     """
     order: list[str] = []
     if hosts is None:
@@ -111,8 +115,9 @@ async def check_hosts(
 
     async def one_host(batch: list[str], policy: HostPolicy, w: float) -> None:
         try:
+            known = contexts(batch) if contexts is not None else context
             async with check_fetcher(cfg, verify, policy.concurrency + 2, transport) as client:
-                done = await check_host_batch(client, batch, cfg, limit, on_result, context)
+                done = await check_host_batch(client, batch, cfg, limit, on_result, known)
             if keep:
                 kept.extend(done)
         finally:

@@ -186,6 +186,14 @@ CHILD_PIPES = (
 )
 
 
+def _scripted_child(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """A child that reads its settings, then does `body`, with `one`, a pickled result of
+    http://127.0.0.2:9/a, to send."""
+    one = pickle.dumps(_one_result("http://127.0.0.2:9/a")).hex()
+    script = CHILD_PIPES + "read()\none = pickle.loads(bytes.fromhex(sys.argv[1]))\n" + body
+    monkeypatch.setattr(fanout, "child_command", lambda: [sys.executable, "-c", script, one])
+
+
 def _fake_child(monkeypatch: pytest.MonkeyPatch, body: str, *args: str) -> None:
     """A child that reads its settings, asks for a host, sends one result, then does
     `body`."""
@@ -321,16 +329,12 @@ def test_a_child_sending_results_while_its_hosts_are_on_the_way_is_not_deadlocke
     holds while the parent writes it a chunk of hosts larger than a pipe holds. The
     parent's reading of results must not wait on its writing of hosts (a run hung so,
     both processes asleep), so the child's write ends, and then it reads its hosts."""
-    script = (
-        CHILD_PIPES + "read()\n"
+    _scripted_child(
+        monkeypatch,
         "send(('want', 1))\n"
-        "send(('results', [pickle.loads(bytes.fromhex(sys.argv[1])) for _ in range(4000)]))\n"
+        "send(('results', [one for _ in range(4000)]))\n"
         "while read():\n"
-        "    send(('want', 1))\n"
-    )
-    one = _one_result("http://127.0.0.2:9/a")
-    monkeypatch.setattr(
-        fanout, "child_command", lambda: [sys.executable, "-c", script, pickle.dumps(one).hex()]
+        "    send(('want', 1))\n",
     )
     urls = [f"http://127.0.{h // 250}.{h % 250 + 2}:9/{h}" for h in range(400)]
     context = Context(titles={u: [f"the cited title of {u} " * 50] for u in urls})  # 2 KB each
@@ -353,17 +357,12 @@ def test_a_context_that_cannot_be_read_ends_the_childs_feed_instead_of_hanging_t
     thread serving the child. When that read fails (the store locked, a disk error), the
     child is told there are no more hosts and finishes what it has; the hosts not handed
     out stay due. Raised in that thread instead, it left the child waiting for hosts."""
-    script = (
-        CHILD_PIPES + "read()\n"
-        "one = pickle.loads(bytes.fromhex(sys.argv[1]))\n"
+    _scripted_child(
+        monkeypatch,
         "send(('want', 1))\n"
         "while batch := read():\n"
         "    send(('results', [one for urls, _ in batch for _ in urls]))\n"
-        "    send(('want', 1))\n"
-    )
-    one = _one_result("http://127.0.0.2:9/a")
-    monkeypatch.setattr(
-        fanout, "child_command", lambda: [sys.executable, "-c", script, pickle.dumps(one).hex()]
+        "    send(('want', 1))\n",
     )
     urls = [f"http://127.0.0.{h + 2}:9/{n}" for h in range(4) for n in range(3)]
     asked: list[list[str]] = []

@@ -24,8 +24,9 @@ from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
 from monitor.checking.http import check_fetcher, transport_for
 from monitor.checking.observe import observe
-from monitor.checking.runner import Reach, fewer_collections, in_order, needs_canary, reach_of
+from monitor.checking.runner import Reach, in_order, needs_canary, reach_of
 from monitor.config import CheckSettings, Settings, load_settings
+from monitor.core.collector import fewer_collections
 from monitor.core.due import UrlState, next_state, rule_of
 from monitor.core.errors import UsageError
 from monitor.core.results import CheckResult, Context, Fallback
@@ -374,7 +375,8 @@ def check_command(
     check the rest and, with `archive` and archive endpoints configured, find verified
     fallbacks for the failed ones. `dump`: collect and select only, request nothing (the
     URLs that would be checked are `targets.urls`)."""
-    found = collect_targets(items, settings, fmt, stdin)
+    with fewer_collections():  # reading a page of citations, as ingest does
+        found = collect_targets(items, settings, fmt, stdin)
     found.urls, left_out = select_urls(found.urls, settings.check)
     excluded = [
         {"url": u, "reason": why, "citations": found.citations.get(u, [])}

@@ -20,8 +20,9 @@ from monitor.archives.fallback import ArchiveHealth, lookup_many, verify_links
 from monitor.archives.save import save_many
 from monitor.checking.batch import OnResult
 from monitor.checking.fanout import check_across_processes
-from monitor.checking.runner import OutageSuspected, ResultSink, fewer_collections
+from monitor.checking.runner import OutageSuspected, ResultSink
 from monitor.config import Settings, load_settings
+from monitor.core.collector import fewer_collections
 from monitor.core.due import rule_of, transition
 from monitor.core.results import CheckResult, Fallback, SaveResult, Verification
 from monitor.core.urls import normalise

@@ -43,9 +43,10 @@ from typing import IO, Any
 from monitor.checking import standby
 from monitor.checking.batch import OnResult
 from monitor.checking.hosts import ContextOf, HostFeed, check_hosts, group_by_host, preload
-from monitor.checking.runner import ResultSink, fewer_collections
+from monitor.checking.runner import ResultSink
 from monitor.checking.standby import exit_now
 from monitor.config import CheckSettings
+from monitor.core.collector import fewer_collections
 from monitor.core.results import CheckResult, Context
 
 log = logging.getLogger(__name__)

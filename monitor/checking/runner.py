@@ -18,11 +18,9 @@ The rule itself (how many hosts, what share) is `verdict.outage_suspected`, pure
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from monitor.config import CheckSettings
 from monitor.core.errors import OutageSuspected
@@ -31,22 +29,6 @@ from monitor.core.urls import host_of
 from monitor.core.verdict import OUTAGE_PREFIX, Verdict, outage_reason, outage_suspected
 
 Clock = Callable[[], float]
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """A run with the cyclic garbage collector mostly out of the way. A run allocates
-    hundreds of objects per check (parsed pages, results, rows), so with CPython's default
-    threshold (700) the parent of a run collected again and again, nearly all of that CPU
-    spent walking long-lived objects that were never garbage (measured: docs/performance.md,
-    "Figures behind the code").
-    Reference counting still frees everything that is not in a cycle at once."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 class Reach:

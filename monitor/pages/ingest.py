@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from monitor.config import Settings
+from monitor.core.collector import fewer_collections
 from monitor.core.decoding import decode
 from monitor.core.errors import ExtractError, SourceError
 from monitor.core.results import Extraction
@@ -233,22 +234,23 @@ def ingest_sources(
 ) -> list[SourceResult]:
     results = []
     for src in sources:
-        try:
-            extraction, digest = load_source(src, settings, fmt)
-        except SourceError as exc:
-            results.append(SourceResult(src.location, error=str(exc)))
-            continue
-        urls = {c.url for c in extraction.citations if c.url}
-        moved = moved_from(store, src.location, src.kind, digest, urls)
-        if moved is not None:
-            store.pages.move_document(moved, src.location)
-        stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
-        results.append(
-            SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
-        )
-        # this page's citations go before the next page is read, not when it is replaced
-        # (several large pages in one command peaked far above one: docs/performance.md)
-        del extraction, urls
+        with fewer_collections():  # a page's lines, citations and rows are not cyclic garbage
+            try:
+                extraction, digest = load_source(src, settings, fmt)
+            except SourceError as exc:
+                results.append(SourceResult(src.location, error=str(exc)))
+                continue
+            urls = {c.url for c in extraction.citations if c.url}
+            moved = moved_from(store, src.location, src.kind, digest, urls)
+            if moved is not None:
+                store.pages.move_document(moved, src.location)
+            stats = store.pages.sync_document(src.location, src.kind, extraction, digest)
+            results.append(
+                SourceResult(src.location, format=extraction.format, stats=stats, moved_from=moved)
+            )
+            # this page's citations go before the next page is read, not when it is replaced
+            # (several large pages in one command peaked far above one: docs/performance.md)
+            del extraction, urls
         give_back_memory()
     store.decisions.apply_ignores()  # newly cited URLs an ignore already covers
     added = sum(r.stats.added for r in results if r.stats is not None)

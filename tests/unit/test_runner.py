@@ -109,7 +109,7 @@ def test_a_run_collects_cycles_rarely_and_puts_the_collector_back() -> None:
     after it, the caller's thresholds are as they were, even when the run fails."""
     import gc
 
-    from monitor.checking.runner import fewer_collections
+    from monitor.core.collector import fewer_collections
 
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), fewer_collections():

@@ -5,7 +5,8 @@ clock and the resident memory (now, and the peak so far) as it starts and ends.
     .venv/bin/python bench/ingest_phases.py PAGE [--db sqlite:///tmp/phases.sqlite]
 
 The peak of an ingest is the largest `peak` printed; `/usr/bin/time monitor ingest PAGE`
-reads about the same. Compare two trees by running this with `PYTHONPATH` at each.
+reads about the same. The last line adds the time the cyclic garbage collector took, and
+how many collections it made. Compare two trees by running this with `PYTHONPATH` at each.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import functools
+import gc
 import os
 import sys
 import tempfile
@@ -22,6 +24,16 @@ from pathlib import Path
 from typing import Any
 
 T0 = time.perf_counter()
+COLLECTED = {"seconds": 0.0, "runs": 0, "full": 0, "started": 0.0}
+
+
+def _collection(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        COLLECTED["started"] = time.perf_counter()
+        return
+    COLLECTED["seconds"] += time.perf_counter() - COLLECTED["started"]
+    COLLECTED["runs"] += 1
+    COLLECTED["full"] += info["generation"] == 2
 
 
 def memory() -> str:
@@ -64,8 +76,14 @@ def main() -> None:
 
     sys.argv = ["monitor", "--config", "/dev/null", "-q", "ingest", args.page]
     # the command ends by os._exit after the atexit handlers (`standby.exit_now`)
+    gc.callbacks.append(_collection)
     atexit.register(
-        lambda: print(f"{time.perf_counter() - T0:6.2f} s  end {memory()}", file=sys.stderr)
+        lambda: print(
+            f"{time.perf_counter() - T0:6.2f} s  end {memory()}; the collector "
+            f"{COLLECTED['seconds']:.2f} s in {COLLECTED['runs']} collections "
+            f"({COLLECTED['full']} full)",
+            file=sys.stderr,
+        )
     )
     monitor_main()
 

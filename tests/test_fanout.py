@@ -304,7 +304,10 @@ def test_a_one_off_check_leaves_fingerprints_out_in_every_process_only_when_aske
     assert [r.fingerprint for r in left] == [None] * len(urls)
 
 
-def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
+def test_a_child_hands_each_host_the_context_it_was_sent_and_keeps_none() -> None:
+    """A child is sent each host with what the parent knows of its URLs; the host's check
+    is handed exactly that (its cited titles, fingerprint, passages, validators, and
+    whether results are stored), and the child holds none of it after."""
     whole = Context(
         titles={"a/1": ["A"], "b/1": ["B"]},
         fingerprints={"a/1": "v2" + "0" * 16},
@@ -315,11 +318,23 @@ def test_a_child_gathers_the_context_of_the_hosts_it_is_handed() -> None:
         },
         stored=False,
     )
-    gathered = Context()
-    for host in (["a/1"], ["b/1"]):
-        gathered.add(whole.subset(host))
-    assert gathered == whole
-    assert Context().titles == {}  # each context its own dicts: nothing leaked between them
+    hosts = [["a/1"], ["b/1"]]
+
+    async def main() -> tuple[list[tuple[list[str], Context]], dict[int, Context]]:
+        stdin = asyncio.StreamReader()
+        stdin.feed_data(fanout._frame([(h, whole.subset(h)) for h in hosts]) + fanout._frame([]))
+        orders = fanout._Orders(stdin, lambda message: None)
+        handed = [(urls, orders.context_of(urls)) async for urls in orders.feed()]
+        return handed, orders.contexts
+
+    handed, left = asyncio.run(main())
+    assert [urls for urls, _ in handed] == hosts
+    assert [ctx for _, ctx in handed] == [whole.subset(h) for h in hosts]
+    for name in ("titles", "fingerprints", "passages", "validators"):
+        together = {u: v for _, ctx in handed for u, v in getattr(ctx, name).items()}
+        assert together == getattr(whole, name)
+    assert all(ctx.stored is False for _, ctx in handed)
+    assert left == {}
 
 
 def test_a_child_sending_results_while_its_hosts_are_on_the_way_is_not_deadlocked(

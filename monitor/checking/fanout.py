@@ -136,7 +136,6 @@ async def check_across_processes(
     groups = group_by_host(urls)
     n = processes if processes is not None else processes_for(cfg, groups)
     n = max(1, min(n, len(groups)))
-    known: ContextOf = source if source is not None else (context or Context()).subset
     if n <= 1:
         standby.stop_rest()
         await check_hosts(urls, cfg, on_result, context, keep=False, contexts=source)
@@ -145,6 +144,7 @@ async def check_across_processes(
     standby.stop_rest(keep=n - 1)
     each = cfg.model_copy(update={"concurrency": max(1, cfg.concurrency // n)})
     hosts = Dispenser(groups, n)
+    known: ContextOf = source if source is not None else (context or Context()).subset
     async with asyncio.TaskGroup() as tg:
         for _ in range(n - 1):
             tg.create_task(run_child(hosts, each, on_result, known))

@@ -92,9 +92,8 @@ def wanted(argv: Sequence[str]) -> int:
         elif not arg.startswith("-"):
             command = arg
             break
-    if command == "check":
-        command = "run" if any(_big_page(arg) for arg in args) else command
-    if command != "run" or cores() < 2:
+    runs = command == "run" or (command == "check" and any(_big_page(arg) for arg in args))
+    if not runs or cores() < 2:
         return 0
     processes = _configured_processes(config)
     if processes == 1:

@@ -230,14 +230,6 @@ class Context:
             stored=self.stored,
         )
 
-    def add(self, other: Context) -> None:
-        """Take in what `other` knows (a child process gathers its hosts' subsets); this
-        context's mappings must be its own dicts, as the default ones are. Results that one
-        part says are not stored are not stored."""
-        self.stored = self.stored and other.stored
-        for name in ("titles", "fingerprints", "passages", "validators"):
-            getattr(self, name).update(getattr(other, name))
-
 
 # ---------------------------------------------------------------- archive lookups
 

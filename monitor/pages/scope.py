@@ -354,18 +354,17 @@ def mark(tree: LexborHTMLParser, scope: str = "auto", page_url: str | None = Non
     # (a URL written as text counts: an MLA "Works Cited" list often links nothing)
     marked = tree.css(f"[{MARK}]")
     anchors = sum(len(n.css("a[href]")) for n in marked)
-    written: list[int] = []
 
     def linked() -> int:
-        """The links, and the URLs written as text, which are counted only when they can
-        change an answer: reading a whole reference list's text keeps its size in the
-        parser's memory until the page is freed (measured: docs/performance.md)."""
-        if not written:
-            written.append(sum(_text_urls(n.text()) for n in marked))
-        return anchors + written[0]
+        """The links and the URLs written as text. Asked only when the text can change an
+        answer (the links alone do not settle it): reading a whole reference list's text
+        keeps its size in the parser's memory until the page is freed (measured:
+        docs/performance.md)."""
+        return anchors + sum(_text_urls(n.text()) for n in marked)
 
     if not lists:
         items = _list_items(tree, _own_host(tree, page_url))
+        # linked() >= anchors: when the links alone do not reach it, neither does linked()
         if items >= max(10, 2 * anchors) and items >= max(10, 2 * linked()):
             # the page's body is itself a list of linked works (an awesome list, a reading
             # list): a trailing "Footnotes" or "Notes" section does not narrow it to itself
